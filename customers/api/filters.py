@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import django_filters as filters
+
+from ..models import Customer, Organization
+
+
+class CustomerFilter(filters.FilterSet):
+    email = filters.CharFilter(method="filter_email", help_text="Exact email, any case.")
+    phone = filters.CharFilter(method="filter_phone", help_text="Any spelling; matched as E.164.")
+    organization = filters.NumberFilter(field_name="organization_id")
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Name contains.")
+    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Customer
+        fields = ["email", "phone", "organization", "q", "updated_since"]
+
+    def filter_email(self, queryset, name, value):
+        return queryset.filter(identities__kind="email", identities__value=value.strip().lower())
+
+    def filter_phone(self, queryset, name, value):
+        from django.core.exceptions import ValidationError
+
+        from ..identities import normalize_phone
+
+        try:
+            number = normalize_phone(value)
+        except ValidationError:
+            return queryset.none()
+        return queryset.filter(identities__kind="phone", identities__value=number)
+
+
+class OrganizationFilter(filters.FilterSet):
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Name contains.")
+    tier = filters.NumberFilter(field_name="tier_id")
+    domain = filters.CharFilter(field_name="domains__domain", lookup_expr="iexact")
+
+    class Meta:
+        model = Organization
+        fields = ["q", "tier", "domain"]

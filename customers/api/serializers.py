@@ -1,0 +1,88 @@
+"""Customer and organization serializers: validation at the door, services do the work."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from slas.models import SlaTier
+
+from ..models import Customer, CustomerIdentity, IdentityKind, Organization
+from ..services import IdentityInput
+
+
+class OrganizationBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name"]
+
+
+class IdentitySerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=IdentityKind.choices)
+    value = serializers.CharField(max_length=254)
+    platform = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = CustomerIdentity
+        fields = ["id", "kind", "platform", "value"]
+        read_only_fields = ["id"]
+        validators = []  # uniqueness is checked on the normalized value by the service
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    organization = OrganizationBriefSerializer(read_only=True)
+    identities = IdentitySerializer(many=True, read_only=True)
+    email = serializers.CharField(source="primary_email", read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "email", "organization", "identities", "created_at", "updated_at"]
+
+
+class CustomerBriefSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(source="primary_email", read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "email"]
+
+
+class CustomerWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), required=False, allow_null=True
+    )
+    identities = IdentitySerializer(
+        many=True,
+        required=False,
+        help_text="On create: at least one. On update: identities to add.",
+    )
+
+    def validate(self, attrs):
+        if self.instance is None and not attrs.get("identities"):
+            raise serializers.ValidationError(
+                {"identities": ["A customer needs at least one email, phone or handle."]}
+            )
+        return attrs
+
+    def identity_inputs(self) -> list[IdentityInput]:
+        return [
+            IdentityInput(i["kind"], i["value"], i.get("platform", ""))
+            for i in self.validated_data.get("identities", [])
+        ]
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    domains = serializers.ListField(
+        source="domain_names",
+        child=serializers.CharField(max_length=253),
+        required=False,
+        help_text="Email domains whose senders belong to this organization.",
+    )
+    tier = serializers.PrimaryKeyRelatedField(
+        queryset=SlaTier.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "domains", "tier", "notes", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]

@@ -1,0 +1,91 @@
+"""Customer and organization endpoints: thin, they validate and call services."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from helpdesk.permissions import EVERYONE, MANAGERS, STAFF
+
+from .. import services
+from ..selectors import customers_visible_to, organizations_visible_to
+from .filters import CustomerFilter, OrganizationFilter
+from .serializers import CustomerSerializer, CustomerWriteSerializer, OrganizationSerializer
+
+
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Customers and their identities. Integrations see the customers they submitted."""
+
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+    ordering_fields = ["created_at", "updated_at"]
+    ordering = "-created_at"
+    roles = {"list": EVERYONE, "retrieve": EVERYONE, "create": EVERYONE, "partial_update": STAFF}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return customers_visible_to(self.request.user)
+
+    @extend_schema(request=CustomerWriteSerializer, responses={201: CustomerSerializer})
+    def create(self, request, *args, **kwargs):
+        data = CustomerWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = services.customer_create(
+            name=data.validated_data.get("name", ""),
+            organization=data.validated_data.get("organization"),
+            identities=data.identity_inputs(),
+            source_integration=request.user if request.user.is_integration else None,
+        )
+        return Response(
+            CustomerSerializer(self.get_queryset().get(pk=customer.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=CustomerWriteSerializer, responses=CustomerSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        customer = self.get_object()
+        data = CustomerWriteSerializer(instance=customer, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = {}
+        if "name" in data.validated_data:
+            changes["name"] = data.validated_data["name"]
+        if "organization" in data.validated_data:
+            changes["organization"] = data.validated_data["organization"]
+        services.customer_update(
+            customer=customer, add_identities=data.identity_inputs(), **changes
+        )
+        return Response(CustomerSerializer(self.get_queryset().get(pk=customer.pk)).data)
+
+
+class OrganizationViewSet(viewsets.ModelViewSet):
+    """Organizations (companies) that customers belong to, with their email domains and tier."""
+
+    serializer_class = OrganizationSerializer
+    filterset_class = OrganizationFilter
+    ordering_fields = ["name", "created_at"]
+    ordering = "name"
+    roles = {"read": STAFF, "write": MANAGERS}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return organizations_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.organization_create(
+            name=data["name"],
+            domains=data.get("domain_names", []),
+            tier=data.get("tier"),
+            notes=data.get("notes", ""),
+        )
+
+    def perform_update(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.organization_update(
+            organization=serializer.instance,
+            name=data.get("name"),
+            domains=data.get("domain_names"),
+            tier=data.get("tier", ...),
+            notes=data.get("notes"),
+        )

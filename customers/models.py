@@ -1,0 +1,98 @@
+"""Organizations, customers and the identities (email, phone, social handle) that find them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    tier = models.ForeignKey(
+        "slas.SlaTier",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organizations",
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def domain_names(self) -> list[str]:
+        return [d.domain for d in self.domains.all()]
+
+
+class OrganizationDomain(models.Model):
+    """An email domain whose senders belong to the organization (unique across organizations)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=200, blank=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+    )
+    # The integration that first submitted this customer; integrations read only their own.
+    source_integration = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name or f"Customer #{self.pk}"
+
+    @property
+    def primary_email(self) -> str:
+        """The first email identity; reads the prefetched identities when there are some."""
+        emails = [i.value for i in self.identities.all() if i.kind == IdentityKind.EMAIL]
+        return emails[0] if emails else ""
+
+
+class IdentityKind(models.TextChoices):
+    EMAIL = "email", "Email address"
+    PHONE = "phone", "Phone number"
+    SOCIAL = "social", "Social handle"
+
+
+class CustomerIdentity(models.Model):
+    """One way to reach a customer. Values are stored normalized (see identities.py), so the
+    unique constraint catches "Alice@Example.com" and "alice@example.com" as the same person."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=10, choices=IdentityKind.choices)
+    platform = models.CharField(max_length=30, blank=True, help_text="For social handles.")
+    value = models.CharField(max_length=254)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "platform", "value"], name="identity_unique_per_kind"
+            ),
+        ]
+        verbose_name_plural = "customer identities"
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.value}" if self.platform else self.value

@@ -1,0 +1,221 @@
+"""Customer operations: creating, updating and finding customers by any of their identities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import EllipsisType
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from . import identities as ids
+from .models import Customer, CustomerIdentity, IdentityKind, Organization, OrganizationDomain
+
+
+@dataclass(frozen=True)
+class IdentityInput:
+    kind: str
+    value: str
+    platform: str = ""
+
+
+def _normalized(items: Iterable[IdentityInput], field: str = "identities") -> list[IdentityInput]:
+    out, errors = [], {}
+    for index, item in enumerate(items):
+        try:
+            value, platform = ids.normalize(item.kind, item.value, item.platform)
+        except ValidationError as exc:
+            errors[f"{field}.{index}.value"] = exc.messages
+            continue
+        out.append(IdentityInput(item.kind, value, platform))
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def organization_for_email(email: str) -> Organization | None:
+    domain = (
+        OrganizationDomain.objects.select_related("organization")
+        .filter(domain=ids.email_domain(email))
+        .first()
+    )
+    return domain.organization if domain else None
+
+
+def _attach_identities(customer: Customer, items: list[IdentityInput]) -> None:
+    """Add identities, refusing any that already belong to someone else."""
+    errors = {}
+    for index, item in enumerate(items):
+        owner = (
+            CustomerIdentity.objects.filter(
+                kind=item.kind, platform=item.platform, value=item.value
+            )
+            .values_list("customer_id", flat=True)
+            .first()
+        )
+        if owner == customer.pk:
+            continue
+        if owner is not None:
+            errors[f"identities.{index}.value"] = [
+                f"{item.value} already belongs to customer #{owner}."
+            ]
+            continue
+        try:
+            with transaction.atomic():
+                CustomerIdentity.objects.create(
+                    customer=customer, kind=item.kind, platform=item.platform, value=item.value
+                )
+        except IntegrityError:  # taken concurrently
+            errors[f"identities.{index}.value"] = [f"{item.value} already belongs to a customer."]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    name: str = "",
+    identities: Iterable[IdentityInput] = (),
+    organization: Organization | None = None,
+    source_integration=None,
+) -> Customer:
+    """Create a customer with its identities. Without an explicit organization, the first email
+    whose domain belongs to an organization places the customer there."""
+    items = _normalized(identities)
+    if organization is None:
+        for item in items:
+            if item.kind == IdentityKind.EMAIL:
+                organization = organization_for_email(item.value)
+                if organization:
+                    break
+    customer = Customer.objects.create(
+        name=name, organization=organization, source_integration=source_integration
+    )
+    _attach_identities(customer, items)
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    customer: Customer,
+    name: str | None = None,
+    organization: Organization | EllipsisType | None = ...,
+    add_identities: Iterable[IdentityInput] = (),
+) -> Customer:
+    if name is not None:
+        customer.name = name
+    if organization is not ...:
+        customer.organization = organization
+    customer.save()
+    _attach_identities(customer, _normalized(add_identities))
+    return customer
+
+
+@transaction.atomic
+def customer_resolve(
+    *,
+    identities: Iterable[IdentityInput],
+    name: str = "",
+    source_integration=None,
+) -> Customer:
+    """Find the customer any of these identities belongs to, or create one.
+
+    Identities the found customer does not have yet are added to it, so the next message on
+    another channel (the phone after the email) finds the same person.
+    """
+    items = _normalized(identities)
+    if not items:
+        raise ValidationError({"identities": ["At least one email, phone or handle is needed."]})
+    found = (
+        CustomerIdentity.objects.select_related("customer")
+        .filter(_identity_q(items))
+        .order_by("id")
+        .first()
+    )
+    if found is None:
+        try:
+            with transaction.atomic():
+                return customer_create(
+                    name=name, identities=items, source_integration=source_integration
+                )
+        except ValidationError:
+            # Lost a race with a concurrent create of the same identity: use theirs.
+            found = (
+                CustomerIdentity.objects.select_related("customer")
+                .filter(_identity_q(items))
+                .order_by("id")
+                .first()
+            )
+            if found is None:
+                raise
+    customer = found.customer
+    missing = [
+        i
+        for i in items
+        if not (i.kind == found.kind and i.value == found.value and i.platform == found.platform)
+    ]
+    if missing:
+        try:
+            with transaction.atomic():
+                _attach_identities(customer, missing)
+        except ValidationError:
+            pass  # an identity belongs to another customer: keep the match, leave theirs alone
+    if name and not customer.name:
+        customer.name = name
+        customer.save(update_fields=["name", "updated_at"])
+    return customer
+
+
+def _identity_q(items: list[IdentityInput]):
+    from django.db.models import Q
+
+    query = Q()
+    for item in items:
+        query |= Q(kind=item.kind, platform=item.platform, value=item.value)
+    return query
+
+
+@transaction.atomic
+def organization_create(
+    *, name: str, domains: Iterable[str] = (), tier=None, notes: str = ""
+) -> Organization:
+    organization = Organization.objects.create(name=name, tier=tier, notes=notes)
+    _set_domains(organization, domains)
+    return organization
+
+
+@transaction.atomic
+def organization_update(
+    *,
+    organization: Organization,
+    name: str | None = None,
+    domains: Iterable[str] | None = None,
+    tier: object = ...,
+    notes: str | None = None,
+) -> Organization:
+    if name is not None:
+        organization.name = name
+    if tier is not ...:
+        organization.tier = tier
+    if notes is not None:
+        organization.notes = notes
+    organization.save()
+    if domains is not None:
+        _set_domains(organization, domains)
+    return organization
+
+
+def _set_domains(organization: Organization, domains: Iterable[str]) -> None:
+    wanted = {d.strip().lower() for d in domains if d.strip()}
+    taken = OrganizationDomain.objects.filter(domain__in=wanted).exclude(organization=organization)
+    if taken.exists():
+        raise ValidationError(
+            {"domains": [f"{d.domain} already belongs to another organization." for d in taken]}
+        )
+    organization.domains.exclude(domain__in=wanted).delete()
+    existing = set(organization.domains.values_list("domain", flat=True))
+    OrganizationDomain.objects.bulk_create(
+        OrganizationDomain(organization=organization, domain=d) for d in sorted(wanted - existing)
+    )

@@ -1,0 +1,143 @@
+"""Demo data: tiers, two teams, agents, a manager, an integration token, customers, tickets.
+
+Safe to run again: existing rows are kept; a new integration token is printed each time
+(tokens are stored hashed, so an old one cannot be shown again).
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from customers import services as customer_services
+from customers.models import Organization
+from customers.services import IdentityInput
+from helpdesk import services as auth_services
+from helpdesk.models import Role, User
+from slas.models import SlaTier
+from tickets import services as ticket_services
+from tickets.models import ChannelKind, Priority, Team, Ticket
+
+DEMO_PASSWORD = "demo"  # noqa: S105 - demo accounts on a developer's machine
+
+TIERS = [
+    ("Self-service", 0, "Knowledge base and community; email answered best-effort."),
+    ("Standard", 10, "Email and chat in business hours."),
+    ("Premium", 20, "Email, chat and phone with faster targets."),
+    ("Enterprise", 30, "Every channel, 24/7, a named team: individual service."),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent) and print an integration token."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        tiers = {
+            name: SlaTier.objects.get_or_create(
+                name=name, defaults={"rank": rank, "description": text}
+            )[0]
+            for name, rank, text in TIERS
+        }
+        support, _ = Team.objects.get_or_create(name="Support", defaults={"is_default": True})
+        escalations, _ = Team.objects.get_or_create(name="Escalations")
+        success, _ = Team.objects.get_or_create(name="Customer Success")
+
+        def person(username: str, role: str, first: str, last: str, *teams: Team) -> User:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "role": role,
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@helpdesk.localhost",
+                    "is_staff": role == Role.MANAGER,
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            for team in teams:
+                team.members.add(user)
+            return user
+
+        person("alice", Role.AGENT, "Alice", "Agent", support)
+        person("bob", Role.AGENT, "Bob", "Agent", support, success)
+        person("carol", Role.AGENT, "Carol", "Escalation", escalations)
+        person("manager", Role.MANAGER, "Mona", "Manager", support, escalations, success)
+        manager = User.objects.get(username="manager")
+        manager.is_superuser = True
+        manager.save(update_fields=["is_superuser"])
+
+        shop = User.objects.filter(username="shop").first() or auth_services.integration_create(
+            username="shop", name="Demo shop"
+        )
+        _, key = auth_services.api_token_create(user=shop, name="demo")
+
+        if not Ticket.objects.exists():
+            self._tickets(tiers, shop)
+
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(
+            f"  Agents: alice, bob, carol; manager: manager (password {DEMO_PASSWORD!r})"
+        )
+        self.stdout.write(f"  Integration token (shop): {key}")
+
+    def _tickets(self, tiers: dict, shop: User) -> None:
+        acme = customer_services.organization_create(
+            name="Acme Corp", domains=["acme.example"], tier=tiers["Enterprise"]
+        )
+        customer_services.organization_create(
+            name="Globex", domains=["globex.example"], tier=tiers["Standard"]
+        )
+        Organization.objects.get_or_create(name="Initech", defaults={"tier": tiers["Premium"]})
+
+        samples = [
+            (
+                "wile@acme.example",
+                "Wile E.",
+                "Rocket skates arrived damaged",
+                ChannelKind.EMAIL,
+                Priority.HIGH,
+                "The left skate's booster is cracked. Order #A-1001.",
+            ),
+            (
+                "hank@globex.example",
+                "Hank Scorpio",
+                "CSV bulk upload fails",
+                ChannelKind.WEB,
+                Priority.URGENT,
+                "Uploading users.csv fails at row 3 with 'invalid date'.",
+            ),
+            (
+                "+44 20 7946 0958",
+                "Pat Caller",
+                "Call back about my invoice",
+                ChannelKind.PHONE,
+                Priority.NORMAL,
+                "Missed call; customer asked for a call back about invoice 77.",
+            ),
+            (
+                "lou@example.org",
+                "Lou",
+                "How do I reset my password?",
+                ChannelKind.CHAT,
+                Priority.LOW,
+                "Hi! Where is the reset link?",
+            ),
+        ]
+        for identity, name, subject, channel, priority, body in samples:
+            kind = "phone" if identity.startswith("+") else "email"
+            customer = customer_services.customer_resolve(
+                identities=[IdentityInput(kind, identity)], name=name, source_integration=shop
+            )
+            ticket_services.ticket_create(
+                requester=customer,
+                subject=subject,
+                body=body,
+                channel=channel,
+                priority=priority,
+                source_integration=shop,
+                tags=["demo"],
+            )
+        self.stdout.write(f"  Organizations: {acme.name} and others; 4 tickets.")

@@ -1,0 +1,21 @@
+"""URL configuration: the API under /api/v1/, its schema and docs, probes, admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import health
+from .api import router
+
+handler400 = "helpdesk.api.errors.json_handler400"
+handler404 = "helpdesk.api.errors.json_handler404"
+handler500 = "helpdesk.api.errors.json_handler500"
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("api/v1/", include(router.urlpatterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

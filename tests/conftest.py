@@ -1,0 +1,112 @@
+"""Shared fixtures: users of each role with API clients, eager Celery, files in tmp."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from helpdesk.celery import app as celery_app
+from helpdesk.services import api_token_create
+
+from .factories import IntegrationFactory, ManagerFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _eager_celery():
+    """Most tests run tasks inline; tests about worker behaviour start a real worker."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        _, key = api_token_create(user=user, name="test")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Support", is_default=True)
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="Billing")
+
+
+@pytest.fixture
+def agent(team):
+    return UserFactory(username="alice", teams=[team])
+
+
+@pytest.fixture
+def other_agent(other_team):
+    return UserFactory(username="olga", teams=[other_team])
+
+
+@pytest.fixture
+def manager(db):
+    return ManagerFactory(username="mona")
+
+
+@pytest.fixture
+def integration(db):
+    return IntegrationFactory(username="shop")
+
+
+@pytest.fixture
+def other_integration(db):
+    return IntegrationFactory(username="chatwidget")
+
+
+@pytest.fixture
+def agent_client(agent):
+    return client_for(agent)
+
+
+@pytest.fixture
+def other_agent_client(other_agent):
+    return client_for(other_agent)
+
+
+@pytest.fixture
+def manager_client(manager):
+    return client_for(manager)
+
+
+@pytest.fixture
+def integration_client(integration):
+    return client_for(integration)
+
+
+@pytest.fixture
+def other_integration_client(other_integration):
+    return client_for(other_integration)
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+def assert_error(response, status: int, code: str | None = None, field: str | None = None):
+    """The response is the project's error shape with this status (and code / field)."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert error["status"] == status
+    assert {"code", "message", "fields"} <= set(error)
+    if code is not None:
+        assert error["code"] == code, error
+    if field is not None:
+        assert field in [f["field"] for f in error["fields"]], error
+    return error

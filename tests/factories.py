@@ -1,0 +1,105 @@
+"""factory-boy factories: the one way tests make rows."""
+
+from __future__ import annotations
+
+import factory
+from factory.django import DjangoModelFactory
+
+from customers.models import Customer, CustomerIdentity, Organization, OrganizationDomain
+from helpdesk.models import Role, User
+from slas.models import SlaTier
+from tickets.models import ChannelKind, Direction, Message, Team, Ticket
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"agent{n}")
+    first_name = factory.Faker("first_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@helpdesk.test")
+    role = Role.AGENT
+    password = factory.PostGenerationMethodCall("set_password", "pw")
+
+    @factory.post_generation
+    def teams(self, create, extracted, **kwargs):
+        if create and extracted:
+            for team in extracted:
+                team.members.add(self)
+        if create:
+            self.save()
+
+
+class ManagerFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"manager{n}")
+    role = Role.MANAGER
+
+
+class IntegrationFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"integration{n}")
+    role = Role.INTEGRATION
+
+
+class TeamFactory(DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class TierFactory(DjangoModelFactory):
+    class Meta:
+        model = SlaTier
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Tier {n}")
+    rank = factory.Sequence(lambda n: n + 100)
+
+
+class OrganizationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Org {n}")
+
+    @factory.post_generation
+    def domains(self, create, extracted, **kwargs):
+        for domain in extracted or []:
+            OrganizationDomain.objects.create(organization=self, domain=domain)
+
+
+class CustomerFactory(DjangoModelFactory):
+    class Meta:
+        model = Customer
+        skip_postgeneration_save = True
+
+    name = factory.Faker("name")
+
+    @factory.post_generation
+    def email(self, create, extracted, **kwargs):
+        value = extracted if extracted is not None else f"customer{self.pk}@example.com"
+        if create and value:
+            CustomerIdentity.objects.create(customer=self, kind="email", value=value.lower())
+
+
+class TicketFactory(DjangoModelFactory):
+    class Meta:
+        model = Ticket
+
+    subject = factory.Faker("sentence", nb_words=5)
+    requester = factory.SubFactory(CustomerFactory)
+    organization = factory.LazyAttribute(lambda t: t.requester.organization)
+    team = factory.SubFactory(TeamFactory)
+    channel = ChannelKind.EMAIL
+
+
+class MessageFactory(DjangoModelFactory):
+    class Meta:
+        model = Message
+
+    ticket = factory.SubFactory(TicketFactory)
+    direction = Direction.INBOUND
+    channel = factory.LazyAttribute(lambda m: m.ticket.channel)
+    author_customer = factory.LazyAttribute(lambda m: m.ticket.requester)
+    body_text = factory.Faker("paragraph")

@@ -1,0 +1,268 @@
+"""Ticket, message, event and team serializers."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from customers.api.serializers import CustomerBriefSerializer, OrganizationBriefSerializer
+from customers.services import IdentityInput
+from helpdesk.api.fields import BriefUserSerializer, LabelChoiceField
+from helpdesk.models import User
+
+from ..models import (
+    Attachment,
+    ChannelKind,
+    Message,
+    Priority,
+    Team,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketType,
+)
+from ..status import Status
+
+
+class TeamBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name"]
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    priority = LabelChoiceField(Priority)
+    requester = CustomerBriefSerializer(read_only=True)
+    organization = OrganizationBriefSerializer(read_only=True)
+    team = TeamBriefSerializer(read_only=True)
+    assignee = BriefUserSerializer(read_only=True, allow_null=True)
+    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "subject",
+            "status",
+            "priority",
+            "type",
+            "channel",
+            "kind",
+            "requester",
+            "organization",
+            "team",
+            "assignee",
+            "tags",
+            "external_ref",
+            "created_at",
+            "updated_at",
+            "first_replied_at",
+            "solved_at",
+            "closed_at",
+            "next_due_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class RequesterInputSerializer(serializers.Serializer):
+    """Who is asking, by identity; an unknown identity creates the customer."""
+
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False)
+    phone = serializers.CharField(max_length=40, required=False)
+    handle = serializers.CharField(max_length=100, required=False, help_text="Social handle.")
+    platform = serializers.CharField(
+        max_length=30, required=False, help_text="Social platform of the handle."
+    )
+
+    def validate(self, attrs):
+        if not any(attrs.get(k) for k in ("email", "phone", "handle")):
+            raise serializers.ValidationError("Give at least an email, a phone or a handle.")
+        if attrs.get("handle") and not attrs.get("platform"):
+            raise serializers.ValidationError({"platform": ["A handle needs its platform."]})
+        return attrs
+
+    @staticmethod
+    def identities(attrs: dict) -> list[IdentityInput]:
+        found = []
+        if attrs.get("email"):
+            found.append(IdentityInput("email", attrs["email"]))
+        if attrs.get("phone"):
+            found.append(IdentityInput("phone", attrs["phone"]))
+        if attrs.get("handle"):
+            found.append(IdentityInput("social", attrs["handle"], attrs["platform"]))
+        return found
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=250)
+    body = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Plain text of the first message."
+    )
+    html_body = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="HTML of the first message; sanitized.",
+    )
+    requester_id = serializers.IntegerField(required=False, help_text="An existing customer.")
+    requester = RequesterInputSerializer(required=False, help_text="Or the customer by identity.")
+    channel = serializers.ChoiceField(choices=ChannelKind.choices, default=ChannelKind.WEB)
+    priority = LabelChoiceField(Priority, default=Priority.NORMAL)
+    type = serializers.ChoiceField(choices=TicketType.choices, default=TicketType.QUESTION)
+    kind = serializers.ChoiceField(choices=TicketKind.choices, default=TicketKind.REACTIVE)
+    team_id = serializers.IntegerField(required=False, allow_null=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, default=list, max_length=20
+    )
+    external_ref = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    attachments = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        max_length=10,
+        help_text="Files, with multipart/form-data.",
+    )
+
+    def validate(self, attrs):
+        if ("requester_id" in attrs) == ("requester" in attrs):
+            raise serializers.ValidationError(
+                {"requester": ["Give either requester_id or requester, not both or neither."]}
+            )
+        if not attrs["body"].strip() and not attrs["html_body"].strip():
+            raise serializers.ValidationError({"body": ["The first message needs a body."]})
+        return attrs
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=250, required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    priority = LabelChoiceField(Priority, required=False)
+    type = serializers.ChoiceField(choices=TicketType.choices, required=False)
+    team_id = serializers.IntegerField(required=False, allow_null=True)
+    assignee_id = serializers.IntegerField(required=False, allow_null=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50),
+        required=False,
+        max_length=20,
+        help_text="Replaces the ticket's tags.",
+    )
+    version = serializers.IntegerField(
+        required=False, help_text="The version you read; a newer one on the server is a 409."
+    )
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size", "content_id", "download_url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, attachment: Attachment) -> str:
+        return reverse("attachment-download", args=[attachment.pk])
+
+
+class AuthorSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["customer", "agent", "system"])
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+
+
+def author_of(customer, user) -> dict:
+    if customer is not None:
+        return {"type": "customer", "id": customer.pk, "name": str(customer)}
+    if user is not None:
+        return {"type": "agent", "id": user.pk, "name": user.display_name}
+    return {"type": "system", "id": None, "name": "System"}
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    public = serializers.BooleanField(source="is_public")
+    author = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "ticket",
+            "direction",
+            "public",
+            "channel",
+            "author",
+            "body_text",
+            "body_html",
+            "external_id",
+            "attachments",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(AuthorSerializer)
+    def get_author(self, message: Message) -> dict:
+        return author_of(message.author_customer, message.author_user)
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+    html_body = serializers.CharField(required=False, allow_blank=True, default="")
+    public = serializers.BooleanField(
+        default=True, help_text="Agents: false writes an internal note. Integrations: always true."
+    )
+    status = serializers.ChoiceField(
+        choices=Status.choices,
+        required=False,
+        help_text="Agents: the status to set with the reply (e.g. pending).",
+    )
+    version = serializers.IntegerField(
+        required=False, help_text="The ticket version you read; a newer one is a 409."
+    )
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, max_length=10
+    )
+
+    def validate(self, attrs):
+        if (
+            not attrs["body"].strip()
+            and not attrs["html_body"].strip()
+            and not attrs["attachments"]
+        ):
+            raise serializers.ValidationError({"body": ["A message needs a body."]})
+        return attrs
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "ticket", "kind", "actor", "before", "after", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(AuthorSerializer)
+    def get_actor(self, event: TicketEvent) -> dict:
+        return author_of(event.actor_customer, event.actor_user)
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    members = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=User.objects.filter(is_active=True)
+    )
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "description", "is_default", "members", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def validate_members(self, members):
+        not_agents = [str(u.pk) for u in members if not u.is_agent]
+        if not_agents:
+            raise serializers.ValidationError(f"Not agents: {', '.join(not_agents)}.")
+        return members

@@ -1,0 +1,63 @@
+"""Attachment limits (size and type), checked in one place before anything is stored."""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.utils.text import get_valid_filename
+
+GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
+
+
+@dataclass
+class AttachmentInput:
+    """A file on its way in, from an upload, an email part or a fetched recording."""
+
+    filename: str
+    content: File
+    content_type: str = ""
+    content_id: str = ""
+
+    @property
+    def size(self) -> int:
+        return self.content.size
+
+
+def resolve_content_type(filename: str, declared: str) -> str:
+    declared = (declared or "").split(";")[0].strip().lower()
+    if declared in GENERIC_TYPES:
+        guessed, _ = mimetypes.guess_type(filename)
+        return (guessed or "application/octet-stream").lower()
+    return declared
+
+
+def clean_filename(filename: str) -> str:
+    name = get_valid_filename((filename or "").replace("\\", "/").rsplit("/", 1)[-1]) or "file"
+    return name[:200]
+
+
+def validate_attachment(item: AttachmentInput, field: str = "attachments") -> AttachmentInput:
+    """Raise ValidationError if the file is too large or of a type we do not accept."""
+    content_type = resolve_content_type(item.filename, item.content_type)
+    if item.size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            {
+                field: [
+                    f"{item.filename} is {item.size} bytes; the limit is "
+                    f"{settings.ATTACHMENT_MAX_BYTES} bytes."
+                ]
+            },
+            code="too_large",
+        )
+    if content_type not in settings.ATTACHMENT_ALLOWED_TYPES:
+        raise ValidationError(
+            {field: [f"{item.filename}: files of type {content_type} are not accepted."]},
+            code="unsupported_type",
+        )
+    return AttachmentInput(
+        clean_filename(item.filename), item.content, content_type, item.content_id
+    )

@@ -1,0 +1,247 @@
+"""Tickets, their conversation (messages and attachments), teams and the audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from .status import Status
+
+
+class Team(models.Model):
+    """A group of agents with its own queue."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+    is_default = models.BooleanField(
+        default=False, help_text="Receives tickets that name no team and no channel's team."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_team"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=50, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Priority(models.IntegerChoices):
+    """Stored as integers so "most urgent first" is an index order; the API speaks names."""
+
+    LOW = 1, "low"
+    NORMAL = 2, "normal"
+    HIGH = 3, "high"
+    URGENT = 4, "urgent"
+
+    @classmethod
+    def from_name(cls, name: str) -> Priority:
+        return {member.label: member for member in cls}[name]
+
+
+class TicketType(models.TextChoices):
+    QUESTION = "question", "Question"
+    INCIDENT = "incident", "Incident"
+    PROBLEM = "problem", "Problem"
+    TASK = "task", "Task"
+
+
+class ChannelKind(models.TextChoices):
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Live chat"
+    PHONE = "phone", "Phone"
+    SOCIAL = "social", "Social media"
+    WEB = "web", "Web / API"
+
+
+class TicketKind(models.TextChoices):
+    REACTIVE = "reactive", "Reactive (the customer asked)"
+    PROACTIVE = "proactive", "Proactive (we reach out)"
+
+
+class Ticket(models.Model):
+    subject = models.CharField(max_length=250)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    type = models.CharField(max_length=10, choices=TicketType.choices, default=TicketType.QUESTION)
+    channel = models.CharField(max_length=10, choices=ChannelKind.choices, default=ChannelKind.WEB)
+    kind = models.CharField(max_length=10, choices=TicketKind.choices, default=TicketKind.REACTIVE)
+    requester = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="tickets"
+    )
+    organization = models.ForeignKey(
+        "customers.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    external_ref = models.CharField(
+        max_length=200, blank=True, help_text="The integration's own reference (order, call...)."
+    )
+    source_integration = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    first_replied_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Earliest running SLA due time; kept by slas.services in the same transaction.
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    # Bumped on every change, so a form based on a stale view can be told so.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
+            models.Index(fields=["updated_at"], name="ticket_updated_idx"),
+            models.Index(fields=["status", "-created_at"], name="ticket_status_created_idx"),
+            models.Index(fields=["priority"], name="ticket_priority_idx"),
+            models.Index(fields=["channel"], name="ticket_channel_idx"),
+            models.Index(fields=["team", "status"], name="ticket_team_status_idx"),
+            models.Index(fields=["next_due_at"], name="ticket_next_due_idx"),
+            models.Index(
+                fields=["source_integration", "-created_at"], name="ticket_integration_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "Inbound (from the customer)"
+    OUTBOUND = "outbound", "Outbound (to the customer)"
+
+
+class Message(models.Model):
+    """One entry of the conversation: a customer message, an agent reply or an internal note."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author_customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    is_public = models.BooleanField(default=True, help_text="False for an internal note.")
+    channel = models.CharField(max_length=10, choices=ChannelKind.choices)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, help_text="Sanitized with nh3 before it is stored.")
+    external_id = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(
+                    models.Q(author_customer__isnull=False) & models.Q(author_user__isnull=False)
+                ),
+                name="message_single_author",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_public=True) | models.Q(direction="outbound"),
+                name="message_notes_are_internal_outbound",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} on #{self.ticket_id}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.message.ticket_id}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=500)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    content_id = models.CharField(max_length=255, blank=True, help_text="For inline images.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Ticket created"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    PRIORITY_CHANGED = "priority_changed", "Priority changed"
+    ASSIGNED = "assigned", "Assignee changed"
+    TEAM_CHANGED = "team_changed", "Team changed"
+    TAGS_CHANGED = "tags_changed", "Tags changed"
+    FIELDS_CHANGED = "fields_changed", "Fields changed"
+    MESSAGE_ADDED = "message_added", "Message added"
+    REOPENED = "reopened", "Reopened by the customer"
+
+
+class TicketEvent(models.Model):
+    """The audit trail: who did what to a ticket, when, with the values before and after."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on #{self.ticket_id}"

@@ -1,0 +1,442 @@
+"""Ticket operations: the only code that changes tickets, messages and their audit trail.
+
+Each public function runs in one transaction, records an audit event for every change it
+makes (who, when, before/after) and bumps `Ticket.version`, so collisions can be detected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import EllipsisType
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from customers.models import Customer
+from helpdesk.errors import ConflictError
+from helpdesk.text import html_to_text, sanitize_html, text_to_html
+
+from .attachments import AttachmentInput, validate_attachment
+from .models import (
+    Attachment,
+    ChannelKind,
+    Direction,
+    EventKind,
+    Message,
+    Priority,
+    Tag,
+    Team,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketType,
+)
+from .status import Status, TransitionError, check_transition, status_after_agent_reply
+from .status import status_after_customer_message as _status_after_customer_message
+
+UNSET: Any = ...
+
+
+@dataclass
+class _Changes:
+    """Audit events collected during one operation and written in one INSERT."""
+
+    ticket: Ticket
+    actor_user: Any = None
+    actor_customer: Customer | None = None
+    events: list[TicketEvent] = field(default_factory=list)
+
+    def record(self, kind: str, before: dict | None = None, after: dict | None = None) -> None:
+        self.events.append(
+            TicketEvent(
+                ticket=self.ticket,
+                kind=kind,
+                actor_user=self.actor_user,
+                actor_customer=self.actor_customer,
+                before=before or {},
+                after=after or {},
+            )
+        )
+
+    def save(self) -> None:
+        TicketEvent.objects.bulk_create(self.events)
+
+
+def _body_pair(body: str, html_body: str) -> tuple[str, str]:
+    """Both renderings of a message body: text for search and plain channels, sanitized HTML."""
+    body, html_body = (body or "").strip(), sanitize_html(html_body or "")
+    if not body and html_body:
+        body = html_to_text(html_body)
+    if not html_body and body:
+        html_body = text_to_html(body)
+    return body, html_body
+
+
+def _tag_objects(names: Iterable[str]) -> list[Tag]:
+    slugs = sorted({slugify(name, allow_unicode=True)[:50] for name in names} - {""})
+    if not slugs:
+        return []
+    Tag.objects.bulk_create([Tag(name=slug) for slug in slugs], ignore_conflicts=True)
+    return list(Tag.objects.filter(name__in=slugs))
+
+
+def _default_team() -> Team | None:
+    return Team.objects.filter(is_default=True).first()
+
+
+def _message_create(
+    *,
+    ticket: Ticket,
+    direction: str,
+    body: str,
+    html_body: str = "",
+    public: bool = True,
+    channel: str | None = None,
+    author_user=None,
+    author_customer: Customer | None = None,
+    external_id: str = "",
+    attachments: Iterable[AttachmentInput] = (),
+) -> Message:
+    files = [validate_attachment(item) for item in attachments]
+    body, html_body = _body_pair(body, html_body)
+    if not body and not files:
+        raise ValidationError({"body": ["A message needs a body or an attachment."]})
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=direction,
+        is_public=public,
+        channel=channel or ticket.channel,
+        body_text=body,
+        body_html=html_body,
+        author_user=author_user,
+        author_customer=author_customer,
+        external_id=external_id,
+    )
+    for item in files:
+        attachment = Attachment(
+            message=message,
+            filename=item.filename,
+            content_type=item.content_type,
+            size=item.size,
+            content_id=item.content_id,
+        )
+        attachment.file.save(item.filename, item.content, save=False)
+        attachment.save()
+    return message
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    requester: Customer,
+    subject: str,
+    body: str = "",
+    html_body: str = "",
+    channel: str = ChannelKind.WEB,
+    priority: int = Priority.NORMAL,
+    type: str = TicketType.QUESTION,
+    team: Team | None = None,
+    assignee=None,
+    tags: Iterable[str] = (),
+    kind: str = TicketKind.REACTIVE,
+    external_ref: str = "",
+    actor=None,
+    source_integration=None,
+    external_id: str = "",
+    attachments: Iterable[AttachmentInput] = (),
+) -> Ticket:
+    """Open a ticket with its first message.
+
+    A reactive ticket starts with the customer's inbound message; a proactive one (we reach
+    out) starts with the agent's outbound message. The team is the one given, else the
+    default team, so no ticket is left where no agent can see it.
+    """
+    ticket = Ticket.objects.create(
+        subject=subject.strip()[:250],
+        channel=channel,
+        priority=priority,
+        type=type,
+        kind=kind,
+        requester=requester,
+        organization=requester.organization,
+        team=team or _default_team(),
+        assignee=assignee,
+        external_ref=external_ref,
+        source_integration=source_integration,
+    )
+    proactive = kind == TicketKind.PROACTIVE
+    message = _message_create(
+        ticket=ticket,
+        direction=Direction.OUTBOUND if proactive else Direction.INBOUND,
+        body=body,
+        html_body=html_body,
+        channel=channel,
+        author_user=actor if proactive else None,
+        author_customer=None if proactive else requester,
+        external_id=external_id,
+        attachments=attachments,
+    )
+    tag_objects = _tag_objects(tags)
+    if tag_objects:
+        ticket.tags.add(*tag_objects)
+    changes = _Changes(ticket, actor_user=actor, actor_customer=None if actor else requester)
+    changes.record(
+        EventKind.CREATED,
+        after={
+            "subject": ticket.subject,
+            "status": ticket.status,
+            "channel": ticket.channel,
+            "priority": Priority(ticket.priority).label,
+            "team": ticket.team_id,
+            "message": message.pk,
+            "tags": [t.name for t in tag_objects],
+        },
+    )
+    changes.save()
+    return ticket
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _check_assignee(assignee, team: Team | None) -> None:
+    if assignee is None:
+        return
+    if not assignee.is_agent:
+        raise ValidationError({"assignee": ["Tickets can only be assigned to agents."]})
+    if (
+        team is not None
+        and not assignee.is_manager
+        and not team.members.filter(pk=assignee.pk).exists()
+    ):
+        raise ValidationError({"assignee": [f"{assignee.display_name} is not in team {team}."]})
+
+
+def _apply_status(ticket: Ticket, target: str, changes: _Changes, kind: str) -> None:
+    if target == ticket.status:
+        return
+    try:
+        check_transition(ticket.status, target)
+    except TransitionError as exc:
+        raise ValidationError({"status": [str(exc)]}) from exc
+    before = ticket.status
+    ticket.status = target
+    now = timezone.now()
+    if target == Status.SOLVED:
+        ticket.solved_at = now
+    elif target == Status.CLOSED:
+        ticket.closed_at = now
+    elif before == Status.SOLVED:
+        ticket.solved_at = None
+    changes.record(kind, before={"status": before}, after={"status": target})
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket: Ticket,
+    actor,
+    subject: str | EllipsisType = UNSET,
+    status: str | EllipsisType = UNSET,
+    priority: int | EllipsisType = UNSET,
+    type: str | EllipsisType = UNSET,
+    team: Team | EllipsisType | None = UNSET,
+    assignee: Any = UNSET,
+    tags: Iterable[str] | EllipsisType = UNSET,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Change a ticket's fields; each change is one audit event.
+
+    With `expected_version`, a ticket changed by someone else since it was read raises
+    ConflictError instead of silently overwriting their change.
+    """
+    ticket = _locked(ticket)
+    if expected_version is not None and expected_version != ticket.version:
+        raise ConflictError(
+            f"Ticket #{ticket.pk} changed since you loaded it (version {ticket.version}, "
+            f"you had {expected_version}).",
+            code="stale_version",
+        )
+    if ticket.status == Status.CLOSED:
+        raise ConflictError("A closed ticket is final and cannot be changed.", code="closed")
+    changes = _Changes(ticket, actor_user=actor)
+    if subject is not UNSET and subject.strip() != ticket.subject:
+        changes.record(
+            EventKind.FIELDS_CHANGED, {"subject": ticket.subject}, {"subject": subject.strip()}
+        )
+        ticket.subject = subject.strip()
+    if type is not UNSET and type != ticket.type:
+        changes.record(EventKind.FIELDS_CHANGED, {"type": ticket.type}, {"type": type})
+        ticket.type = type
+    if priority is not UNSET and priority != ticket.priority:
+        changes.record(
+            EventKind.PRIORITY_CHANGED,
+            {"priority": Priority(ticket.priority).label},
+            {"priority": Priority(priority).label},
+        )
+        ticket.priority = priority
+    if team is not UNSET and team != ticket.team:
+        changes.record(
+            EventKind.TEAM_CHANGED, {"team": ticket.team_id}, {"team": team.pk if team else None}
+        )
+        ticket.team = team
+        if assignee is UNSET and ticket.assignee is not None:
+            # Moving to another team keeps the assignee only if they belong there.
+            try:
+                _check_assignee(ticket.assignee, team)
+            except ValidationError:
+                assignee = None
+    if assignee is not UNSET and assignee != ticket.assignee:
+        _check_assignee(assignee, ticket.team)
+        changes.record(
+            EventKind.ASSIGNED,
+            {"assignee": ticket.assignee_id},
+            {"assignee": assignee.pk if assignee else None},
+        )
+        ticket.assignee = assignee
+    if status is not UNSET:
+        _apply_status(ticket, status, changes, EventKind.STATUS_CHANGED)
+    if tags is not UNSET:
+        current = sorted(ticket.tags.values_list("name", flat=True))
+        tag_objects = _tag_objects(tags)
+        wanted = sorted(t.name for t in tag_objects)
+        if wanted != current:
+            ticket.tags.set(tag_objects)
+            changes.record(EventKind.TAGS_CHANGED, {"tags": current}, {"tags": wanted})
+    if changes.events:
+        ticket.version += 1  # safe: the row is locked for this transaction
+        ticket.save()
+        changes.save()
+    return ticket
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    author,
+    body: str = "",
+    html_body: str = "",
+    public: bool = True,
+    status: str | None = None,
+    attachments: Iterable[AttachmentInput] = (),
+    expected_version: int | None = None,
+) -> Message:
+    """An agent answers the customer (public) or writes an internal note (not public).
+
+    A public reply is outbound on the ticket's channel, records the first reply time and
+    moves a new ticket to open (or to `status`, e.g. "pending" to wait on the customer).
+    """
+    ticket = _locked(ticket)
+    if expected_version is not None and expected_version != ticket.version:
+        raise ConflictError(
+            f"Ticket #{ticket.pk} changed since you loaded it; review before replying.",
+            code="stale_version",
+        )
+    if ticket.status == Status.CLOSED:
+        raise ConflictError("A closed ticket is final; open a new ticket instead.", code="closed")
+    message = _message_create(
+        ticket=ticket,
+        direction=Direction.OUTBOUND,
+        body=body,
+        html_body=html_body,
+        public=public,
+        author_user=author,
+        attachments=attachments,
+    )
+    changes = _Changes(ticket, actor_user=author)
+    changes.record(
+        EventKind.MESSAGE_ADDED,
+        after={"message": message.pk, "public": public, "direction": Direction.OUTBOUND},
+    )
+    if public:
+        if ticket.first_replied_at is None:
+            ticket.first_replied_at = message.created_at
+        _apply_status(
+            ticket,
+            status_after_agent_reply(ticket.status, status),
+            changes,
+            EventKind.STATUS_CHANGED,
+        )
+    elif status:
+        _apply_status(ticket, status, changes, EventKind.STATUS_CHANGED)
+    ticket.version += 1
+    ticket.save()
+    changes.save()
+    return message
+
+
+@transaction.atomic
+def customer_message_add(
+    *,
+    ticket: Ticket,
+    customer: Customer | None = None,
+    body: str = "",
+    html_body: str = "",
+    channel: str | None = None,
+    external_id: str = "",
+    attachments: Iterable[AttachmentInput] = (),
+) -> Message:
+    """The customer wrote on an existing ticket (from any channel, or an integration).
+
+    A pending or solved ticket becomes open again (a solved one records a reopen); a closed
+    ticket refuses the message with ConflictError: the channel opens a new ticket instead.
+    """
+    ticket = _locked(ticket)
+    customer = customer or ticket.requester
+    try:
+        target = _status_after_customer_message(ticket.status)
+    except TransitionError as exc:
+        raise ConflictError(str(exc), code="closed") from exc
+    message = _message_create(
+        ticket=ticket,
+        direction=Direction.INBOUND,
+        body=body,
+        html_body=html_body,
+        channel=channel,
+        author_customer=customer,
+        external_id=external_id,
+        attachments=attachments,
+    )
+    changes = _Changes(ticket, actor_customer=customer)
+    changes.record(
+        EventKind.MESSAGE_ADDED,
+        after={"message": message.pk, "public": True, "direction": Direction.INBOUND},
+    )
+    reopened = ticket.status == Status.SOLVED
+    _apply_status(
+        ticket, target, changes, EventKind.REOPENED if reopened else EventKind.STATUS_CHANGED
+    )
+    ticket.version += 1
+    ticket.save()
+    changes.save()
+    return message
+
+
+@transaction.atomic
+def team_save(
+    *,
+    team: Team,
+    name: str | None = None,
+    description: str | None = None,
+    is_default: bool | None = None,
+    members: Iterable | None = None,
+) -> Team:
+    """Create or change a team. Making a team the default takes the flag from the previous one."""
+    if name is not None:
+        team.name = name
+    if description is not None:
+        team.description = description
+    if is_default:
+        Team.objects.filter(is_default=True).exclude(pk=team.pk).update(is_default=False)
+    if is_default is not None:
+        team.is_default = is_default
+    team.save()
+    if members is not None:
+        team.members.set(members)
+    return team
