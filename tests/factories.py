@@ -60,6 +60,7 @@ class TierFactory(DjangoModelFactory):
 class OrganizationFactory(DjangoModelFactory):
     class Meta:
         model = Organization
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Org {n}")
 

@@ -14,9 +14,14 @@ def test_schema_generates_without_warnings():
     out = io.StringIO()
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
     schema = out.getvalue()
-    for path in ["/api/v1/tickets/", "/api/v1/tickets/{id}/messages/",
-                 "/api/v1/tickets/{id}/events/", "/api/v1/customers/",
-                 "/api/v1/organizations/", "/api/v1/teams/"]:
+    for path in [
+        "/api/v1/tickets/",
+        "/api/v1/tickets/{id}/messages/",
+        "/api/v1/tickets/{id}/events/",
+        "/api/v1/customers/",
+        "/api/v1/organizations/",
+        "/api/v1/teams/",
+    ]:
         assert f"{path}:" in schema
 
 
@@ -27,7 +32,8 @@ def test_schema_documents_error_shape_and_idempotency_key(client):
     create = schema["paths"]["/api/v1/tickets/"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
     assert create["responses"]["400"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Error"}
+        "$ref": "#/components/schemas/Error"
+    }
 
 
 def test_docs_page_serves_swagger_ui_without_cdn(client):
@@ -35,4 +41,5 @@ def test_docs_page_serves_swagger_ui_without_cdn(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "swagger-ui" in html
-    assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+    assert "cdn.jsdelivr" not in html
+    assert "unpkg.com" not in html

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tickets.models import Ticket
 from tests.conftest import assert_error
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -20,15 +20,17 @@ def test_malformed_json_is_400_and_writes_nothing(integration_client):
 
 def test_missing_fields_are_listed_each(integration_client):
     response = integration_client.post(
-        "/api/v1/tickets/", {"channel": "fax", "requester_id": "abc"}, format="json")
+        "/api/v1/tickets/", {"channel": "fax", "requester_id": "abc"}, format="json"
+    )
     error = assert_error(response, 400, "invalid")
     assert {f["field"] for f in error["fields"]} == {"subject", "channel", "requester_id"}
     assert all(f["code"] and f["message"] for f in error["fields"])
 
 
 def test_ticket_without_requester_is_400(integration_client):
-    response = integration_client.post("/api/v1/tickets/", {"subject": "Hi", "body": "x"},
-                                       format="json")
+    response = integration_client.post(
+        "/api/v1/tickets/", {"subject": "Hi", "body": "x"}, format="json"
+    )
     assert_error(response, 400, "invalid", field="requester")
     assert Ticket.objects.count() == 0
 

@@ -88,10 +88,12 @@ def test_too_long_key_is_400(integration_client):
 
 def test_key_works_on_every_post_endpoint(integration_client):
     body = {"identities": [{"kind": "email", "value": "z@example.com"}]}
-    first = integration_client.post("/api/v1/customers/", body, format="json",
-                                    HTTP_IDEMPOTENCY_KEY="c1")
-    again = integration_client.post("/api/v1/customers/", body, format="json",
-                                    HTTP_IDEMPOTENCY_KEY="c1")
+    first = integration_client.post(
+        "/api/v1/customers/", body, format="json", HTTP_IDEMPOTENCY_KEY="c1"
+    )
+    again = integration_client.post(
+        "/api/v1/customers/", body, format="json", HTTP_IDEMPOTENCY_KEY="c1"
+    )
     assert first.status_code == again.status_code == 201
     assert again.json()["id"] == first.json()["id"]
 

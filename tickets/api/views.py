@@ -19,7 +19,7 @@ from helpdesk.permissions import EVERYONE, MANAGERS, STAFF
 
 from .. import selectors, services
 from ..attachments import AttachmentInput
-from ..models import Attachment, Team, TicketKind
+from ..models import Attachment, Team, Ticket, TicketKind
 from .filters import TicketFilter
 from .serializers import (
     AttachmentSerializer,
@@ -64,10 +64,15 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     max_body_bytes = 25 * 1024 * 1024  # creates and messages may carry attachments
 
     def get_queryset(self) -> QuerySet:
-        return selectors.with_list_relations(selectors.tickets_visible_to(self.request.user))
+        visible = selectors.tickets_visible_to(self.request.user)
+        if self.action in ("messages", "events"):
+            return visible  # only the permission check; the relations are not serialized
+        return selectors.with_list_relations(visible)
 
     def _fetch(self, pk: int):
-        return self.get_queryset().get(pk=pk)
+        """The ticket as the response shows it, right after a write the caller was allowed
+        to make (which may have moved it out of their sight, e.g. to another team)."""
+        return selectors.with_list_relations(Ticket.objects.all()).get(pk=pk)
 
     def _team(self, team_id: int | None) -> Team | None:
         if team_id is None:

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from slas.models import SlaTier
+from tickets.models import Team, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_is_idempotent_and_prints_a_working_integration_token():
+    call_command("seed_demo", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert SlaTier.objects.count() == 4
+    assert Team.objects.filter(is_default=True).count() == 1
+    assert Ticket.objects.count() == 4
+    key = re.search(r"(hd_\S+)", out.getvalue()).group(1)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.post(
+        "/api/v1/tickets/",
+        {"subject": "From curl", "body": "Hello", "requester": {"email": "new@example.com"}},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert len(client.get("/api/v1/tickets/").json()["results"]) == 5
