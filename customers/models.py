@@ -54,10 +54,15 @@ class Customer(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["source_integration", "-created_at"], name="customer_integration_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name or f"Customer #{self.pk}"

@@ -117,6 +117,8 @@ class Ticket(models.Model):
     first_replied_at = models.DateTimeField(null=True, blank=True)
     solved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Arrived on a channel the customer's tier does not serve: accepted, flagged, answered.
+    outside_plan = models.BooleanField(default=False)
     # Earliest running SLA due time; kept by slas.services in the same transaction.
     next_due_at = models.DateTimeField(null=True, blank=True)
     # Bumped on every change, so a form based on a stale view can be told so.
@@ -130,6 +132,9 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-created_at"], name="ticket_status_created_idx"),
             models.Index(fields=["priority"], name="ticket_priority_idx"),
             models.Index(fields=["channel"], name="ticket_channel_idx"),
+            models.Index(fields=["kind", "-created_at"], name="ticket_kind_idx"),
+            models.Index(fields=["type"], name="ticket_type_idx"),
+            models.Index(fields=["external_ref"], name="ticket_external_ref_idx"),
             models.Index(fields=["team", "status"], name="ticket_team_status_idx"),
             models.Index(fields=["next_due_at"], name="ticket_next_due_idx"),
             models.Index(

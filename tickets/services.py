@@ -1,7 +1,9 @@
 """Ticket operations: the only code that changes tickets, messages and their audit trail.
 
 Each public function runs in one transaction, records an audit event for every change it
-makes (who, when, before/after) and bumps `Ticket.version`, so collisions can be detected.
+makes (who, when, before/after), bumps `Ticket.version` so collisions can be detected, and
+publishes domain events (helpdesk.events: ticket.created, message.created, ticket.updated)
+that other apps (SLA clocks, channels, webhooks, follow-ups) act on in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from customers.models import Customer
+from helpdesk import events
 from helpdesk.errors import ConflictError
 from helpdesk.text import html_to_text, sanitize_html, text_to_html
 
@@ -43,27 +46,44 @@ UNSET: Any = ...
 
 @dataclass
 class _Changes:
-    """Audit events collected during one operation and written in one INSERT."""
+    """Audit events collected during one operation, written in one INSERT, then announced
+    as one ticket.updated domain event (in the same transaction)."""
 
     ticket: Ticket
     actor_user: Any = None
     actor_customer: Customer | None = None
     events: list[TicketEvent] = field(default_factory=list)
+    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     def record(self, kind: str, before: dict | None = None, after: dict | None = None) -> None:
+        before, after = before or {}, after or {}
         self.events.append(
             TicketEvent(
                 ticket=self.ticket,
                 kind=kind,
                 actor_user=self.actor_user,
                 actor_customer=self.actor_customer,
-                before=before or {},
-                after=after or {},
+                before=before,
+                after=after,
             )
         )
+        for name in after.keys() & before.keys():
+            first_before = self.fields.get(name, (before[name], None))[0]
+            self.fields[name] = (first_before, after[name])
 
     def save(self) -> None:
         TicketEvent.objects.bulk_create(self.events)
+
+    def publish_update(self, **data: Any) -> None:
+        if self.fields:
+            events.publish(
+                events.TICKET_UPDATED,
+                ticket=self.ticket,
+                actor=self.actor_user,
+                customer=self.actor_customer,
+                changes=dict(self.fields),
+                data=data,
+            )
 
 
 def _body_pair(body: str, html_body: str) -> tuple[str, str]:
@@ -197,6 +217,9 @@ def ticket_create(
         },
     )
     changes.save()
+    events.publish(
+        events.TICKET_CREATED, ticket=ticket, message=message, customer=requester, actor=actor
+    )
     return ticket
 
 
@@ -312,6 +335,7 @@ def ticket_update(
         ticket.version += 1  # safe: the row is locked for this transaction
         ticket.save()
         changes.save()
+        changes.publish_update()
     return ticket
 
 
@@ -368,6 +392,8 @@ def ticket_reply(
     ticket.version += 1
     ticket.save()
     changes.save()
+    events.publish(events.MESSAGE_CREATED, ticket=ticket, message=message, actor=author)
+    changes.publish_update()
     return message
 
 
@@ -415,6 +441,8 @@ def customer_message_add(
     ticket.version += 1
     ticket.save()
     changes.save()
+    events.publish(events.MESSAGE_CREATED, ticket=ticket, message=message, customer=customer)
+    changes.publish_update(reopened=reopened)
     return message
 
 

@@ -1,0 +1,64 @@
+"""Domain events: what happened, published inside the transaction that made it happen.
+
+Services publish (`publish(TICKET_CREATED, ticket=..., message=...)`); other apps subscribe in
+their AppConfig.ready() (`subscribe(TICKET_CREATED, handler)`). Handlers run synchronously, in
+order of subscription, in the publisher's transaction, so whatever they write (SLA clocks, a
+webhook delivery row, a scheduled follow-up) commits or rolls back together with the change.
+Handlers therefore must not do network I/O: they write rows, and Celery (queued with
+transaction.on_commit, or a sweep over due rows) does the slow part afterwards.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+# Event types. Webhook subscribers see the same names.
+TICKET_CREATED = "ticket.created"
+TICKET_UPDATED = "ticket.updated"
+MESSAGE_CREATED = "message.created"
+SLA_WARNING = "sla.warning"
+SLA_BREACHED = "sla.breached"
+FOLLOWUP_SENT = "followup.sent"
+SURVEY_ANSWERED = "survey.answered"
+CUSTOMER_AT_RISK = "customer.at_risk"
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    type: str
+    ticket: Any = None
+    message: Any = None
+    customer: Any = None
+    actor: Any = None
+    # field name -> (before, after), e.g. {"status": ("pending", "open")}
+    changes: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=dict)
+    occurred_at: datetime = field(default_factory=timezone.now)
+
+
+Handler = Callable[[DomainEvent], object]
+_subscribers: dict[str, list[Handler]] = defaultdict(list)
+
+
+def subscribe(event_type: str, handler: Handler) -> None:
+    """Register `handler` for `event_type` ("*" for every event). Idempotent."""
+    if handler not in _subscribers[event_type]:
+        _subscribers[event_type].append(handler)
+
+
+def unsubscribe(event_type: str, handler: Handler) -> None:
+    if handler in _subscribers[event_type]:
+        _subscribers[event_type].remove(handler)
+
+
+def publish(event_type: str, **fields: Any) -> DomainEvent:
+    event = DomainEvent(type=event_type, **fields)
+    for handler in [*_subscribers[event_type], *_subscribers["*"]]:
+        handler(event)
+    return event

@@ -1,0 +1,72 @@
+"""Ticket services announce what happened, in the transaction, for other apps to act on."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpdesk import events
+from tests.factories import CustomerFactory, TicketFactory
+from tickets import services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def recorded():
+    seen: list[events.DomainEvent] = []
+    events.subscribe("*", seen.append)
+    yield seen
+    events.unsubscribe("*", seen.append)
+
+
+def test_create_publishes_ticket_created_with_first_message(recorded, agent):
+    customer = CustomerFactory()
+    ticket = services.ticket_create(requester=customer, subject="Hi", body="Hello")
+    assert [e.type for e in recorded] == [events.TICKET_CREATED]
+    assert recorded[0].ticket == ticket
+    assert recorded[0].message.body_text == "Hello"
+    assert recorded[0].customer == customer
+
+
+def test_reply_with_status_publishes_message_then_status_change(recorded, agent, team):
+    ticket = TicketFactory(team=team, status="open")
+    services.ticket_reply(ticket=ticket, author=agent, body="Photo?", status="pending")
+    assert [e.type for e in recorded] == [events.MESSAGE_CREATED, events.TICKET_UPDATED]
+    assert recorded[1].changes == {"status": ("open", "pending")}
+    assert recorded[1].actor == agent
+
+
+def test_customer_message_on_solved_ticket_reports_reopen(recorded, team):
+    ticket = TicketFactory(team=team, status="solved")
+    services.customer_message_add(ticket=ticket, body="Still broken")
+    assert [e.type for e in recorded] == [events.MESSAGE_CREATED, events.TICKET_UPDATED]
+    assert recorded[1].changes == {"status": ("solved", "open")}
+    assert recorded[1].data == {"reopened": True}
+
+
+def test_update_publishes_one_event_with_every_change(recorded, agent, team):
+    ticket = TicketFactory(team=team)
+    services.ticket_update(ticket=ticket, actor=agent, status="open", priority=3)
+    assert len(recorded) == 1
+    assert recorded[0].changes == {"status": ("new", "open"), "priority": ("normal", "high")}
+
+
+def test_update_that_changes_nothing_publishes_nothing(recorded, agent, team):
+    ticket = TicketFactory(team=team, status="open")
+    services.ticket_update(ticket=ticket, actor=agent, status="open")
+    assert recorded == []
+
+
+def test_a_failing_subscriber_rolls_back_the_change(team):
+    def refuse(event):
+        raise RuntimeError("subscriber failed")
+
+    events.subscribe(events.TICKET_CREATED, refuse)
+    try:
+        with pytest.raises(RuntimeError):
+            services.ticket_create(requester=CustomerFactory(), subject="Hi", body="x")
+    finally:
+        events.unsubscribe(events.TICKET_CREATED, refuse)
+    from tickets.models import Ticket
+
+    assert not Ticket.objects.exists()
