@@ -468,3 +468,35 @@ def team_save(
     if members is not None:
         team.members.set(members)
     return team
+
+
+@transaction.atomic
+def system_message_add(
+    *, ticket: Ticket, body: str, html_body: str = "", reason: str = "automatic"
+) -> Message:
+    """An automatic public message to the customer (no author), e.g. the reply naming the
+    channels a tier serves. It goes out on the ticket's channel like any public outbound
+    message, but it is nobody's reply: it neither fulfils SLA response clocks nor changes the
+    ticket's status (subscribers can tell by `event.data["system"]`)."""
+    ticket = _locked(ticket)
+    message = _message_create(
+        ticket=ticket, direction=Direction.OUTBOUND, body=body, html_body=html_body
+    )
+    changes = _Changes(ticket)
+    changes.record(
+        EventKind.MESSAGE_ADDED,
+        after={
+            "message": message.pk,
+            "public": True,
+            "direction": Direction.OUTBOUND,
+            "system": reason,
+        },
+    )
+    changes.save()
+    events.publish(
+        events.MESSAGE_CREATED,
+        ticket=ticket,
+        message=message,
+        data={"system": True, "reason": reason},
+    )
+    return message

@@ -70,3 +70,16 @@ def test_a_failing_subscriber_rolls_back_the_change(team):
     from tickets.models import Ticket
 
     assert not Ticket.objects.exists()
+
+
+def test_system_message_is_public_outbound_and_nobodys_reply(recorded, team):
+    ticket = TicketFactory(team=team)
+    message = services.system_message_add(
+        ticket=ticket, body="We answer email only.", reason="outside_plan"
+    )
+    ticket.refresh_from_db()
+    assert (message.direction, message.is_public, message.author_user) == ("outbound", True, None)
+    assert ticket.first_replied_at is None
+    assert ticket.status == "new"
+    assert [e.type for e in recorded] == [events.MESSAGE_CREATED]
+    assert recorded[0].data == {"system": True, "reason": "outside_plan"}
