@@ -24,6 +24,10 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # PBKDF2 is slow on purpose; tests hash many passwords and prove nothing about it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Throttle counters and other cached state must not leak between tests (ids are reused).
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def client_for(user) -> APIClient:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from customers.api.views import CustomerViewSet, OrganizationViewSet
 from tickets.api.views import AttachmentViewSet, TeamViewSet, TicketViewSet
+
+from .views import MeView, PingView
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -15,4 +18,8 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("teams", TeamViewSet, basename="team")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("me/", MeView.as_view(), name="me"),
+    path("ping/", PingView.as_view(), name="ping"),
+    *router.urls,
+]
