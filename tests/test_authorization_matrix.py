@@ -1,0 +1,445 @@
+"""Who may do what: every endpoint and method, for six callers, in one table.
+
+Callers: anonymous, an agent of the ticket's team, an agent of another team, a manager, the
+integration that submitted the customer, and another integration. The world: one ticket in
+team "Support", opened by integration "shop" for its customer, with an attachment.
+
+Expected outcomes are status codes. For list endpoints, "+" means the world's object is in
+the list and "-" that it is not (a 200 either way): nobody sees what is not theirs, and an
+object outside the caller's reach is a 404, never a 403 that would confirm it exists.
+A 403 only ever answers "your role may not call this endpoint", whatever the object.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.conftest import client_for
+from tests.factories import (
+    CustomerFactory,
+    IntegrationFactory,
+    ManagerFactory,
+    OrganizationFactory,
+    TeamFactory,
+    UserFactory,
+)
+from tickets import services as ticket_services
+from tickets.attachments import AttachmentInput
+
+pytestmark = pytest.mark.django_db
+
+CALLERS = ("anon", "agent", "other_agent", "manager", "integration", "other_integration")
+
+
+@dataclass
+class World:
+    ticket: object
+    customer: object
+    organization: object
+    team: object
+    attachment: object
+    ids: dict
+
+
+@pytest.fixture
+def world():
+    team, other_team = TeamFactory(name="Support"), TeamFactory(name="Billing")
+    users = {
+        "agent": UserFactory(username="alice", teams=[team]),
+        "other_agent": UserFactory(username="olga", teams=[other_team]),
+        "manager": ManagerFactory(username="mona"),
+        "integration": IntegrationFactory(username="shop"),
+        "other_integration": IntegrationFactory(username="chat"),
+    }
+    organization = OrganizationFactory(name="Acme")
+    customer = CustomerFactory(organization=organization, source_integration=users["integration"])
+    ticket = ticket_services.ticket_create(
+        requester=customer,
+        subject="Damaged",
+        body="Box crushed",
+        team=team,
+        source_integration=users["integration"],
+        attachments=[
+            AttachmentInput("photo.png", SimpleUploadedFile("p.png", b"\x89PNG"), "image/png")
+        ],
+    )
+    attachment = ticket.messages.get().attachments.get()
+    clients = {name: client_for(user) for name, user in users.items()}
+    clients["anon"] = client_for(None)
+    ids = {
+        "ticket": ticket.pk,
+        "customer": customer.pk,
+        "organization": organization.pk,
+        "team": team.pk,
+        "attachment": attachment.pk,
+    }
+    world = World(ticket, customer, organization, team, attachment, ids)
+    world.clients = clients
+    return world
+
+
+# (method, path, body, {caller: expected}); paths use {ticket}, {customer}, ... placeholders.
+# Expected: an int status, or "+"/"-" for a list that does / does not show the world's object.
+ALL_200 = dict.fromkeys(CALLERS[1:], 200)
+MATRIX = [
+    ("GET", "/api/v1/me/", None, {"anon": 401, **ALL_200}),
+    ("GET", "/api/v1/ping/", None, {"anon": 401, **ALL_200}),
+    ("POST", "/api/v1/ping/", {"echo": 1}, {"anon": 401, **ALL_200}),
+    # tickets
+    (
+        "GET",
+        "/api/v1/tickets/",
+        None,
+        {
+            "anon": 401,
+            "agent": "+",
+            "other_agent": "-",
+            "manager": "+",
+            "integration": "+",
+            "other_integration": "-",
+        },
+    ),
+    (
+        "POST",
+        "/api/v1/tickets/",
+        {"subject": "New", "body": "x", "requester": {"email": "n@example.com"}},
+        {"anon": 401, **dict.fromkeys(CALLERS[1:], 201)},
+    ),
+    (
+        "GET",
+        "/api/v1/tickets/{ticket}/",
+        None,
+        {
+            "anon": 401,
+            "agent": 200,
+            "other_agent": 404,
+            "manager": 200,
+            "integration": 200,
+            "other_integration": 404,
+        },
+    ),
+    (
+        "PATCH",
+        "/api/v1/tickets/{ticket}/",
+        {"priority": "high"},
+        {
+            "anon": 401,
+            "agent": 200,
+            "other_agent": 404,
+            "manager": 200,
+            "integration": 403,
+            "other_integration": 403,
+        },
+    ),
+    (
+        "PUT",
+        "/api/v1/tickets/{ticket}/",
+        {"subject": "x"},
+        {
+            "anon": 401,
+            "agent": 403,
+            "other_agent": 403,
+            "manager": 405,
+            "integration": 403,
+            "other_integration": 403,
+        },
+    ),
+    (
+        "DELETE",
+        "/api/v1/tickets/{ticket}/",
+        None,
+        {
+            "anon": 401,
+            "agent": 403,
+            "other_agent": 403,
+            "manager": 405,
+            "integration": 403,
+            "other_integration": 403,
+        },
+    ),
+    (
+        "GET",
+        "/api/v1/tickets/{ticket}/messages/",
+        None,
+        {
+            "anon": 401,
+            "agent": 200,
+            "other_agent": 404,
+            "manager": 200,
+            "integration": 200,
+            "other_integration": 404,
+        },
+    ),
+    (
+        "POST",
+        "/api/v1/tickets/{ticket}/messages/",
+        {"body": "Hello"},
+        {
+            "anon": 401,
+            "agent": 201,
+            "other_agent": 404,
+            "manager": 201,
+            "integration": 201,
+            "other_integration": 404,
+        },
+    ),
+    (
+        "GET",
+        "/api/v1/tickets/{ticket}/events/",
+        None,
+        {
+            "anon": 401,
+            "agent": 200,
+            "other_agent": 404,
+            "manager": 200,
+            "integration": 403,
+            "other_integration": 403,
+        },
+    ),
+    (
+        "GET",
+        "/api/v1/attachments/{attachment}/",
+        None,
+        {
+            "anon": 401,
+            "agent": 200,
+            "other_agent": 404,
+            "manager": 200,
+            "integration": 200,
+            "other_integration": 404,
+        },
+    ),
+    (
+        "GET",
+        "/api/v1/attachments/{attachment}/download/",
+        None,
+        {
+            "anon": 401,
+            "agent": 200,
+            "other_agent": 404,
+            "manager": 200,
+            "integration": 200,
+            "other_integration": 404,
+        },
+    ),
+    # customers
+    (
+        "GET",
+        "/api/v1/customers/",
+        None,
+        {
+            "anon": 401,
+            "agent": "+",
+            "other_agent": "+",
+            "manager": "+",
+            "integration": "+",
+            "other_integration": "-",
+        },
+    ),
+    (
+        "POST",
+        "/api/v1/customers/",
+        {"identities": [{"kind": "email", "value": "c@example.com"}]},
+        {"anon": 401, **dict.fromkeys(CALLERS[1:], 201)},
+    ),
+    (
+        "GET",
+        "/api/v1/customers/{customer}/",
+        None,
+        {
+            "anon": 401,
+            "agent": 200,
+            "other_agent": 200,
+            "manager": 200,
+            "integration": 200,
+            "other_integration": 404,
+        },
+    ),
+    (
+        "PATCH",
+        "/api/v1/customers/{customer}/",
+        {"name": "Kim"},
+        {
+            "anon": 401,
+            "agent": 200,
+            "other_agent": 200,
+            "manager": 200,
+            "integration": 403,
+            "other_integration": 403,
+        },
+    ),
+    # organizations and teams: configuration, managers write
+    (
+        "GET",
+        "/api/v1/organizations/",
+        None,
+        {
+            "anon": 401,
+            "agent": "+",
+            "other_agent": "+",
+            "manager": "+",
+            "integration": 403,
+            "other_integration": 403,
+        },
+    ),
+    (
+        "POST",
+        "/api/v1/organizations/",
+        {"name": "Globex"},
+        {
+            "anon": 401,
+            "agent": 403,
+            "other_agent": 403,
+            "manager": 201,
+            "integration": 403,
+            "other_integration": 403,
+        },
+    ),
+    (
+        "GET",
+        "/api/v1/organizations/{organization}/",
+        None,
+        {
+            "anon": 401,
+            "agent": 200,
+            "other_agent": 200,
+            "manager": 200,
+            "integration": 403,
+            "other_integration": 403,
+        },
+    ),
+    (
+        "PATCH",
+        "/api/v1/organizations/{organization}/",
+        {"notes": "VIP"},
+        {
+            "anon": 401,
+            "agent": 403,
+            "other_agent": 403,
+            "manager": 200,
+            "integration": 403,
+            "other_integration": 403,
+        },
+    ),
+    (
+        "DELETE",
+        "/api/v1/organizations/{organization}/",
+        None,
+        {
+            "anon": 401,
+            "agent": 403,
+            "other_agent": 403,
+            "manager": 204,
+            "integration": 403,
+            "other_integration": 403,
+        },
+    ),
+    (
+        "GET",
+        "/api/v1/teams/",
+        None,
+        {
+            "anon": 401,
+            "agent": "+",
+            "other_agent": "+",
+            "manager": "+",
+            "integration": 403,
+            "other_integration": 403,
+        },
+    ),
+    (
+        "POST",
+        "/api/v1/teams/",
+        {"name": "VIP"},
+        {
+            "anon": 401,
+            "agent": 403,
+            "other_agent": 403,
+            "manager": 201,
+            "integration": 403,
+            "other_integration": 403,
+        },
+    ),
+    (
+        "PATCH",
+        "/api/v1/teams/{team}/",
+        {"description": "First line"},
+        {
+            "anon": 401,
+            "agent": 403,
+            "other_agent": 403,
+            "manager": 200,
+            "integration": 403,
+            "other_integration": 403,
+        },
+    ),
+    (
+        "DELETE",
+        "/api/v1/teams/{team}/",
+        None,
+        {
+            "anon": 401,
+            "agent": 403,
+            "other_agent": 403,
+            "manager": 409,
+            "integration": 403,
+            "other_integration": 403,
+        },
+    ),
+]
+
+CASES = [
+    pytest.param(method, path, body, caller, expected[caller], id=f"{method} {path} {caller}")
+    for method, path, body, expected in MATRIX
+    for caller in CALLERS
+]
+
+
+def _listed(response, world: World, path: str) -> bool:
+    kind = {
+        "tickets": "ticket",
+        "customers": "customer",
+        "organizations": "organization",
+        "teams": "team",
+    }[path.rstrip("/").rsplit("/", 1)[-1]]
+    return world.ids[kind] in {row["id"] for row in response.json()["results"]}
+
+
+@pytest.mark.parametrize(("method", "path", "body", "caller", "expected"), CASES)
+def test_authorization_matrix(world, method, path, body, caller, expected):
+    client = world.clients[caller]
+    response = client.generic(
+        method,
+        path.format(**world.ids),
+        data=None if body is None else json.dumps(body),
+        content_type="application/json",
+    )
+    if expected in ("+", "-"):
+        assert response.status_code == 200, response.content
+        assert _listed(response, world, path) is (expected == "+")
+    else:
+        assert response.status_code == expected, response.content
+    if response.status_code >= 400:
+        assert set(response.json()) == {"error"}
+
+
+def test_matrix_covers_every_documented_operation():
+    """A new endpoint must join the table: every operation in the OpenAPI schema is in it."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    documented = {
+        (method.upper(), path)
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if path.startswith("/api/v1/")
+    }
+    placeholders = {
+        name: "{id}" for name in ("ticket", "customer", "organization", "team", "attachment")
+    }
+    covered = {(method, path.format(**placeholders)) for method, path, _, _ in MATRIX}
+    assert documented - covered == set(), "operations missing from the authorization matrix"
