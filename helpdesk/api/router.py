@@ -10,7 +10,18 @@ from tickets.api.views import AttachmentViewSet, TeamViewSet, TicketViewSet
 
 from .views import MeView, PingView
 
-router = DefaultRouter(trailing_slash=True)
+
+class Router(DefaultRouter):
+    """Object ids are integers: anything else is a 404 at the URL, never a ValueError deep in
+    a query (and the schema documents `{id}` as an integer)."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if not hasattr(viewset, "lookup_value_regex"):
+            viewset.lookup_value_regex = "[0-9]+"
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+router = Router(trailing_slash=True)
 router.include_root_view = False
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("attachments", AttachmentViewSet, basename="attachment")

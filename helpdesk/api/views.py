@@ -40,6 +40,10 @@ class MeView(APIView):
         )
 
 
+class PingBodySerializer(serializers.Serializer):
+    echo = serializers.JSONField(required=False, allow_null=True)
+
+
 class PingView(APIView):
     """A no-op that goes through the whole stack (auth, throttling, the write transaction,
     Idempotency-Key): for integrations testing connectivity, and the benchmarks' reference."""
@@ -51,10 +55,12 @@ class PingView(APIView):
         return Response({"ok": True})
 
     @extend_schema(
-        request=inline_serializer("PingBody", {"echo": serializers.JSONField(required=False)}),
+        request=PingBodySerializer,
         responses=inline_serializer(
             "PingEcho", {"ok": serializers.BooleanField(), "echo": serializers.JSONField()}
         ),
     )
     def post(self, request):
-        return Response({"ok": True, "echo": request.data.get("echo")})
+        body = PingBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response({"ok": True, "echo": body.validated_data.get("echo")})

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters as filters
+from drf_spectacular.utils import extend_schema_field
 
 from ..models import ChannelKind, Priority, Ticket, TicketKind, TicketType
 from ..status import Status
@@ -10,9 +11,14 @@ class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     """`?status=new,open`: any of a comma-separated list of choices."""
 
 
+@extend_schema_field({"type": "string", "enum": [p.label for p in Priority]})
+class PriorityFilter(filters.ChoiceFilter):
+    """Priorities are spoken by name (`?priority=urgent`) although stored as ranks."""
+
+
 class TicketFilter(filters.FilterSet):
     status = ChoiceInFilter(choices=Status.choices, help_text="One or more, comma-separated.")
-    priority = filters.ChoiceFilter(
+    priority = PriorityFilter(
         choices=[(p.label, p.label) for p in Priority], method="filter_priority"
     )
     channel = filters.ChoiceFilter(choices=ChannelKind.choices)
