@@ -6,6 +6,14 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from customers.api.views import CustomerViewSet, OrganizationViewSet
+from followups.api.views import (
+    AtRiskReportView,
+    DeliveryViewSet,
+    FollowUpRuleViewSet,
+    FollowUpViewSet,
+    SatisfactionReportView,
+    SurveyViewSet,
+)
 from tickets.api.views import AttachmentViewSet, TeamViewSet, TicketViewSet
 
 from .views import MeView, PingView
@@ -28,9 +36,15 @@ router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("teams", TeamViewSet, basename="team")
+router.register("deliveries", DeliveryViewSet, basename="delivery")
+router.register("followup-rules", FollowUpRuleViewSet, basename="followup-rule")
+router.register("followups", FollowUpViewSet, basename="followup")
+router.register("surveys", SurveyViewSet, basename="survey")
+router.register("reports/at-risk", AtRiskReportView, basename="report-at-risk")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("ping/", PingView.as_view(), name="ping"),
+    path("reports/satisfaction/", SatisfactionReportView.as_view(), name="report-satisfaction"),
     *router.urls,
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -49,6 +50,7 @@ class PingView(APIView):
     Idempotency-Key): for integrations testing connectivity, and the benchmarks' reference."""
 
     roles = {"read": EVERYONE, "write": EVERYONE}
+    parser_classes = [JSONParser]
 
     @extend_schema(responses=inline_serializer("Pong", {"ok": serializers.BooleanField()}))
     def get(self, request):

@@ -50,7 +50,14 @@ def tokens(db):
     }
 
 
-FUZZ = settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+# derandomize: the same examples on every run, so CI is reproducible; raise MAX_EXAMPLES (or
+# drop derandomize) locally to explore further.
+FUZZ = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
 
 # Every check runs except "schema-valid data is accepted": a schema cannot say that
 # `requester_id` must name an existing customer or that a status move must be allowed from the

@@ -64,3 +64,25 @@ def test_ping_echoes_null(manager_client):
 def test_ping_rejects_a_body_that_is_not_an_object(manager_client):
     response = manager_client.post("/api/v1/ping/", "null", content_type="application/json")
     assert_error(response, 400)
+
+
+def test_text_fields_refuse_numbers(manager_client):
+    response = manager_client.post(
+        "/api/v1/tickets/",
+        {"subject": 0, "body": "x", "requester": {"email": "n@example.com"}},
+        format="json",
+    )
+    assert_error(response, 400, field="subject")
+
+
+def test_instants_with_offsets_postgres_cannot_store_still_filter(manager_client):
+    TicketFactory()
+    # +23:40 is valid ISO 8601 but beyond PostgreSQL's +-15:59: converted to UTC first
+    response = manager_client.get("/api/v1/tickets/", {"updated_since": "2020-08-27T22:52+23:40"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1
+
+
+def test_an_instant_that_has_no_utc_equivalent_is_a_400(manager_client):
+    response = manager_client.get("/api/v1/tickets/", {"updated_since": "0001-01-01T00:00+05:00"})
+    assert_error(response, 400, field="updated_since")

@@ -3,6 +3,8 @@ from __future__ import annotations
 import django_filters as filters
 from drf_spectacular.utils import extend_schema_field
 
+from helpdesk.api.filters import IsoDateTimeFilter
+
 from ..models import ChannelKind, Priority, Ticket, TicketKind, TicketType
 from ..status import Status
 
@@ -32,8 +34,8 @@ class TicketFilter(filters.FilterSet):
     organization = filters.NumberFilter(field_name="organization_id")
     tag = filters.CharFilter(field_name="tags__name")
     external_ref = filters.CharFilter()
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    created_since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    created_since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = Ticket
