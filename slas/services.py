@@ -346,7 +346,8 @@ def _status_changed(ticket: Ticket, before: str, after: str, at: datetime) -> No
 def retarget(ticket: Ticket, *, at: datetime, policy: SlaPolicy | None = None) -> int:
     """Recompute unfinished clocks for the ticket's priority (and `policy`, when given: a
     re-applied policy or a tier change), keeping the business time already consumed.
-    A metric the policy has no target for at this priority stops being measured."""
+    A priority the policy has no target for keeps the clock's target (an escalation must not
+    stop the clock); a re-applied policy without the metric stops measuring it."""
     changed = 0
     for clock in _clocks(ticket):
         if clock.fulfilled_at is not None:
@@ -355,10 +356,12 @@ def retarget(ticket: Ticket, *, at: datetime, policy: SlaPolicy | None = None) -
         if policy is not None:
             measure_with = _policies().get(pk=policy.pk)
         target = _target(measure_with, ticket.priority, clock.metric)
-        if target is None:
-            clock.delete()
+        if target is None and policy is not None:
+            clock.delete()  # the re-applied policy does not measure this metric
             changed += 1
             continue
+        if target is None:
+            continue  # no target at the new priority: keep measuring with the one it had
         _consume(clock, at)
         clock.policy = measure_with
         clock.target_minutes = target.minutes

@@ -177,12 +177,13 @@ def test_priority_change_recomputes_due_from_consumed_time(customer, agent):
     assert ticket.next_due_at == first.due_at
 
 
-def test_priority_without_target_stops_measuring_that_metric(customer, agent):
+def test_priority_without_target_keeps_the_clock_and_its_target(customer, agent):
     ticket = create(customer)
+    due = clock(ticket, Metric.RESOLUTION).due_at
     ticket_services.ticket_update(ticket=ticket, actor=agent, priority=Priority.LOW)
-    assert not ticket.sla_clocks.exists()
+    assert clock(ticket, Metric.RESOLUTION).due_at == due
     ticket.refresh_from_db()
-    assert ticket.next_due_at is None
+    assert ticket.next_due_at is not None
 
 
 def test_customer_override_beats_organization_override_beats_tier(customer, policy):
