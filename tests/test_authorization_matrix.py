@@ -125,6 +125,9 @@ MATRIX = [
     ("GET",    "/api/v1/teams/{team}/",                      None,               row(401, 200, 200, 200, 403, 403)),
     ("PATCH",  "/api/v1/teams/{team}/",                      {"description": "x"}, row(401, 403, 403, 200, 403, 403)),
     ("DELETE", "/api/v1/teams/{team}/",                      None,               row(401, 403, 403, 409, 403, 403)),
+    # the agents' queue: their teams' tickets (the manager is in no team here)
+    ("GET",    "/api/v1/queue/",                             None,               row(401, 200, 200, 200, 403, 403)),
+    ("POST",   "/api/v1/queue/claim/",                       None,               row(401, 200, 204, 204, 403, 403)),
 ]
 # fmt: on
 

@@ -6,6 +6,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from customers.api.views import CustomerViewSet, OrganizationViewSet
+from tickets.api.queue import QueueClaimView, QueueView
 from tickets.api.views import AttachmentViewSet, TeamViewSet, TicketViewSet
 
 from .views import MeView, PingView
@@ -21,5 +22,7 @@ router.register("teams", TeamViewSet, basename="team")
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("ping/", PingView.as_view(), name="ping"),
+    path("queue/", QueueView.as_view(), name="queue"),
+    path("queue/claim/", QueueClaimView.as_view(), name="queue-claim"),
     *router.urls,
 ]
