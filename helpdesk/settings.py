@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketTypeEnum": "tickets.models.TicketType",
         "TicketKindEnum": "tickets.models.TicketKind",
+        "ChannelEnum": "tickets.models.ChannelKind",
         "IdentityKindEnum": "customers.models.IdentityKind",
         "AuthorTypeEnum": ["customer", "agent", "system"],
     },
