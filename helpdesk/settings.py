@@ -257,9 +257,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketTypeEnum": "tickets.models.TicketType",
         "TicketKindEnum": "tickets.models.TicketKind",
+        "ChannelEnum": "tickets.models.ChannelKind",
         "IdentityKindEnum": "customers.models.IdentityKind",
-        "ChannelKindEnum": "tickets.models.ChannelKind",
         "AuthorTypeEnum": ["customer", "agent", "system"],
+        "FollowUpStateEnum": "followups.models.FollowUpState",
     },
 }
 
@@ -293,6 +294,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Work leaving a request is enqueued with transaction.on_commit (e.g. SLA notifications), so a
+# task never runs for a change that rolled back, nor before the change is visible to it.
+# How often beat runs the SLA sweep (warnings, breaches, escalations), in seconds.
+SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 5)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "purge-expired-idempotency-keys": {
         "task": "helpdesk.tasks.purge_expired_idempotency_keys",
@@ -307,6 +312,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "followups-expire-old-at-risk-flags": {
         "task": "followups.expire_old_flags",
         "schedule": timedelta(hours=24),
+    },
+    "sla-sweep": {
+        "task": "slas.tasks.sla_sweep",
+        "schedule": timedelta(seconds=SLA_SWEEP_SECONDS),
+        # A sweep not started within two intervals is dropped: the next one does its work,
+        # so a stopped worker does not come back to a backlog of identical sweeps.
+        "options": {"expires": 2 * SLA_SWEEP_SECONDS},
     },
 }
 

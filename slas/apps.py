@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class SlasConfig(AppConfig):
     name = "slas"
     verbose_name = "SLA tiers, policies and clocks"
+
+    def ready(self) -> None:
+        from . import services
+
+        services.subscribe()

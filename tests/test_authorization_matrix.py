@@ -20,13 +20,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from followups.models import CustomerHealth, FollowUp, FollowUpRule, Survey
 from followups.services import delivery_record
+from slas.models import Metric
 from tests.conftest import client_for
 from tests.factories import (
+    CalendarFactory,
     CustomerFactory,
     IntegrationFactory,
     ManagerFactory,
     OrganizationFactory,
+    PolicyFactory,
     TeamFactory,
+    TierFactory,
     UserFactory,
 )
 from tickets import services as ticket_services
@@ -57,7 +61,12 @@ def world():
         "integration": IntegrationFactory(username="shop"),
         "other_integration": IntegrationFactory(username="chat"),
     }
-    organization = OrganizationFactory(name="Acme")
+    calendar = CalendarFactory(name="24/7")
+    policy = PolicyFactory(
+        name="Standard", calendar=calendar, calendar_targets={(Metric.RESOLUTION, 2): 60}
+    )
+    tier = TierFactory(name="Standard", rank=10, policy=policy)
+    organization = OrganizationFactory(name="Acme", tier=tier)
     customer = CustomerFactory(organization=organization, source_integration=users["integration"])
     ticket = ticket_services.ticket_create(
         requester=customer,
@@ -97,6 +106,9 @@ def world():
         "rule": rule.pk,
         "followup": followup.pk,
         "survey": survey.pk,
+        "calendar": calendar.pk,
+        "policy": policy.pk,
+        "tier": tier.pk,
     }
     world = World(ticket, customer, organization, team, attachment, ids)
     world.clients = clients
@@ -116,6 +128,8 @@ NEW_TICKET = {"subject": "New", "body": "x", "requester": {"email": "n@example.c
 NEW_CUSTOMER = {"identities": [{"kind": "email", "value": "c@example.com"}]}
 NEW_DELIVERY = {"customer": {"email": "d@example.com"}, "external_ref": "ORD-2"}
 NEW_RULE = {"name": "Call", "trigger": "delivery", "action": "outreach", "delay_minutes": 60}
+NEW_CALENDAR = {"name": "Always", "always_open": True}
+NEW_POLICY = {"name": "Gold", "targets": [{"priority": "high", "metric": "resolution", "minutes": 60}]}
 MATRIX = [
     ("GET",    "/api/v1/me/",                                None,               row(401, 200, 200, 200, 200, 200)),
     ("GET",    "/api/v1/ping/",                              None,               row(401, 200, 200, 200, 200, 200)),
@@ -164,6 +178,29 @@ MATRIX = [
     ("GET",    "/api/v1/surveys/{survey}/",                  None,               row(401, 403, 403, 200, 403, 403)),
     ("GET",    "/api/v1/reports/at-risk/",                   None,               row(401, 403, 403, "+", 403, 403)),
     ("GET",    "/api/v1/reports/satisfaction/",              None,               row(401, 403, 403, 200, 403, 403)),
+    # the agents' queue: their teams' tickets (the manager is in no team here)
+    ("GET",    "/api/v1/queue/",                             None,               row(401, 200, 200, 200, 403, 403)),
+    ("POST",   "/api/v1/queue/claim/",                       None,               row(401, 200, 204, 204, 403, 403)),
+    # SLA: a ticket's clocks (staff read, managers re-apply), configuration (managers write)
+    ("GET",    "/api/v1/tickets/{ticket}/sla/",              None,               row(401, 200, 404, 200, 403, 403)),
+    ("POST",   "/api/v1/tickets/{ticket}/sla/",              None,               row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/sla/calendars/",                     None,               row(401, "+", "+", "+", 403, 403)),
+    ("POST",   "/api/v1/sla/calendars/",                     NEW_CALENDAR,       row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/sla/calendars/{calendar}/",          None,               row(401, 200, 200, 200, 403, 403)),
+    ("PUT",    "/api/v1/sla/calendars/{calendar}/",          NEW_CALENDAR,       row(401, 403, 403, 200, 403, 403)),
+    ("PATCH",  "/api/v1/sla/calendars/{calendar}/",          {"name": "Always"}, row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/sla/calendars/{calendar}/",          None,               row(401, 403, 403, 409, 403, 403)),
+    ("GET",    "/api/v1/sla/policies/",                      None,               row(401, "+", "+", "+", 403, 403)),
+    ("POST",   "/api/v1/sla/policies/",                      NEW_POLICY,         row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/sla/policies/{policy}/",             None,               row(401, 200, 200, 200, 403, 403)),
+    ("PUT",    "/api/v1/sla/policies/{policy}/",             NEW_POLICY,         row(401, 403, 403, 200, 403, 403)),
+    ("PATCH",  "/api/v1/sla/policies/{policy}/",             {"warn_at_percent": 50}, row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/sla/tiers/",                         None,               row(401, "+", "+", "+", 403, 403)),
+    ("POST",   "/api/v1/sla/tiers/",                         {"name": "Gold", "rank": 50}, row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/sla/tiers/{tier}/",                  None,               row(401, 200, 200, 200, 403, 403)),
+    ("PUT",    "/api/v1/sla/tiers/{tier}/",                  {"name": "Std", "rank": 11}, row(401, 403, 403, 200, 403, 403)),
+    ("PATCH",  "/api/v1/sla/tiers/{tier}/",                  {"channels": ["email"]}, row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/sla/tiers/{tier}/",                  None,               row(401, 403, 403, 204, 403, 403)),
 ]
 # fmt: on
 
@@ -185,6 +222,9 @@ def _listed(response, world: World, path: str) -> bool:
         "followups": "followup",
         "surveys": "survey",
         "at-risk": "customer",
+        "calendars": "calendar",
+        "policies": "policy",
+        "tiers": "tier",
     }[path.rstrip("/").rsplit("/", 1)[-1]]
     return world.ids[kind] in {row["id"] for row in response.json()["results"]}
 
@@ -230,6 +270,9 @@ def test_matrix_covers_every_documented_operation():
             "rule",
             "followup",
             "survey",
+            "calendar",
+            "policy",
+            "tier",
         )
     }
     covered = {(method, path.format(**placeholders)) for method, path, _, _ in MATRIX}

@@ -14,6 +14,8 @@ from followups.api.views import (
     SatisfactionReportView,
     SurveyViewSet,
 )
+from slas.api.views import CalendarViewSet, PolicyViewSet, TicketSlaView, TierViewSet
+from tickets.api.queue import QueueClaimView, QueueView
 from tickets.api.views import AttachmentViewSet, TeamViewSet, TicketViewSet
 
 from .views import MeView, PingView
@@ -41,10 +43,16 @@ router.register("followup-rules", FollowUpRuleViewSet, basename="followup-rule")
 router.register("followups", FollowUpViewSet, basename="followup")
 router.register("surveys", SurveyViewSet, basename="survey")
 router.register("reports/at-risk", AtRiskReportView, basename="report-at-risk")
+router.register("sla/tiers", TierViewSet, basename="sla-tier")
+router.register("sla/policies", PolicyViewSet, basename="sla-policy")
+router.register("sla/calendars", CalendarViewSet, basename="sla-calendar")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("ping/", PingView.as_view(), name="ping"),
     path("reports/satisfaction/", SatisfactionReportView.as_view(), name="report-satisfaction"),
+    path("queue/", QueueView.as_view(), name="queue"),
+    path("queue/claim/", QueueClaimView.as_view(), name="queue-claim"),
+    path("tickets/<int:pk>/sla/", TicketSlaView.as_view(), name="ticket-sla"),
     *router.urls,
 ]
