@@ -18,4 +18,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    # Email providers' inbound webhooks (django-anymail): /anymail/<esp>/inbound/
+    path("anymail/", include("anymail.urls")),
 ]
