@@ -39,7 +39,7 @@ def sweep_inbound_messages() -> int:
 def send_outbound_email(self, outbound_id: int) -> None:
     with transaction.atomic():
         row = (
-            OutboundEmail.objects.select_for_update(skip_locked=True)
+            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("message__ticket__requester", "channel")
             .filter(pk=outbound_id)
             .first()
