@@ -44,7 +44,7 @@ class CallPayloadSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(required=False)
     duration_seconds = serializers.IntegerField(min_value=0, required=False, default=0)
-    recording_url = serializers.URLField(max_length=1000, required=False)
+    recording_url = serializers.URLField(max_length=1000, required=False, allow_null=True)
     transcript = serializers.CharField(max_length=100000, required=False, allow_blank=True)
     notes = serializers.CharField(
         max_length=20000, required=False, allow_blank=True, help_text="The agent's notes."

@@ -91,7 +91,7 @@ def process(inbound: InboundMessage):
         ticket, message = open_ticket(
             channel,
             requester=customer,
-            subject=f"{data['platform'].title()} {kind} from @{data['author']['handle']}",
+            subject=f"{data['platform'].title()} {kind} from @{data['author']['handle'].lstrip('@')}",
             body=_body(data),
             external_id=external_id,
             external_ref=key,
