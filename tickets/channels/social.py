@@ -88,10 +88,11 @@ def process(inbound: InboundMessage):
             thread = None
     if thread is None:
         kind = "post" if data["is_public"] else "message"
+        handle = data["author"]["handle"].lstrip("@")
         ticket, message = open_ticket(
             channel,
             requester=customer,
-            subject=f"{data['platform'].title()} {kind} from @{data['author']['handle'].lstrip('@')}",
+            subject=f"{data['platform'].title()} {kind} from @{handle}",
             body=_body(data),
             external_id=external_id,
             external_ref=key,
