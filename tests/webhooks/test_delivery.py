@@ -151,7 +151,7 @@ def test_agent_reply_on_a_chat_ticket_goes_to_the_chat_provider(
     with django_capture_on_commit_callbacks(execute=True):
         ticket_reply(ticket=ticket, author=agent, body="Hi, how can I help?")
         ticket_reply(ticket=ticket, author=agent, body="internal", public=False)
-    [(headers, body)] = receiver.requests
+    [(_, body)] = receiver.requests
     sent = json.loads(body)
     assert sent["conversation_id"] == "conv-1"
     assert sent["widget_id"] == "w-1"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tickets.channels.config import channel_save
-from tickets.channels.models import Channel
+from tickets.channels.email import dedupe_key
+from tickets.channels.intake import intake_store
+from tickets.channels.models import Channel, InboundMessage
 
 
 def make_channel(kind: str, name: str, **settings) -> Channel:
@@ -45,3 +47,21 @@ def social_channel(team, settings):
         webhook_url="http://127.0.0.1:9/social",
         webhook_secret="social-secret",
     )
+
+
+def deliver(channel, raw: bytes, capture) -> InboundMessage:
+    """What every email door does: store, then the queued task processes after commit."""
+    with capture(execute=True):
+        row, _ = intake_store(channel=channel, dedupe_key=dedupe_key(raw), raw_bytes=raw)
+    row.refresh_from_db()
+    return row
+
+
+@pytest.fixture
+def eager_retries():
+    """Eager Celery re-runs a retried task inline only when errors do not propagate."""
+    from helpdesk.celery import app
+
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = True

@@ -14,16 +14,9 @@ from tickets.models import Attachment, Message, Ticket
 from tickets.services import ticket_reply, ticket_update
 
 from . import mails
+from .conftest import deliver
 
 pytestmark = pytest.mark.django_db
-
-
-def deliver(channel, raw: bytes, capture) -> InboundMessage:
-    """What every door does: store, then the queued task processes after commit."""
-    with capture(execute=True):
-        row, _ = intake_store(channel=channel, dedupe_key=dedupe_key(raw), raw_bytes=raw)
-    row.refresh_from_db()
-    return row
 
 
 def test_new_email_opens_a_ticket_with_attachments(
@@ -191,16 +184,6 @@ class FlakyDatabase:
             self.failures -= 1
             raise OperationalError("server closed the connection unexpectedly")
         return execute(sql, params, many, context)
-
-
-@pytest.fixture
-def eager_retries():
-    """Eager Celery re-runs a retried task inline only when errors do not propagate."""
-    from helpdesk.celery import app
-
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = True
 
 
 def test_transient_failure_is_retried_by_the_task(

@@ -13,7 +13,7 @@ from tickets.channels.models import OutboundEmail, OutboundState
 from tickets.services import system_message_add, ticket_reply
 
 from . import mails
-from .test_email_intake import deliver, eager_retries  # noqa: F401 - fixture
+from .conftest import deliver
 
 pytestmark = pytest.mark.django_db
 
