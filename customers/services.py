@@ -236,8 +236,9 @@ def customer_merge(*, source: Customer, target: Customer, actor) -> Customer:
     source = Customer.objects.select_for_update().get(pk=source.pk)
     target = Customer.objects.select_for_update().get(pk=target.pk)
     ticket_ids = list(Ticket.objects.filter(requester=source).values_list("pk", flat=True))
-    for relation in Customer._meta.related_objects:
-        if relation.many_to_many or relation.one_to_one:
+    for relation in Customer._meta.get_fields(include_hidden=True):
+        # Reverse foreign keys only, including hidden ones (related_name="+").
+        if not (relation.auto_created and relation.is_relation and relation.one_to_many):
             continue
         relation.related_model._base_manager.filter(**{relation.field.name: source}).update(
             **{relation.field.name: target}
