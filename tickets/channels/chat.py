@@ -72,13 +72,17 @@ def end_idle_conversations(now=None) -> int:
 
 
 def process(inbound: InboundMessage):
-    from .intake import Outcome, append_message, open_ticket
+    from .intake import Outcome, append_message, integration_of, open_ticket
 
     payload = ChatPayloadSerializer(data=inbound.raw_json)
     payload.is_valid(raise_exception=True)
     data, channel = payload.validated_data, inbound.channel
     visitor = data["visitor"]
-    customer = customer_resolve(identities=identities(visitor, channel), name=visitor["name"])
+    customer = customer_resolve(
+        source_integration=integration_of(inbound),
+        identities=identities(visitor, channel),
+        name=visitor["name"],
+    )
     now = timezone.now()
     sent_at = min(data.get("sent_at") or now, now)
     thread = (

@@ -260,7 +260,7 @@ def channel_for_recipients(recipients: list[str]) -> Channel | None:
 def process(inbound: InboundMessage):
     """Raw email -> customer -> thread -> new ticket or message. Auto-replies are ignored."""
     from . import email_threading
-    from .intake import Ignored, Outcome, append_message, open_ticket
+    from .intake import Ignored, Outcome, append_message, integration_of, open_ticket
 
     parsed = parse_email(bytes(inbound.raw_bytes))
     if parsed.auto_reason:
@@ -269,7 +269,9 @@ def process(inbound: InboundMessage):
     if channel.address and parsed.from_address == channel.address:
         raise Ignored("sent by our own mailbox (loop)")
     customer = customer_resolve(
-        identities=[IdentityInput("email", parsed.from_address)], name=parsed.from_name[:200]
+        source_integration=integration_of(inbound),
+        identities=[IdentityInput("email", parsed.from_address)],
+        name=parsed.from_name[:200],
     )
     message_id = parsed.message_id or inbound.dedupe_key
     ticket: Ticket | None = email_threading.find_ticket(channel, parsed, customer)

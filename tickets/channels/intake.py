@@ -62,7 +62,7 @@ def open_ticket(
 ) -> tuple[Ticket, Message]:
     """A new ticket from a channel, through tickets.services.ticket_create (so everything that
     listens to ticket.created, e.g. SLA clocks and the tier rule, sees it)."""
-    integration = submitted_by if submitted_by and submitted_by.is_integration else None
+    integration = submitted_by if submitted_by is not None and submitted_by.is_integration else None
     ticket = ticket_services.ticket_create(
         requester=requester,
         subject=subject,
@@ -88,6 +88,12 @@ def append_message(ticket: Ticket, **kwargs: Any) -> Message | None:
             return ticket_services.customer_message_add(ticket=ticket, **kwargs)
     except ConflictError:
         return None
+
+
+def integration_of(inbound: InboundMessage):
+    """The integration that delivered the payload (it may then read the customer), if any."""
+    user = inbound.submitted_by
+    return user if user is not None and user.is_integration else None
 
 
 def _processors() -> dict[str, Callable[[InboundMessage], Outcome]]:

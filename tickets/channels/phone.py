@@ -99,13 +99,15 @@ def open_phone_ticket(customer, now=None) -> Ticket | None:
 
 
 def process(inbound: InboundMessage):
-    from .intake import Outcome, append_message, open_ticket
+    from .intake import Outcome, append_message, integration_of, open_ticket
 
     payload = CallPayloadSerializer(data=inbound.raw_json)
     payload.is_valid(raise_exception=True)
     data, channel = payload.validated_data, inbound.channel
     customer = customer_resolve(
-        identities=[IdentityInput("phone", data["from_number"])], name=data["caller_name"]
+        source_integration=integration_of(inbound),
+        identities=[IdentityInput("phone", data["from_number"])],
+        name=data["caller_name"],
     )
     body = _describe(data)
     ticket = open_phone_ticket(customer)

@@ -55,12 +55,13 @@ def _body(data: dict) -> str:
 
 
 def process(inbound: InboundMessage):
-    from .intake import Outcome, append_message, open_ticket
+    from .intake import Outcome, append_message, integration_of, open_ticket
 
     payload = SocialPayloadSerializer(data=inbound.raw_json)
     payload.is_valid(raise_exception=True)
     data, channel = payload.validated_data, inbound.channel
     customer = customer_resolve(
+        source_integration=integration_of(inbound),
         identities=[IdentityInput("social", data["author"]["handle"], data["platform"])],
         name=data["author"]["name"],
     )

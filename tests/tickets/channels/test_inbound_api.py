@@ -161,3 +161,15 @@ def test_unknown_social_account_is_a_400(integration_client, social_channel):
 def test_agents_cannot_post_to_inbound_doors(agent_client, chat_channel):
     response = agent_client.post("/api/v1/inbound/chat/", CHAT, format="json")
     assert_error(response, 403)
+
+
+def test_the_delivering_integration_can_read_what_it_created(
+    integration_client, other_integration_client, email_channel, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_email(integration_client, mails.build())
+    row = InboundMessage.objects.get(pk=response.json()["id"])
+    assert integration_client.get(f"/api/v1/tickets/{row.ticket_id}/").status_code == 200
+    customer = f"/api/v1/customers/{row.ticket.requester_id}/"
+    assert integration_client.get(customer).status_code == 200
+    assert other_integration_client.get(customer).status_code == 404
