@@ -42,9 +42,12 @@ def remember(channel: Channel, key: str, ticket: Ticket, at: datetime | None = N
     is unique per mailbox: a key already known keeps its ticket."""
     if not key:
         return
-    ChannelThread.objects.get_or_create(
-        channel=channel,
-        key=key[:500],
-        ended_at=None,
-        defaults={"ticket": ticket, "last_message_at": at or timezone.now()},
+    # ON CONFLICT DO NOTHING: one statement, no savepoint, and a known key keeps its ticket.
+    ChannelThread.objects.bulk_create(
+        [
+            ChannelThread(
+                channel=channel, key=key[:500], ticket=ticket, last_message_at=at or timezone.now()
+            )
+        ],
+        ignore_conflicts=True,
     )
