@@ -335,9 +335,9 @@ WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_RETRY_FOR = timedelta(hours=env_int("WEBHOOK_RETRY_HOURS", 24))
 # django-anymail: inbound webhooks are protected by HTTP basic auth with this "user:password".
-ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", "")}
-if not ANYMAIL["WEBHOOK_SECRET"]:
-    del ANYMAIL["WEBHOOK_SECRET"]
+ANYMAIL: dict[str, str] = {}
+if os.environ.get("ANYMAIL_WEBHOOK_SECRET"):
+    ANYMAIL["WEBHOOK_SECRET"] = os.environ["ANYMAIL_WEBHOOK_SECRET"]
 CELERY_BEAT_SCHEDULE.update(
     {
         "poll-imap-mailboxes": {

@@ -91,7 +91,9 @@ def process(inbound: InboundMessage):
         .filter(channel=channel, key=data["conversation_id"], ended_at__isnull=True)
         .first()
     )
-    if thread and thread.last_message_at < now - timedelta(minutes=settings.CHAT_IDLE_MINUTES):
+    # Idle is measured between the visitor's messages, so a queue backlog does not end a
+    # conversation that was lively when it happened.
+    if thread and thread.last_message_at < sent_at - timedelta(minutes=settings.CHAT_IDLE_MINUTES):
         thread.ended_at = now  # idle too long: this message starts a new conversation
         thread.save(update_fields=["ended_at"])
         thread = None
