@@ -35,6 +35,7 @@ _AUTO_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _BOUNCE_SENDERS = ("mailer-daemon@", "postmaster@")
+_REPLY_SUBJECT = re.compile(r"^\s*(re|aw|sv|vs|antw|odp|r|rif|res)\s*:", re.IGNORECASE)
 
 
 class NotAnEmail(ValidationError):
@@ -231,16 +232,20 @@ def parse_email(raw: bytes) -> ParsedEmail:
     bodies = {id(p) for p in (text_part, html_part) if p is not None}
     reason = auto_reason(msg, from_address.lower(), subject)
     attachments = [] if reason else _collect_attachments(msg, bodies)
+    in_reply_to = message_ids(_header(msg, "In-Reply-To"))
+    references = message_ids(_header(msg, "References"))
+    # Only a reply has history to trim; a forwarded email's quoted part is its content.
+    is_reply = bool(in_reply_to or references) or bool(_REPLY_SUBJECT.match(subject))
     return ParsedEmail(
         message_id=normalize_message_id(_header(msg, "Message-ID")),
         subject=subject,
         from_address=from_address.lower(),
         from_name=from_name,
         recipients=recipients,
-        in_reply_to=message_ids(_header(msg, "In-Reply-To")),
-        references=message_ids(_header(msg, "References")),
-        text=trim_quoted_text(text) if text else "",
-        html=sanitize_html(trim_quoted_html(html)) if html else "",
+        in_reply_to=in_reply_to,
+        references=references,
+        text=trim_quoted_text(text) if is_reply else text.strip(),
+        html=sanitize_html(trim_quoted_html(html) if is_reply else html),
         attachments=attachments,
         auto_reason=reason,
     )

@@ -214,3 +214,25 @@ def test_processing_twice_is_harmless(email_channel, django_capture_on_commit_ca
     intake_process(row.pk)
     assert Ticket.objects.count() == 1
     assert Message.objects.count() == 1
+
+
+def test_channel_tickets_are_announced_like_any_other_and_auto_replies_are_not(
+    email_channel, django_capture_on_commit_callbacks
+):
+    """The SLA app (tier rule, clocks) listens to ticket.created: channel tickets must raise
+    it, automatic mail must not."""
+    from helpdesk import events
+
+    seen = []
+
+    def record(event):
+        seen.append(event)
+
+    events.subscribe(events.TICKET_CREATED, record)
+    try:
+        deliver(email_channel, mails.out_of_office(), django_capture_on_commit_callbacks)
+        row = deliver(email_channel, mails.build(), django_capture_on_commit_callbacks)
+    finally:
+        events.unsubscribe(events.TICKET_CREATED, record)
+    assert [e.ticket.pk for e in seen] == [row.ticket_id]
+    assert seen[0].ticket.channel == "email"

@@ -65,6 +65,8 @@ def test_outlook_windows_1252_reply_is_decoded_and_quote_trimmed():
 def test_gmail_style_quote_is_trimmed_from_text_and_html():
     parsed = parse_email(
         mails.build(
+            subject="Re: Router",
+            in_reply_to="<ours@acme.test>",
             text="Thanks, that worked.\n\nOn Mon, 23 Nov 2026 at 17:00, Acme <support@acme.test>"
             " wrote:\n> Please restart the router.\n> Regards",
             html='<div>Thanks, that worked.</div><div class="gmail_quote">On Mon ... wrote:'
@@ -123,3 +125,12 @@ def test_threading_headers():
     )
     assert parsed.thread_keys == ["a@x", "root@x"]
     assert parsed.ticket_token == 42
+
+
+def test_a_forwarded_email_keeps_its_quoted_content():
+    text = (
+        "FYI, see below.\n\n---------- Forwarded message ---------\n"
+        "From: Shop <orders@shop.example>\nDate: Mon, 23 Nov 2026\n\nYour order 1042 shipped."
+    )
+    parsed = parse_email(mails.build(subject="Fwd: your order", text=text))
+    assert "Your order 1042 shipped." in parsed.text
