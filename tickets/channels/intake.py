@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Customer
@@ -107,7 +107,6 @@ def _processors() -> dict[str, Callable[[InboundMessage], Outcome]]:
     }
 
 
-@transaction.atomic
 def intake_store(
     *,
     channel: Channel,
@@ -118,23 +117,28 @@ def intake_store(
     submitted_by=None,
 ) -> tuple[InboundMessage, bool]:
     """Store a payload before anything else; returns (row, created). A known dedupe key
-    returns the existing row untouched (the duplicate is acknowledged, nothing changes)."""
-    row, created = InboundMessage.objects.get_or_create(
-        channel=channel,
-        dedupe_key=dedupe_key[:500],
-        defaults={
-            "kind": channel.kind,
-            "door": door,
-            "raw_bytes": raw_bytes,
-            "raw_json": raw_json,
-            "submitted_by": submitted_by,
-        },
-    )
-    if created:
-        from ..tasks import process_inbound
+    returns the existing row untouched (the duplicate is acknowledged, nothing changes).
 
-        transaction.on_commit(lambda: process_inbound.delay(row.pk))
-    return row, created
+    The INSERT is tried first (the common case) and the unique constraint decides, so two
+    concurrent deliveries of one payload cannot both get in."""
+    dedupe_key = dedupe_key[:500]
+    try:
+        with transaction.atomic():
+            row = InboundMessage.objects.create(
+                channel=channel,
+                dedupe_key=dedupe_key,
+                kind=channel.kind,
+                door=door,
+                raw_bytes=raw_bytes,
+                raw_json=raw_json,
+                submitted_by=submitted_by,
+            )
+    except IntegrityError:
+        return InboundMessage.objects.get(channel=channel, dedupe_key=dedupe_key), False
+    from ..tasks import process_inbound
+
+    transaction.on_commit(lambda: process_inbound.delay(row.pk))
+    return row, True
 
 
 def _error_text(exc: Exception) -> str:
@@ -176,7 +180,9 @@ def intake_process(inbound_id: int) -> InboundMessage:
                 row.state, row.error = InboundState.PROCESSED, ""
                 row.ticket, row.message = outcome.ticket, outcome.message
             row.processed_at = timezone.now()
-            row.save()
+            row.save(
+                update_fields=["state", "error", "attempts", "ticket", "message", "processed_at"]
+            )  # not the raw payload: it never changes
             return row
     except Exception as exc:
         row = _record_failure(inbound_id, exc, permanent=_permanent(exc))
