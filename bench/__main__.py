@@ -14,9 +14,9 @@ import platform
 import time
 from pathlib import Path
 
-from . import api
+from . import api, email_intake
 
-BENCHMARKS = {"api": api.run}
+BENCHMARKS = {"api": api.run, "email_intake": email_intake.run}
 
 
 def _format(row: dict) -> str:

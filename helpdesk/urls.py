@@ -21,4 +21,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("surveys/<str:token>/", survey_answer_view, name="survey-answer"),
     path("admin/", admin.site.urls),
+    # Email providers' inbound webhooks (django-anymail): /anymail/<esp>/inbound/
+    path("anymail/", include("anymail.urls")),
 ]

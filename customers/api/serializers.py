@@ -81,3 +81,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         model = Organization
         fields = ["id", "name", "domains", "tier", "notes", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class CustomerMergeSerializer(serializers.Serializer):
+    source_id = serializers.IntegerField(help_text="The customer merged into this one (removed).")

@@ -17,6 +17,7 @@ from followups.api.views import (
 from slas.api.views import CalendarViewSet, PolicyViewSet, TicketSlaView, TierViewSet
 from tickets.api.queue import QueueClaimView, QueueView
 from tickets.api.views import AttachmentViewSet, TeamViewSet, TicketViewSet
+from tickets.channels import api as channels_api
 
 from .views import MeView, PingView
 
@@ -46,6 +47,7 @@ router.register("reports/at-risk", AtRiskReportView, basename="report-at-risk")
 router.register("sla/tiers", TierViewSet, basename="sla-tier")
 router.register("sla/policies", PolicyViewSet, basename="sla-policy")
 router.register("sla/calendars", CalendarViewSet, basename="sla-calendar")
+router.register("channels", channels_api.ChannelViewSet, basename="channel")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
@@ -54,5 +56,9 @@ urlpatterns = [
     path("queue/", QueueView.as_view(), name="queue"),
     path("queue/claim/", QueueClaimView.as_view(), name="queue-claim"),
     path("tickets/<int:pk>/sla/", TicketSlaView.as_view(), name="ticket-sla"),
+    path("inbound/email/", channels_api.InboundEmailView.as_view(), name="inbound-email"),
+    path("inbound/chat/", channels_api.InboundChatView.as_view(), name="inbound-chat"),
+    path("inbound/calls/", channels_api.InboundCallView.as_view(), name="inbound-calls"),
+    path("inbound/social/", channels_api.InboundSocialView.as_view(), name="inbound-social"),
     *router.urls,
 ]
