@@ -14,9 +14,13 @@ import platform
 import time
 from pathlib import Path
 
-from . import api, email_intake
+from . import api, email_intake, followups_sim
 
-BENCHMARKS = {"api": api.run, "email_intake": email_intake.run}
+BENCHMARKS = {
+    "api": api.run,
+    "email_intake": email_intake.run,
+    "followups_sim": followups_sim.run,
+}
 
 
 def _format(row: dict) -> str:

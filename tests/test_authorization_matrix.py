@@ -35,6 +35,7 @@ from tests.factories import (
 )
 from tickets import services as ticket_services
 from tickets.attachments import AttachmentInput
+from webhooks.subscriptions import subscription_create
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,8 @@ class World:
 
 
 @pytest.fixture
-def world():
+def world(settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
     team, other_team = TeamFactory(name="Support"), TeamFactory(name="Billing")
     users = {
         "agent": UserFactory(username="alice", teams=[team]),
@@ -111,6 +113,9 @@ def world():
         "policy": policy.pk,
         "tier": tier.pk,
         "channel": channels[0].pk,
+        "webhook": subscription_create(
+            name="CRM", url="https://127.0.0.1/hooks", events=["ticket.created"]
+        ).pk,
     }
     world = World(ticket, customer, organization, team, attachment, ids)
     world.clients = clients
@@ -146,6 +151,7 @@ SOCIAL = {
     "conversation_id": "1",
     "text": "Hi",
 }
+NEW_WEBHOOK = {"name": "BI", "url": "https://127.0.0.1/bi", "events": ["sla.breached"]}
 NEW_CHANNEL = {"kind": "phone", "name": "Sales line", "settings": {"number": "+442079460001"}}
 
 
@@ -247,6 +253,13 @@ MATRIX = [
     ("POST",   "/api/v1/inbound/chat/",                      CHAT,               row(401, 403, 403, 202, 202, 202)),
     ("POST",   "/api/v1/inbound/calls/",                     CALL,               row(401, 403, 403, 202, 202, 202)),
     ("POST",   "/api/v1/inbound/social/",                    SOCIAL,             row(401, 403, 403, 202, 202, 202)),
+    # outbound webhook subscriptions: managers only
+    ("GET",    "/api/v1/webhooks/",                          None,               row(401, 403, 403, "+", 403, 403)),
+    ("POST",   "/api/v1/webhooks/",                          NEW_WEBHOOK,        row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/webhooks/{webhook}/",                None,               row(401, 403, 403, 200, 403, 403)),
+    ("PATCH",  "/api/v1/webhooks/{webhook}/",                {"active": False},  row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/webhooks/{webhook}/",                None,               row(401, 403, 403, 204, 403, 403)),
+    ("GET",    "/api/v1/webhooks/{webhook}/deliveries/",     None,               row(401, 403, 403, 200, 403, 403)),
 ]
 # fmt: on
 
@@ -271,6 +284,7 @@ def _listed(response, world: World, path: str) -> bool:
         "calendars": "calendar",
         "policies": "policy",
         "tiers": "tier",
+        "webhooks": "webhook",
     }[path.rstrip("/").rsplit("/", 1)[-1]]
     return world.ids[kind] in {row["id"] for row in response.json()["results"]}
 
@@ -321,6 +335,7 @@ def test_matrix_covers_every_documented_operation():
             "policy",
             "tier",
             "channel",
+            "webhook",
         )
     }
     covered = {(method, path.format(**placeholders)) for method, path, _, _ in MATRIX}

@@ -18,6 +18,7 @@ from slas.api.views import CalendarViewSet, PolicyViewSet, TicketSlaView, TierVi
 from tickets.api.queue import QueueClaimView, QueueView
 from tickets.api.views import AttachmentViewSet, TeamViewSet, TicketViewSet
 from tickets.channels import api as channels_api
+from webhooks.api import WebhookSubscriptionViewSet
 
 from .views import MeView, PingView
 
@@ -48,6 +49,7 @@ router.register("sla/tiers", TierViewSet, basename="sla-tier")
 router.register("sla/policies", PolicyViewSet, basename="sla-policy")
 router.register("sla/calendars", CalendarViewSet, basename="sla-calendar")
 router.register("channels", channels_api.ChannelViewSet, basename="channel")
+router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

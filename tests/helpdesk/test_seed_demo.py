@@ -46,3 +46,19 @@ def test_seed_demo_is_idempotent_and_prints_a_working_integration_token():
     )
     assert response.status_code == 201
     assert len(client.get("/api/v1/tickets/").json()["results"]) == 5
+
+
+def test_seed_demo_follow_up_rules_follow_the_hybrid_model():
+    from followups.models import FollowUpRule
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    by_action = {
+        (rule.trigger, rule.action): {t.name for t in rule.tiers.all()}
+        for rule in FollowUpRule.objects.prefetch_related("tiers")
+    }
+    assert by_action[("delivery", "email")] == {"Self-service", "Standard"}
+    assert by_action[("delivery", "outreach")] == {"Premium", "Enterprise"}
+    assert ("ticket_solved", "survey") in by_action
+    assert ("customer_at_risk", "outreach") in by_action
+    assert FollowUpRule.objects.count() == 4

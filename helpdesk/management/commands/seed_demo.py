@@ -15,6 +15,7 @@ from django.db import transaction
 from customers import services as customer_services
 from customers.models import Organization
 from customers.services import IdentityInput
+from followups.models import Action, FollowUpRule, Trigger
 from helpdesk import services as auth_services
 from helpdesk.models import Role, User
 from slas import config as sla_config
@@ -130,6 +131,7 @@ class Command(BaseCommand):
         )
         _, key = auth_services.api_token_create(user=shop, name="demo")
 
+        self._followup_rules(tiers, success)
         if not Ticket.objects.exists():
             self._tickets(tiers, shop)
 
@@ -138,6 +140,55 @@ class Command(BaseCommand):
             f"  Agents: alice, bob, carol; manager: manager (password {DEMO_PASSWORD!r})"
         )
         self.stdout.write(f"  Integration token (shop): {key}")
+
+    def _followup_rules(self, tiers: dict[str, SlaTier], success: Team) -> None:
+        """The hybrid model in rules: self-service and standard customers get an email with
+        getting-started material after a delivery, premium and enterprise a personal call;
+        every solved ticket a survey; a customer at risk a call from Customer Success."""
+        if FollowUpRule.objects.exists():
+            return
+        email = FollowUpRule.objects.create(
+            name="Getting started email",
+            trigger=Trigger.DELIVERY,
+            action=Action.EMAIL,
+            delay_minutes=8 * 60,  # one business day
+            delay_in_business_time=True,
+            subject="Getting started with your {{ delivery.products|join:', ' }}",
+            body=(
+                "Hello {{ customer.name }},\n\nyour order {{ delivery.external_ref }} arrived."
+                " Our getting-started guide and answers to common questions:\n"
+                "https://help.example/getting-started\n\nReply to this email if anything"
+                " is unclear."
+            ),
+        )
+        email.tiers.set([tiers["Self-service"], tiers["Standard"]])
+        call = FollowUpRule.objects.create(
+            name="Personal onboarding call",
+            trigger=Trigger.DELIVERY,
+            action=Action.OUTREACH,
+            delay_minutes=2 * 8 * 60,
+            delay_in_business_time=True,
+            team=success,
+            subject="Onboarding call: {{ customer.name }} ({{ delivery.external_ref }})",
+            body="Call to check the setup went well and offer a walkthrough.",
+        )
+        call.tiers.set([tiers["Premium"], tiers["Enterprise"]])
+        FollowUpRule.objects.create(
+            name="Satisfaction survey",
+            trigger=Trigger.TICKET_SOLVED,
+            action=Action.SURVEY,
+            delay_minutes=60,
+            quiet_if_open_ticket=False,
+        )
+        FollowUpRule.objects.create(
+            name="At-risk outreach",
+            trigger=Trigger.CUSTOMER_AT_RISK,
+            action=Action.OUTREACH,
+            team=success,
+            quiet_if_open_ticket=False,
+            subject="{{ customer.name }} had two poor experiences: call them",
+            body="Read the recent tickets, then call to make it right.",
+        )
 
     def _sla(self, tiers: dict[str, SlaTier], escalations: Team) -> None:
         """Calendars, one policy per tier (Self-service's is the best-effort default for
