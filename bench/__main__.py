@@ -14,9 +14,9 @@ import platform
 import time
 from pathlib import Path
 
-from . import api
+from . import api, sla_sweep
 
-BENCHMARKS = {"api": api.run}
+BENCHMARKS = {"api": api.run, "sla": sla_sweep.run}
 
 
 def _format(row: dict) -> str:
