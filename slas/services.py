@@ -381,14 +381,52 @@ def ticket_sla_reapply(*, ticket: Ticket, actor=None) -> int:
     policy = policy_for(ticket)
     if policy is None:
         return 0
-    changed = retarget(ticket, at=timezone.now(), policy=policy)
+    if SlaClock.objects.filter(ticket=ticket).exists():
+        changed = retarget(ticket, at=timezone.now(), policy=policy)
+    else:  # not measured so far (no tier then): measure from when it arrived
+        metrics = [Metric.RESOLUTION, Metric.PERIODIC_UPDATE]
+        if ticket.kind == TicketKind.REACTIVE and ticket.first_replied_at is None:
+            metrics.append(Metric.FIRST_RESPONSE)
+        changed = sum(1 for m in metrics if _start(ticket, policy, m, ticket.created_at))
+        if ticket.status in (Status.PENDING, Status.ON_HOLD):
+            _status_changed(ticket, Status.OPEN, ticket.status, timezone.now())
+        refresh_next_due(ticket)
     TicketEvent.objects.create(
         ticket=ticket, kind="sla.reapplied", actor_user=actor, after={"policy": str(policy)}
     )
     return changed
 
 
+def on_organization_updated(event: events.DomainEvent) -> None:
+    """A new tier or override policy: re-measure the organization's unresolved tickets, after
+    commit and outside the request (an organization may have many open tickets)."""
+    if not {"tier", "sla_policy"} & set(event.changes):
+        return
+    from .tasks import sla_reapply_organization
+
+    organization_id = event.data["organization"]
+    transaction.on_commit(lambda: sla_reapply_organization.delay(organization_id))
+
+
+def organization_reapply(*, organization_id: int) -> int:
+    """Re-apply the policy that applies now to each unresolved ticket of the organization,
+    one transaction per ticket. Returns how many tickets were re-measured."""
+    from tickets.status import UNRESOLVED
+
+    ticket_ids = Ticket.objects.filter(
+        organization_id=organization_id, status__in=UNRESOLVED
+    ).values_list("pk", flat=True)
+    count = 0
+    for ticket in Ticket.objects.filter(pk__in=list(ticket_ids)).select_related(
+        "requester", "organization"
+    ):
+        ticket_sla_reapply(ticket=ticket)
+        count += 1
+    return count
+
+
 def subscribe() -> None:
+    events.subscribe(events.ORGANIZATION_UPDATED, on_organization_updated)
     events.subscribe(events.TICKET_CREATED, on_ticket_created)
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
     events.subscribe(events.TICKET_UPDATED, on_ticket_updated)

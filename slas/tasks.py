@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 
-from . import sweeps
+from . import services, sweeps
 from .models import SlaClock
 
 
@@ -15,6 +15,12 @@ from .models import SlaClock
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def sla_sweep() -> dict[str, int]:
     return sweeps.sla_sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sla_reapply_organization(organization_id: int) -> int:
+    """Safe to run twice: re-applying the same policy again changes nothing but the audit."""
+    return services.organization_reapply(organization_id=organization_id)
 
 
 @shared_task(ignore_result=True)

@@ -77,6 +77,7 @@ class OrganizationViewSet(viewsets.ModelViewSet):
             name=data["name"],
             domains=data.get("domain_names", []),
             tier=data.get("tier"),
+            sla_policy=data.get("sla_policy"),
             notes=data.get("notes", ""),
         )
 
@@ -87,5 +88,6 @@ class OrganizationViewSet(viewsets.ModelViewSet):
             name=data.get("name"),
             domains=data.get("domain_names"),
             tier=data.get("tier", ...),
+            sla_policy=data.get("sla_policy", ...),
             notes=data.get("notes"),
         )

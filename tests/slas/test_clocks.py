@@ -247,3 +247,40 @@ def test_ticket_on_a_served_channel_is_not_flagged(customer):
     ticket.refresh_from_db()
     assert ticket.outside_plan is False
     assert not Message.objects.filter(ticket=ticket, direction="outbound").exists()
+
+
+def test_organization_tier_change_re_measures_its_open_tickets(
+    customer, django_capture_on_commit_callbacks
+):
+    from customers.services import organization_update
+
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        ticket = create(customer)
+        faster = PolicyFactory(calendar_targets={(Metric.RESOLUTION, NORMAL): 90})
+        traveller.shift(timedelta(minutes=30))
+        with django_capture_on_commit_callbacks(execute=True):
+            organization_update(
+                organization=customer.organization, tier=TierFactory(name="Gold", policy=faster)
+            )
+    resolution = clock(ticket, Metric.RESOLUTION)
+    assert resolution.policy == faster
+    assert resolution.due_at == MONDAY_10 + timedelta(minutes=90)
+    assert TicketEvent.objects.filter(ticket=ticket, kind="sla.reapplied").exists()
+
+
+def test_ticket_of_an_organization_getting_its_first_tier_starts_being_measured(
+    django_capture_on_commit_callbacks,
+):
+    from customers.services import organization_update
+
+    organization = OrganizationFactory()
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        ticket = create(CustomerFactory(organization=organization))
+        assert not ticket.sla_clocks.exists()
+        policy = PolicyFactory(calendar_targets={(Metric.RESOLUTION, NORMAL): 120})
+        traveller.shift(timedelta(minutes=10))
+        with django_capture_on_commit_callbacks(execute=True):
+            organization_update(organization=organization, tier=TierFactory(policy=policy))
+    assert clock(ticket, Metric.RESOLUTION).due_at == MONDAY_10 + timedelta(minutes=120)
+    ticket.refresh_from_db()
+    assert ticket.next_due_at == MONDAY_10 + timedelta(minutes=120)
