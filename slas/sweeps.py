@@ -57,23 +57,39 @@ def _claim(clock: SlaClock, conditions: dict, **values) -> bool:
 
 
 @dataclass
-class _Steps:
-    """Escalation steps per policy version, read once per sweep (versions never change)."""
+class _Pass:
+    """What one sweep pass shares between rows: escalation steps per policy version (read
+    once; versions never change) and the notifications to queue once the rows committed."""
 
-    cache: dict[int, list[EscalationStep]] = field(default_factory=dict)
+    steps_cache: dict[int, list[EscalationStep]] = field(default_factory=dict)
+    notifications: list[tuple[int, str]] = field(default_factory=list)
+    # Inside an outer transaction (a caller's atomic block) our batches commit only with it,
+    # after this pass returns: then each notification is queued by its own on_commit.
+    deferred: bool = field(default_factory=lambda: transaction.get_connection().in_atomic_block)
 
-    def of(self, policy_id: int) -> list[EscalationStep]:
-        if policy_id not in self.cache:
-            self.cache[policy_id] = list(
+    def steps(self, policy_id: int) -> list[EscalationStep]:
+        if policy_id not in self.steps_cache:
+            self.steps_cache[policy_id] = list(
                 EscalationStep.objects.filter(policy_id=policy_id).order_by("level")
             )
-        return self.cache[policy_id]
+        return self.steps_cache[policy_id]
 
+    def notify(self, clock: SlaClock, kind: str) -> None:
+        """After the row's batch commits (never for a step that rolled back)."""
+        from .tasks import sla_notify
 
-def _notify_on_commit(clock: SlaClock, kind: str) -> None:
-    from .tasks import sla_notify
+        if self.deferred:
+            transaction.on_commit(partial(sla_notify.delay, [(clock.pk, kind)]))
+        else:
+            transaction.on_commit(partial(self.notifications.append, (clock.pk, kind)))
 
-    transaction.on_commit(partial(sla_notify.delay, clock.pk, kind))
+    def flush(self) -> None:
+        """One message for the pass's notifications instead of one broker round trip each."""
+        from .tasks import sla_notify
+
+        if self.notifications:
+            sla_notify.delay(self.notifications)
+            self.notifications = []
 
 
 def _audit(clock: SlaClock, kind: str, now: datetime, **extra) -> None:
@@ -90,7 +106,7 @@ def _audit(clock: SlaClock, kind: str, now: datetime, **extra) -> None:
     )
 
 
-def _apply_warning(clock: SlaClock, *, now: datetime) -> bool:
+def _apply_warning(clock: SlaClock, *, now: datetime, run: _Pass) -> bool:
     if not _claim(clock, {"warn_at__lte": now, **WARN_DUE}, warned_at=now, updated_at=now):
         return False
     clock.warned_at = now
@@ -100,16 +116,16 @@ def _apply_warning(clock: SlaClock, *, now: datetime) -> bool:
         ticket=clock.ticket,
         data={"metric": clock.metric, "due_at": clock.due_at.isoformat(), "clock": clock.pk},
     )
-    _notify_on_commit(clock, "warning")
+    run.notify(clock, "warning")
     return True
 
 
-def _apply_breach(clock: SlaClock, *, now: datetime, steps: _Steps) -> bool:
+def _apply_breach(clock: SlaClock, *, now: datetime, run: _Pass) -> bool:
     if clock.warned_at is None:
         # Warning and breach came due together (or another sweeper is still on the warnings):
         # the warning is still recorded, first, so every breach was warned about exactly once.
-        _apply_warning(clock, now=now)
-    policy_steps = steps.of(clock.policy_id)
+        _apply_warning(clock, now=now, run=run)
+    policy_steps = run.steps(clock.policy_id)
     next_at = now + timedelta(minutes=policy_steps[0].after_minutes) if policy_steps else None
     conditions = {"due_at__lte": now, **BREACH_DUE}
     if not _claim(clock, conditions, breached_at=now, next_escalation_at=next_at, updated_at=now):
@@ -120,15 +136,15 @@ def _apply_breach(clock: SlaClock, *, now: datetime, steps: _Steps) -> bool:
         ticket=clock.ticket,
         data={"metric": clock.metric, "due_at": clock.due_at.isoformat(), "clock": clock.pk},
     )
-    _notify_on_commit(clock, "breach")
+    run.notify(clock, "breach")
     return True
 
 
-def _apply_escalation(clock: SlaClock, *, now: datetime, steps: _Steps) -> bool:
+def _apply_escalation(clock: SlaClock, *, now: datetime, run: _Pass) -> bool:
     """Apply the next escalation step: raise priority and/or move to the escalation team."""
     from tickets.services import ticket_update
 
-    policy_steps = steps.of(clock.policy_id)
+    policy_steps = run.steps(clock.policy_id)
     level = clock.escalation_level
     following = policy_steps[level + 1] if level + 1 < len(policy_steps) else None
     next_at = None
@@ -167,26 +183,31 @@ def _apply_escalation(clock: SlaClock, *, now: datetime, steps: _Steps) -> bool:
         priority=Priority(ticket.priority).label,
         team=ticket.team_id,
     )
-    _notify_on_commit(clock, "escalation")
+    run.notify(clock, "escalation")
     return True
+
+
+def _run(due, apply, *, now: datetime, batch_size: int) -> int:
+    run = _Pass()
+    handle = partial(apply, now=now, run=run)
+    done = sweep_due(due, handle=handle, batch_size=batch_size, lock_of=("ticket",))
+    run.flush()
+    return done
 
 
 def warnings_apply(*, now: datetime, batch_size: int = 100) -> int:
     due = _due(warn_at__lte=now, **WARN_DUE).order_by("warn_at")
-    handle = partial(_apply_warning, now=now)
-    return sweep_due(due, handle=handle, batch_size=batch_size, lock_of=("ticket",))
+    return _run(due, _apply_warning, now=now, batch_size=batch_size)
 
 
 def breaches_apply(*, now: datetime, batch_size: int = 100) -> int:
     due = _due(due_at__lte=now, **BREACH_DUE).order_by("due_at")
-    handle = partial(_apply_breach, now=now, steps=_Steps())
-    return sweep_due(due, handle=handle, batch_size=batch_size, lock_of=("ticket",))
+    return _run(due, _apply_breach, now=now, batch_size=batch_size)
 
 
 def escalations_apply(*, now: datetime, batch_size: int = 100) -> int:
     due = _due(next_escalation_at__lte=now).order_by("next_escalation_at")
-    handle = partial(_apply_escalation, now=now, steps=_Steps())
-    return sweep_due(due, handle=handle, batch_size=batch_size, lock_of=("ticket",))
+    return _run(due, _apply_escalation, now=now, batch_size=batch_size)
 
 
 def sla_sweep(*, now: datetime | None = None, batch_size: int = 100) -> dict[str, int]:

@@ -158,6 +158,8 @@ def test_parallel_sweeps_apply_each_step_exactly_once():
     # two metrics per ticket warn and breach; each breached clock escalates at level 1 only
     # (level 2 is 30 minutes after the breach, which is `later` itself, so not yet due).
     assert counts == {"sla.warning": 80, "sla.breached": 80, "sla.escalated": 80}
+    # one email per applied step to the team's agent, queued once the step committed
+    assert len(mail.outbox) == 240
     assert set(Ticket.objects.filter(pk__in=ids).values_list("priority", flat=True)) == {
         Priority.URGENT
     }
