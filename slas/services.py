@@ -331,10 +331,12 @@ def _status_changed(ticket: Ticket, before: str, after: str, at: datetime) -> No
                 _pause(clock, at)
     elif after == Status.ON_HOLD:
         for clock in clocks:
+            if clock.fulfilled_at is not None:
+                continue
             if clock.metric == Metric.RESOLUTION and clock.policy.pause_on_hold:
                 _pause(clock, at)
-            elif clock.metric == Metric.PERIODIC_UPDATE and clock.paused_since is not None:
-                _resume(clock, at)  # from pending: we owe updates again
+            elif clock.paused_since is not None:
+                _resume(clock, at)  # from pending: no longer waiting on the customer
     elif after in (Status.OPEN, Status.NEW):
         for clock in clocks:
             if clock.paused_since is not None:
@@ -349,12 +351,11 @@ def retarget(ticket: Ticket, *, at: datetime, policy: SlaPolicy | None = None) -
     A priority the policy has no target for keeps the clock's target (an escalation must not
     stop the clock); a re-applied policy without the metric stops measuring it."""
     changed = 0
+    new_policy = _policies().get(pk=policy.pk) if policy is not None else None
     for clock in _clocks(ticket):
         if clock.fulfilled_at is not None:
             continue
-        measure_with = policy or clock.policy
-        if policy is not None:
-            measure_with = _policies().get(pk=policy.pk)
+        measure_with = new_policy or clock.policy
         target = _target(measure_with, ticket.priority, clock.metric)
         if target is None and policy is not None:
             clock.delete()  # the re-applied policy does not measure this metric

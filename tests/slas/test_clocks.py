@@ -150,6 +150,16 @@ def test_on_hold_pauses_resolution_only_when_the_policy_says_so(
     assert (clock(ticket, Metric.RESOLUTION).paused_since is not None) is paused
 
 
+def test_pending_to_on_hold_resumes_resolution_when_on_hold_does_not_pause(customer, agent, policy):
+    policy.pause_on_hold = False
+    policy.save()
+    ticket = create(customer)
+    ticket_services.ticket_update(ticket=ticket, actor=agent, status=Status.PENDING)
+    assert clock(ticket, Metric.RESOLUTION).paused_since is not None
+    ticket_services.ticket_update(ticket=ticket, actor=agent, status=Status.ON_HOLD)
+    assert clock(ticket, Metric.RESOLUTION).paused_since is None
+
+
 def test_solved_fulfils_resolution_and_reopen_resumes_it(customer, agent):
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         ticket = create(customer)
@@ -284,3 +294,32 @@ def test_ticket_of_an_organization_getting_its_first_tier_starts_being_measured(
     assert clock(ticket, Metric.RESOLUTION).due_at == MONDAY_10 + timedelta(minutes=120)
     ticket.refresh_from_db()
     assert ticket.next_due_at == MONDAY_10 + timedelta(minutes=120)
+
+
+def test_periodic_update_restarts_with_each_public_agent_reply(customer, agent, policy):
+    from slas.models import SlaTarget
+
+    SlaTarget.objects.create(
+        policy=policy,
+        metric=Metric.PERIODIC_UPDATE,
+        priority=NORMAL,
+        minutes=240,
+        business_hours=False,
+    )
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        ticket = create(customer)
+        assert clock(ticket, Metric.PERIODIC_UPDATE).due_at == MONDAY_10 + timedelta(hours=4)
+        traveller.shift(timedelta(hours=1))
+        ticket_services.ticket_reply(ticket=ticket, author=agent, body="Looking into it")
+    assert clock(ticket, Metric.PERIODIC_UPDATE).due_at == MONDAY_10 + timedelta(hours=5)
+
+
+def test_an_inbound_auto_reply_is_flagged_but_never_answered(customer):
+    from helpdesk import events
+    from tests.factories import TicketFactory
+
+    ticket = TicketFactory(requester=customer, channel=ChannelKind.PHONE, team=None)
+    events.publish(events.TICKET_CREATED, ticket=ticket, data={"auto_reply": True})
+    ticket.refresh_from_db()
+    assert ticket.outside_plan is True
+    assert not Message.objects.filter(ticket=ticket, direction="outbound").exists()
