@@ -14,10 +14,11 @@ import platform
 import time
 from pathlib import Path
 
-from . import api, email_intake, followups_sim
+from . import api, email_intake, followups_sim, sla_sweep
 
 BENCHMARKS = {
     "api": api.run,
+    "sla": sla_sweep.run,
     "email_intake": email_intake.run,
     "followups_sim": followups_sim.run,
 }

@@ -322,8 +322,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "slas.tasks.sla_sweep",
         "schedule": timedelta(seconds=SLA_SWEEP_SECONDS),
         # A sweep not started within two intervals is dropped: the next one does its work,
-        # so a stopped worker does not come back to a backlog of identical sweeps.
-        "options": {"expires": 2 * SLA_SWEEP_SECONDS},
+        # so a stopped worker does not come back to a backlog of identical sweeps
+        # (django_celery_beat's DatabaseScheduler reads `expire_seconds`).
+        "options": {"expire_seconds": 2 * SLA_SWEEP_SECONDS},
     },
 }
 

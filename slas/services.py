@@ -353,10 +353,12 @@ def _status_changed(ticket: Ticket, before: str, after: str, at: datetime) -> No
                 _pause(clock, at)
     elif after == Status.ON_HOLD:
         for clock in clocks:
+            if clock.fulfilled_at is not None:
+                continue
             if clock.metric == Metric.RESOLUTION and clock.policy.pause_on_hold:
                 _pause(clock, at)
-            elif clock.metric == Metric.PERIODIC_UPDATE and clock.paused_since is not None:
-                _resume(clock, at)  # from pending: we owe updates again
+            elif clock.paused_since is not None:
+                _resume(clock, at)  # from pending: no longer waiting on the customer
     elif after in (Status.OPEN, Status.NEW):
         for clock in clocks:
             if clock.paused_since is not None:
@@ -371,12 +373,11 @@ def retarget(ticket: Ticket, *, at: datetime, policy: SlaPolicy | None = None) -
     A priority the policy has no target for keeps the clock's target (an escalation must not
     stop the clock); a re-applied policy without the metric stops measuring it."""
     changed = 0
+    new_policy = _policies().get(pk=policy.pk) if policy is not None else None
     for clock in _clocks(ticket):
         if clock.fulfilled_at is not None:
             continue
-        measure_with = policy or clock.policy
-        if policy is not None:
-            measure_with = _policies().get(pk=policy.pk)
+        measure_with = new_policy or clock.policy
         target = _target(measure_with, ticket.priority, clock.metric)
         if target is None and policy is not None:
             clock.delete()  # the re-applied policy does not measure this metric
@@ -403,14 +404,52 @@ def ticket_sla_reapply(*, ticket: Ticket, actor=None) -> int:
     policy = policy_for(ticket)
     if policy is None:
         return 0
-    changed = retarget(ticket, at=timezone.now(), policy=policy)
+    if SlaClock.objects.filter(ticket=ticket).exists():
+        changed = retarget(ticket, at=timezone.now(), policy=policy)
+    else:  # not measured so far (no tier then): measure from when it arrived
+        metrics = [Metric.RESOLUTION, Metric.PERIODIC_UPDATE]
+        if ticket.kind == TicketKind.REACTIVE and ticket.first_replied_at is None:
+            metrics.append(Metric.FIRST_RESPONSE)
+        changed = sum(1 for m in metrics if _start(ticket, policy, m, ticket.created_at))
+        if ticket.status in (Status.PENDING, Status.ON_HOLD):
+            _status_changed(ticket, Status.OPEN, ticket.status, timezone.now())
+        refresh_next_due(ticket)
     TicketEvent.objects.create(
         ticket=ticket, kind="sla.reapplied", actor_user=actor, after={"policy": str(policy)}
     )
     return changed
 
 
+def on_organization_updated(event: events.DomainEvent) -> None:
+    """A new tier or override policy: re-measure the organization's unresolved tickets, after
+    commit and outside the request (an organization may have many open tickets)."""
+    if not {"tier", "sla_policy"} & set(event.changes):
+        return
+    from .tasks import sla_reapply_organization
+
+    organization_id = event.data["organization"]
+    transaction.on_commit(lambda: sla_reapply_organization.delay(organization_id))
+
+
+def organization_reapply(*, organization_id: int) -> int:
+    """Re-apply the policy that applies now to each unresolved ticket of the organization,
+    one transaction per ticket. Returns how many tickets were re-measured."""
+    from tickets.status import UNRESOLVED
+
+    ticket_ids = Ticket.objects.filter(
+        organization_id=organization_id, status__in=UNRESOLVED
+    ).values_list("pk", flat=True)
+    count = 0
+    for ticket in Ticket.objects.filter(pk__in=list(ticket_ids)).select_related(
+        "requester", "organization"
+    ):
+        ticket_sla_reapply(ticket=ticket)
+        count += 1
+    return count
+
+
 def subscribe() -> None:
+    events.subscribe(events.ORGANIZATION_UPDATED, on_organization_updated)
     events.subscribe(events.TICKET_CREATED, on_ticket_created)
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
     events.subscribe(events.TICKET_UPDATED, on_ticket_updated)

@@ -1,0 +1,205 @@
+"""SLA sweep and agent queue on 1,000,000 open tickets, 1,000 of them due.
+
+Seeds (once, with generate_series SQL) a database of its own (BENCH_SLA_DATABASE_URL, default
+`hd_bench_sla`): 1,000,000 open tickets in one team, each with a running resolution clock;
+1,000 clocks are past due. Then, in this process with Django set up against that database:
+- the sweep that breaches the 1,000 due clocks (reset before each run), next to an empty sweep
+  on the same data (the reference: what finding "nothing due" costs among a million rows);
+- the sweep's due query plan (EXPLAIN ANALYZE: it must be an index scan of the partial index);
+- the queue's first page (GET /api/v1/queue/ through the full Django/DRF stack with a token,
+  in-process, no HTTP socket) p50/p99 over 200 requests, and its plan.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from urllib.parse import urlparse
+
+import psycopg
+
+from . import harness
+
+DATABASE_URL = os.environ.get(
+    "BENCH_SLA_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hd_bench_sla"
+)
+TICKETS = int(os.environ.get("BENCH_SLA_TICKETS", "1000000"))
+DUE = 1000
+
+
+def _ensure_database() -> None:
+    url = urlparse(DATABASE_URL)
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        name = url.path.lstrip("/")
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    harness.manage("migrate", "--noinput", DATABASE_URL=DATABASE_URL)
+
+
+BROKER_URL = os.environ.get("BENCH_SLA_BROKER_URL", "redis://127.0.0.1:6379/2")
+
+
+def _setup_django() -> None:
+    """The production shape (DEBUG off, Redis broker) in this process."""
+    os.environ.update(harness.environment(DATABASE_URL=DATABASE_URL, CELERY_BROKER_URL=BROKER_URL))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    import django
+
+    django.setup()
+
+
+def _seed() -> dict:
+    """The world: a team, an agent, a customer, a 24/7 policy; tickets and clocks by SQL."""
+    from django.db import connection
+
+    from customers.models import Customer
+    from helpdesk.models import Role, User
+    from helpdesk.services import api_token_create
+    from slas.models import SlaPolicy
+    from tickets.models import Team
+
+    team, _ = Team.objects.get_or_create(name="Bench team")
+    agent = User.objects.filter(username="bench-agent").first()
+    if agent is None:
+        agent = User.objects.create(username="bench-agent", role=Role.AGENT)
+        team.members.add(agent)
+    customer = Customer.objects.filter(name="Bench customer").first() or Customer.objects.create(
+        name="Bench customer"
+    )
+    policy = SlaPolicy.objects.filter(name="Bench").first() or SlaPolicy.objects.create(
+        name="Bench", calendar=None
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM tickets_ticket WHERE team_id = %s", [team.pk])
+        have = cursor.fetchone()[0]
+        if have != TICKETS:
+            started = time.monotonic()
+            cursor.execute("TRUNCATE slas_slaclock, tickets_ticketevent, tickets_ticket CASCADE")
+            # Open tickets; next_due_at spread over the next ~7 days, the first DUE ones past.
+            cursor.execute(
+                """
+                INSERT INTO tickets_ticket (subject, status, priority, type, channel, kind,
+                    requester_id, team_id, external_ref, created_at, updated_at, outside_plan,
+                    version, next_due_at)
+                SELECT 'Bench ticket ' || g, CASE WHEN g %% 3 = 0 THEN 'new' ELSE 'open' END,
+                    1 + g %% 4, 'question', 'email', 'reactive', %s, %s, '',
+                    now() - (g %% 10000) * interval '1 minute', now(), false, 1,
+                    CASE WHEN g <= %s THEN now() - interval '1 hour' + g * interval '1 second'
+                         ELSE now() + interval '1 hour' + (g %% 10000) * interval '1 minute'
+                    END
+                FROM generate_series(1, %s) AS g
+                """,
+                [customer.pk, team.pk, DUE, TICKETS],
+            )
+            cursor.execute(
+                """
+                INSERT INTO slas_slaclock (ticket_id, metric, policy_id, target_minutes,
+                    business_hours, started_at, segment_started_at, consumed_minutes, due_at,
+                    warn_at, warned_at, escalation_level, updated_at)
+                SELECT id, 'resolution', %s, 600, false, created_at, created_at, 0, next_due_at,
+                    next_due_at - interval '150 minutes',
+                    CASE WHEN next_due_at < now() THEN now() END, 0, now()
+                FROM tickets_ticket WHERE team_id = %s
+                """,
+                [policy.pk, team.pk],
+            )
+            cursor.execute("ANALYZE tickets_ticket")
+            cursor.execute("ANALYZE slas_slaclock")
+            print(f"  seeded {TICKETS:,} tickets and clocks in {time.monotonic() - started:.0f} s")
+    _, key = api_token_create(user=agent, name="bench")
+    return {"team": team, "agent": agent, "token": key}
+
+
+def _reset_due() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE slas_slaclock SET breached_at = NULL, next_escalation_at = NULL "
+            "WHERE breached_at IS NOT NULL"
+        )
+        cursor.execute("DELETE FROM tickets_ticketevent WHERE kind LIKE 'sla.%%'")
+
+
+def _explain(queryset) -> str:
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run(*, runs: int = 3) -> list[dict]:
+    _ensure_database()
+    _setup_django()
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.utils import timezone
+
+    from slas.models import SlaClock
+    from slas.sweeps import BREACH_DUE, sla_sweep
+    from tickets.selectors import tickets_in_queue_of
+
+    setup_test_environment()  # the test client needs 'testserver' in ALLOWED_HOSTS
+    world = _seed()
+
+    sweep_ms, empty_ms, handled = [], [], 0
+    for _ in range(runs):
+        _reset_due()
+        started = time.perf_counter()
+        done = sla_sweep()
+        sweep_ms.append((time.perf_counter() - started) * 1000)
+        handled = done["breaches"]
+        started = time.perf_counter()
+        sla_sweep()  # nothing due any more
+        empty_ms.append((time.perf_counter() - started) * 1000)
+    due_plan = _explain(
+        SlaClock.objects.filter(due_at__lte=timezone.now(), **BREACH_DUE).order_by("due_at")[:100]
+    )
+    _reset_due()  # leave the data as seeded
+    import redis
+
+    redis.Redis.from_url(BROKER_URL).delete("celery")  # the notifications no worker took
+
+    client = Client(headers={"Authorization": f"Token {world['token']}"})
+    for _ in range(20):
+        client.get("/api/v1/queue/")  # warm up
+    queue_ms = []
+    for _ in range(200):
+        started = time.perf_counter()
+        response = client.get("/api/v1/queue/")
+        queue_ms.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.content[:200]
+    queue_plan = _explain(tickets_in_queue_of(world["agent"])[:25])
+
+    print("\nSLA breach sweep, due query plan:\n" + due_plan)
+    print("\nQueue first page plan:\n" + queue_plan)
+    sweep, empty = statistics.median(sweep_ms), statistics.median(empty_ms)
+    return [
+        {
+            "benchmark": f"sla sweep: {handled} due of {TICKETS:,}",
+            "value": sweep,
+            "unit": "ms",
+            "reference": f"empty sweep {empty:.1f} ms",
+            "ratio": sweep / empty if empty else 0,
+            "per_row_ms": sweep / max(handled, 1),
+            "index_scan": "clock_breach_due_idx" in due_plan,
+            "plan": due_plan,
+        },
+        {
+            "benchmark": f"queue first page ({TICKETS:,} open)",
+            "value": statistics.median(queue_ms),
+            "unit": "ms (p50)",
+            "reference": f"p99 {_percentile(queue_ms, 0.99):.1f} ms",
+            "p99_ms": _percentile(queue_ms, 0.99),
+            "plan": queue_plan,
+        },
+    ]
