@@ -9,6 +9,8 @@ from types import EllipsisType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from helpdesk import events
+
 from . import identities as ids
 from .models import Customer, CustomerIdentity, IdentityKind, Organization, OrganizationDomain
 
@@ -93,6 +95,7 @@ def customer_create(
         name=name, organization=organization, source_integration=source_integration
     )
     _attach_identities(customer, items)
+    events.publish(events.CUSTOMER_CREATED, customer=customer)
     return customer
 
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "tickets",
     "slas",
     "webhooks",
+    "followups",
 ]
 
 MIDDLEWARE = [
@@ -217,7 +218,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["helpdesk.permissions.RolePermission"],
     "DEFAULT_PAGINATION_CLASS": "helpdesk.api.pagination.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "helpdesk.api.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PARSER_CLASSES": [
@@ -259,11 +260,13 @@ SPECTACULAR_SETTINGS = {
         "TicketTypeEnum": "tickets.models.TicketType",
         "TicketKindEnum": "tickets.models.TicketKind",
         "IdentityKindEnum": "customers.models.IdentityKind",
-        "AuthorTypeEnum": ["customer", "agent", "system"],
         "ChannelKindEnum": "tickets.models.ChannelKind",
+        "AuthorTypeEnum": ["customer", "agent", "system"],
         "PriorityEnum": ["low", "normal", "high", "urgent"],
         "CallStatusEnum": ["completed", "missed", "voicemail"],
         "StatusEnum": "tickets.status.Status",
+        "InboundStateEnum": "tickets.channels.models.InboundState",
+        "FollowUpStateEnum": "followups.models.FollowUpState",
     },
 }
 
@@ -302,7 +305,26 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "helpdesk.tasks.purge_expired_idempotency_keys",
         "schedule": timedelta(hours=1),
     },
+    "followup-sweep": {
+        "task": "followups.sweep",
+        "schedule": timedelta(seconds=env_int("FOLLOWUP_SWEEP_SECONDS", 10)),
+        # A sweep that could not start within its own period is superseded by the next one.
+        "options": {"expires": env_int("FOLLOWUP_SWEEP_SECONDS", 10)},
+    },
+    "followups-expire-old-at-risk-flags": {
+        "task": "followups.expire_old_flags",
+        "schedule": timedelta(hours=24),
+    },
 }
+
+# --- Proactive follow-ups, surveys, customer health ---------------------------------------------
+# Where customers open links we send (survey answers): the public address of this service.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000")
+FOLLOWUP_MAX_ATTEMPTS = env_int("FOLLOWUP_MAX_ATTEMPTS", 5)  # then failed, visible to managers
+FOLLOWUP_SWEEP_BATCH = env_int("FOLLOWUP_SWEEP_BATCH", 100)
+SURVEY_TTL_DAYS = env_int("SURVEY_TTL_DAYS", 30)  # a survey link expires after this
+AT_RISK_THRESHOLD = env_int("AT_RISK_THRESHOLD", 2)  # poor experiences in the window
+AT_RISK_WINDOW_DAYS = env_int("AT_RISK_WINDOW_DAYS", 90)
 
 # --- Email --------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

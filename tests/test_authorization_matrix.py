@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from followups.models import CustomerHealth, FollowUp, FollowUpRule, Survey
+from followups.services import delivery_record
 from tests.conftest import client_for
 from tests.factories import (
     CustomerFactory,
@@ -69,6 +71,21 @@ def world():
     )
     attachment = ticket.messages.get().attachments.get()
     channels = _channels(team)
+    rule = FollowUpRule.objects.create(
+        name="Welcome", trigger="delivery", action="email", body="Hi"
+    )
+    delivery, _ = delivery_record(
+        customer=customer,
+        source=users["integration"],
+        external_ref="ORD-1",
+        delivered_at=ticket.created_at,
+    )
+    followup = FollowUp.objects.get(delivery=delivery)
+    FollowUp.objects.filter(pk=followup.pk).update(state="failed")
+    survey = Survey.objects.create(
+        ticket=ticket, customer=customer, sent_at=ticket.created_at, expires_at=ticket.created_at
+    )
+    CustomerHealth.objects.create(customer=customer, at_risk=True, at_risk_since=ticket.created_at)
     clients = {name: client_for(user) for name, user in users.items()}
     clients["anon"] = client_for(None)
     ids = {
@@ -78,6 +95,10 @@ def world():
         "team": team.pk,
         "attachment": attachment.pk,
         "channel": channels[0].pk,
+        "delivery": delivery.pk,
+        "rule": rule.pk,
+        "followup": followup.pk,
+        "survey": survey.pk,
     }
     world = World(ticket, customer, organization, team, attachment, ids)
     world.clients = clients
@@ -127,6 +148,8 @@ def row(anon, agent, other_agent, manager, integration, other_integration):
 
 NEW_TICKET = {"subject": "New", "body": "x", "requester": {"email": "n@example.com"}}
 NEW_CUSTOMER = {"identities": [{"kind": "email", "value": "c@example.com"}]}
+NEW_DELIVERY = {"customer": {"email": "d@example.com"}, "external_ref": "ORD-2"}
+NEW_RULE = {"name": "Call", "trigger": "delivery", "action": "outreach", "delay_minutes": 60}
 MATRIX = [
     ("GET",    "/api/v1/me/",                                None,               row(401, 200, 200, 200, 200, 200)),
     ("GET",    "/api/v1/ping/",                              None,               row(401, 200, 200, 200, 200, 200)),
@@ -171,6 +194,22 @@ MATRIX = [
     ("POST",   "/api/v1/inbound/chat/",                      CHAT,               row(401, 403, 403, 202, 202, 202)),
     ("POST",   "/api/v1/inbound/calls/",                     CALL,               row(401, 403, 403, 202, 202, 202)),
     ("POST",   "/api/v1/inbound/social/",                    SOCIAL,             row(401, 403, 403, 202, 202, 202)),
+    # proactive: deliveries from integrations, rules for managers, reports for managers
+    ("GET",    "/api/v1/deliveries/",                        None,               row(401, 403, 403, "+", "+", "-")),
+    ("POST",   "/api/v1/deliveries/",                        NEW_DELIVERY,       row(401, 403, 403, 201, 201, 201)),
+    ("GET",    "/api/v1/deliveries/{delivery}/",             None,               row(401, 403, 403, 200, 200, 404)),
+    ("GET",    "/api/v1/followup-rules/",                    None,               row(401, "+", "+", "+", 403, 403)),
+    ("POST",   "/api/v1/followup-rules/",                    NEW_RULE,           row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/followup-rules/{rule}/",             None,               row(401, 200, 200, 200, 403, 403)),
+    ("PATCH",  "/api/v1/followup-rules/{rule}/",             {"active": False},  row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/followup-rules/{rule}/",             None,               row(401, 403, 403, 204, 403, 403)),
+    ("GET",    "/api/v1/followups/",                         None,               row(401, "+", "+", "+", 403, 403)),
+    ("GET",    "/api/v1/followups/{followup}/",              None,               row(401, 200, 200, 200, 403, 403)),
+    ("POST",   "/api/v1/followups/{followup}/retry/",        None,               row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/surveys/",                           None,               row(401, 403, 403, "+", 403, 403)),
+    ("GET",    "/api/v1/surveys/{survey}/",                  None,               row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/reports/at-risk/",                   None,               row(401, 403, 403, "+", 403, 403)),
+    ("GET",    "/api/v1/reports/satisfaction/",              None,               row(401, 403, 403, 200, 403, 403)),
 ]
 # fmt: on
 
@@ -187,6 +226,11 @@ def _listed(response, world: World, path: str) -> bool:
         "customers": "customer",
         "organizations": "organization",
         "teams": "team",
+        "deliveries": "delivery",
+        "followup-rules": "rule",
+        "followups": "followup",
+        "surveys": "survey",
+        "at-risk": "customer",
     }[path.rstrip("/").rsplit("/", 1)[-1]]
     return world.ids[kind] in {row["id"] for row in response.json()["results"]}
 
@@ -223,7 +267,18 @@ def test_matrix_covers_every_documented_operation():
     }
     placeholders = {
         name: "{id}"
-        for name in ("ticket", "customer", "organization", "team", "attachment", "channel")
+        for name in (
+            "ticket",
+            "customer",
+            "organization",
+            "team",
+            "attachment",
+            "delivery",
+            "rule",
+            "followup",
+            "survey",
+            "channel",
+        )
     }
     covered = {(method, path.format(**placeholders)) for method, path, _, _ in MATRIX}
     assert documented - covered == set(), "operations missing from the authorization matrix"

@@ -13,9 +13,10 @@ from .. import services
 from ..selectors import customers_visible_to, organizations_visible_to
 from .filters import CustomerFilter, OrganizationFilter
 from .serializers import (
+    CustomerCreateSerializer,
     CustomerMergeSerializer,
     CustomerSerializer,
-    CustomerWriteSerializer,
+    CustomerUpdateSerializer,
     OrganizationSerializer,
 )
 
@@ -39,9 +40,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self):
         return customers_visible_to(self.request.user)
 
-    @extend_schema(request=CustomerWriteSerializer, responses={201: CustomerSerializer})
+    @extend_schema(request=CustomerCreateSerializer, responses={201: CustomerSerializer})
     def create(self, request, *args, **kwargs):
-        data = CustomerWriteSerializer(data=request.data)
+        data = CustomerCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         customer = services.customer_create(
             name=data.validated_data.get("name", ""),
@@ -54,10 +55,10 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=CustomerWriteSerializer, responses=CustomerSerializer)
+    @extend_schema(request=CustomerUpdateSerializer, responses=CustomerSerializer)
     def partial_update(self, request, *args, **kwargs):
         customer = self.get_object()
-        data = CustomerWriteSerializer(instance=customer, data=request.data, partial=True)
+        data = CustomerUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         changes = {}
         if "name" in data.validated_data:

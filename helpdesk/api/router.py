@@ -6,12 +6,31 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from customers.api.views import CustomerViewSet, OrganizationViewSet
+from followups.api.views import (
+    AtRiskReportView,
+    DeliveryViewSet,
+    FollowUpRuleViewSet,
+    FollowUpViewSet,
+    SatisfactionReportView,
+    SurveyViewSet,
+)
 from tickets.api.views import AttachmentViewSet, TeamViewSet, TicketViewSet
 from tickets.channels import api as channels_api
 
 from .views import MeView, PingView
 
-router = DefaultRouter(trailing_slash=True)
+
+class Router(DefaultRouter):
+    """Object ids are integers: anything else is a 404 at the URL, never a ValueError deep in
+    a query (and the schema documents `{id}` as an integer)."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if not hasattr(viewset, "lookup_value_regex"):
+            viewset.lookup_value_regex = "[0-9]+"
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+router = Router(trailing_slash=True)
 router.include_root_view = False
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("attachments", AttachmentViewSet, basename="attachment")
@@ -19,6 +38,11 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("teams", TeamViewSet, basename="team")
 router.register("channels", channels_api.ChannelViewSet, basename="channel")
+router.register("deliveries", DeliveryViewSet, basename="delivery")
+router.register("followup-rules", FollowUpRuleViewSet, basename="followup-rule")
+router.register("followups", FollowUpViewSet, basename="followup")
+router.register("surveys", SurveyViewSet, basename="survey")
+router.register("reports/at-risk", AtRiskReportView, basename="report-at-risk")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
@@ -27,5 +51,6 @@ urlpatterns = [
     path("inbound/chat/", channels_api.InboundChatView.as_view(), name="inbound-chat"),
     path("inbound/calls/", channels_api.InboundCallView.as_view(), name="inbound-calls"),
     path("inbound/social/", channels_api.InboundSocialView.as_view(), name="inbound-social"),
+    path("reports/satisfaction/", SatisfactionReportView.as_view(), name="report-satisfaction"),
     *router.urls,
 ]
