@@ -266,6 +266,7 @@ SPECTACULAR_SETTINGS = {
         "PriorityEnum": ["low", "normal", "high", "urgent"],
         "CallStatusEnum": ["completed", "missed", "voicemail"],
         "StatusEnum": "tickets.status.Status",
+        "InboundStateEnum": "tickets.channels.models.InboundState",
     },
 }
 
