@@ -221,7 +221,7 @@ def _worker(seed: int) -> dict:
     django.setup()
     import time_machine
 
-    from followups.tasks import followup_sweep
+    from followups.tasks import followup_sweep, health_sweep
     from slas.tasks import sla_sweep
 
     start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -233,11 +233,13 @@ def _worker(seed: int) -> dict:
         while now < start + timedelta(days=DAYS):
             world.step(now, STEP / timedelta(hours=1))
             sla_sweep()
+            health_sweep()
             followup_sweep()
             now += STEP
             traveller.move_to(now)
         for _ in range(3):  # let what came due at the very end be swept
             sla_sweep()
+            health_sweep()
             followup_sweep()
         report = _report(STEP)
     report["wall_seconds"] = round(time.perf_counter() - wall, 1)

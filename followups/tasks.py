@@ -20,6 +20,15 @@ def followup_sweep() -> int:
     )
 
 
+@shared_task(name="followups.health_sweep")
+def health_sweep() -> int:
+    return sweep_due(
+        health.uncounted_experiences().select_related("customer"),
+        handle=health.health_sweep_handle,
+        batch_size=settings.FOLLOWUP_SWEEP_BATCH,
+    )
+
+
 @shared_task(name="followups.expire_old_flags")
 def expire_old_flags() -> int:
     return health.expire_old_flags()

@@ -312,8 +312,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "followup-sweep": {
         "task": "followups.sweep",
         "schedule": timedelta(seconds=env_int("FOLLOWUP_SWEEP_SECONDS", 10)),
-        # A sweep that could not start within its own period is superseded by the next one.
-        "options": {"expires": env_int("FOLLOWUP_SWEEP_SECONDS", 10)},
+        # A sweep that could not start within two periods is superseded by the next one.
+        "options": {"expire_seconds": 2 * env_int("FOLLOWUP_SWEEP_SECONDS", 10)},
+    },
+    "followups-health-sweep": {
+        "task": "followups.health_sweep",
+        "schedule": timedelta(seconds=env_int("FOLLOWUP_SWEEP_SECONDS", 10)),
+        "options": {"expire_seconds": 2 * env_int("FOLLOWUP_SWEEP_SECONDS", 10)},
     },
     "followups-expire-old-at-risk-flags": {
         "task": "followups.expire_old_flags",
