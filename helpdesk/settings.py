@@ -304,6 +304,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # task never runs for a change that rolled back, nor before the change is visible to it.
 # How often beat runs the SLA sweep (warnings, breaches, escalations), in seconds.
 SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 5)
+# How long a process reuses a policy version with its calendar (an edit made in another
+# process takes effect within this; in the same process at once).
+SLA_POLICY_CACHE_SECONDS = env_int("SLA_POLICY_CACHE_SECONDS", 30)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "purge-expired-idempotency-keys": {
         "task": "helpdesk.tasks.purge_expired_idempotency_keys",
