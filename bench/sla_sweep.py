@@ -1,4 +1,4 @@
-"""SLA sweep and agent queue on 1,000,000 open tickets, 1,000 of them due.
+"""SLA and follow-up sweeps, the agents' queue and the ticket list on 1,000,000 open tickets.
 
 Seeds (once, with generate_series SQL) a database of its own (BENCH_SLA_DATABASE_URL, default
 `hd_bench_sla`): 1,000,000 open tickets in one team, each with a running resolution clock;
@@ -7,7 +7,11 @@ Seeds (once, with generate_series SQL) a database of its own (BENCH_SLA_DATABASE
   on the same data (the reference: what finding "nothing due" costs among a million rows);
 - the sweep's due query plan (EXPLAIN ANALYZE: it must be an index scan of the partial index);
 - the queue's first page (GET /api/v1/queue/ through the full Django/DRF stack with a token,
-  in-process, no HTTP socket) p50/p99 over 200 requests, and its plan.
+  in-process, no HTTP socket) p50/p99 over 200 requests, its SQL queries and its plan; the same
+  for the ticket list's first page (GET /api/v1/tickets/); reference: GET /api/v1/ping/ through
+  the same stack (what any authenticated request costs);
+- the follow-up sweep: 1,000,000 scheduled follow-ups (email action, locmem backend), 1,000 of
+  them due, next to an empty follow-up sweep.
 """
 
 from __future__ import annotations
@@ -43,7 +47,13 @@ BROKER_URL = os.environ.get("BENCH_SLA_BROKER_URL", "redis://127.0.0.1:6379/2")
 
 def _setup_django() -> None:
     """The production shape (DEBUG off, Redis broker) in this process."""
-    os.environ.update(harness.environment(DATABASE_URL=DATABASE_URL, CELERY_BROKER_URL=BROKER_URL))
+    os.environ.update(
+        harness.environment(
+            DATABASE_URL=DATABASE_URL,
+            CELERY_BROKER_URL=BROKER_URL,
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        )
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
     import django
 
@@ -108,8 +118,72 @@ def _seed() -> dict:
             cursor.execute("ANALYZE tickets_ticket")
             cursor.execute("ANALYZE slas_slaclock")
             print(f"  seeded {TICKETS:,} tickets and clocks in {time.monotonic() - started:.0f} s")
+        cursor.execute("SELECT count(*) FROM followups_followup")
+        if cursor.fetchone()[0] != TICKETS:
+            _seed_followups(cursor, customer)
     _, key = api_token_create(user=agent, name="bench")
     return {"team": team, "agent": agent, "token": key}
+
+
+def _seed_followups(cursor, customer) -> None:
+    """1,000,000 scheduled follow-ups of one email rule, the first DUE of them past due."""
+    from customers.models import CustomerIdentity
+    from followups.models import FollowUpRule
+
+    CustomerIdentity.objects.get_or_create(
+        customer=customer, kind="email", platform="", value="bench@example.com"
+    )
+    rule = FollowUpRule.objects.filter(name="Bench").first() or FollowUpRule.objects.create(
+        name="Bench",
+        trigger="delivery",
+        action="email",
+        subject="Hello",
+        body="Getting started: https://help.example",
+        quiet_if_open_ticket=False,
+    )
+    cursor.execute("TRUNCATE followups_followup")
+    cursor.execute(
+        """
+        INSERT INTO followups_followup (rule_id, customer_id, subject_key, due_at, state,
+            attempts, last_error, outcome, created_at)
+        SELECT %s, %s, 'bench:' || g,
+            CASE WHEN g <= %s THEN now() - interval '1 hour' + g * interval '1 second'
+                 ELSE now() + interval '1 hour' + (g %% 100000) * interval '1 minute' END,
+            'scheduled', 0, '', '', now()
+        FROM generate_series(1, %s) AS g
+        """,
+        [rule.pk, customer.pk, DUE, TICKETS],
+    )
+    cursor.execute("ANALYZE followups_followup")
+
+
+def _reset_followups() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE followups_followup SET state = 'scheduled', done_at = NULL, outcome = '' "
+            "WHERE state <> 'scheduled'"
+        )
+
+
+def _latency(client, path: str, count: int = 200) -> tuple[list[float], int]:
+    """Milliseconds per request over `count` requests (after a warm-up), and SQL queries of
+    one request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(20):
+        client.get(path)
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = client.get(path)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.content[:200]
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path)
+    return samples, len(queries.captured_queries)
 
 
 def _reset_due() -> None:
@@ -169,15 +243,27 @@ def run(*, runs: int = 3) -> list[dict]:
 
     redis.Redis.from_url(BROKER_URL).delete("celery")  # the notifications no worker took
 
-    client = Client(headers={"Authorization": f"Token {world['token']}"})
-    for _ in range(20):
-        client.get("/api/v1/queue/")  # warm up
-    queue_ms = []
-    for _ in range(200):
+    from followups.models import FollowUp
+    from followups.services import due_followups
+    from followups.tasks import followup_sweep
+
+    followup_ms, followup_empty_ms, followups_sent = [], [], 0
+    for _ in range(runs):
+        _reset_followups()
         started = time.perf_counter()
-        response = client.get("/api/v1/queue/")
-        queue_ms.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.content[:200]
+        followups_sent = followup_sweep()
+        followup_ms.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        followup_sweep()
+        followup_empty_ms.append((time.perf_counter() - started) * 1000)
+    followup_plan = _explain(due_followups()[:100])
+    _reset_followups()
+    assert FollowUp.objects.filter(state="scheduled").count() == TICKETS
+
+    client = Client(headers={"Authorization": f"Token {world['token']}"})
+    queue_ms, queue_queries = _latency(client, "/api/v1/queue/")
+    list_ms, list_queries = _latency(client, "/api/v1/tickets/")
+    ping_ms, _ = _latency(client, "/api/v1/ping/")
     queue_plan = _explain(tickets_in_queue_of(world["agent"])[:25])
 
     print("\nSLA breach sweep, due query plan:\n" + due_plan)
@@ -195,11 +281,31 @@ def run(*, runs: int = 3) -> list[dict]:
             "plan": due_plan,
         },
         {
-            "benchmark": f"queue first page ({TICKETS:,} open)",
-            "value": statistics.median(queue_ms),
-            "unit": "ms (p50)",
-            "reference": f"p99 {_percentile(queue_ms, 0.99):.1f} ms",
-            "p99_ms": _percentile(queue_ms, 0.99),
-            "plan": queue_plan,
+            "benchmark": f"follow-up sweep: {followups_sent} due of {TICKETS:,}",
+            "value": statistics.median(followup_ms),
+            "unit": "ms",
+            "reference": f"empty sweep {statistics.median(followup_empty_ms):.1f} ms",
+            "ratio": statistics.median(followup_ms)
+            / max(statistics.median(followup_empty_ms), 0.001),
+            "index_scan": "followup_due_idx" in followup_plan,
+            "plan": followup_plan,
         },
+        _page_row(
+            f"queue first page ({TICKETS:,} open)", queue_ms, queue_queries, ping_ms, queue_plan
+        ),
+        _page_row(f"ticket list first page ({TICKETS:,})", list_ms, list_queries, ping_ms, ""),
     ]
+
+
+def _page_row(name: str, samples: list[float], queries: int, ping: list[float], plan: str) -> dict:
+    p50, ping_p50 = statistics.median(samples), statistics.median(ping)
+    return {
+        "benchmark": name,
+        "value": p50,
+        "unit": f"ms p50, p99 {_percentile(samples, 0.99):.1f} ms, {queries} queries",
+        "reference": f"ping p50 {ping_p50:.1f} ms",
+        "ratio": p50 / ping_p50 if ping_p50 else 0,
+        "p99_ms": _percentile(samples, 0.99),
+        "queries": queries,
+        "plan": plan,
+    }

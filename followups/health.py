@@ -101,7 +101,12 @@ def health_refresh(customer: Customer) -> CustomerHealth:
 
 
 def experience_record(
-    *, customer: Customer, kind: str, source_key: str, ticket: Ticket | None = None
+    *,
+    kind: str,
+    source_key: str,
+    customer: Customer | None = None,
+    customer_id: int | None = None,
+    ticket: Ticket | None = None,
 ) -> None:
     """Record a poor experience once per cause (a repeat is ignored): one INSERT, so the SLA
     sweep that breaches a thousand clocks pays almost nothing for it. The customer's health
@@ -109,7 +114,7 @@ def experience_record(
     PoorExperience.objects.bulk_create(
         [
             PoorExperience(
-                customer=customer,
+                customer_id=customer.pk if customer is not None else customer_id,
                 kind=kind,
                 source_key=source_key,
                 ticket=ticket,

@@ -13,7 +13,9 @@ from . import health, services
 @shared_task(name="followups.sweep")
 def followup_sweep() -> int:
     return sweep_due(
-        services.due_followups().select_related("rule", "customer"),
+        services.due_followups()
+        .select_related("rule", "customer")
+        .prefetch_related("customer__identities"),
         handle=services.followup_execute,
         on_error=services.followup_failed,
         batch_size=settings.FOLLOWUP_SWEEP_BATCH,

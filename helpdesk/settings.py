@@ -374,6 +374,8 @@ OUTBOUND_EMAIL_MAX_RETRIES = env_int("OUTBOUND_EMAIL_MAX_RETRIES", 8)
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION") or None
 # Webhooks: never POST into private/loopback networks unless explicitly allowed (tests, dev).
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+# A new or changed subscription reaches every process's events within this many seconds.
+WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS = env_int("WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS", 5)
 # Plain http webhook URLs only while developing: payloads carry customers' messages.
 WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", not DEBUG)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)

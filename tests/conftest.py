@@ -28,9 +28,11 @@ def _test_settings(settings, tmp_path):
     from django.core.cache import cache
 
     from slas.services import policy_cache_clear
+    from webhooks.subscriptions import subscriptions_cache_clear
 
     cache.clear()
     policy_cache_clear()
+    subscriptions_cache_clear()
 
 
 def client_for(user) -> APIClient:

@@ -27,4 +27,4 @@ def test_ticket_create_with_sla_clocks_costs_a_pinned_number_of_queries(integrat
     assert SlaClock.objects.filter(ticket_id=response.json()["id"]).count() >= 2
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert not [s for s in statements if "slas_slapolicy" in s], "policy not cached"
-    assert len(statements) <= 17, "\n".join(s[:90] for s in statements)
+    assert len(statements) <= 16, "\n".join(s[:90] for s in statements)
