@@ -1,0 +1,199 @@
+"""Reads for the desk pages: the queue rows and everything the ticket page shows, each in a
+constant number of queries. Ordering and visibility come from tickets.selectors, the same
+functions the API's queue and ticket endpoints use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from customers.models import Customer, CustomerIdentity
+from slas.business_time import is_open
+from slas.models import SlaClock, SlaTier
+from slas.services import calendar_spec, clock_state, remaining_minutes, tier_for
+from tickets import selectors as ticket_selectors
+from tickets.models import Team, Ticket
+
+
+def _clocks(queryset: QuerySet[SlaClock]) -> QuerySet[SlaClock]:
+    return queryset.select_related("policy__calendar").prefetch_related(
+        "policy__calendar__intervals", "policy__calendar__holidays"
+    )
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """One SLA clock as the desk shows it: the server's remaining business minutes, and the
+    instants the browser needs to keep the countdown and its colour live."""
+
+    metric: str
+    metric_label: str
+    state: str
+    due_at: datetime
+    warn_at: datetime
+    remaining_minutes: float | None
+    ticking: bool  # business time is passing right now (else the countdown stands still)
+    paused_since: datetime | None
+    fulfilled_at: datetime | None
+
+    @property
+    def remaining_seconds(self) -> int | None:
+        return None if self.remaining_minutes is None else round(self.remaining_minutes * 60)
+
+
+def clock_view(clock: SlaClock, now: datetime) -> ClockView:
+    running = clock.fulfilled_at is None and clock.paused_since is None
+    spec = calendar_spec(clock.policy.calendar) if clock.business_hours else None
+    return ClockView(
+        metric=clock.metric,
+        metric_label=clock.get_metric_display(),
+        state=clock_state(clock),
+        due_at=clock.due_at,
+        warn_at=clock.warn_at,
+        remaining_minutes=None if clock.fulfilled_at else remaining_minutes(clock, now),
+        ticking=running and (spec is None or is_open(now, spec)),
+        paused_since=clock.paused_since,
+        fulfilled_at=clock.fulfilled_at,
+    )
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    team: Team | None = None
+    channel: str = ""
+    tier: SlaTier | None = None
+    status: str = ""
+    assigned: str = ""  # "", "mine" or "unassigned"
+
+
+def queue_tickets(user, filters: QueueFilters) -> QuerySet[Ticket]:
+    """The caller's queue as GET /api/v1/queue/ has it (same selector, same order), narrowed
+    by the page's filters, with what each row shows: relations, the breached flag and the
+    running clocks (the first one is the one `next_due_at` comes from)."""
+    tickets = ticket_selectors.tickets_in_queue_of(user)
+    if filters.team is not None:
+        tickets = tickets.filter(team=filters.team)
+    if filters.channel:
+        tickets = tickets.filter(channel=filters.channel)
+    if filters.tier is not None:
+        tickets = tickets.filter(
+            Q(requester__tier=filters.tier)
+            | Q(requester__tier__isnull=True, organization__tier=filters.tier)
+        )
+    if filters.status:
+        tickets = tickets.filter(status=filters.status)
+    if filters.assigned == "mine":
+        tickets = tickets.filter(assignee=user)
+    elif filters.assigned == "unassigned":
+        tickets = tickets.filter(assignee__isnull=True)
+    running = _clocks(
+        SlaClock.objects.filter(fulfilled_at__isnull=True, paused_since__isnull=True)
+    ).order_by("due_at", "id")
+    return (
+        ticket_selectors.with_list_relations(ticket_selectors.with_sla_breached(tickets))
+        .select_related("requester__tier", "organization__tier")
+        .prefetch_related(Prefetch("sla_clocks", queryset=running, to_attr="running_clocks"))
+    )
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    ticket: Ticket
+    tier: SlaTier | None
+    clock: ClockView | None
+
+
+def queue_rows(user, filters: QueueFilters, *, limit: int, now: datetime) -> list[QueueRow]:
+    rows = []
+    for ticket in queue_tickets(user, filters)[:limit]:
+        first = ticket.running_clocks[0] if ticket.running_clocks else None
+        rows.append(
+            QueueRow(
+                ticket=ticket,
+                tier=tier_for(ticket),
+                clock=clock_view(first, now) if first is not None else None,
+            )
+        )
+    return rows
+
+
+# --- the ticket page ---------------------------------------------------------------------------
+
+
+def desk_ticket(user, pk: int) -> Ticket:
+    """The ticket if the caller may see it (tickets_visible_to), else Ticket.DoesNotExist."""
+    return (
+        ticket_selectors.tickets_visible_to(user)
+        .select_related(
+            "requester__organization__tier",
+            "requester__tier",
+            "requester__health",
+            "organization__tier",
+            "team",
+            "assignee",
+        )
+        .prefetch_related(
+            "tags",
+            Prefetch("requester__identities", queryset=CustomerIdentity.objects.order_by("id")),
+        )
+        .get(pk=pk)
+    )
+
+
+def ticket_clocks(ticket: Ticket, now: datetime) -> list[ClockView]:
+    clocks = _clocks(SlaClock.objects.filter(ticket=ticket)).order_by("id")
+    return [clock_view(clock, now) for clock in clocks]
+
+
+def customer_recent_tickets(user, customer: Customer, *, exclude: Ticket, limit: int = 5):
+    return list(
+        ticket_selectors.tickets_visible_to(user)
+        .filter(requester=customer)
+        .exclude(pk=exclude.pk)
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def customer_scheduled_followups(customer: Customer, *, limit: int = 5):
+    from followups.models import FollowUp, FollowUpState
+
+    return list(
+        FollowUp.objects.filter(customer=customer, state=FollowUpState.SCHEDULED)
+        .select_related("rule")
+        .order_by("due_at", "id")[:limit]
+    )
+
+
+def customer_health(customer: Customer):
+    """The customer's CustomerHealth row, or None (select_related on the ticket fetched it)."""
+    from followups.models import CustomerHealth
+
+    try:
+        return customer.health
+    except CustomerHealth.DoesNotExist:
+        return None
+
+
+def last_change_by(ticket: Ticket) -> str:
+    """Who made the latest change to the ticket, for the stale-version warning."""
+    event = (
+        ticket.events.select_related("actor_user", "actor_customer")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if event is None:
+        return "Someone"
+    if event.actor_user is not None:
+        return event.actor_user.display_name
+    if event.actor_customer is not None:
+        return event.actor_customer.name or "The customer"
+    return "The system"
+
+
+def is_visible(user, pk: int) -> bool:
+    return ticket_selectors.tickets_visible_to(user).filter(pk=pk).exists()
