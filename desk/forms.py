@@ -62,6 +62,10 @@ class ReplyForm(forms.Form):
     status = forms.ChoiceField(choices=STATUS_AFTER_REPLY, required=False, label="Then set status")
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "reply_%s")  # two forms on one page: distinct ids
+        super().__init__(*args, **kwargs)
+
     @property
     def public(self) -> bool:
         return self.cleaned_data["visibility"] == "public"
@@ -78,6 +82,7 @@ class TicketFieldsForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, ticket, **kwargs):
+        kwargs.setdefault("auto_id", "fields_%s")
         super().__init__(*args, **kwargs)
         # Agents of the ticket's team, managers, and whoever holds it now; the service
         # checks the team rule again.

@@ -11,9 +11,13 @@ CHANNEL_ICONS = {"email": "✉", "chat": "💬", "phone": "☎", "social": "#", 
 
 @register.filter
 def minutes_left(minutes: float | None) -> str:
-    """Business minutes as "1h 05m" (or "overdue 12m"); the same format desk.js writes."""
+    """Business minutes as "1h 05m", "4m 09s" or "overdue 12m 00s": desk.js writes the same."""
     if minutes is None:
         return "—"
+    seconds = round(abs(minutes) * 60)
+    if seconds < 3600:  # the last hour counts seconds
+        text = f"{seconds // 60}m {seconds % 60:02d}s"
+        return f"overdue {text}" if minutes < 0 else text
     total = round(abs(minutes))
     hours, mins = divmod(total, 60)
     days, hours = divmod(hours, 24)

@@ -65,14 +65,14 @@ def test_integration_users_cannot_sign_in(client, integration):
     assert desk_client(integration).get("/desk/").status_code == 403
 
 
-def test_session_expires(settings, agent):
-    assert settings.SESSION_COOKIE_AGE > 0
+def test_session_expires_after_the_cookie_age(settings, agent):
+    import time_machine
+
     client = desk_client(agent)
-    client.session.set_expiry(-1)  # what the cookie age does after a working day
-    session = client.session
-    session.set_expiry(-1)
-    session.save()
-    assert client.get("/desk/").status_code == 302
+    assert client.get("/desk/").status_code == 200
+    later = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE + 1)
+    with time_machine.travel(later, tick=False):
+        assert client.get("/desk/").status_code == 302
 
 
 def test_csrf_is_enforced_on_every_form(agent, make_ticket):
@@ -122,7 +122,7 @@ def test_queue_order_matches_the_api(agent, agent_client, desk, team, other_team
     clock = SlaClock.objects.get(ticket=urgent, metric=Metric.FIRST_RESPONSE)
     assert f'data-due="{clock.due_at.isoformat()}"' in html
     assert re.search(r'data-remaining="(8\d\d|900)"', html)  # ~15 minutes, in seconds
-    assert "overdue 5m" in html or "overdue 4m" in html
+    assert re.search(r"overdue [45]m \d\ds", html)
     assert "Business" in html
     assert "Carla Customer" in html
     assert "Email" in html
@@ -159,16 +159,31 @@ def test_queue_filters(agent, desk, team, customer, make_ticket, tier):
     assert '/desk/queue/rows/?channel=chat"' in desk.get("/desk/?channel=chat").content.decode()
 
 
+def office_hours(tier) -> None:
+    """Business hours on the tier's calendar: countdowns then read intervals and holidays."""
+    from slas.models import BusinessInterval, CalendarHoliday
+
+    calendar = tier.policy.calendar
+    calendar.always_open = False
+    calendar.save()
+    for weekday in range(7):
+        BusinessInterval.objects.create(
+            calendar=calendar, weekday=weekday, start_time="00:00", end_time="00:00"
+        )
+    CalendarHoliday.objects.create(calendar=calendar, date="2001-01-01", name="long ago")
+
+
 def test_queue_page_queries_are_bounded(
-    agent, desk, team, make_ticket, django_assert_max_num_queries
+    agent, desk, team, make_ticket, tier, django_assert_max_num_queries
 ):
+    office_hours(tier)
     customers = [CustomerFactory() for _ in range(5)]
     for n in range(50):
         make_ticket(f"ticket {n}", requester=customers[n % 5], priority=1 + n % 4, tags=["a"])
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(10):
         response = desk.get("/desk/")
     assert len(row_ids(response.content.decode())) == 50
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         desk.get("/desk/queue/rows/")
 
 
@@ -247,14 +262,17 @@ def test_another_teams_ticket_is_404(other_agent, make_ticket):
     assert client.get(f"/desk/tickets/{ticket.pk}/presence/").status_code == 404
 
 
-def test_ticket_page_queries_are_bounded(agent, desk, make_ticket, django_assert_max_num_queries):
+def test_ticket_page_queries_are_bounded(
+    agent, desk, make_ticket, tier, django_assert_max_num_queries
+):
+    office_hours(tier)
     ticket = make_ticket(tags=["vip", "printer"])
     for n in range(20):
         ticket_services.ticket_reply(ticket=ticket, author=agent, body=f"r{n}", public=n % 2 == 0)
         ticket_services.customer_message_add(ticket=ticket, body=f"c{n}")
     for n in range(5):
         make_ticket(f"other {n}")
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(16):
         response = desk.get(f"/desk/tickets/{ticket.pk}/")
     assert response.status_code == 200
 

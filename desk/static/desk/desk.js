@@ -4,7 +4,13 @@
 (function () {
   "use strict";
   function format(seconds) {
-    var total = Math.round(Math.abs(seconds) / 60);
+    var abs = Math.round(Math.abs(seconds));
+    if (abs < 3600) {  // the last hour counts seconds
+      var s = abs % 60;
+      var short = Math.floor(abs / 60) + "m " + (s < 10 ? "0" : "") + s + "s";
+      return seconds < 0 ? "overdue " + short : short;
+    }
+    var total = Math.round(abs / 60);
     var hours = Math.floor(total / 60), mins = total % 60;
     var days = Math.floor(hours / 24); hours = hours % 24;
     var text = days ? days + "d " + hours + "h"
@@ -45,7 +51,7 @@
     var box = document.getElementById("presence");
     if (!box) return;
     var lastTyped = 0;
-    var reply = document.getElementById("id_body");
+    var reply = document.getElementById("reply_body");
     if (reply) reply.addEventListener("input", function () { lastTyped = Date.now(); });
     function beat() {
       var state = Date.now() - lastTyped < 30000 ? "replying" : "viewing";
@@ -78,7 +84,7 @@
       var t = e.target;
       if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
       if (e.key === "r") {
-        var reply = document.getElementById("id_body");
+        var reply = document.getElementById("reply_body");
         if (reply) { e.preventDefault(); reply.focus(); }
       } else if (e.key === "n") {
         var form = document.getElementById("next-ticket-form");
