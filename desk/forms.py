@@ -71,10 +71,15 @@ class ReplyForm(forms.Form):
         return self.cleaned_data["visibility"] == "public"
 
 
+class AgentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.display_name
+
+
 class TicketFieldsForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
-    assignee = forms.ModelChoiceField(
+    assignee = AgentChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Unassigned"
     )
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="None")

@@ -14,7 +14,7 @@ from slas.business_time import is_open
 from slas.models import SlaClock, SlaTier
 from slas.services import calendar_spec, clock_state, remaining_minutes, tier_for
 from tickets import selectors as ticket_selectors
-from tickets.models import Team, Ticket
+from tickets.models import EventKind, Team, Ticket, TicketEvent
 
 
 def _clocks(queryset: QuerySet[SlaClock]) -> QuerySet[SlaClock]:
@@ -197,3 +197,57 @@ def last_change_by(ticket: Ticket) -> str:
 
 def is_visible(user, pk: int) -> bool:
     return ticket_selectors.tickets_visible_to(user).filter(pk=pk).exists()
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    event: TicketEvent
+    label: str
+    changes: list[str]
+
+
+def _value(name: str, value, names: dict) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if name in ("assignee", "team"):
+        return names[name].get(value, f"#{value}")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def audit_trail(ticket: Ticket) -> list[AuditRow]:
+    """The ticket's events with readable changes ("assignee: — → Alice"): user and team ids
+    in before/after are resolved in one query each."""
+    from helpdesk.models import User
+
+    events = list(ticket_selectors.ticket_events(ticket))
+    ids: dict[str, set] = {"assignee": set(), "team": set()}
+    for event in events:
+        for side in (event.before or {}, event.after or {}):
+            for name in ids:
+                if isinstance(side.get(name), int):
+                    ids[name].add(side[name])
+    names = {
+        "assignee": {u.pk: u.display_name for u in User.objects.filter(pk__in=ids["assignee"])}
+        if ids["assignee"]
+        else {},
+        "team": dict(Team.objects.filter(pk__in=ids["team"]).values_list("pk", "name"))
+        if ids["team"]
+        else {},
+    }
+    labels = dict(EventKind.choices)
+    rows = []
+    for event in events:
+        before, after = event.before or {}, event.after or {}
+        changes = []
+        for name, value in after.items():
+            if name in ("message", "direction"):
+                continue
+            if name in before:
+                old, new = _value(name, before[name], names), _value(name, value, names)
+                changes.append(f"{name}: {old} → {new}")
+            elif value not in (None, "", []):
+                changes.append(f"{name}: {_value(name, value, names)}")
+        rows.append(AuditRow(event, labels.get(event.kind, event.kind.replace("_", " ")), changes))
+    return rows

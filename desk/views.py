@@ -21,8 +21,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from helpdesk.errors import ConflictError
 from slas.services import tier_for
 from tickets import services
-from tickets.models import EventKind, Ticket
-from tickets.selectors import ticket_events, ticket_messages
+from tickets.models import Ticket
+from tickets.selectors import ticket_messages
 
 from . import presence, selectors
 from .forms import DeskLoginForm, QueueFilterForm, ReplyForm, TicketFieldsForm
@@ -108,14 +108,6 @@ def _ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
         raise Http404("No such ticket.") from None
 
 
-def _event_rows(ticket: Ticket) -> list[dict]:
-    labels = dict(EventKind.choices)
-    return [
-        {"event": event, "label": labels.get(event.kind, event.kind.replace("_", " "))}
-        for event in ticket_events(ticket)
-    ]
-
-
 def _render_ticket(
     request: HttpRequest,
     ticket: Ticket,
@@ -130,7 +122,7 @@ def _render_ticket(
     context = {
         "ticket": ticket,
         "conversation": ticket_messages(ticket, include_internal=True),
-        "events": _event_rows(ticket),
+        "events": selectors.audit_trail(ticket),
         "clocks": selectors.ticket_clocks(ticket, now),
         "customer": customer,
         "tier": tier_for(ticket),

@@ -40,15 +40,3 @@ def clock_css(clock) -> str:
     if clock.state == "at_risk":
         return "sla-warning"
     return f"sla-{clock.state}"
-
-
-@register.filter
-def change_summary(event) -> str:
-    """An audit event's before -> after, e.g. "status: new → open"."""
-    parts = []
-    for name, after in (event.after or {}).items():
-        if name in (event.before or {}):
-            parts.append(f"{name}: {event.before[name]} → {after}")
-        elif name not in ("message", "direction"):
-            parts.append(f"{name}: {after}")
-    return "; ".join(parts)

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from playwright import sync_api
 
 from slas.models import Metric, SlaClock
 from tests.factories import ManagerFactory
@@ -19,8 +20,6 @@ from tickets.models import Priority, Ticket
 # Sync Playwright runs an event loop in this thread; fixtures and the live server still use
 # the database synchronously, which Django would otherwise refuse inside a running loop.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

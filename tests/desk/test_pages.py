@@ -208,6 +208,7 @@ def test_ticket_page_shows_conversation_panels_and_trail(agent, desk, make_ticke
 
     ticket = make_ticket(html_body="<p>Hello <b>bold</b><script>alert(1)</script></p>")
     ticket_services.ticket_reply(ticket=ticket, author=agent, body="Secret note", public=False)
+    ticket_services.ticket_update(ticket=ticket, actor=agent, assignee=agent)
     CustomerHealth.objects.create(customer=customer, score=40, at_risk=True)
     earlier = make_ticket("Earlier problem")
     html = desk.get(f"/desk/tickets/{ticket.pk}/").content.decode()
@@ -226,7 +227,8 @@ def test_ticket_page_shows_conversation_panels_and_trail(agent, desk, make_ticke
     assert f"customer{customer.pk}@example.com" in html
     assert "Ticket created" in html
     assert "Message added" in html
-    assert f'name="version" value="{ticket.version + 1}"' in html
+    assert f"assignee: — → {agent.display_name}" in html  # ids in the trail become names
+    assert f'name="version" value="{ticket.version + 2}"' in html
 
 
 def test_attachments_are_downloadable_by_the_agent(agent, desk, make_ticket):
