@@ -14,9 +14,9 @@ import platform
 import time
 from pathlib import Path
 
-from . import api, email_intake
+from . import api, desk_pages, email_intake
 
-BENCHMARKS = {"api": api.run, "email_intake": email_intake.run}
+BENCHMARKS = {"api": api.run, "email_intake": email_intake.run, "desk_pages": desk_pages.run}
 
 
 def _format(row: dict) -> str:
