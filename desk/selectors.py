@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
 
 from customers.models import Customer, CustomerIdentity
 from slas.business_time import is_open
@@ -134,16 +135,20 @@ class QueueRow:
     ticket: Ticket
     tier: SlaTier | None
     clock: ClockView | None
+    url: str
 
 
 def queue_rows(user, filters: QueueFilters, *, limit: int, now: datetime) -> list[QueueRow]:
     tickets = list(queue_tickets(user, filters)[:limit])
     clocks = _running_clocks(tickets)
+    # One reverse() for the page rather than one per row.
+    url = reverse("desk:ticket", args=[0]).removesuffix("0/")
     return [
         QueueRow(
             ticket=ticket,
             tier=tier_for(ticket),
             clock=clock_view(clocks[ticket.pk], now) if ticket.pk in clocks else None,
+            url=f"{url}{ticket.pk}/",
         )
         for ticket in tickets
     ]
