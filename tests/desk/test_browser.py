@@ -147,6 +147,10 @@ def test_agent_works_the_queue(page, browser, live_server, agent, queue, team):
     assert page.locator('tr[data-metric="resolution"] .state').inner_text() == "paused"
     shoot(page, "ticket.png")
 
+    # "n" takes the next ticket: the urgent one.
+    page.keyboard.press("n")
+    page.wait_for_url(f"{live_server.url}/desk/tickets/{urgent.pk}/")
+
     # Sign out.
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r".*/desk/login/$"))
