@@ -91,12 +91,13 @@ class TicketFieldsForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Agents of the ticket's team, managers, and whoever holds it now; the service
         # checks the team rule again.
+        who = Q(role="manager")
+        if ticket.team_id is not None:
+            who |= Q(teams=ticket.team_id)
+        if ticket.assignee_id is not None:
+            who |= Q(pk=ticket.assignee_id)
         self.fields["assignee"].queryset = (
-            User.objects.filter(is_active=True)
-            .filter(
-                Q(teams=ticket.team_id) | Q(role="manager") | Q(pk=ticket.assignee_id),
-                role__in=["agent", "manager"],
-            )
+            User.objects.filter(who, is_active=True, role__in=["agent", "manager"])
             .distinct()
             .order_by("username")
         )
