@@ -62,12 +62,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "anymail",
+    "django_htmx",
     "helpdesk",
     "customers",
     "tickets",
     "slas",
     "followups",
     "webhooks",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # request.htmx for the desk's partial updates (polling the queue rows).
+    "django_htmx.middleware.HtmxMiddleware",
     # API writes: the per-endpoint body limit (413), then one transaction per write that is
     # rolled back on any 4xx/5xx, with Idempotency-Key replay.
     "helpdesk.middleware.ApiWriteMiddleware",
@@ -421,3 +425,8 @@ LOGGING = {
 
 LOGIN_URL = "/desk/login/"
 LOGIN_REDIRECT_URL = "/desk/"
+LOGOUT_REDIRECT_URL = "/desk/login/"
+# The agents' desk: presence heartbeats expire after this many seconds without a refresh.
+DESK_PRESENCE_TTL_SECONDS = env_int("DESK_PRESENCE_TTL_SECONDS", 30)
+# How many rows the queue page shows (the API's maximum is 100).
+DESK_QUEUE_ROWS = env_int("DESK_QUEUE_ROWS", 50)
