@@ -14,9 +14,9 @@ import platform
 import time
 from pathlib import Path
 
-from . import api, sla_sweep
+from . import api, email_intake, sla_sweep
 
-BENCHMARKS = {"api": api.run, "sla": sla_sweep.run}
+BENCHMARKS = {"api": api.run, "email_intake": email_intake.run, "sla": sla_sweep.run}
 
 
 def _format(row: dict) -> str:

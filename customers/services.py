@@ -95,6 +95,7 @@ def customer_create(
         name=name, organization=organization, source_integration=source_integration
     )
     _attach_identities(customer, items)
+    events.publish(events.CUSTOMER_CREATED, customer=customer)
     return customer
 
 
@@ -235,3 +236,44 @@ def _set_domains(organization: Organization, domains: Iterable[str]) -> None:
     OrganizationDomain.objects.bulk_create(
         OrganizationDomain(organization=organization, domain=d) for d in sorted(wanted - existing)
     )
+
+
+@transaction.atomic
+def customer_merge(*, source: Customer, target: Customer, actor) -> Customer:
+    """Merge `source` into `target`: every row that points at the source (tickets, message
+    authors, identities, and whatever other apps attach to a customer) moves to the target,
+    each moved ticket records a `requester_merged` audit event, and the source is deleted.
+
+    Relations are found through the model's meta, so an app that adds a foreign key to
+    Customer is merged too without changing this function."""
+    from tickets.models import Ticket, TicketEvent
+
+    if source.pk == target.pk:
+        raise ValidationError({"source_id": ["A customer cannot be merged into itself."]})
+    source = Customer.objects.select_for_update().get(pk=source.pk)
+    target = Customer.objects.select_for_update().get(pk=target.pk)
+    ticket_ids = list(Ticket.objects.filter(requester=source).values_list("pk", flat=True))
+    for relation in Customer._meta.get_fields(include_hidden=True):
+        # Reverse foreign keys only, including hidden ones (related_name="+").
+        if not (relation.auto_created and relation.is_relation and relation.one_to_many):
+            continue
+        relation.related_model._base_manager.filter(**{relation.field.name: source}).update(
+            **{relation.field.name: target}
+        )
+    TicketEvent.objects.bulk_create(
+        TicketEvent(
+            ticket_id=ticket_id,
+            kind="requester_merged",
+            actor_user=actor,
+            before={"requester": source.pk},
+            after={"requester": target.pk},
+        )
+        for ticket_id in ticket_ids
+    )
+    if not target.name and source.name:
+        target.name = source.name
+    if target.organization_id is None and source.organization_id is not None:
+        target.organization_id = source.organization_id
+    target.save()
+    source.delete()
+    return target

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class HelpdeskConfig(AppConfig):
     name = "helpdesk"
     verbose_name = "Helpdesk: people, tokens and API plumbing"
+
+    def ready(self) -> None:
+        from .api.fields import require_json_strings
+
+        require_json_strings()

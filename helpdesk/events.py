@@ -22,6 +22,7 @@ from django.utils import timezone
 TICKET_CREATED = "ticket.created"
 TICKET_UPDATED = "ticket.updated"
 MESSAGE_CREATED = "message.created"
+CUSTOMER_CREATED = "customer.created"
 SLA_WARNING = "sla.warning"
 SLA_BREACHED = "sla.breached"
 FOLLOWUP_SENT = "followup.sent"

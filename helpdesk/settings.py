@@ -61,10 +61,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "anymail",
     "helpdesk",
     "customers",
     "tickets",
     "slas",
+    "followups",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -215,7 +218,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["helpdesk.permissions.RolePermission"],
     "DEFAULT_PAGINATION_CLASS": "helpdesk.api.pagination.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "helpdesk.api.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PARSER_CLASSES": [
@@ -256,9 +259,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketTypeEnum": "tickets.models.TicketType",
         "TicketKindEnum": "tickets.models.TicketKind",
-        "ChannelEnum": "tickets.models.ChannelKind",
         "IdentityKindEnum": "customers.models.IdentityKind",
         "AuthorTypeEnum": ["customer", "agent", "system"],
+        "FollowUpStateEnum": "followups.models.FollowUpState",
+        "ChannelKindEnum": "tickets.models.ChannelKind",
+        "PriorityEnum": ["low", "normal", "high", "urgent"],
+        "CallStatusEnum": ["completed", "missed", "voicemail"],
+        "StatusEnum": "tickets.status.Status",
     },
 }
 
@@ -301,6 +308,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "helpdesk.tasks.purge_expired_idempotency_keys",
         "schedule": timedelta(hours=1),
     },
+    "followup-sweep": {
+        "task": "followups.sweep",
+        "schedule": timedelta(seconds=env_int("FOLLOWUP_SWEEP_SECONDS", 10)),
+        # A sweep that could not start within its own period is superseded by the next one.
+        "options": {"expires": env_int("FOLLOWUP_SWEEP_SECONDS", 10)},
+    },
+    "followups-expire-old-at-risk-flags": {
+        "task": "followups.expire_old_flags",
+        "schedule": timedelta(hours=24),
+    },
     "sla-sweep": {
         "task": "slas.tasks.sla_sweep",
         "schedule": timedelta(seconds=SLA_SWEEP_SECONDS),
@@ -310,6 +327,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expire_seconds": 2 * SLA_SWEEP_SECONDS},
     },
 }
+
+# --- Proactive follow-ups, surveys, customer health ---------------------------------------------
+# Where customers open links we send (survey answers): the public address of this service.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000")
+FOLLOWUP_MAX_ATTEMPTS = env_int("FOLLOWUP_MAX_ATTEMPTS", 5)  # then failed, visible to managers
+FOLLOWUP_SWEEP_BATCH = env_int("FOLLOWUP_SWEEP_BATCH", 100)
+SURVEY_TTL_DAYS = env_int("SURVEY_TTL_DAYS", 30)  # a survey link expires after this
+AT_RISK_THRESHOLD = env_int("AT_RISK_THRESHOLD", 2)  # poor experiences in the window
+AT_RISK_WINDOW_DAYS = env_int("AT_RISK_WINDOW_DAYS", 90)
 
 # --- Email --------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
@@ -326,6 +352,50 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@helpdesk.localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Channels (issue 4): inbound intake, outbound replies, webhooks ----------------------------
+# A chat conversation idle longer than this is ended; the next message opens a new ticket.
+CHAT_IDLE_MINUTES = env_int("CHAT_IDLE_MINUTES", 30)
+# A call appends to the caller's open phone ticket updated within this window, else opens one.
+CALL_THREAD_WINDOW_HOURS = env_int("CALL_THREAD_WINDOW_HOURS", 24)
+# Processing an inbound payload is retried this often (exponential backoff) before it fails.
+INBOUND_MAX_RETRIES = env_int("INBOUND_MAX_RETRIES", 5)
+# Sending a reply email is retried this often on transient SMTP/network errors.
+OUTBOUND_EMAIL_MAX_RETRIES = env_int("OUTBOUND_EMAIL_MAX_RETRIES", 8)
+PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION") or None
+# Webhooks: never POST into private/loopback networks unless explicitly allowed (tests, dev).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_RETRY_FOR = timedelta(hours=env_int("WEBHOOK_RETRY_HOURS", 24))
+# django-anymail: inbound webhooks are protected by HTTP basic auth with this "user:password".
+ANYMAIL: dict[str, str] = {}
+if os.environ.get("ANYMAIL_WEBHOOK_SECRET"):
+    ANYMAIL["WEBHOOK_SECRET"] = os.environ["ANYMAIL_WEBHOOK_SECRET"]
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "poll-imap-mailboxes": {
+            "task": "tickets.tasks.poll_imap_mailboxes",
+            "schedule": timedelta(seconds=env_int("IMAP_POLL_SECONDS", 60)),
+        },
+        # Safety nets: rows whose Celery message was lost are picked up from the database.
+        "sweep-inbound-messages": {
+            "task": "tickets.tasks.sweep_inbound_messages",
+            "schedule": timedelta(minutes=1),
+        },
+        "sweep-outbound-emails": {
+            "task": "tickets.tasks.sweep_outbound_emails",
+            "schedule": timedelta(minutes=1),
+        },
+        "end-idle-chats": {
+            "task": "tickets.tasks.end_idle_chats",
+            "schedule": timedelta(minutes=1),
+        },
+        "sweep-webhook-deliveries": {
+            "task": "webhooks.tasks.sweep_webhook_deliveries",
+            "schedule": timedelta(seconds=30),
+        },
+    }
+)
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from followups.views import survey_answer_view
+
 from . import health
 from .api import router
 
@@ -17,5 +19,8 @@ urlpatterns = [
     path("api/v1/", include(router.urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("surveys/<str:token>/", survey_answer_view, name="survey-answer"),
     path("admin/", admin.site.urls),
+    # Email providers' inbound webhooks (django-anymail): /anymail/<esp>/inbound/
+    path("anymail/", include("anymail.urls")),
 ]

@@ -77,6 +77,28 @@ def policy_for(ticket: Ticket) -> SlaPolicy | None:
     return _policies().filter(is_default=True, is_current=True).first()
 
 
+def customer_policy(customer) -> SlaPolicy | None:
+    """The policy a customer's new tickets would be measured with (see policy_for)."""
+    organization = customer.organization
+    tier = customer.tier or (organization.tier if organization else None)
+    for policy_id in (
+        customer.sla_policy_id,
+        organization.sla_policy_id if organization else None,
+        tier.policy_id if tier else None,
+    ):
+        if policy_id:
+            return _policies().get(pk=policy_id)
+    return _policies().filter(is_default=True, is_current=True).first()
+
+
+def business_deadline(*, customer, start: datetime, minutes: float) -> datetime:
+    """`minutes` of business time after `start` on the calendar of the customer's policy
+    (24/7 without one): follow-up delays use the same hours the customer's SLA does."""
+    policy = customer_policy(customer)
+    spec = calendar_spec(policy.calendar if policy is not None else None)
+    return add_business_minutes(start, minutes, spec)
+
+
 def calendar_spec(calendar: BusinessCalendar | None) -> CalendarSpec:
     return calendar.spec() if calendar is not None else TWENTY_FOUR_SEVEN
 

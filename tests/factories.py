@@ -153,3 +153,16 @@ class MessageFactory(DjangoModelFactory):
     channel = factory.LazyAttribute(lambda m: m.ticket.channel)
     author_customer = factory.LazyAttribute(lambda m: m.ticket.requester)
     body_text = factory.Faker("paragraph")
+
+
+class FollowUpRuleFactory(DjangoModelFactory):
+    class Meta:
+        model = "followups.FollowUpRule"
+
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    trigger = "delivery"
+    action = "email"
+    subject = "Getting started with {{ delivery.products|join:', ' }}"
+    body = "Hello {{ customer.name }}, your order {{ delivery.external_ref }} arrived."
+    delay_minutes = 60
+    quiet_if_open_ticket = False

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from followups.models import CustomerHealth, FollowUp, FollowUpRule, Survey
+from followups.services import delivery_record
 from slas.models import Metric
 from tests.conftest import client_for
 from tests.factories import (
@@ -77,6 +79,22 @@ def world():
         ],
     )
     attachment = ticket.messages.get().attachments.get()
+    rule = FollowUpRule.objects.create(
+        name="Welcome", trigger="delivery", action="email", body="Hi"
+    )
+    delivery, _ = delivery_record(
+        customer=customer,
+        source=users["integration"],
+        external_ref="ORD-1",
+        delivered_at=ticket.created_at,
+    )
+    followup = FollowUp.objects.get(delivery=delivery)
+    FollowUp.objects.filter(pk=followup.pk).update(state="failed")
+    survey = Survey.objects.create(
+        ticket=ticket, customer=customer, sent_at=ticket.created_at, expires_at=ticket.created_at
+    )
+    CustomerHealth.objects.create(customer=customer, at_risk=True, at_risk_since=ticket.created_at)
+    channels = _channels(team)
     clients = {name: client_for(user) for name, user in users.items()}
     clients["anon"] = client_for(None)
     ids = {
@@ -85,13 +103,50 @@ def world():
         "organization": organization.pk,
         "team": team.pk,
         "attachment": attachment.pk,
+        "delivery": delivery.pk,
+        "rule": rule.pk,
+        "followup": followup.pk,
+        "survey": survey.pk,
         "calendar": calendar.pk,
         "policy": policy.pk,
         "tier": tier.pk,
+        "channel": channels[0].pk,
     }
     world = World(ticket, customer, organization, team, attachment, ids)
     world.clients = clients
     return world
+
+
+def _channels(team):
+    from tickets.channels.config import channel_save
+    from tickets.channels.models import Channel
+
+    return [
+        channel_save(channel=Channel(), kind=kind, name=name, settings=settings)
+        for kind, name, settings in (
+            ("email", "Mailbox", {"address": "support@acme.test"}),
+            ("chat", "Chat", {"widget_id": "w1"}),
+            ("phone", "Hotline", {"number": "+442079460000"}),
+            ("social", "X", {"platform": "x", "account": "acme"}),
+        )
+    ]
+
+
+RAW_EMAIL = (
+    b"From: kim@example.com\r\nTo: support@acme.test\r\nSubject: Hi\r\n"
+    b"Message-ID: <matrix@example.com>\r\n\r\nHello\r\n"
+)
+CHAT = {"conversation_id": "c1", "visitor": {"id": "v1"}, "text": "Hi"}
+CALL = {"call_id": "c1", "from_number": "+14155550123", "started_at": "2026-11-24T10:00:00Z"}
+SOCIAL = {
+    "platform": "x",
+    "account": "acme",
+    "author": {"handle": "kim"},
+    "message_id": "1",
+    "conversation_id": "1",
+    "text": "Hi",
+}
+NEW_CHANNEL = {"kind": "phone", "name": "Sales line", "settings": {"number": "+442079460001"}}
 
 
 # (method, path, body, {caller: expected}); paths use {ticket}, {customer}, ... placeholders.
@@ -105,6 +160,8 @@ def row(anon, agent, other_agent, manager, integration, other_integration):
 
 NEW_TICKET = {"subject": "New", "body": "x", "requester": {"email": "n@example.com"}}
 NEW_CUSTOMER = {"identities": [{"kind": "email", "value": "c@example.com"}]}
+NEW_DELIVERY = {"customer": {"email": "d@example.com"}, "external_ref": "ORD-2"}
+NEW_RULE = {"name": "Call", "trigger": "delivery", "action": "outreach", "delay_minutes": 60}
 NEW_CALENDAR = {"name": "Always", "always_open": True}
 NEW_POLICY = {"name": "Gold", "targets": [{"priority": "high", "metric": "resolution", "minutes": 60}]}
 MATRIX = [
@@ -139,6 +196,22 @@ MATRIX = [
     ("GET",    "/api/v1/teams/{team}/",                      None,               row(401, 200, 200, 200, 403, 403)),
     ("PATCH",  "/api/v1/teams/{team}/",                      {"description": "x"}, row(401, 403, 403, 200, 403, 403)),
     ("DELETE", "/api/v1/teams/{team}/",                      None,               row(401, 403, 403, 409, 403, 403)),
+    # proactive: deliveries from integrations, rules for managers, reports for managers
+    ("GET",    "/api/v1/deliveries/",                        None,               row(401, 403, 403, "+", "+", "-")),
+    ("POST",   "/api/v1/deliveries/",                        NEW_DELIVERY,       row(401, 403, 403, 201, 201, 201)),
+    ("GET",    "/api/v1/deliveries/{delivery}/",             None,               row(401, 403, 403, 200, 200, 404)),
+    ("GET",    "/api/v1/followup-rules/",                    None,               row(401, "+", "+", "+", 403, 403)),
+    ("POST",   "/api/v1/followup-rules/",                    NEW_RULE,           row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/followup-rules/{rule}/",             None,               row(401, 200, 200, 200, 403, 403)),
+    ("PATCH",  "/api/v1/followup-rules/{rule}/",             {"active": False},  row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/followup-rules/{rule}/",             None,               row(401, 403, 403, 204, 403, 403)),
+    ("GET",    "/api/v1/followups/",                         None,               row(401, "+", "+", "+", 403, 403)),
+    ("GET",    "/api/v1/followups/{followup}/",              None,               row(401, 200, 200, 200, 403, 403)),
+    ("POST",   "/api/v1/followups/{followup}/retry/",        None,               row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/surveys/",                           None,               row(401, 403, 403, "+", 403, 403)),
+    ("GET",    "/api/v1/surveys/{survey}/",                  None,               row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/reports/at-risk/",                   None,               row(401, 403, 403, "+", 403, 403)),
+    ("GET",    "/api/v1/reports/satisfaction/",              None,               row(401, 403, 403, 200, 403, 403)),
     # the agents' queue: their teams' tickets (the manager is in no team here)
     ("GET",    "/api/v1/queue/",                             None,               row(401, 200, 200, 200, 403, 403)),
     ("POST",   "/api/v1/queue/claim/",                       None,               row(401, 200, 204, 204, 403, 403)),
@@ -162,6 +235,18 @@ MATRIX = [
     ("PUT",    "/api/v1/sla/tiers/{tier}/",                  {"name": "Std", "rank": 11}, row(401, 403, 403, 200, 403, 403)),
     ("PATCH",  "/api/v1/sla/tiers/{tier}/",                  {"channels": ["email"]}, row(401, 403, 403, 200, 403, 403)),
     ("DELETE", "/api/v1/sla/tiers/{tier}/",                  None,               row(401, 403, 403, 204, 403, 403)),
+    # customer merge: managers only (the source id does not exist: 400 once allowed)
+    ("POST",   "/api/v1/customers/{customer}/merge/",        {"source_id": 0},   row(401, 403, 403, 400, 403, 403)),
+    # channels: configuration, managers write; inbound doors: integrations and managers
+    ("GET",    "/api/v1/channels/",                          None,               row(401, 200, 200, 200, 403, 403)),
+    ("POST",   "/api/v1/channels/",                          NEW_CHANNEL,        row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/channels/{channel}/",                None,               row(401, 200, 200, 200, 403, 403)),
+    ("PATCH",  "/api/v1/channels/{channel}/",                {"is_active": False}, row(401, 403, 403, 200, 403, 403)),
+    ("PUT",    "/api/v1/channels/{channel}/",                {"name": "x"},      row(401, 403, 403, 405, 403, 403)),
+    ("POST",   "/api/v1/inbound/email/",                     RAW_EMAIL,          row(401, 403, 403, 202, 202, 202)),
+    ("POST",   "/api/v1/inbound/chat/",                      CHAT,               row(401, 403, 403, 202, 202, 202)),
+    ("POST",   "/api/v1/inbound/calls/",                     CALL,               row(401, 403, 403, 202, 202, 202)),
+    ("POST",   "/api/v1/inbound/social/",                    SOCIAL,             row(401, 403, 403, 202, 202, 202)),
 ]
 # fmt: on
 
@@ -178,6 +263,11 @@ def _listed(response, world: World, path: str) -> bool:
         "customers": "customer",
         "organizations": "organization",
         "teams": "team",
+        "deliveries": "delivery",
+        "followup-rules": "rule",
+        "followups": "followup",
+        "surveys": "survey",
+        "at-risk": "customer",
         "calendars": "calendar",
         "policies": "policy",
         "tiers": "tier",
@@ -188,11 +278,12 @@ def _listed(response, world: World, path: str) -> bool:
 @pytest.mark.parametrize(("method", "path", "body", "caller", "expected"), CASES)
 def test_authorization_matrix(world, method, path, body, caller, expected):
     client = world.clients[caller]
+    raw = isinstance(body, bytes)  # the raw email door
     response = client.generic(
         method,
         path.format(**world.ids),
-        data=None if body is None else json.dumps(body),
-        content_type="application/json",
+        data=body if raw else None if body is None else json.dumps(body),
+        content_type="message/rfc822" if raw else "application/json",
     )
     if expected in ("+", "-"):
         assert response.status_code == 200, response.content
@@ -222,9 +313,14 @@ def test_matrix_covers_every_documented_operation():
             "organization",
             "team",
             "attachment",
+            "delivery",
+            "rule",
+            "followup",
+            "survey",
             "calendar",
             "policy",
             "tier",
+            "channel",
         )
     }
     covered = {(method, path.format(**placeholders)) for method, path, _, _ in MATRIX}

@@ -79,3 +79,47 @@ class TicketEventAdmin(admin.ModelAdmin):
     list_display = ["ticket", "kind", "actor_user", "actor_customer", "created_at"]
     list_filter = ["kind"]
     raw_id_fields = ["ticket", "actor_user", "actor_customer"]
+
+
+# --- Channels ------------------------------------------------------------------------------
+from django.contrib import messages as admin_messages  # noqa: E402
+from django.core.exceptions import ValidationError  # noqa: E402
+
+from .channels import config as channel_config  # noqa: E402
+from .channels.intake import inbound_reprocess  # noqa: E402
+from .channels.models import Channel, InboundMessage, OutboundEmail  # noqa: E402
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "address", "default_team", "is_active"]
+    list_filter = ["kind", "is_active"]
+    readonly_fields = ["address", "imap_uid_validity", "imap_last_uid"]
+
+    def save_model(self, request, obj, form, change):
+        # The same validation as the API: settings checked per kind, mailbox unique.
+        try:
+            channel_config.channel_save(channel=obj, settings=obj.settings)
+        except ValidationError as exc:
+            self.message_user(request, f"Not saved: {exc}", admin_messages.ERROR)
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "channel", "kind", "door", "state", "attempts", "received_at", "ticket"]
+    list_filter = ["state", "kind", "door", "channel"]
+    search_fields = ["dedupe_key", "error"]
+    readonly_fields = [f.name for f in InboundMessage._meta.fields]
+    actions = ["reprocess"]
+
+    @admin.action(description="Reprocess the selected inbound messages")
+    def reprocess(self, request, queryset):
+        rows = [inbound_reprocess(row) for row in queryset]
+        self.message_user(request, f"Queued {len(rows)} inbound message(s) for processing.")
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    list_display = ["id", "header_message_id", "state", "attempts", "created_at", "sent_at"]
+    list_filter = ["state"]
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields]

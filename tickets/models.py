@@ -250,3 +250,38 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on #{self.ticket_id}"
+
+
+# Channel configuration and raw intake live in their own module; imported here so Django
+# registers them with the tickets app (and its migrations).
+from .channels.models import (  # noqa: E402
+    Channel,
+    ChannelThread,
+    InboundDoor,
+    InboundMessage,
+    InboundState,
+    OutboundEmail,
+    OutboundState,
+)
+
+__all__ = [
+    "Attachment",
+    "Channel",
+    "ChannelKind",
+    "ChannelThread",
+    "Direction",
+    "EventKind",
+    "InboundDoor",
+    "InboundMessage",
+    "InboundState",
+    "Message",
+    "OutboundEmail",
+    "OutboundState",
+    "Priority",
+    "Tag",
+    "Team",
+    "Ticket",
+    "TicketEvent",
+    "TicketKind",
+    "TicketType",
+]

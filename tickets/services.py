@@ -168,12 +168,14 @@ def ticket_create(
     source_integration=None,
     external_id: str = "",
     attachments: Iterable[AttachmentInput] = (),
+    public: bool = True,
 ) -> Ticket:
     """Open a ticket with its first message.
 
     A reactive ticket starts with the customer's inbound message; a proactive one (we reach
     out) starts with the agent's outbound message. The team is the one given, else the
-    default team, so no ticket is left where no agent can see it.
+    default team, so no ticket is left where no agent can see it. A proactive ticket whose
+    first message is a brief for the team (`public=False`) starts with an internal note.
     """
     ticket = Ticket.objects.create(
         subject=subject.strip()[:250],
@@ -199,6 +201,7 @@ def ticket_create(
         author_customer=None if proactive else requester,
         external_id=external_id,
         attachments=attachments,
+        public=public or not proactive,
     )
     tag_objects = _tag_objects(tags)
     if tag_objects:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import django_filters as filters
 
+from helpdesk.api.filters import IsoDateTimeFilter
+
 from ..models import Customer, Organization
 
 
@@ -10,7 +12,7 @@ class CustomerFilter(filters.FilterSet):
     phone = filters.CharFilter(method="filter_phone", help_text="Any spelling; matched as E.164.")
     organization = filters.NumberFilter(field_name="organization_id")
     q = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Name contains.")
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Customer

@@ -29,7 +29,7 @@ class IdentitySerializer(serializers.ModelSerializer):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
-    organization = OrganizationBriefSerializer(read_only=True)
+    organization = OrganizationBriefSerializer(read_only=True, allow_null=True)
     identities = IdentitySerializer(many=True, read_only=True)
     email = serializers.CharField(source="primary_email", read_only=True)
 
@@ -46,29 +46,24 @@ class CustomerBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "email"]
 
 
-class CustomerWriteSerializer(serializers.Serializer):
+class CustomerUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(), required=False, allow_null=True
     )
-    identities = IdentitySerializer(
-        many=True,
-        required=False,
-        help_text="On create: at least one. On update: identities to add.",
-    )
-
-    def validate(self, attrs):
-        if self.instance is None and not attrs.get("identities"):
-            raise serializers.ValidationError(
-                {"identities": ["A customer needs at least one email, phone or handle."]}
-            )
-        return attrs
+    identities = IdentitySerializer(many=True, required=False, help_text="Identities to add.")
 
     def identity_inputs(self) -> list[IdentityInput]:
         return [
             IdentityInput(i["kind"], i["value"], i.get("platform", ""))
             for i in self.validated_data.get("identities", [])
         ]
+
+
+class CustomerCreateSerializer(CustomerUpdateSerializer):
+    identities = IdentitySerializer(
+        many=True, allow_empty=False, help_text="At least one email, phone or social handle."
+    )
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -102,3 +97,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class CustomerMergeSerializer(serializers.Serializer):
+    source_id = serializers.IntegerField(help_text="The customer merged into this one (removed).")

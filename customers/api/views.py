@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from helpdesk.permissions import EVERYONE, MANAGERS, STAFF
@@ -11,7 +12,13 @@ from helpdesk.permissions import EVERYONE, MANAGERS, STAFF
 from .. import services
 from ..selectors import customers_visible_to, organizations_visible_to
 from .filters import CustomerFilter, OrganizationFilter
-from .serializers import CustomerSerializer, CustomerWriteSerializer, OrganizationSerializer
+from .serializers import (
+    CustomerCreateSerializer,
+    CustomerMergeSerializer,
+    CustomerSerializer,
+    CustomerUpdateSerializer,
+    OrganizationSerializer,
+)
 
 
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -21,15 +28,21 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     filterset_class = CustomerFilter
     ordering_fields = ["created_at", "updated_at"]
     ordering = "-created_at"
-    roles = {"list": EVERYONE, "retrieve": EVERYONE, "create": EVERYONE, "partial_update": STAFF}
+    roles = {
+        "list": EVERYONE,
+        "retrieve": EVERYONE,
+        "create": EVERYONE,
+        "partial_update": STAFF,
+        "merge": MANAGERS,
+    }
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return customers_visible_to(self.request.user)
 
-    @extend_schema(request=CustomerWriteSerializer, responses={201: CustomerSerializer})
+    @extend_schema(request=CustomerCreateSerializer, responses={201: CustomerSerializer})
     def create(self, request, *args, **kwargs):
-        data = CustomerWriteSerializer(data=request.data)
+        data = CustomerCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         customer = services.customer_create(
             name=data.validated_data.get("name", ""),
@@ -42,10 +55,10 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=CustomerWriteSerializer, responses=CustomerSerializer)
+    @extend_schema(request=CustomerUpdateSerializer, responses=CustomerSerializer)
     def partial_update(self, request, *args, **kwargs):
         customer = self.get_object()
-        data = CustomerWriteSerializer(instance=customer, data=request.data, partial=True)
+        data = CustomerUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         changes = {}
         if "name" in data.validated_data:
@@ -56,6 +69,22 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             customer=customer, add_identities=data.identity_inputs(), **changes
         )
         return Response(CustomerSerializer(self.get_queryset().get(pk=customer.pk)).data)
+
+    @extend_schema(request=CustomerMergeSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        """Merge another customer (`source_id`) into this one: their tickets and identities
+        move here and the other customer is removed. Managers only."""
+        target = self.get_object()
+        data = CustomerMergeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        source = self.get_queryset().filter(pk=data.validated_data["source_id"]).first()
+        if source is None:
+            raise serializers.ValidationError(
+                {"source_id": [f"Customer {data.validated_data['source_id']} not found."]}
+            )
+        services.customer_merge(source=source, target=target, actor=request.user)
+        return Response(CustomerSerializer(self.get_queryset().get(pk=target.pk)).data)
 
 
 class OrganizationViewSet(viewsets.ModelViewSet):

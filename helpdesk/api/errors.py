@@ -54,6 +54,11 @@ def error_body(status_code: int, code: str, message: str, fields: list | None = 
     }
 
 
+def field_errors(detail: dict) -> list[dict]:
+    """Validation errors ({field: [messages]}) as the error shape's flat `fields` list."""
+    return _flatten(detail, None)
+
+
 def error_response(status_code: int, code: str, message: str, **headers: str) -> JsonResponse:
     response = JsonResponse(error_body(status_code, code, message), status=status_code)
     for name, value in headers.items():

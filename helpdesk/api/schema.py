@@ -1,4 +1,5 @@
-"""OpenAPI post-processing: the shared error shape and the Idempotency-Key header on POSTs."""
+"""OpenAPI post-processing: the shared error shape, the Idempotency-Key header on POSTs, and
+query parameters that say an empty value means unset."""
 
 from __future__ import annotations
 
@@ -71,6 +72,12 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
                 params = operation.setdefault("parameters", [])
                 if not any(p.get("name") == "Idempotency-Key" for p in params):
                     params.append(IDEMPOTENCY_HEADER)
+            query = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
+            for parameter in query:
+                # An empty filter (`?status=`) means "no filter", as an HTML form sends it.
+                parameter["allowEmptyValue"] = True
+            if query and "400" not in statuses:
+                statuses.append("400")  # a malformed filter, cursor or page size
             if "{" in path:
                 statuses.append("404")
             responses = operation.setdefault("responses", {})

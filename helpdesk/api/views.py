@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -40,21 +41,28 @@ class MeView(APIView):
         )
 
 
+class PingBodySerializer(serializers.Serializer):
+    echo = serializers.JSONField(required=False, allow_null=True)
+
+
 class PingView(APIView):
     """A no-op that goes through the whole stack (auth, throttling, the write transaction,
     Idempotency-Key): for integrations testing connectivity, and the benchmarks' reference."""
 
     roles = {"read": EVERYONE, "write": EVERYONE}
+    parser_classes = [JSONParser]
 
     @extend_schema(responses=inline_serializer("Pong", {"ok": serializers.BooleanField()}))
     def get(self, request):
         return Response({"ok": True})
 
     @extend_schema(
-        request=inline_serializer("PingBody", {"echo": serializers.JSONField(required=False)}),
+        request=PingBodySerializer,
         responses=inline_serializer(
             "PingEcho", {"ok": serializers.BooleanField(), "echo": serializers.JSONField()}
         ),
     )
     def post(self, request):
-        return Response({"ok": True, "echo": request.data.get("echo")})
+        body = PingBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response({"ok": True, "echo": body.validated_data.get("echo")})

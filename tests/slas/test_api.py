@@ -139,6 +139,15 @@ def test_manager_creates_a_policy_with_nested_targets(manager_client):
         ({"warn_at_percent": 100}, "warn_at_percent"),
         ({"escalations": [{"level": 2}]}, "escalations"),
         ({"calendar": 999999}, "calendar"),
+        ({"pause_on_hold": 0}, "pause_on_hold"),
+        (
+            {
+                "targets": [
+                    {"priority": "low", "metric": "resolution", "minutes": 5, "business_hours": 1}
+                ]
+            },
+            "targets.0.business_hours",
+        ),
     ],
 )
 def test_bad_policy_is_refused_with_field_errors(manager_client, change, field):

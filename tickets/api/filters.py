@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import django_filters as filters
+from drf_spectacular.utils import extend_schema_field
+
+from helpdesk.api.filters import IsoDateTimeFilter
 
 from ..models import ChannelKind, Priority, Ticket, TicketKind, TicketType
 from ..status import Status
@@ -10,9 +13,14 @@ class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     """`?status=new,open`: any of a comma-separated list of choices."""
 
 
+@extend_schema_field({"type": "string", "enum": [p.label for p in Priority]})
+class PriorityFilter(filters.ChoiceFilter):
+    """Priorities are spoken by name (`?priority=urgent`) although stored as ranks."""
+
+
 class TicketFilter(filters.FilterSet):
     status = ChoiceInFilter(choices=Status.choices, help_text="One or more, comma-separated.")
-    priority = filters.ChoiceFilter(
+    priority = PriorityFilter(
         choices=[(p.label, p.label) for p in Priority], method="filter_priority"
     )
     channel = filters.ChoiceFilter(choices=ChannelKind.choices)
@@ -26,8 +34,8 @@ class TicketFilter(filters.FilterSet):
     organization = filters.NumberFilter(field_name="organization_id")
     tag = filters.CharFilter(field_name="tags__name")
     external_ref = filters.CharFilter()
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    created_since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    created_since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     sla_state = filters.ChoiceFilter(
         choices=[("at_risk", "at_risk"), ("breached", "breached"), ("ok", "ok")],
         method="filter_sla_state",

@@ -37,8 +37,8 @@ class TeamBriefSerializer(serializers.ModelSerializer):
 class TicketSerializer(serializers.ModelSerializer):
     priority = LabelChoiceField(Priority)
     requester = CustomerBriefSerializer(read_only=True)
-    organization = OrganizationBriefSerializer(read_only=True)
-    team = TeamBriefSerializer(read_only=True)
+    organization = OrganizationBriefSerializer(read_only=True, allow_null=True)
+    team = TeamBriefSerializer(read_only=True, allow_null=True)
     assignee = BriefUserSerializer(read_only=True, allow_null=True)
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
 

@@ -1,0 +1,160 @@
+"""Email intake throughput: 10,000 generated emails through the whole pipeline (store the raw
+row, parse, match the customer, thread, create the ticket or append the message, mark the row)
+in one process, as one Celery worker process would run it. Reference in the same run: the bare
+`ticket_create` service for the same kind of ticket, so the ratio is what intake adds.
+
+Runs in a subprocess against the benchmark database (Celery eager: the queued processing runs
+in-process right after each commit, exactly the code a worker runs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from email.message import EmailMessage
+
+from . import harness
+from .load import median
+
+COUNT = 10_000
+REFERENCE_COUNT = 2_000
+
+
+def generate(count: int, run_id: str) -> list[bytes]:
+    """A realistic mix: 60% new conversations, 30% replies (In-Reply-To an earlier one),
+    5% with a PDF attachment, 5% auto-replies (ignored); 1,000 distinct senders."""
+    rng = random.Random(count)
+    emails, earlier = [], []
+    for index in range(count):
+        msg = EmailMessage()
+        sender = f"customer{rng.randrange(1000)}@example.com"
+        message_id = f"<{run_id}.{index}@bench.example>"
+        msg["From"] = f"Customer {sender.split('@')[0]} <{sender}>"
+        msg["To"] = "bench@acme.test"
+        msg["Message-ID"] = message_id
+        roll = rng.random()
+        if roll < 0.30 and earlier:
+            parent_id, parent_sender = rng.choice(earlier)
+            msg.replace_header("From", parent_sender)
+            msg["Subject"] = "Re: Order question"
+            msg["In-Reply-To"] = parent_id
+            msg["References"] = parent_id
+            msg.set_content("Thanks, one more thing.\n\nOn Mon, Acme wrote:\n> Hello")
+        elif roll < 0.35:
+            msg["Subject"] = "Automatic reply: Order question"
+            msg["Auto-Submitted"] = "auto-replied"
+            msg.set_content("I am out of the office.")
+        else:
+            msg["Subject"] = f"Order question {index}"
+            msg.set_content(f"Hello,\n\norder {index} has not arrived.\n\nRegards")
+            msg.add_alternative(
+                f"<p>Hello,</p><p>order <b>{index}</b> has not arrived.</p>", subtype="html"
+            )
+            if roll > 0.95:
+                msg.add_attachment(
+                    b"%PDF-1.4\n" + b"0" * 20_000,
+                    maintype="application",
+                    subtype="pdf",
+                    filename="invoice.pdf",
+                )
+            earlier.append((message_id, msg["From"]))
+        emails.append(msg.as_bytes())
+    return emails
+
+
+def _worker(count: int, reference_count: int) -> dict:
+    import django
+
+    django.setup()
+    from django.db import transaction
+    from django.db.models import Count
+
+    from customers.services import IdentityInput, customer_resolve
+    from tickets.channels.config import channel_save
+    from tickets.channels.email import dedupe_key
+    from tickets.channels.intake import intake_store
+    from tickets.channels.models import Channel, InboundMessage
+    from tickets.services import ticket_create
+
+    channel = Channel.objects.filter(name="Bench mailbox").first() or channel_save(
+        channel=Channel(),
+        kind="email",
+        name="Bench mailbox",
+        settings={"address": "bench@acme.test"},
+    )
+    run_id = uuid.uuid4().hex[:12]
+    emails = generate(count, run_id)
+    started = time.perf_counter()
+    for raw in emails:
+        with transaction.atomic():  # what a door does: store, commit, then process (eager)
+            intake_store(channel=channel, dedupe_key=dedupe_key(raw), raw_bytes=raw)
+    elapsed = time.perf_counter() - started
+    states = dict(
+        InboundMessage.objects.filter(dedupe_key__startswith=run_id)
+        .values_list("state")
+        .annotate(n=Count("id"))
+    )
+    started = time.perf_counter()
+    for index in range(reference_count):
+        customer = customer_resolve(
+            identities=[IdentityInput("email", f"customer{index % 1000}@example.com")]
+        )
+        ticket_create(
+            requester=customer,
+            subject=f"Order question {index}",
+            body=f"Hello,\n\norder {index} has not arrived.\n\nRegards",
+            html_body=f"<p>Hello,</p><p>order <b>{index}</b> has not arrived.</p>",
+            channel="email",
+        )
+    reference = time.perf_counter() - started
+    return {
+        "rate": count / elapsed,
+        "reference_rate": reference_count / reference,
+        "states": states,
+    }
+
+
+def run(*, runs: int = 3, count: int = COUNT) -> list[dict]:
+    harness.ensure_database()
+    rates, references = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as media:
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.email_intake", "--worker", str(count)],
+                cwd=harness.ROOT,
+                env=harness.environment(
+                    CELERY_TASK_ALWAYS_EAGER="1", MEDIA_ROOT=media, LOG_LEVEL="ERROR"
+                ),
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        result = json.loads(out.strip().splitlines()[-1])
+        rates.append(result["rate"])
+        references.append(result["reference_rate"])
+        print(f"email intake run: {result}", file=sys.stderr)
+    rate, reference = median(rates), median(references)
+    return [
+        {
+            "benchmark": f"email intake ({count:,} emails, 1 process)",
+            "value": rate,
+            "unit": "msg/s",
+            "reference": f"bare ticket_create {reference:.1f}/s",
+            "ratio": rate / reference,
+        }
+    ]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+        print(json.dumps(_worker(int(sys.argv[2]), REFERENCE_COUNT)))
+    else:
+        for row in run(runs=1):
+            print(row)

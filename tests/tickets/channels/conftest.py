@@ -1,0 +1,67 @@
+"""Channels of each kind, and a helper to run what a request queued after commit."""
+
+from __future__ import annotations
+
+import pytest
+
+from tickets.channels.config import channel_save
+from tickets.channels.email import dedupe_key
+from tickets.channels.intake import intake_store
+from tickets.channels.models import Channel, InboundMessage
+
+
+def make_channel(kind: str, name: str, **settings) -> Channel:
+    return channel_save(channel=Channel(), kind=kind, name=name, settings=settings)
+
+
+@pytest.fixture
+def email_channel(team):
+    return make_channel("email", "Support mailbox", address="support@acme.test", from_name="Acme")
+
+
+@pytest.fixture
+def chat_channel(team, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    return make_channel(
+        "chat",
+        "Website chat",
+        widget_id="w-1",
+        webhook_url="http://127.0.0.1:9/chat",
+        webhook_secret="chat-secret",
+    )
+
+
+@pytest.fixture
+def phone_channel(team):
+    return make_channel("phone", "Hotline", number="+44 20 7946 0000")
+
+
+@pytest.fixture
+def social_channel(team, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    return make_channel(
+        "social",
+        "X @acme",
+        platform="x",
+        account="acme",
+        webhook_url="http://127.0.0.1:9/social",
+        webhook_secret="social-secret",
+    )
+
+
+def deliver(channel, raw: bytes, capture) -> InboundMessage:
+    """What every email door does: store, then the queued task processes after commit."""
+    with capture(execute=True):
+        row, _ = intake_store(channel=channel, dedupe_key=dedupe_key(raw), raw_bytes=raw)
+    row.refresh_from_db()
+    return row
+
+
+@pytest.fixture
+def eager_retries():
+    """Eager Celery re-runs a retried task inline only when errors do not propagate."""
+    from helpdesk.celery import app
+
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = True

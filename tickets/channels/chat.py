@@ -1,0 +1,125 @@
+"""Live chat: a provider or our widget posts each visitor message; messages of one
+conversation thread into one ticket until the conversation has been idle for
+CHAT_IDLE_MINUTES, after which it is ended and the next message opens a new ticket."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import serializers
+
+from customers.services import IdentityInput, customer_resolve
+
+from ..models import ChannelKind
+from .models import Channel, ChannelThread, InboundMessage
+
+
+class ChatVisitorSerializer(serializers.Serializer):
+    id = serializers.CharField(
+        max_length=100, required=False, help_text="Anonymous visitor id of the widget."
+    )
+    email = serializers.EmailField(required=False)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if not attrs.get("id") and not attrs.get("email"):
+            raise serializers.ValidationError("A visitor needs an email or an anonymous id.")
+        return attrs
+
+
+class ChatPayloadSerializer(serializers.Serializer):
+    channel = serializers.CharField(
+        required=False, help_text="Channel id or name; optional when one chat channel exists."
+    )
+    conversation_id = serializers.CharField(max_length=200)
+    message_id = serializers.CharField(
+        max_length=200, required=False, help_text="The provider's message id (dedupe)."
+    )
+    visitor = ChatVisitorSerializer()
+    text = serializers.CharField(max_length=20000)
+    sent_at = serializers.DateTimeField(required=False)
+
+
+def dedupe_key(data: dict) -> str:
+    if data.get("message_id"):
+        return f"{data['conversation_id']}:{data['message_id']}"
+    fingerprint = json.dumps(
+        [data["conversation_id"], str(data.get("sent_at", "")), data["text"], data["visitor"]],
+        sort_keys=True,
+        default=str,
+    )
+    return f"{data['conversation_id']}:sha256:{hashlib.sha256(fingerprint.encode()).hexdigest()}"
+
+
+def identities(visitor: dict, channel: Channel) -> list[IdentityInput]:
+    if visitor.get("email"):
+        return [IdentityInput("email", visitor["email"])]
+    # An anonymous visitor is known by the widget's id for them, per chat channel.
+    return [IdentityInput("social", visitor["id"], f"chat-{channel.pk}")]
+
+
+def end_idle_conversations(now=None) -> int:
+    """End chat conversations idle for longer than CHAT_IDLE_MINUTES (beat, every minute)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.CHAT_IDLE_MINUTES)
+    return ChannelThread.objects.filter(
+        channel__kind=ChannelKind.CHAT, ended_at__isnull=True, last_message_at__lt=cutoff
+    ).update(ended_at=now)
+
+
+def process(inbound: InboundMessage):
+    from .intake import Outcome, append_message, integration_of, open_ticket
+
+    payload = ChatPayloadSerializer(data=inbound.raw_json)
+    payload.is_valid(raise_exception=True)
+    data, channel = payload.validated_data, inbound.channel
+    visitor = data["visitor"]
+    customer = customer_resolve(
+        source_integration=integration_of(inbound),
+        identities=identities(visitor, channel),
+        name=visitor["name"],
+    )
+    now = timezone.now()
+    sent_at = min(data.get("sent_at") or now, now)
+    thread = (
+        ChannelThread.objects.select_for_update()
+        .select_related("ticket")
+        .filter(channel=channel, key=data["conversation_id"], ended_at__isnull=True)
+        .first()
+    )
+    # Idle is measured between the visitor's messages, so a queue backlog does not end a
+    # conversation that was lively when it happened.
+    if thread and thread.last_message_at < sent_at - timedelta(minutes=settings.CHAT_IDLE_MINUTES):
+        thread.ended_at = now  # idle too long: this message starts a new conversation
+        thread.save(update_fields=["ended_at"])
+        thread = None
+    message = None
+    if thread is not None:
+        message = append_message(
+            thread.ticket, customer=customer, body=data["text"], channel=ChannelKind.CHAT
+        )
+        if message is None:  # the ticket was closed meanwhile
+            thread.ended_at = now
+            thread.save(update_fields=["ended_at"])
+            thread = None
+    if thread is None:
+        first_line = data["text"].strip().splitlines()[0] if data["text"].strip() else ""
+        ticket, message = open_ticket(
+            channel,
+            requester=customer,
+            subject=f"Chat: {first_line}"[:120],
+            body=data["text"],
+            external_ref=data["conversation_id"],
+            submitted_by=inbound.submitted_by,
+        )
+        thread = ChannelThread.objects.create(
+            channel=channel, key=data["conversation_id"], ticket=ticket, last_message_at=sent_at
+        )
+    else:
+        thread.last_message_at = max(thread.last_message_at, sent_at)
+        thread.save(update_fields=["last_message_at"])
+    return Outcome(thread.ticket, message)

@@ -1,0 +1,138 @@
+"""Channel configuration: per-kind settings validated in one place, and saving a channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from customers.identities import normalize_phone
+from webhooks.services import validate_webhook_url
+
+from ..models import ChannelKind
+from .models import Channel
+
+SOCIAL_PLATFORMS = ("twitter", "facebook", "instagram", "whatsapp", "telegram")
+# Settings values never shown back through the API.
+SECRET_KEYS = frozenset({"webhook_secret", "password"})
+
+_ALLOWED = {
+    ChannelKind.EMAIL: {"address", "from_name", "imap"},
+    ChannelKind.CHAT: {"widget_id", "webhook_url", "webhook_secret"},
+    ChannelKind.PHONE: {"number"},
+    ChannelKind.SOCIAL: {"platform", "account", "webhook_url", "webhook_secret"},
+    ChannelKind.WEB: set(),
+}
+_REQUIRED = {
+    ChannelKind.EMAIL: {"address"},
+    ChannelKind.CHAT: {"widget_id"},
+    ChannelKind.PHONE: {"number"},
+    ChannelKind.SOCIAL: {"platform", "account"},
+    ChannelKind.WEB: set(),
+}
+_IMAP_KEYS = {"host", "port", "username", "password", "ssl", "folder"}
+
+
+def normalize_platform(value: str) -> str:
+    platform = (value or "").strip().lower()
+    return "twitter" if platform in ("x", "twitter/x") else platform
+
+
+def clean_settings(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Return the settings normalized for `kind`, or raise ValidationError naming each field
+    (`settings.address`, ...)."""
+    if not isinstance(values, dict):
+        raise ValidationError({"settings": ["Settings must be an object."]})
+    errors: dict[str, list[str]] = {}
+    clean = dict(values)
+    for key in sorted(set(values) - _ALLOWED[kind]):
+        errors[f"settings.{key}"] = [f"Not a setting of a {kind} channel."]
+    for key in sorted(_REQUIRED[kind] - {k for k, v in values.items() if v}):
+        errors[f"settings.{key}"] = ["This setting is required."]
+    if kind == ChannelKind.EMAIL and values.get("address"):
+        try:
+            clean["address"] = str(values["address"]).strip().lower()
+            validate_email(clean["address"])
+        except ValidationError:
+            errors["settings.address"] = ["Enter a valid email address."]
+    if kind == ChannelKind.EMAIL and values.get("imap") is not None:
+        imap = values["imap"]
+        if not isinstance(imap, dict) or not imap.get("host") or not imap.get("username"):
+            errors["settings.imap"] = ["IMAP settings need at least host and username."]
+        elif set(imap) - _IMAP_KEYS:
+            errors["settings.imap"] = [f"Unknown IMAP settings: {sorted(set(imap) - _IMAP_KEYS)}."]
+    if kind == ChannelKind.PHONE and values.get("number"):
+        try:
+            clean["number"] = normalize_phone(str(values["number"]))
+        except ValidationError as exc:
+            errors["settings.number"] = exc.messages
+    if kind == ChannelKind.SOCIAL and values.get("platform"):
+        clean["platform"] = normalize_platform(values["platform"])
+        if clean["platform"] not in SOCIAL_PLATFORMS:
+            errors["settings.platform"] = [f"One of {', '.join(SOCIAL_PLATFORMS)}."]
+    if values.get("webhook_url"):
+        try:
+            validate_webhook_url(str(values["webhook_url"]))
+        except ValidationError as exc:
+            errors["settings.webhook_url"] = exc.messages
+        if not values.get("webhook_secret"):
+            errors["settings.webhook_secret"] = ["A webhook URL needs a secret to sign with."]
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def public_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """Settings as the API shows them: secrets masked."""
+    shown = {k: ("********" if k in SECRET_KEYS and v else v) for k, v in values.items()}
+    if isinstance(shown.get("imap"), dict):
+        shown["imap"] = public_settings(shown["imap"])
+    return shown
+
+
+@transaction.atomic
+def channel_save(
+    *,
+    channel: Channel,
+    kind: str | None = None,
+    name: str | None = None,
+    settings: dict[str, Any] | None = None,
+    default_team=...,
+    default_priority: int | None = None,
+    is_active: bool | None = None,
+) -> Channel:
+    """Create or change a channel. Settings are validated for the kind; an email channel's
+    address must be unique among email channels (it is how inbound mail finds its channel).
+    Omitted secrets keep their stored value, so a client can PATCH without resending them."""
+    if kind is not None:
+        if channel.pk and kind != channel.kind:
+            raise ValidationError({"kind": ["A channel's kind cannot change."]})
+        channel.kind = kind
+    if name is not None:
+        channel.name = name
+    if settings is not None:
+        merged = dict(settings)
+        for key in SECRET_KEYS & set(channel.settings):
+            if merged.get(key) in (None, "", "********"):
+                merged[key] = channel.settings[key]
+        channel.settings = clean_settings(channel.kind, merged)
+    elif not channel.pk:
+        channel.settings = clean_settings(channel.kind, {})
+    if default_team is not ...:
+        channel.default_team = default_team
+    if default_priority is not None:
+        channel.default_priority = default_priority
+    if is_active is not None:
+        channel.is_active = is_active
+    channel.address = channel.settings.get("address", "") if channel.kind == "email" else ""
+    if (
+        channel.address
+        and Channel.objects.filter(kind=ChannelKind.EMAIL, address=channel.address)
+        .exclude(pk=channel.pk)
+        .exists()
+    ):
+        raise ValidationError({"settings.address": ["Another channel uses this mailbox."]})
+    channel.save()
+    return channel

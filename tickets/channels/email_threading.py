@@ -1,0 +1,53 @@
+"""Which ticket an email belongs to: In-Reply-To/References against the Message-IDs this
+mailbox has seen or sent, then a `[#123]` token in the subject, else none (a new ticket)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from customers.models import Customer
+
+from ..models import Ticket
+from .email import ParsedEmail
+from .models import Channel, ChannelThread
+
+
+def find_ticket(channel: Channel, parsed: ParsedEmail, customer: Customer) -> Ticket | None:
+    keys = parsed.thread_keys
+    if keys:
+        thread = (
+            ChannelThread.objects.select_related("ticket")
+            .filter(channel=channel, key__in=keys, ended_at__isnull=True)
+            .order_by("-last_message_at", "-id")
+            .first()
+        )
+        if thread is not None:
+            return thread.ticket
+    token = parsed.ticket_token
+    if token is not None:
+        # A token is easy to type: it only threads mail from the ticket's requester or their
+        # organization, so a stranger cannot write into someone else's ticket by guessing ids.
+        same_sender = Q(requester=customer)
+        if customer.organization_id:
+            same_sender |= Q(organization_id=customer.organization_id)
+        return Ticket.objects.filter(same_sender, pk=token).first()
+    return None
+
+
+def remember(channel: Channel, key: str, ticket: Ticket, at: datetime | None = None) -> None:
+    """Record a Message-ID (received or sent) so replies to it find the ticket. A Message-ID
+    is unique per mailbox: a key already known keeps its ticket."""
+    if not key:
+        return
+    # ON CONFLICT DO NOTHING: one statement, no savepoint, and a known key keeps its ticket.
+    ChannelThread.objects.bulk_create(
+        [
+            ChannelThread(
+                channel=channel, key=key[:500], ticket=ticket, last_message_at=at or timezone.now()
+            )
+        ],
+        ignore_conflicts=True,
+    )

@@ -1,0 +1,140 @@
+"""Phone: a telephony integration posts call records. The caller's number (any spelling,
+normalized to E.164) finds the customer; a call joins the caller's open phone ticket touched
+within CALL_THREAD_WINDOW_HOURS, else opens one; a missed call opens a "call back" ticket."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from rest_framework import serializers
+
+from customers.identities import normalize_phone
+from customers.services import IdentityInput, customer_resolve
+
+from ..models import ChannelKind, Ticket
+from ..status import Status
+from .models import InboundMessage
+
+OPEN_STATUSES = [s for s in Status.values if s not in (Status.SOLVED, Status.CLOSED)]
+
+
+class PhoneNumberField(serializers.CharField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return normalize_phone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
+class CallPayloadSerializer(serializers.Serializer):
+    channel = serializers.CharField(
+        required=False, help_text="Channel id or name; optional when one phone channel exists."
+    )
+    call_id = serializers.CharField(max_length=200)
+    from_number = PhoneNumberField(max_length=40, help_text="Caller, E.164 or any spelling.")
+    to_number = PhoneNumberField(max_length=40, required=False)
+    direction = serializers.ChoiceField(choices=["inbound", "outbound"], default="inbound")
+    status = serializers.ChoiceField(
+        choices=["completed", "missed", "voicemail"], default="completed"
+    )
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(required=False)
+    duration_seconds = serializers.IntegerField(min_value=0, required=False, default=0)
+    recording_url = serializers.URLField(max_length=1000, required=False, allow_null=True)
+    transcript = serializers.CharField(max_length=100000, required=False, allow_blank=True)
+    notes = serializers.CharField(
+        max_length=20000, required=False, allow_blank=True, help_text="The agent's notes."
+    )
+    caller_name = serializers.CharField(max_length=200, required=False, default="")
+
+    def validate(self, attrs):
+        if attrs.get("ended_at") and attrs["ended_at"] < attrs["started_at"]:
+            raise serializers.ValidationError({"ended_at": ["A call cannot end before it began."]})
+        return attrs
+
+
+def dedupe_key(data: dict) -> str:
+    return f"call:{data['call_id']}"
+
+
+def _describe(data: dict) -> str:
+    minutes, seconds = divmod(data["duration_seconds"], 60)
+    missed = data["status"] == "missed"
+    what = {
+        "missed": "Missed call",
+        "voicemail": "Voicemail",
+        "completed": f"{data['direction'].title()} call",
+    }[data["status"]]
+    lines = [f"{what} from {data['from_number']} at {data['started_at']:%Y-%m-%d %H:%M} UTC"]
+    if not missed:
+        lines[0] += f" ({minutes} min {seconds} s)"
+    if missed:
+        lines.append("Please call the customer back.")
+    if data.get("recording_url"):
+        lines.append(f"Recording: {data['recording_url']}")
+    if data.get("notes"):
+        lines.append(f"Notes:\n{data['notes']}")
+    if data.get("transcript"):
+        lines.append(f"Transcript:\n{data['transcript']}")
+    return "\n\n".join(lines)
+
+
+def open_phone_ticket(customer, now=None) -> Ticket | None:
+    """The caller's open phone ticket last touched within the window, if any."""
+    now = now or timezone.now()
+    return (
+        Ticket.objects.filter(
+            requester=customer,
+            channel=ChannelKind.PHONE,
+            status__in=OPEN_STATUSES,
+            updated_at__gte=now - timedelta(hours=settings.CALL_THREAD_WINDOW_HOURS),
+        )
+        .order_by("-updated_at")
+        .first()
+    )
+
+
+def process(inbound: InboundMessage):
+    from .intake import Outcome, append_message, integration_of, open_ticket
+
+    payload = CallPayloadSerializer(data=inbound.raw_json)
+    payload.is_valid(raise_exception=True)
+    data, channel = payload.validated_data, inbound.channel
+    customer = customer_resolve(
+        source_integration=integration_of(inbound),
+        identities=[IdentityInput("phone", data["from_number"])],
+        name=data["caller_name"],
+    )
+    body = _describe(data)
+    ticket = open_phone_ticket(customer)
+    message = None
+    if ticket is not None:
+        message = append_message(
+            ticket,
+            customer=customer,
+            body=body,
+            channel=ChannelKind.PHONE,
+            external_id=dedupe_key(data),
+        )
+    if message is None:
+        missed = data["status"] == "missed"
+        subject = (
+            f"Call back: missed call from {data['from_number']}"
+            if missed
+            else f"Call from {data['from_number']}"
+        )
+        ticket, message = open_ticket(
+            channel,
+            requester=customer,
+            subject=subject,
+            body=body,
+            external_id=dedupe_key(data),
+            external_ref=data["call_id"],
+            tags=["call-back"] if missed else [],
+            submitted_by=inbound.submitted_by,
+        )
+    return Outcome(ticket, message)

@@ -1,0 +1,109 @@
+"""Social media (X/Twitter, Facebook, Instagram, WhatsApp, Telegram) through a normalized
+payload: one conversation (thread) is one ticket; platform + message id dedupes."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from customers.services import IdentityInput, customer_resolve
+
+from ..models import ChannelKind
+from .config import SOCIAL_PLATFORMS, normalize_platform
+from .models import ChannelThread, InboundMessage
+
+
+class SocialAuthorSerializer(serializers.Serializer):
+    handle = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class PlatformField(serializers.ChoiceField):
+    def to_internal_value(self, data):
+        return super().to_internal_value(normalize_platform(str(data)))
+
+
+class SocialPayloadSerializer(serializers.Serializer):
+    channel = serializers.CharField(
+        required=False, help_text="Channel id or name; else found by platform and account."
+    )
+    platform = PlatformField(choices=SOCIAL_PLATFORMS, help_text='"x" is accepted for twitter.')
+    account = serializers.CharField(max_length=100, help_text="Our account on the platform.")
+    author = SocialAuthorSerializer()
+    message_id = serializers.CharField(max_length=200)
+    conversation_id = serializers.CharField(max_length=200)
+    is_public = serializers.BooleanField(default=False, help_text="A public post or a DM.")
+    text = serializers.CharField(max_length=20000, allow_blank=True, default="")
+    media_urls = serializers.ListField(
+        child=serializers.URLField(max_length=1000), required=False, default=list, max_length=20
+    )
+    sent_at = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs):
+        if not attrs["text"].strip() and not attrs["media_urls"]:
+            raise serializers.ValidationError({"text": ["A message needs text or media."]})
+        return attrs
+
+
+def dedupe_key(data: dict) -> str:
+    return f"{data['platform']}:{data['message_id']}"
+
+
+def _body(data: dict) -> str:
+    media = "\n".join(f"Media: {url}" for url in data["media_urls"])
+    return "\n\n".join(part for part in (data["text"].strip(), media) if part)
+
+
+def process(inbound: InboundMessage):
+    from .intake import Outcome, append_message, integration_of, open_ticket
+
+    payload = SocialPayloadSerializer(data=inbound.raw_json)
+    payload.is_valid(raise_exception=True)
+    data, channel = payload.validated_data, inbound.channel
+    customer = customer_resolve(
+        source_integration=integration_of(inbound),
+        identities=[IdentityInput("social", data["author"]["handle"], data["platform"])],
+        name=data["author"]["name"],
+    )
+    now = timezone.now()
+    key = f"{data['platform']}:{data['conversation_id']}"
+    thread = (
+        ChannelThread.objects.select_for_update()
+        .select_related("ticket")
+        .filter(channel=channel, key=key, ended_at__isnull=True)
+        .first()
+    )
+    external_id = dedupe_key(data)
+    message = None
+    if thread is not None:
+        message = append_message(
+            thread.ticket,
+            customer=customer,
+            body=_body(data),
+            channel=ChannelKind.SOCIAL,
+            external_id=external_id,
+        )
+        if message is None:
+            thread.ended_at = now
+            thread.save(update_fields=["ended_at"])
+            thread = None
+    if thread is None:
+        kind = "post" if data["is_public"] else "message"
+        handle = data["author"]["handle"].lstrip("@")
+        ticket, message = open_ticket(
+            channel,
+            requester=customer,
+            subject=f"{data['platform'].title()} {kind} from @{handle}",
+            body=_body(data),
+            external_id=external_id,
+            external_ref=key,
+            tags=[data["platform"], "public-post" if data["is_public"] else "private-message"],
+            submitted_by=inbound.submitted_by,
+        )
+        thread = ChannelThread.objects.create(
+            channel=channel, key=key, ticket=ticket, last_message_at=now
+        )
+    else:
+        thread.last_message_at = now
+        thread.save(update_fields=["last_message_at"])
+    return Outcome(thread.ticket, message)

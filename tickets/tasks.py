@@ -1,0 +1,94 @@
+"""Celery tasks of the tickets app (channels): thin, they load rows and call services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from .channels import chat, imap, intake, outbound
+from .channels.models import Channel, OutboundEmail, OutboundState
+
+
+def _backoff(retries: int) -> int:
+    """10 s, 20 s, 40 s, ... at most 30 min, so a database blip costs seconds and an outage
+    does not hammer it."""
+    return min(10 * 2**retries, 1800)
+
+
+@shared_task(bind=True, max_retries=None)
+def process_inbound(self, inbound_id: int) -> None:
+    """Process a stored payload. The row decides whether more attempts are due
+    (INBOUND_MAX_RETRIES), so this is safe to run twice and a lost message costs only time."""
+    try:
+        intake.intake_process(inbound_id)
+    except Exception as exc:
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+
+
+@shared_task
+def sweep_inbound_messages() -> int:
+    """Queue rows still waiting after a while (their message lost, or retries pending)."""
+    ids = list(intake.inbound_stuck().values_list("pk", flat=True)[:500])
+    for inbound_id in ids:
+        process_inbound.delay(inbound_id)
+    return len(ids)
+
+
+@shared_task(bind=True, max_retries=None)
+def send_outbound_email(self, outbound_id: int) -> None:
+    with transaction.atomic():
+        row = (
+            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("message__ticket__requester", "channel")
+            .filter(pk=outbound_id)
+            .first()
+        )
+        if row is None:
+            return
+        row = outbound.outbound_email_send(row)
+    if row.state == OutboundState.PENDING:  # transient failure recorded on the row
+        if self.request.retries + 1 >= settings.OUTBOUND_EMAIL_MAX_RETRIES:
+            return  # the sweep takes over
+        raise self.retry(countdown=_backoff(self.request.retries))
+
+
+@shared_task
+def sweep_outbound_emails() -> int:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(minutes=2)
+    ids = list(
+        OutboundEmail.objects.filter(state=OutboundState.PENDING, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for outbound_id in ids:
+        send_outbound_email.delay(outbound_id)
+    return len(ids)
+
+
+@shared_task
+def poll_imap_mailbox(channel_id: int) -> int:
+    channel = Channel.objects.filter(pk=channel_id, is_active=True).first()
+    return imap.poll_channel(channel) if channel else 0
+
+
+@shared_task
+def poll_imap_mailboxes() -> int:
+    """Beat: one poll task per active email channel that has IMAP settings."""
+    ids = [
+        c.pk
+        for c in Channel.objects.filter(kind="email", is_active=True).only("pk", "settings")
+        if c.settings.get("imap")
+    ]
+    for channel_id in ids:
+        poll_imap_mailbox.delay(channel_id)
+    return len(ids)
+
+
+@shared_task
+def end_idle_chats() -> int:
+    return chat.end_idle_conversations()

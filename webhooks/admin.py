@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from .models import WebhookDelivery
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["id", "event", "url", "state", "attempts", "last_status", "created_at"]
+    list_filter = ["state", "event"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields if f.name != "secret"]
+    exclude = ["secret"]
