@@ -322,3 +322,13 @@ TARGETS_FOR_LISTS = {
     (Metric.RESOLUTION, Priority.NORMAL): 60,
     (Metric.FIRST_RESPONSE, Priority.HIGH): 5,
 }
+
+
+def test_a_ticket_outside_its_plan_says_so_in_the_api(agent_client, team):
+    tier = TierFactory(name="Email only", channels=["email"], policy=PolicyFactory())
+    customer = CustomerFactory(organization=OrganizationFactory(tier=tier))
+    ticket = ticket_services.ticket_create(
+        requester=customer, subject="a", body="b", team=team, channel="chat"
+    )
+    assert agent_client.get(f"/api/v1/tickets/{ticket.pk}/").json()["outside_plan"] is True
+    assert agent_client.get(f"/api/v1/tickets/{ticket.pk}/sla/").json()["outside_plan"] is True
