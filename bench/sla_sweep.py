@@ -30,6 +30,7 @@ DATABASE_URL = os.environ.get(
 )
 TICKETS = int(os.environ.get("BENCH_SLA_TICKETS", "1000000"))
 DUE = 1000
+CUSTOMERS = 10_000  # tickets spread over them (per-customer health is refreshed per breach)
 
 
 def _ensure_database() -> None:
@@ -61,10 +62,9 @@ def _setup_django() -> None:
 
 
 def _seed() -> dict:
-    """The world: a team, an agent, a customer, a 24/7 policy; tickets and clocks by SQL."""
+    """The world: a team, an agent, a 24/7 policy; customers, tickets and clocks by SQL."""
     from django.db import connection
 
-    from customers.models import Customer
     from helpdesk.models import Role, User
     from helpdesk.services import api_token_create
     from slas.models import SlaPolicy
@@ -75,18 +75,27 @@ def _seed() -> dict:
     if agent is None:
         agent = User.objects.create(username="bench-agent", role=Role.AGENT)
         team.members.add(agent)
-    customer = Customer.objects.filter(name="Bench customer").first() or Customer.objects.create(
-        name="Bench customer"
-    )
     policy = SlaPolicy.objects.filter(name="Bench").first() or SlaPolicy.objects.create(
         name="Bench", calendar=None
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM tickets_ticket WHERE team_id = %s", [team.pk])
         have = cursor.fetchone()[0]
-        if have != TICKETS:
+        cursor.execute("SELECT count(*) FROM customers_customer")
+        customers = cursor.fetchone()[0]
+        if have != TICKETS or customers < CUSTOMERS:
             started = time.monotonic()
-            cursor.execute("TRUNCATE slas_slaclock, tickets_ticketevent, tickets_ticket CASCADE")
+            cursor.execute(
+                "TRUNCATE slas_slaclock, tickets_ticketevent, tickets_ticket, "
+                "customers_customer CASCADE"
+            )
+            cursor.execute(
+                "INSERT INTO customers_customer (name, created_at, updated_at) "
+                "SELECT 'Bench customer ' || g, now(), now() FROM generate_series(1, %s) g",
+                [CUSTOMERS],
+            )
+            cursor.execute("SELECT min(id) FROM customers_customer")
+            first_customer = cursor.fetchone()[0]
             # Open tickets; next_due_at spread over the next ~7 days, the first DUE ones past.
             cursor.execute(
                 """
@@ -94,14 +103,14 @@ def _seed() -> dict:
                     requester_id, team_id, external_ref, created_at, updated_at, outside_plan,
                     version, next_due_at)
                 SELECT 'Bench ticket ' || g, CASE WHEN g %% 3 = 0 THEN 'new' ELSE 'open' END,
-                    1 + g %% 4, 'question', 'email', 'reactive', %s, %s, '',
+                    1 + g %% 4, 'question', 'email', 'reactive', %s + g %% %s, %s, '',
                     now() - (g %% 10000) * interval '1 minute', now(), false, 1,
                     CASE WHEN g <= %s THEN now() - interval '1 hour' + g * interval '1 second'
                          ELSE now() + interval '1 hour' + (g %% 10000) * interval '1 minute'
                     END
                 FROM generate_series(1, %s) AS g
                 """,
-                [customer.pk, team.pk, DUE, TICKETS],
+                [first_customer, CUSTOMERS, team.pk, DUE, TICKETS],
             )
             cursor.execute(
                 """
@@ -120,7 +129,9 @@ def _seed() -> dict:
             print(f"  seeded {TICKETS:,} tickets and clocks in {time.monotonic() - started:.0f} s")
         cursor.execute("SELECT count(*) FROM followups_followup")
         if cursor.fetchone()[0] != TICKETS:
-            _seed_followups(cursor, customer)
+            from customers.models import Customer
+
+            _seed_followups(cursor, Customer.objects.order_by("id").first())
     _, key = api_token_create(user=agent, name="bench")
     return {"team": team, "agent": agent, "token": key}
 
@@ -195,6 +206,8 @@ def _reset_due() -> None:
             "WHERE breached_at IS NOT NULL"
         )
         cursor.execute("DELETE FROM tickets_ticketevent WHERE kind LIKE 'sla.%%'")
+        # what the followups app records per breach (customer health), so runs are alike
+        cursor.execute("TRUNCATE followups_poorexperience, followups_customerhealth CASCADE")
 
 
 def _explain(queryset) -> str:

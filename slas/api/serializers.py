@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from helpdesk.api.fields import LabelChoiceField
+from helpdesk.api.fields import LabelChoiceField, StrictBooleanField
 from tickets.models import ChannelKind, Priority, Team
 
 from .. import services
@@ -25,7 +26,16 @@ from ..models import (
 )
 
 
-class IntervalSerializer(serializers.ModelSerializer):
+class StrictModelSerializer(serializers.ModelSerializer):
+    """Model booleans accept JSON true/false only."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: StrictBooleanField,
+    }
+
+
+class IntervalSerializer(StrictModelSerializer):
     weekday = serializers.ChoiceField(choices=Weekday.choices, help_text="0 = Monday.")
     start = serializers.TimeField(source="start_time", format="%H:%M")
     end = serializers.TimeField(
@@ -39,14 +49,14 @@ class IntervalSerializer(serializers.ModelSerializer):
         fields = ["weekday", "start", "end"]
 
 
-class HolidaySerializer(serializers.ModelSerializer):
+class HolidaySerializer(StrictModelSerializer):
     class Meta:
         model = CalendarHoliday
         fields = ["date", "name"]
         extra_kwargs = {"name": {"required": False}}
 
 
-class CalendarSerializer(serializers.ModelSerializer):
+class CalendarSerializer(StrictModelSerializer):
     intervals = IntervalSerializer(many=True, required=False, default=list)
     holidays = HolidaySerializer(
         many=True, required=False, default=list, help_text="Custom closed days."
@@ -81,7 +91,7 @@ class CalendarSerializer(serializers.ModelSerializer):
         }
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(StrictModelSerializer):
     priority = LabelChoiceField(Priority)
     metric = serializers.ChoiceField(choices=Metric.choices)
     minutes = serializers.IntegerField(min_value=1, max_value=10 * 365 * 24 * 60)
@@ -92,7 +102,7 @@ class TargetSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness per policy is checked by the service, with the index
 
 
-class EscalationSerializer(serializers.ModelSerializer):
+class EscalationSerializer(StrictModelSerializer):
     level = serializers.IntegerField(min_value=1, max_value=10)
 
     class Meta:
@@ -101,7 +111,7 @@ class EscalationSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class PolicySerializer(serializers.ModelSerializer):
+class PolicySerializer(StrictModelSerializer):
     calendar = serializers.PrimaryKeyRelatedField(
         queryset=BusinessCalendar.objects.all(),
         allow_null=True,
@@ -153,7 +163,7 @@ class PolicySerializer(serializers.ModelSerializer):
         return out
 
 
-class TierSerializer(serializers.ModelSerializer):
+class TierSerializer(StrictModelSerializer):
     channels = serializers.ListField(
         child=serializers.ChoiceField(choices=ChannelKind.choices),
         required=False,

@@ -139,6 +139,15 @@ def test_manager_creates_a_policy_with_nested_targets(manager_client):
         ({"warn_at_percent": 100}, "warn_at_percent"),
         ({"escalations": [{"level": 2}]}, "escalations"),
         ({"calendar": 999999}, "calendar"),
+        ({"pause_on_hold": 0}, "pause_on_hold"),
+        (
+            {
+                "targets": [
+                    {"priority": "low", "metric": "resolution", "minutes": 5, "business_hours": 1}
+                ]
+            },
+            "targets.0.business_hours",
+        ),
     ],
 )
 def test_bad_policy_is_refused_with_field_errors(manager_client, change, field):
@@ -313,3 +322,13 @@ TARGETS_FOR_LISTS = {
     (Metric.RESOLUTION, Priority.NORMAL): 60,
     (Metric.FIRST_RESPONSE, Priority.HIGH): 5,
 }
+
+
+def test_a_ticket_outside_its_plan_says_so_in_the_api(agent_client, team):
+    tier = TierFactory(name="Email only", channels=["email"], policy=PolicyFactory())
+    customer = CustomerFactory(organization=OrganizationFactory(tier=tier))
+    ticket = ticket_services.ticket_create(
+        requester=customer, subject="a", body="b", team=team, channel="chat"
+    )
+    assert agent_client.get(f"/api/v1/tickets/{ticket.pk}/").json()["outside_plan"] is True
+    assert agent_client.get(f"/api/v1/tickets/{ticket.pk}/sla/").json()["outside_plan"] is True

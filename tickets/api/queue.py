@@ -26,10 +26,9 @@ class QueueTicketSerializer(TicketSerializer):
     sla_breached = serializers.BooleanField(
         read_only=True, help_text="A running SLA clock of the ticket is breached."
     )
-    outside_plan = serializers.BooleanField(read_only=True)
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "sla_breached", "outside_plan"]
+        fields = [*TicketSerializer.Meta.fields, "sla_breached"]
         read_only_fields = fields
 
 

@@ -64,6 +64,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "solved_at",
             "closed_at",
             "next_due_at",
+            "outside_plan",
             "version",
         ]
         read_only_fields = fields

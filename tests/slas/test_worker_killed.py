@@ -1,0 +1,96 @@
+"""A sweep whose worker process is SIGKILLed mid-way loses nothing and doubles nothing: the
+batch in flight rolls back, the task is redelivered (acks_late + reject_on_worker_lost) and
+the rerun finishes, each clock breached exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+import redis
+from django.db import connection
+from django.utils import timezone
+
+from customers.models import Customer
+from helpdesk.celery import app
+from slas.models import SlaClock
+from tests.factories import PolicyFactory
+from tests.slas.test_real_worker import ROOT, _database_url, _wait_for
+from tickets.models import Ticket, TicketEvent
+
+DUE = 600
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
+@pytest.mark.django_db(transaction=True)
+def test_sweep_killed_mid_way_is_redelivered_and_finishes_exactly_once():
+    assert connection.vendor == "postgresql"
+    broker = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
+    redis.Redis.from_url(broker).flushdb()
+    policy = PolicyFactory()
+    customers = Customer.objects.bulk_create(Customer(name=f"C{i}") for i in range(DUE))
+    past = timezone.now() - timedelta(hours=1)
+    tickets = Ticket.objects.bulk_create(
+        Ticket(subject=f"T{i}", requester=customers[i], status="open") for i in range(DUE)
+    )
+    SlaClock.objects.bulk_create(
+        SlaClock(
+            ticket=ticket,
+            metric="resolution",
+            policy=policy,
+            target_minutes=5,
+            business_hours=False,
+            started_at=past,
+            segment_started_at=past,
+            due_at=past,
+            warn_at=past,
+            warned_at=past,
+        )
+        for ticket in tickets
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": broker,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--concurrency=1",
+         "--loglevel=WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    breaches = TicketEvent.objects.filter(kind="sla.breached")
+    try:
+        assert _wait_for(
+            lambda: subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True).stdout,
+            timeout=30,
+        )
+        app.send_task("slas.tasks.sla_sweep")  # what beat sends
+        assert _wait_for(lambda: breaches.count() >= 100, timeout=60)  # a batch committed
+        children = subprocess.run(
+            ["pgrep", "-P", str(worker.pid)], capture_output=True, text=True
+        ).stdout.split()
+        for pid in children:
+            os.kill(int(pid), signal.SIGKILL)  # the pool process running the sweep
+        at_kill = breaches.count()
+        assert at_kill < DUE, "the sweep finished before it could be killed"
+        assert _wait_for(lambda: breaches.count() >= DUE, timeout=60)
+        time.sleep(2)
+    finally:
+        worker.terminate()
+        try:
+            output = worker.communicate(timeout=20)[0].decode()
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            output = worker.communicate()[0].decode()
+    print(f"killed after {at_kill} of {DUE} breaches; the redelivered sweep finished")
+    assert breaches.count() == DUE, output
+    assert breaches.values("ticket_id").distinct().count() == DUE
+    assert not SlaClock.objects.filter(breached_at__isnull=True).exists()
