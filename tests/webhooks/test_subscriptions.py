@@ -158,3 +158,14 @@ def test_delivery_time_is_bounded(subscribed, receiver, settings):
         sweep_webhook_deliveries()
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.FAILED
+
+
+def test_a_subscription_can_be_created_inactive(manager_client, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    response = manager_client.post(
+        URL,
+        {"name": "Later", "url": "https://x.example/h", "events": ["sla.warning"], "active": False},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert WebhookSubscription.objects.get().active is False
