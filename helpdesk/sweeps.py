@@ -36,6 +36,7 @@ def sweep_due(
     batch_size: int = 100,
     max_batches: int = 50,
     lock_of: tuple[str, ...] = (),
+    handle_batch: Callable[[list[Row]], object] | None = None,
 ) -> int:
     """Process due rows batch by batch; returns how many rows were handled or errored.
 
@@ -43,6 +44,11 @@ def sweep_due(
     due after handle/on_error are not retried within this sweep (they are excluded by pk),
     so a misbehaving handler cannot spin forever. `lock_of` locks only those relations
     (select_for_update(of=...)), e.g. the parent row that serializes all changes to the rows.
+
+    `handle_batch(rows)`, when given, does a whole batch at once (set-based statements instead
+    of a few per row: a thousand due rows then cost tens of queries, not thousands), in one
+    savepoint; if it raises, that savepoint rolls back and the batch is done row by row with
+    `handle`, so one bad row still cannot hold the others back.
     """
     processed, seen = 0, set()
     for _ in range(max_batches):
@@ -52,8 +58,21 @@ def sweep_due(
                     :batch_size
                 ]
             )
+            seen.update(row.pk for row in batch)
+            if handle_batch is not None and batch:
+                try:
+                    with transaction.atomic():
+                        handle_batch(batch)
+                except Exception:
+                    logger.exception("sweep: batch of %s failed; row by row", len(batch))
+                    # Fresh rows: the failed attempt may have changed the objects in memory.
+                    batch = list(due.filter(pk__in=[row.pk for row in batch]))
+                else:
+                    processed += len(batch)
+                    if len(batch) < batch_size:
+                        break
+                    continue
             for row in batch:
-                seen.add(row.pk)
                 try:
                     with transaction.atomic():
                         handle(row)

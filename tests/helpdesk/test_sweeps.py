@@ -84,3 +84,24 @@ def test_concurrent_sweeps_handle_each_row_exactly_once():
         thread.join()
     counts = {t.pk: TicketEvent.objects.filter(ticket=t, kind="swept").count() for t in tickets}
     assert set(counts.values()) == {1}
+
+
+@pytest.mark.django_db
+def test_batches_are_handled_set_based_and_a_failing_batch_falls_back_to_rows():
+    past = timezone.now() - timedelta(minutes=1)
+    tickets = [TicketFactory(next_due_at=past) for _ in range(5)]
+    batches = []
+
+    def handle_batch(rows):
+        batches.append(len(rows))
+        TicketEvent.objects.bulk_create([TicketEvent(ticket=t, kind="swept") for t in rows])
+        Ticket.objects.filter(pk__in=[t.pk for t in rows]).update(next_due_at=None)
+        if len(batches) == 2:
+            raise RuntimeError("one bad row in the second batch")
+
+    assert (
+        sweep_due(due_tickets(), handle=mark_handled, handle_batch=handle_batch, batch_size=3) == 5
+    )
+    assert batches == [3, 2]  # the second batch failed and was rolled back...
+    events = list(TicketEvent.objects.filter(kind="swept").values_list("ticket_id", flat=True))
+    assert sorted(events) == sorted(t.pk for t in tickets)  # ...then done row by row, once
