@@ -17,10 +17,10 @@ import logging
 from datetime import datetime, timedelta
 from functools import partial
 
-from django.db import transaction
 from django.utils import timezone
 
 from helpdesk import events
+from helpdesk.queueing import enqueue_on_commit
 from helpdesk.sweeps import sweep_due
 from tickets.models import Priority, TicketEvent
 
@@ -67,7 +67,7 @@ def _sweep(due, handler, conditions: dict, batch_size: int) -> int:
 def _notify_on_commit(clock: SlaClock, kind: str) -> None:
     from .tasks import sla_notify
 
-    transaction.on_commit(partial(sla_notify.delay, clock.pk, kind))
+    enqueue_on_commit(sla_notify, clock.pk, kind)
 
 
 def _audit(clock: SlaClock, kind: str, now: datetime, **extra) -> None:
