@@ -44,7 +44,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 TICKETS = int(os.environ.get("FAULT_TICKETS", "2000"))
 CUSTOMERS = max(TICKETS // 10, 1)  # each new customer gets one onboarding follow-up
-WORKER_FLAGS = ("--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning")
+WORKER_FLAGS = ("--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info")
 
 
 class Receiver:
@@ -89,11 +89,20 @@ class Worker:
         self.kills = 0
 
     def start(self) -> None:
+        self._ready_before = self._readies()
         self.process = spawn(
             [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "-c", "2", *WORKER_FLAGS],
             self.env,
             self.log,
         )
+
+    def _readies(self) -> int:
+        return self.log.read_text().count(" ready.") if self.log.exists() else 0
+
+    def wait_ready(self) -> None:
+        """Until this incarnation has booted (on a busy 2-core machine that takes seconds):
+        a worker killed before it took any task would test nothing."""
+        wait_until(lambda: self._readies() > self._ready_before, timeout=60, interval=0.1)
 
     def kill(self) -> None:
         kill(self.process)
@@ -105,7 +114,7 @@ class Worker:
 
 
 class Chaos(threading.Thread):
-    """SIGKILL the worker every 2-4 s and restart it; restart the broker once, when
+    """SIGKILL the worker 2-4 s after it is up and restart it; restart the broker once, when
     `redis_at` is set (the load is under way)."""
 
     def __init__(self, worker: Worker, redis: RedisServer) -> None:
@@ -117,12 +126,14 @@ class Chaos(threading.Thread):
 
     def run(self) -> None:
         try:
+            self.worker.wait_ready()
             while not self.halt.wait(random.uniform(2, 4)):
                 self.worker.kill()
                 if self.redis_at.is_set() and not self.redis_restarts:
                     self.redis.restart(down_for=2)
                     self.redis_restarts += 1
                 self.worker.start()
+                self.worker.wait_ready()
         except BaseException as exc:  # reported by the test
             self.error = exc
 
