@@ -13,6 +13,7 @@ Runs in a subprocess on a fresh database of its own (BENCH_SIM_DATABASE_URL, def
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import random
@@ -27,7 +28,7 @@ import psycopg
 from . import harness
 
 CUSTOMERS = 1_000
-DAYS = 90
+DAYS = int(os.environ.get("SIM_DAYS", "90"))
 STEP = timedelta(hours=1)
 DATABASE_URL = os.environ.get(
     "BENCH_SIM_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hd_bench_sim"
@@ -49,7 +50,7 @@ class World:
     def __init__(self, seed: int, start: datetime):
         self.rng = random.Random(seed)
         self.start = start
-        self.open: dict[int, dict] = {}  # ticket id -> plan
+        self.agenda: list[tuple[datetime, int, str]] = []  # (when, ticket id, what), a heap
 
     def setup(self) -> None:
         from django.core.management import call_command
@@ -107,27 +108,25 @@ class World:
                     channel="email",
                 )
                 late = self.rng.random() < (0.6 if customer.pk in self.unlucky else 0.05)
-                reply_after = timedelta(days=3) if late else timedelta(minutes=30)
-                self.open[ticket.pk] = {
-                    "reply_at": now + reply_after,
-                    "solve_at": now + reply_after + timedelta(hours=self.rng.randint(2, 48)),
-                    "reopen": self.rng.random() < 0.05,
-                }
-        for ticket_id, plan in list(self.open.items()):
+                reply_at = now + (timedelta(days=3) if late else timedelta(minutes=30))
+                heapq.heappush(self.agenda, (reply_at, ticket.pk, "reply"))
+        while self.agenda and self.agenda[0][0] <= now:
+            _, ticket_id, what = heapq.heappop(self.agenda)
             with transaction.atomic():
                 ticket = Ticket.objects.get(pk=ticket_id)
-                if "replied" not in plan and now >= plan["reply_at"]:
+                if what == "reply":
                     tickets.ticket_reply(ticket=ticket, author=self.agent, body="On it.")
-                    plan["replied"] = True
-                elif "replied" in plan and now >= plan["solve_at"]:
+                    solve_at = now + timedelta(hours=self.rng.randint(2, 48))
+                    heapq.heappush(self.agenda, (solve_at, ticket_id, "solve"))
+                elif what == "solve":
                     tickets.ticket_update(ticket=ticket, actor=self.agent, status="solved")
-                    if plan["reopen"]:
-                        plan.update(reopen=False, solve_at=now + timedelta(days=1))
-                        tickets.customer_message_add(
-                            ticket=ticket, body="It is broken again.", customer=ticket.requester
-                        )
-                    else:
-                        del self.open[ticket_id]
+                    if self.rng.random() < 0.05:  # "it is broken again": reopened
+                        heapq.heappush(self.agenda, (now + timedelta(days=1), ticket_id, "reopen"))
+                else:
+                    tickets.customer_message_add(
+                        ticket=ticket, body="It is broken again.", customer=ticket.requester
+                    )
+                    heapq.heappush(self.agenda, (now + timedelta(hours=4), ticket_id, "reply"))
         self._answer_surveys()
 
     def _answer_surveys(self) -> None:
@@ -222,7 +221,7 @@ def _worker(seed: int) -> dict:
     django.setup()
     import time_machine
 
-    from followups.tasks import followup_sweep
+    from followups.tasks import followup_sweep, health_sweep
     from slas.tasks import sla_sweep
 
     start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -234,11 +233,13 @@ def _worker(seed: int) -> dict:
         while now < start + timedelta(days=DAYS):
             world.step(now, STEP / timedelta(hours=1))
             sla_sweep()
+            health_sweep()
             followup_sweep()
             now += STEP
             traveller.move_to(now)
         for _ in range(3):  # let what came due at the very end be swept
             sla_sweep()
+            health_sweep()
             followup_sweep()
         report = _report(STEP)
     report["wall_seconds"] = round(time.perf_counter() - wall, 1)

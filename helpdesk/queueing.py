@@ -23,10 +23,11 @@ logger = logging.getLogger(__name__)
 def enqueue_on_commit(task: Task, *args: Any) -> None:
     """`task.delay(*args)` once the current transaction commits; a broker that cannot take
     the message is logged, not raised (errors of the task itself, run eagerly, still are)."""
-    transaction.on_commit(lambda: _send(task, args))
+    transaction.on_commit(lambda: send(task, *args))
 
 
-def _send(task: Task, args: tuple) -> None:
+def send(task: Task, *args: Any) -> None:
+    """`task.delay(*args)` now, logging instead of raising when the broker cannot take it."""
     try:
         task.delay(*args)
     except BrokerError as exc:

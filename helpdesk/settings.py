@@ -272,6 +272,7 @@ SPECTACULAR_SETTINGS = {
         "PriorityEnum": ["low", "normal", "high", "urgent"],
         "CallStatusEnum": ["completed", "missed", "voicemail"],
         "StatusEnum": "tickets.status.Status",
+        "InboundStateEnum": "tickets.channels.models.InboundState",
     },
 }
 
@@ -309,6 +310,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # task never runs for a change that rolled back, nor before the change is visible to it.
 # How often beat runs the SLA sweep (warnings, breaches, escalations), in seconds.
 SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 5)
+# How long a process reuses a policy version with its calendar (an edit made in another
+# process takes effect within this; in the same process at once).
+SLA_POLICY_CACHE_SECONDS = env_int("SLA_POLICY_CACHE_SECONDS", 30)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "purge-expired-idempotency-keys": {
         "task": "helpdesk.tasks.purge_expired_idempotency_keys",
@@ -317,8 +321,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "followup-sweep": {
         "task": "followups.sweep",
         "schedule": timedelta(seconds=env_int("FOLLOWUP_SWEEP_SECONDS", 10)),
-        # A sweep that could not start within its own period is superseded by the next one.
-        "options": {"expires": env_int("FOLLOWUP_SWEEP_SECONDS", 10)},
+        # A sweep that could not start within two periods is superseded by the next one.
+        "options": {"expire_seconds": 2 * env_int("FOLLOWUP_SWEEP_SECONDS", 10)},
+    },
+    "followups-health-sweep": {
+        "task": "followups.health_sweep",
+        "schedule": timedelta(seconds=env_int("FOLLOWUP_SWEEP_SECONDS", 10)),
+        "options": {"expire_seconds": 2 * env_int("FOLLOWUP_SWEEP_SECONDS", 10)},
     },
     "followups-expire-old-at-risk-flags": {
         "task": "followups.expire_old_flags",
@@ -328,8 +337,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "slas.tasks.sla_sweep",
         "schedule": timedelta(seconds=SLA_SWEEP_SECONDS),
         # A sweep not started within two intervals is dropped: the next one does its work,
-        # so a stopped worker does not come back to a backlog of identical sweeps.
-        "options": {"expires": 2 * SLA_SWEEP_SECONDS},
+        # so a stopped worker does not come back to a backlog of identical sweeps
+        # (django_celery_beat's DatabaseScheduler reads `expire_seconds`).
+        "options": {"expire_seconds": 2 * SLA_SWEEP_SECONDS},
     },
 }
 
@@ -370,6 +380,8 @@ OUTBOUND_EMAIL_MAX_RETRIES = env_int("OUTBOUND_EMAIL_MAX_RETRIES", 8)
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION") or None
 # Webhooks: never POST into private/loopback networks unless explicitly allowed (tests, dev).
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+# A new or changed subscription reaches every process's events within this many seconds.
+WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS = env_int("WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS", 5)
 # Plain http webhook URLs only while developing: payloads carry customers' messages.
 WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", not DEBUG)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)

@@ -282,6 +282,23 @@ class SlaClock(models.Model):
                 name="clock_escalation_due_idx",
                 condition=Q(next_escalation_at__isnull=False),
             ),
+            # The few tickets breached / at risk now: `sla_state` filters and the queue's
+            # `sla_breached` read these instead of scanning every clock.
+            models.Index(
+                fields=["ticket"],
+                name="clock_breached_running_idx",
+                condition=Q(breached_at__isnull=False, fulfilled_at__isnull=True),
+            ),
+            models.Index(
+                fields=["ticket"],
+                name="clock_at_risk_idx",
+                condition=Q(
+                    warned_at__isnull=False,
+                    breached_at__isnull=True,
+                    fulfilled_at__isnull=True,
+                    paused_since__isnull=True,
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

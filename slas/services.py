@@ -19,8 +19,10 @@ Rules:
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Min, Prefetch
 from django.utils import timezone
@@ -54,6 +56,40 @@ def _policies() -> object:
     )
 
 
+_POLICY_CACHE: dict[int, tuple[float, SlaPolicy | None]] = {}  # 0: the default policy
+
+
+def _policy(pk: int) -> SlaPolicy:
+    """A policy version with its targets and calendar, from a per-process cache.
+
+    Versions are immutable (an edit is a new row), so only their calendar can change under
+    them: entries live POLICY_CACHE_SECONDS, and any save of a policy, target or calendar in
+    this process clears the cache (slas.signals). Saves four queries per ticket created.
+    """
+    now = time.monotonic()
+    hit = _POLICY_CACHE.get(pk)
+    if hit is not None and now - hit[0] < settings.SLA_POLICY_CACHE_SECONDS:
+        return hit[1]
+    policy = _policies().get(pk=pk)
+    _POLICY_CACHE[pk] = (now, policy)
+    return policy
+
+
+def _default_policy() -> SlaPolicy | None:
+    """The best-effort policy for customers without a tier (cached like _policy)."""
+    now = time.monotonic()
+    hit = _POLICY_CACHE.get(0)
+    if hit is not None and now - hit[0] < settings.SLA_POLICY_CACHE_SECONDS:
+        return hit[1]
+    policy = _policies().filter(is_default=True, is_current=True).first()
+    _POLICY_CACHE[0] = (now, policy)
+    return policy
+
+
+def policy_cache_clear(**_kwargs) -> None:
+    _POLICY_CACHE.clear()
+
+
 def tier_for(ticket: Ticket) -> SlaTier | None:
     """The customer's own tier, else their organization's."""
     customer = ticket.requester
@@ -73,8 +109,8 @@ def policy_for(ticket: Ticket) -> SlaPolicy | None:
         tier.policy_id if tier else None,
     ):
         if policy_id:
-            return _policies().get(pk=policy_id)
-    return _policies().filter(is_default=True, is_current=True).first()
+            return _policy(policy_id)
+    return _default_policy()
 
 
 def customer_policy(customer) -> SlaPolicy | None:
@@ -87,8 +123,8 @@ def customer_policy(customer) -> SlaPolicy | None:
         tier.policy_id if tier else None,
     ):
         if policy_id:
-            return _policies().get(pk=policy_id)
-    return _policies().filter(is_default=True, is_current=True).first()
+            return _policy(policy_id)
+    return _default_policy()
 
 
 def business_deadline(*, customer, start: datetime, minutes: float) -> datetime:
@@ -161,14 +197,18 @@ def clock_state(clock: SlaClock) -> str:
     return "running"
 
 
-def _start(ticket: Ticket, policy: SlaPolicy, metric: str, at: datetime) -> SlaClock | None:
+def _start(
+    ticket: Ticket, policy: SlaPolicy, metric: str, at: datetime, *, fresh: bool = False
+) -> SlaClock | None:
+    """(Re)start the ticket's clock for `metric`; `fresh`: the ticket has no clocks yet (it
+    was just created), so there is nothing to look up or remove."""
     target = _target(policy, ticket.priority, metric)
     if target is None:
-        SlaClock.objects.filter(ticket=ticket, metric=metric).delete()
+        if not fresh:
+            SlaClock.objects.filter(ticket=ticket, metric=metric).delete()
         return None
-    clock = SlaClock.objects.filter(ticket=ticket, metric=metric).first() or SlaClock(
-        ticket=ticket, metric=metric
-    )
+    existing = None if fresh else SlaClock.objects.filter(ticket=ticket, metric=metric).first()
+    clock = existing or SlaClock(ticket=ticket, metric=metric)
     clock.policy = policy
     clock.target_minutes = target.minutes
     clock.business_hours = target.business_hours
@@ -231,7 +271,7 @@ def _ticket_policy(ticket: Ticket) -> SlaPolicy | None:
     """The policy version the ticket is measured with: its clocks', else the current one."""
     clock = SlaClock.objects.filter(ticket=ticket).order_by("id").first()
     if clock is not None:
-        return _policies().get(pk=clock.policy_id)
+        return _policy(clock.policy_id)
     return policy_for(ticket)
 
 
@@ -256,9 +296,12 @@ def on_ticket_created(event: events.DomainEvent) -> None:
     metrics = [Metric.RESOLUTION, Metric.PERIODIC_UPDATE]
     if ticket.kind == TicketKind.REACTIVE:
         metrics.insert(0, Metric.FIRST_RESPONSE)
-    for metric in metrics:
-        _start(ticket, policy, metric, ticket.created_at)
-    refresh_next_due(ticket)
+    started = [_start(ticket, policy, metric, ticket.created_at, fresh=True) for metric in metrics]
+    # The clocks were all just created: the earliest due time is known without a query.
+    earliest = min((clock.due_at for clock in started if clock is not None), default=None)
+    if earliest is not None:
+        Ticket.objects.filter(pk=ticket.pk).update(next_due_at=earliest)
+        ticket.next_due_at = earliest
 
 
 def _outside_plan(ticket: Ticket, tier: SlaTier, *, auto_reply: bool) -> None:
@@ -316,7 +359,7 @@ def on_message_created(event: events.DomainEvent) -> None:
                 Status.OPEN,
                 Status.ON_HOLD,
             ):
-                policy = _policies().get(pk=clock.policy_id)
+                policy = _policy(clock.policy_id)
                 _start(ticket, policy, Metric.PERIODIC_UPDATE, at)
     else:
         if _is_auto_reply(event) or ticket.first_replied_at is None:
@@ -353,10 +396,12 @@ def _status_changed(ticket: Ticket, before: str, after: str, at: datetime) -> No
                 _pause(clock, at)
     elif after == Status.ON_HOLD:
         for clock in clocks:
+            if clock.fulfilled_at is not None:
+                continue
             if clock.metric == Metric.RESOLUTION and clock.policy.pause_on_hold:
                 _pause(clock, at)
-            elif clock.metric == Metric.PERIODIC_UPDATE and clock.paused_since is not None:
-                _resume(clock, at)  # from pending: we owe updates again
+            elif clock.paused_since is not None:
+                _resume(clock, at)  # from pending: no longer waiting on the customer
     elif after in (Status.OPEN, Status.NEW):
         for clock in clocks:
             if clock.paused_since is not None:
@@ -371,12 +416,11 @@ def retarget(ticket: Ticket, *, at: datetime, policy: SlaPolicy | None = None) -
     A priority the policy has no target for keeps the clock's target (an escalation must not
     stop the clock); a re-applied policy without the metric stops measuring it."""
     changed = 0
+    new_policy = _policy(policy.pk) if policy is not None else None
     for clock in _clocks(ticket):
         if clock.fulfilled_at is not None:
             continue
-        measure_with = policy or clock.policy
-        if policy is not None:
-            measure_with = _policies().get(pk=policy.pk)
+        measure_with = new_policy or clock.policy
         target = _target(measure_with, ticket.priority, clock.metric)
         if target is None and policy is not None:
             clock.delete()  # the re-applied policy does not measure this metric
@@ -403,14 +447,52 @@ def ticket_sla_reapply(*, ticket: Ticket, actor=None) -> int:
     policy = policy_for(ticket)
     if policy is None:
         return 0
-    changed = retarget(ticket, at=timezone.now(), policy=policy)
+    if SlaClock.objects.filter(ticket=ticket).exists():
+        changed = retarget(ticket, at=timezone.now(), policy=policy)
+    else:  # not measured so far (no tier then): measure from when it arrived
+        metrics = [Metric.RESOLUTION, Metric.PERIODIC_UPDATE]
+        if ticket.kind == TicketKind.REACTIVE and ticket.first_replied_at is None:
+            metrics.append(Metric.FIRST_RESPONSE)
+        changed = sum(1 for m in metrics if _start(ticket, policy, m, ticket.created_at))
+        if ticket.status in (Status.PENDING, Status.ON_HOLD):
+            _status_changed(ticket, Status.OPEN, ticket.status, timezone.now())
+        refresh_next_due(ticket)
     TicketEvent.objects.create(
         ticket=ticket, kind="sla.reapplied", actor_user=actor, after={"policy": str(policy)}
     )
     return changed
 
 
+def on_organization_updated(event: events.DomainEvent) -> None:
+    """A new tier or override policy: re-measure the organization's unresolved tickets, after
+    commit and outside the request (an organization may have many open tickets)."""
+    if not {"tier", "sla_policy"} & set(event.changes):
+        return
+    from .tasks import sla_reapply_organization
+
+    organization_id = event.data["organization"]
+    transaction.on_commit(lambda: sla_reapply_organization.delay(organization_id))
+
+
+def organization_reapply(*, organization_id: int) -> int:
+    """Re-apply the policy that applies now to each unresolved ticket of the organization,
+    one transaction per ticket. Returns how many tickets were re-measured."""
+    from tickets.status import UNRESOLVED
+
+    ticket_ids = Ticket.objects.filter(
+        organization_id=organization_id, status__in=UNRESOLVED
+    ).values_list("pk", flat=True)
+    count = 0
+    for ticket in Ticket.objects.filter(pk__in=list(ticket_ids)).select_related(
+        "requester", "organization"
+    ):
+        ticket_sla_reapply(ticket=ticket)
+        count += 1
+    return count
+
+
 def subscribe() -> None:
+    events.subscribe(events.ORGANIZATION_UPDATED, on_organization_updated)
     events.subscribe(events.TICKET_CREATED, on_ticket_created)
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
     events.subscribe(events.TICKET_UPDATED, on_ticket_updated)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -118,12 +120,30 @@ def event_payload(event: events.DomainEvent) -> dict:
     return json.loads(json.dumps(body, cls=DjangoJSONEncoder, default=str))
 
 
+_ACTIVE: dict[str, tuple[float, list[WebhookSubscription]]] = {}
+
+
+def active_subscriptions() -> list[WebhookSubscription]:
+    """Active subscriptions, cached per process for WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS: every
+    domain event asks, and a sweep publishes a thousand. A change made in this process clears
+    the cache at once (webhooks.apps); other processes see it within the cache time."""
+    now = time.monotonic()
+    hit = _ACTIVE.get("all")
+    if hit is not None and now - hit[0] < settings.WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS:
+        return hit[1]
+    rows = list(WebhookSubscription.objects.filter(active=True))
+    _ACTIVE["all"] = (now, rows)
+    return rows
+
+
+def subscriptions_cache_clear(**_kwargs) -> None:
+    _ACTIVE.clear()
+
+
 def on_event(event: events.DomainEvent) -> None:
     if event.type not in SUBSCRIBABLE:
         return
-    subscriptions = [
-        s for s in WebhookSubscription.objects.filter(active=True) if event.type in s.events
-    ]
+    subscriptions = [s for s in active_subscriptions() if event.type in s.events]
     if not subscriptions:
         return
     payload = event_payload(event)

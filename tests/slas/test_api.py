@@ -279,3 +279,37 @@ def test_manager_reapplies_the_current_policy_to_a_running_ticket(
     response = manager_client.post(f"/api/v1/tickets/{measured_ticket.pk}/sla/")
     assert response.status_code == 200, response.content
     assert [c["target_minutes"] for c in response.json()["sla"]["clocks"]] == [30]
+
+
+def test_organization_override_policy_must_be_a_current_version(manager_client):
+    organization = OrganizationFactory()
+    old, current = PolicyFactory(is_current=False), PolicyFactory()
+    url = f"/api/v1/organizations/{organization.pk}/"
+    assert_error(
+        manager_client.patch(url, {"sla_policy": old.pk}, format="json"), 400, field="sla_policy"
+    )
+    response = manager_client.patch(url, {"sla_policy": current.pk}, format="json")
+    assert response.status_code == 200
+    assert response.json()["sla_policy"] == current.pk
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/sla/calendars/", "/api/v1/sla/policies/", "/api/v1/sla/tiers/"]
+)
+def test_sla_lists_cost_a_constant_number_of_queries(
+    agent_client, path, django_assert_max_num_queries
+):
+    for index in range(5):
+        calendar = CalendarFactory(always_open=False, office_hours=True)
+        policy = PolicyFactory(calendar=calendar, calendar_targets=TARGETS_FOR_LISTS)
+        TierFactory(name=f"Tier {index}", policy=policy)
+    with django_assert_max_num_queries(5):
+        response = agent_client.get(path)
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 5
+
+
+TARGETS_FOR_LISTS = {
+    (Metric.RESOLUTION, Priority.NORMAL): 60,
+    (Metric.FIRST_RESPONSE, Priority.HIGH): 5,
+}

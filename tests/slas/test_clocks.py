@@ -150,6 +150,16 @@ def test_on_hold_pauses_resolution_only_when_the_policy_says_so(
     assert (clock(ticket, Metric.RESOLUTION).paused_since is not None) is paused
 
 
+def test_pending_to_on_hold_resumes_resolution_when_on_hold_does_not_pause(customer, agent, policy):
+    policy.pause_on_hold = False
+    policy.save()
+    ticket = create(customer)
+    ticket_services.ticket_update(ticket=ticket, actor=agent, status=Status.PENDING)
+    assert clock(ticket, Metric.RESOLUTION).paused_since is not None
+    ticket_services.ticket_update(ticket=ticket, actor=agent, status=Status.ON_HOLD)
+    assert clock(ticket, Metric.RESOLUTION).paused_since is None
+
+
 def test_solved_fulfils_resolution_and_reopen_resumes_it(customer, agent):
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         ticket = create(customer)
@@ -246,4 +256,70 @@ def test_ticket_on_a_served_channel_is_not_flagged(customer):
     ticket = create(customer, channel=ChannelKind.CHAT)
     ticket.refresh_from_db()
     assert ticket.outside_plan is False
+    assert not Message.objects.filter(ticket=ticket, direction="outbound").exists()
+
+
+def test_organization_tier_change_re_measures_its_open_tickets(
+    customer, django_capture_on_commit_callbacks
+):
+    from customers.services import organization_update
+
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        ticket = create(customer)
+        faster = PolicyFactory(calendar_targets={(Metric.RESOLUTION, NORMAL): 90})
+        traveller.shift(timedelta(minutes=30))
+        with django_capture_on_commit_callbacks(execute=True):
+            organization_update(
+                organization=customer.organization, tier=TierFactory(name="Gold", policy=faster)
+            )
+    resolution = clock(ticket, Metric.RESOLUTION)
+    assert resolution.policy == faster
+    assert resolution.due_at == MONDAY_10 + timedelta(minutes=90)
+    assert TicketEvent.objects.filter(ticket=ticket, kind="sla.reapplied").exists()
+
+
+def test_ticket_of_an_organization_getting_its_first_tier_starts_being_measured(
+    django_capture_on_commit_callbacks,
+):
+    from customers.services import organization_update
+
+    organization = OrganizationFactory()
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        ticket = create(CustomerFactory(organization=organization))
+        assert not ticket.sla_clocks.exists()
+        policy = PolicyFactory(calendar_targets={(Metric.RESOLUTION, NORMAL): 120})
+        traveller.shift(timedelta(minutes=10))
+        with django_capture_on_commit_callbacks(execute=True):
+            organization_update(organization=organization, tier=TierFactory(policy=policy))
+    assert clock(ticket, Metric.RESOLUTION).due_at == MONDAY_10 + timedelta(minutes=120)
+    ticket.refresh_from_db()
+    assert ticket.next_due_at == MONDAY_10 + timedelta(minutes=120)
+
+
+def test_periodic_update_restarts_with_each_public_agent_reply(customer, agent, policy):
+    from slas.models import SlaTarget
+
+    SlaTarget.objects.create(
+        policy=policy,
+        metric=Metric.PERIODIC_UPDATE,
+        priority=NORMAL,
+        minutes=240,
+        business_hours=False,
+    )
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        ticket = create(customer)
+        assert clock(ticket, Metric.PERIODIC_UPDATE).due_at == MONDAY_10 + timedelta(hours=4)
+        traveller.shift(timedelta(hours=1))
+        ticket_services.ticket_reply(ticket=ticket, author=agent, body="Looking into it")
+    assert clock(ticket, Metric.PERIODIC_UPDATE).due_at == MONDAY_10 + timedelta(hours=5)
+
+
+def test_an_inbound_auto_reply_is_flagged_but_never_answered(customer):
+    from helpdesk import events
+    from tests.factories import TicketFactory
+
+    ticket = TicketFactory(requester=customer, channel=ChannelKind.PHONE, team=None)
+    events.publish(events.TICKET_CREATED, ticket=ticket, data={"auto_reply": True})
+    ticket.refresh_from_db()
+    assert ticket.outside_plan is True
     assert not Message.objects.filter(ticket=ticket, direction="outbound").exists()

@@ -158,6 +158,40 @@ def test_parallel_sweeps_apply_each_step_exactly_once():
     # two metrics per ticket warn and breach; each breached clock escalates at level 1 only
     # (level 2 is 30 minutes after the breach, which is `later` itself, so not yet due).
     assert counts == {"sla.warning": 80, "sla.breached": 80, "sla.escalated": 80}
+    # one email per applied step to the team's agent, queued once the step committed
+    assert len(mail.outbox) == 240
     assert set(Ticket.objects.filter(pk__in=ids).values_list("priority", flat=True)) == {
         Priority.URGENT
     }
+
+
+@pytest.mark.django_db
+def test_a_worker_dying_mid_sweep_loses_nothing_and_the_next_sweep_finishes():
+    """A process killed mid-batch (here: an exception no handler catches, like the
+    SystemExit of a warm shutdown) rolls back its whole batch; the rows stay due."""
+    customer, _, _ = make_world()
+    with time_machine.travel(MONDAY_10, tick=False):
+        tickets = [
+            ticket_services.ticket_create(requester=customer, subject=f"T{i}", body="x")
+            for i in range(6)
+        ]
+    later = MONDAY_10 + timedelta(minutes=61)
+    breaches = []
+
+    def die_on_fourth(event):
+        breaches.append(event)
+        if len(breaches) == 4:
+            raise SystemExit("worker killed")
+
+    events.subscribe(events.SLA_BREACHED, die_on_fourth)
+    try:
+        with pytest.raises(SystemExit):
+            sla_sweep(now=later)
+    finally:
+        events.unsubscribe(events.SLA_BREACHED, die_on_fourth)
+    assert not SlaClock.objects.filter(breached_at__isnull=False).exists()
+    assert not TicketEvent.objects.filter(kind="sla.breached").exists()
+
+    assert sla_sweep(now=later)["breaches"] == 6
+    for ticket in tickets:
+        assert sla_events(ticket)[:2] == ["sla.warning", "sla.breached"]

@@ -151,3 +151,5 @@ def test_agent_reply_on_a_social_ticket_goes_out_with_the_conversation(
         "acme",
         "t_100",
     )
+    assert sent["reply_to_message_id"] == "mid.1"
+    assert sent["public"] is False

@@ -54,6 +54,11 @@ class ChannelSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
+    def validate_settings(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Settings must be an object.")
+        return value
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
         data["settings"] = config.public_settings(instance.settings)

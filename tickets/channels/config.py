@@ -113,6 +113,8 @@ def channel_save(
     if name is not None:
         channel.name = name
     if settings is not None:
+        if not isinstance(settings, dict):
+            raise ValidationError({"settings": ["Settings must be an object."]})
         merged = dict(settings)
         for key in SECRET_KEYS & set(channel.settings):
             if merged.get(key) in (None, "", "********"):

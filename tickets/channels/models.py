@@ -48,6 +48,8 @@ class Channel(models.Model):
 
 class InboundState(models.TextChoices):
     RECEIVED = "received", "Received (waiting to be processed)"
+    # Processing runs in one transaction that holds the row lock, so no committed row is
+    # ever "processing" today; the state is kept for processors that would commit in steps.
     PROCESSING = "processing", "Processing"
     PROCESSED = "processed", "Processed"
     FAILED = "failed", "Failed (see error; can be reprocessed)"

@@ -84,6 +84,13 @@ def _queue_webhook_reply(message: Message) -> None:
         return
     channel = thread.channel
     conversation = thread.key.split(":", 1)[1] if channel.kind == ChannelKind.SOCIAL else thread.key
+    last_inbound = (
+        Message.objects.filter(ticket=message.ticket, direction=Direction.INBOUND)
+        .exclude(external_id="")
+        .order_by("-id")
+        .values_list("external_id", flat=True)
+        .first()
+    ) or ""
     delivery_create(
         url=channel.settings["webhook_url"],
         secret=channel.settings["webhook_secret"],
@@ -96,6 +103,9 @@ def _queue_webhook_reply(message: Message) -> None:
             "account": channel.settings.get("account", ""),
             "widget_id": channel.settings.get("widget_id", ""),
             "conversation_id": conversation,
+            # Social: the post or message being answered, and whether the thread is public.
+            "reply_to_message_id": last_inbound.split(":", 1)[-1],
+            "public": message.ticket.tags.filter(name="public-post").exists(),
             "ticket_id": message.ticket_id,
             "message": {
                 "id": message.pk,
