@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import subprocess
 import sys
 import threading
 import time
@@ -109,8 +110,13 @@ class Worker:
         self.kills += 1
 
     def stop(self) -> None:
-        if self.process is not None:
-            stop(self.process)
+        """Warm shutdown (SIGTERM to the main process only), then the group if it hangs."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                kill(self.process)
 
 
 class Chaos(threading.Thread):
