@@ -55,13 +55,21 @@ def _clean(url: str | None, event_types: Iterable[str] | None) -> dict:
 
 @transaction.atomic
 def subscription_create(
-    *, name: str, url: str, events: Iterable[str], secret: str = "", created_by=None
+    *,
+    name: str,
+    url: str,
+    events: Iterable[str],
+    secret: str = "",
+    active: bool = True,
+    created_by=None,
 ) -> WebhookSubscription:
-    """Register a subscription; without a secret one is generated (shown once, on create)."""
+    """Register a subscription; without a secret one is generated (shown once, on create).
+    It may be created inactive (configured now, switched on later)."""
     cleaned = _clean(url, events)
     return WebhookSubscription.objects.create(
         name=name,
         secret=secret or secrets.token_urlsafe(32),
+        active=active,
         created_by=created_by,
         **cleaned,
     )

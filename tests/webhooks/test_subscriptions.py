@@ -41,6 +41,16 @@ def test_manager_registers_and_the_secret_is_shown_once(manager_client, settings
     assert shown["events"] == ["ticket.created"]
 
 
+def test_a_subscription_can_be_registered_inactive(manager_client, settings):
+    """Found by schemathesis: `active` in the create body was a 500 (the service lacked it)."""
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    body = {"name": "Later", "url": "https://crm.example/h", "events": ["ticket.created"]}
+    created = manager_client.post(URL, {**body, "active": False}, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["active"] is False
+    assert WebhookSubscription.objects.get().active is False
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
