@@ -134,7 +134,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis costs a request a second at most, not the OS's TCP timeout
+            # (the throttle then lets the request through, see helpdesk/api/throttling.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -409,9 +415,10 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "tickets.tasks.end_idle_chats",
             "schedule": timedelta(minutes=1),
         },
+        # Deliveries whose first attempt failed, or whose broker message was lost.
         "sweep-webhook-deliveries": {
             "task": "webhooks.tasks.sweep_webhook_deliveries",
-            "schedule": timedelta(seconds=30),
+            "schedule": timedelta(seconds=env_int("WEBHOOK_SWEEP_SECONDS", 30)),
         },
     }
 )

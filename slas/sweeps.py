@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk import events
+from helpdesk.queueing import enqueue_on_commit, send
 from helpdesk.sweeps import sweep_due
 from tickets.models import Priority, Team, Ticket, TicketEvent
 
@@ -81,7 +82,7 @@ class _Pass:
         from .tasks import sla_notify
 
         if self.deferred:
-            transaction.on_commit(partial(sla_notify.delay, [(clock.pk, kind)]))
+            enqueue_on_commit(sla_notify, [(clock.pk, kind)])
         else:
             transaction.on_commit(partial(self.notifications.append, (clock.pk, kind)))
 
@@ -90,7 +91,7 @@ class _Pass:
         from .tasks import sla_notify
 
         if self.notifications:
-            sla_notify.delay(self.notifications)
+            send(sla_notify, self.notifications)
             self.notifications = []
 
 

@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
+
+from helpdesk.queueing import enqueue_on_commit
 
 from .models import DeliveryState, WebhookDelivery, WebhookSubscription
 
@@ -81,7 +82,7 @@ def delivery_create(
     )
     from .tasks import deliver_webhook
 
-    transaction.on_commit(lambda: deliver_webhook.delay(delivery.pk))
+    enqueue_on_commit(deliver_webhook, delivery.pk)
     return delivery
 
 

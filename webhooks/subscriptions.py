@@ -63,7 +63,8 @@ def subscription_create(
     active: bool = True,
     created_by=None,
 ) -> WebhookSubscription:
-    """Register a subscription; without a secret one is generated (shown once, on create)."""
+    """Register a subscription; without a secret one is generated (shown once, on create).
+    It may be created inactive (configured now, switched on later)."""
     cleaned = _clean(url, events)
     return WebhookSubscription.objects.create(
         name=name,

@@ -80,3 +80,82 @@ class CuttableProxy:
 
     def stop(self) -> None:
         self.cut()
+
+
+class ResponseDroppingProxy:
+    """Forwards 127.0.0.1:<port> to `target`, but for the next `drop` connections it loses the
+    answer: the request reaches the server whole, the proxy waits until the server starts to
+    answer (the work is done and committed) and then closes the client's connection without
+    passing a byte on. The client sees a dropped connection and cannot know what happened."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        self.port = CuttableProxy._free_port()
+        self._lock = threading.Lock()
+        self._drop = 0
+        self.dropped = 0
+        self._listener: socket.socket | None = None
+
+    def drop_next(self, count: int = 1) -> None:
+        with self._lock:
+            self._drop += count
+
+    def start(self) -> ResponseDroppingProxy:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        return self
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                drop, self._drop = self._drop > 0, max(self._drop - 1, 0)
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            answer = self._swallow if drop else self._pump
+            threading.Thread(target=answer, args=(upstream, client), daemon=True).start()
+
+    @staticmethod
+    def _close(*sockets: socket.socket) -> None:
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            self._close(source, sink)
+
+    def _swallow(self, upstream: socket.socket, client: socket.socket) -> None:
+        """Wait for the first byte of the answer, then hang up on both sides."""
+        try:
+            upstream.recv(1)
+        except OSError:
+            pass
+        finally:
+            with self._lock:
+                self.dropped += 1
+            self._close(client, upstream)
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
+            self._listener = None

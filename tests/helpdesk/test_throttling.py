@@ -38,3 +38,17 @@ def test_budget_is_kept_in_the_shared_cache(three_per_minute, integration):
     client.get("/api/v1/ping/")
     token = integration.api_tokens.get()
     assert cache.get(f"throttle_credential_token:{token.pk}") is not None
+
+
+def test_unreachable_cache_lets_requests_through(settings, integration):
+    """Throttling protects the API; it must not take it down with Redis (found by the fault
+    tests: every request was a 500 while Redis restarted)."""
+    client = client_for(integration)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens on the discard port
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    assert client.get("/api/v1/ping/").status_code == 200

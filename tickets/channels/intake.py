@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from helpdesk.errors import ConflictError
+from helpdesk.queueing import enqueue_on_commit
 
 from .. import services as ticket_services
 from ..attachments import AttachmentInput
@@ -137,7 +138,7 @@ def intake_store(
         return InboundMessage.objects.get(channel=channel, dedupe_key=dedupe_key), False
     from ..tasks import process_inbound
 
-    transaction.on_commit(lambda: process_inbound.delay(row.pk))
+    enqueue_on_commit(process_inbound, row.pk)
     return row, True
 
 
@@ -214,7 +215,7 @@ def inbound_reprocess(inbound: InboundMessage) -> InboundMessage:
     row.save(update_fields=["state", "error", "attempts"])
     from ..tasks import process_inbound
 
-    transaction.on_commit(lambda: process_inbound.delay(row.pk))
+    enqueue_on_commit(process_inbound, row.pk)
     return row
 
 

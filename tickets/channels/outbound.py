@@ -12,10 +12,10 @@ from email.utils import formataddr, make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.utils import timezone
 
 from helpdesk import events
+from helpdesk.queueing import enqueue_on_commit
 from webhooks.services import delivery_create
 
 from ..models import ChannelKind, Direction, Message
@@ -69,7 +69,7 @@ def outbound_email_queue(message: Message) -> OutboundEmail:
         email_threading.remember(channel, outbound.header_message_id, message.ticket)
     from ..tasks import send_outbound_email
 
-    transaction.on_commit(lambda: send_outbound_email.delay(outbound.pk))
+    enqueue_on_commit(send_outbound_email, outbound.pk)
     return outbound
 
 
