@@ -36,13 +36,18 @@ def on_ticket_updated(event: events.DomainEvent) -> None:
         )
 
 
-def on_sla_breached(event: events.DomainEvent) -> None:
-    ticket = event.ticket
-    health.experience_record(
-        customer_id=ticket.requester_id,  # no need to load the customer in the sweep
-        kind=ExperienceKind.SLA_BREACHED,
-        source_key=f"ticket:{ticket.pk}",
-        ticket=ticket,
+def on_sla_breached(batch: list[events.DomainEvent]) -> None:
+    """One INSERT for however many breaches a sweep batch published (events.batched)."""
+    health.experiences_record(
+        [
+            health.Experience(
+                customer_id=event.ticket.requester_id,  # the sweep need not load the customer
+                kind=ExperienceKind.SLA_BREACHED,
+                source_key=f"ticket:{event.ticket.pk}",
+                ticket_id=event.ticket.pk,
+            )
+            for event in batch
+        ]
     )
 
 
@@ -60,6 +65,6 @@ def on_customer_created(event: events.DomainEvent) -> None:
 
 def connect() -> None:
     events.subscribe(events.TICKET_UPDATED, on_ticket_updated)
-    events.subscribe(events.SLA_BREACHED, on_sla_breached)
+    events.subscribe_many(events.SLA_BREACHED, on_sla_breached)
     events.subscribe(events.SURVEY_ANSWERED, on_survey_answered)
     events.subscribe(events.CUSTOMER_CREATED, on_customer_created)

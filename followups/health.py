@@ -19,6 +19,7 @@ An organization's score is the average of its customers' scores.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -100,28 +101,39 @@ def health_refresh(customer: Customer) -> CustomerHealth:
     return health
 
 
-def experience_record(
-    *,
-    kind: str,
-    source_key: str,
-    customer: Customer | None = None,
-    customer_id: int | None = None,
-    ticket: Ticket | None = None,
-) -> None:
-    """Record a poor experience once per cause (a repeat is ignored): one INSERT, so the SLA
-    sweep that breaches a thousand clocks pays almost nothing for it. The customer's health
-    is recomputed by the health sweep within seconds (health_sweep_handle)."""
+@dataclass(frozen=True)
+class Experience:
+    customer_id: int
+    kind: str
+    source_key: str
+    ticket_id: int | None = None
+
+
+def experiences_record(experiences: list[Experience]) -> None:
+    """Record poor experiences, each cause once (a repeat is ignored), in one INSERT: the SLA
+    sweep that breaches a thousand clocks pays one statement for all of them. Customers'
+    health is recomputed by the health sweep within seconds (health_sweep_handle)."""
+    now = timezone.now()
     PoorExperience.objects.bulk_create(
         [
             PoorExperience(
-                customer_id=customer.pk if customer is not None else customer_id,
-                kind=kind,
-                source_key=source_key,
-                ticket=ticket,
-                occurred_at=timezone.now(),
+                customer_id=e.customer_id,
+                kind=e.kind,
+                source_key=e.source_key,
+                ticket_id=e.ticket_id,
+                occurred_at=now,
             )
+            for e in experiences
         ],
         ignore_conflicts=True,
+    )
+
+
+def experience_record(
+    *, customer: Customer, kind: str, source_key: str, ticket: Ticket | None = None
+) -> None:
+    experiences_record(
+        [Experience(customer.pk, kind, source_key, ticket.pk if ticket is not None else None)]
     )
 
 

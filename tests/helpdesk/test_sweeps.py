@@ -105,3 +105,26 @@ def test_batches_are_handled_set_based_and_a_failing_batch_falls_back_to_rows():
     assert batches == [3, 2]  # the second batch failed and was rolled back...
     events = list(TicketEvent.objects.filter(kind="swept").values_list("ticket_id", flat=True))
     assert sorted(events) == sorted(t.pk for t in tickets)  # ...then done row by row, once
+
+
+def test_batched_events_reach_many_handlers_once_per_block_and_plain_handlers_at_once():
+    from helpdesk import events
+
+    plain, many = [], []
+
+    def on_many(batch):
+        many.append([e.data["n"] for e in batch])
+
+    events.subscribe("test.thing", plain.append)
+    events.subscribe_many("test.thing", on_many)
+    try:
+        events.publish("test.thing", data={"n": 0})  # outside a block: a batch of one
+        with events.batched():
+            for n in (1, 2, 3):
+                events.publish("test.thing", data={"n": n})
+            assert many == [[0]]  # held until the block ends
+            assert len(plain) == 4  # plain handlers are not held
+    finally:
+        events.unsubscribe("test.thing", plain.append)
+        events.unsubscribe_many("test.thing", on_many)
+    assert many == [[0], [1, 2, 3]]

@@ -195,3 +195,25 @@ def test_a_worker_dying_mid_sweep_loses_nothing_and_the_next_sweep_finishes():
     assert sla_sweep(now=later)["breaches"] == 6
     for ticket in tickets:
         assert sla_events(ticket)[:2] == ["sla.warning", "sla.breached"]
+
+
+@pytest.mark.django_db
+def test_breaches_in_one_batch_become_poor_experiences_and_flag_the_customer():
+    """The SLA sweep hands its breaches to the follow-ups app in one batch (events.batched);
+    the health sweep then flags the customer with two breached tickets."""
+    from followups.models import CustomerHealth, PoorExperience
+    from followups.tasks import health_sweep
+
+    customer, _, _ = make_world()
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        tickets = [
+            ticket_services.ticket_create(requester=customer, subject=f"Help {n}", body="x")
+            for n in range(2)
+        ]
+        traveller.shift(timedelta(minutes=61))
+        assert sla_sweep()["breaches"] == 2
+        assert set(PoorExperience.objects.values_list("ticket_id", flat=True)) == {
+            t.pk for t in tickets
+        }
+        health_sweep()
+    assert CustomerHealth.objects.get(customer=customer).at_risk
