@@ -15,6 +15,10 @@ class Organization(models.Model):
         on_delete=models.SET_NULL,
         related_name="organizations",
     )
+    # An individual agreement: measures the organization's tickets instead of the tier's policy.
+    sla_policy = models.ForeignKey(
+        "slas.SlaPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -44,6 +48,13 @@ class Customer(models.Model):
     name = models.CharField(max_length=200, blank=True)
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+    )
+    # A customer's own tier and policy win over the organization's (both optional).
+    tier = models.ForeignKey(
+        "slas.SlaTier", null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+    )
+    sla_policy = models.ForeignKey(
+        "slas.SlaPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # The integration that first submitted this customer; integrations read only their own.
     source_integration = models.ForeignKey(

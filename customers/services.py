@@ -182,9 +182,11 @@ def _identity_q(items: list[IdentityInput]):
 
 @transaction.atomic
 def organization_create(
-    *, name: str, domains: Iterable[str] = (), tier=None, notes: str = ""
+    *, name: str, domains: Iterable[str] = (), tier=None, sla_policy=None, notes: str = ""
 ) -> Organization:
-    organization = Organization.objects.create(name=name, tier=tier, notes=notes)
+    organization = Organization.objects.create(
+        name=name, tier=tier, sla_policy=sla_policy, notes=notes
+    )
     _set_domains(organization, domains)
     return organization
 
@@ -196,17 +198,29 @@ def organization_update(
     name: str | None = None,
     domains: Iterable[str] | None = None,
     tier: object = ...,
+    sla_policy: object = ...,
     notes: str | None = None,
 ) -> Organization:
+    """Change an organization. A new tier or override policy is announced
+    (organization.updated) so the SLA engine re-measures the organization's open tickets."""
+    before = {"tier": organization.tier_id, "sla_policy": organization.sla_policy_id}
     if name is not None:
         organization.name = name
     if tier is not ...:
         organization.tier = tier
+    if sla_policy is not ...:
+        organization.sla_policy = sla_policy
     if notes is not None:
         organization.notes = notes
     organization.save()
     if domains is not None:
         _set_domains(organization, domains)
+    after = {"tier": organization.tier_id, "sla_policy": organization.sla_policy_id}
+    changes = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+    if changes:
+        events.publish(
+            events.ORGANIZATION_UPDATED, data={"organization": organization.pk}, changes=changes
+        )
     return organization
 
 

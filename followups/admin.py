@@ -6,8 +6,18 @@ from .services import followup_retry
 
 @admin.register(FollowUpRule)
 class FollowUpRuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "trigger", "action", "delay_minutes", "active"]
+    list_display = [
+        "name",
+        "trigger",
+        "action",
+        "delay_minutes",
+        "delay_in_business_time",
+        "team",
+        "active",
+    ]
     list_filter = ["trigger", "action", "active", "tiers"]
+    list_select_related = ["team"]
+    search_fields = ["name", "subject"]
     filter_horizontal = ["tiers"]
 
 

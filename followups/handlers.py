@@ -39,7 +39,7 @@ def on_ticket_updated(event: events.DomainEvent) -> None:
 def on_sla_breached(event: events.DomainEvent) -> None:
     ticket = event.ticket
     health.experience_record(
-        customer=ticket.requester,
+        customer_id=ticket.requester_id,  # no need to load the customer in the sweep
         kind=ExperienceKind.SLA_BREACHED,
         source_key=f"ticket:{ticket.pk}",
         ticket=ticket,

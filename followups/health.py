@@ -4,8 +4,9 @@ Poor experiences are recorded per customer (an SLA breach on one of their ticket
 CES >= 6, an NPS detractor, a reopened ticket) and counted by cause: a ticket's breaches are
 one, a survey answer is one however many of its scores are poor, each reopening is one. With
 settings.AT_RISK_THRESHOLD (2) of them inside the rolling window (AT_RISK_WINDOW_DAYS, 90) the
-customer is flagged at risk, once per episode, and the `customer_at_risk` follow-up rules fire:
-after three poor experiences most customers stop buying, so we act at two.
+customer is flagged at risk (by the health sweep, seconds later), once per episode, and the
+`customer_at_risk` follow-up rules fire: after three poor experiences most customers stop
+buying, so we act at two.
 
 Health score, 0-100 (100 = healthy), recomputed whenever something about the customer changes:
     score = 100
@@ -21,7 +22,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Avg
 from django.utils import timezone
 
@@ -100,22 +101,44 @@ def health_refresh(customer: Customer) -> CustomerHealth:
 
 
 def experience_record(
-    *, customer: Customer, kind: str, source_key: str, ticket: Ticket | None = None
-) -> bool:
-    """Record a poor experience once per cause; returns whether it was new."""
-    try:
-        with transaction.atomic():
-            PoorExperience.objects.create(
-                customer=customer,
+    *,
+    kind: str,
+    source_key: str,
+    customer: Customer | None = None,
+    customer_id: int | None = None,
+    ticket: Ticket | None = None,
+) -> None:
+    """Record a poor experience once per cause (a repeat is ignored): one INSERT, so the SLA
+    sweep that breaches a thousand clocks pays almost nothing for it. The customer's health
+    is recomputed by the health sweep within seconds (health_sweep_handle)."""
+    PoorExperience.objects.bulk_create(
+        [
+            PoorExperience(
+                customer_id=customer.pk if customer is not None else customer_id,
                 kind=kind,
                 source_key=source_key,
                 ticket=ticket,
                 occurred_at=timezone.now(),
             )
-    except IntegrityError:
-        return False
-    health_refresh(customer)
-    return True
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def uncounted_experiences():
+    return PoorExperience.objects.filter(counted_at__isnull=True).order_by("id")
+
+
+def health_sweep_handle(experience: PoorExperience) -> None:
+    """Count a customer's new poor experiences: refresh health (flag at risk, fire the at-risk
+    rules once) and mark all of that customer's uncounted rows counted."""
+    pending = PoorExperience.objects.filter(
+        customer_id=experience.customer_id, counted_at__isnull=True
+    )
+    if not pending.filter(pk=experience.pk).exists():
+        return  # counted with an earlier row of the same customer in this batch
+    health_refresh(experience.customer)
+    pending.update(counted_at=timezone.now())
 
 
 def experiences_from_survey(survey: Survey) -> None:
@@ -136,7 +159,11 @@ def experiences_from_survey(survey: Survey) -> None:
             experience_record(
                 customer=survey.customer, kind=kind, source_key=key, ticket=survey.ticket
             )
+    # The customer is waiting on this page: count it now rather than at the next sweep.
     health_refresh(survey.customer)
+    PoorExperience.objects.filter(customer=survey.customer, counted_at__isnull=True).update(
+        counted_at=timezone.now()
+    )
 
 
 def expire_old_flags() -> int:

@@ -191,6 +191,8 @@ class PoorExperience(models.Model):
     # What it came from ("ticket:7", "survey:3"): the same cause is counted once.
     source_key = models.CharField(max_length=80)
     occurred_at = models.DateTimeField()
+    # Set when the customer's health was recomputed with it (the health sweep's due set).
+    counted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -199,7 +201,12 @@ class PoorExperience(models.Model):
                 fields=["customer", "kind", "source_key"], name="poor_experience_once"
             )
         ]
-        indexes = [models.Index(fields=["customer", "-occurred_at"])]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"]),
+            models.Index(
+                fields=["id"], name="poor_experience_uncounted", condition=Q(counted_at=None)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.source_key})"

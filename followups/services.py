@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from helpdesk import events
+from slas.services import business_deadline
 from tickets import services as tickets
 from tickets.models import Direction, Message, Ticket, TicketKind
 from tickets.status import UNRESOLVED
@@ -62,12 +63,10 @@ def customer_tier(customer: Customer):
 
 def delay_end(rule: FollowUpRule, customer: Customer, start: datetime) -> datetime:
     """When a rule's delay from `start` is over: calendar minutes, or business minutes on the
-    calendar of the customer's tier (24/7 when the tier has none)."""
+    calendar of the customer's SLA policy (24/7 when it has none)."""
     if not rule.delay_in_business_time:
         return start + timedelta(minutes=rule.delay_minutes)
-    from slas.services import business_deadline  # the SLA engine owns the calendars
-
-    return business_deadline(tier=customer_tier(customer), start=start, minutes=rule.delay_minutes)
+    return business_deadline(customer=customer, start=start, minutes=rule.delay_minutes)
 
 
 # --- Deliveries ---------------------------------------------------------------------------------

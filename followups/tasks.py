@@ -13,9 +13,20 @@ from . import health, services
 @shared_task(name="followups.sweep")
 def followup_sweep() -> int:
     return sweep_due(
-        services.due_followups().select_related("rule", "customer"),
+        services.due_followups()
+        .select_related("rule", "customer")
+        .prefetch_related("customer__identities"),
         handle=services.followup_execute,
         on_error=services.followup_failed,
+        batch_size=settings.FOLLOWUP_SWEEP_BATCH,
+    )
+
+
+@shared_task(name="followups.health_sweep")
+def health_sweep() -> int:
+    return sweep_due(
+        health.uncounted_experiences().select_related("customer"),
+        handle=health.health_sweep_handle,
         batch_size=settings.FOLLOWUP_SWEEP_BATCH,
     )
 

@@ -6,6 +6,6 @@ class HelpdeskConfig(AppConfig):
     verbose_name = "Helpdesk: people, tokens and API plumbing"
 
     def ready(self) -> None:
-        from .api.fields import require_json_strings
+        from .api.fields import require_json_types
 
-        require_json_strings()
+        require_json_types()

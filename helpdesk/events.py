@@ -28,6 +28,8 @@ SLA_BREACHED = "sla.breached"
 FOLLOWUP_SENT = "followup.sent"
 SURVEY_ANSWERED = "survey.answered"
 CUSTOMER_AT_RISK = "customer.at_risk"
+# An organization's fields changed (`changes`: field -> (before, after)), e.g. its SLA tier.
+ORGANIZATION_UPDATED = "organization.updated"
 
 
 @dataclass(frozen=True)

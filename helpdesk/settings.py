@@ -62,12 +62,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "anymail",
+    "django_htmx",
     "helpdesk",
     "customers",
     "tickets",
     "slas",
-    "webhooks",
     "followups",
+    "webhooks",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # request.htmx for the desk's partial updates (polling the queue rows).
+    "django_htmx.middleware.HtmxMiddleware",
     # API writes: the per-endpoint body limit (413), then one transaction per write that is
     # rolled back on any 4xx/5xx, with Idempotency-Key replay.
     "helpdesk.middleware.ApiWriteMiddleware",
@@ -260,13 +264,13 @@ SPECTACULAR_SETTINGS = {
         "TicketTypeEnum": "tickets.models.TicketType",
         "TicketKindEnum": "tickets.models.TicketKind",
         "IdentityKindEnum": "customers.models.IdentityKind",
-        "ChannelKindEnum": "tickets.models.ChannelKind",
         "AuthorTypeEnum": ["customer", "agent", "system"],
+        "FollowUpStateEnum": "followups.models.FollowUpState",
+        "ChannelKindEnum": "tickets.models.ChannelKind",
         "PriorityEnum": ["low", "normal", "high", "urgent"],
         "CallStatusEnum": ["completed", "missed", "voicemail"],
         "StatusEnum": "tickets.status.Status",
         "InboundStateEnum": "tickets.channels.models.InboundState",
-        "FollowUpStateEnum": "followups.models.FollowUpState",
     },
 }
 
@@ -281,6 +285,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
+        # remote-control (pidbox) messages too, instead of a `control/` folder in the cwd
+        "control_folder": str(_broker_dir / "control"),
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -300,6 +306,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Work leaving a request is enqueued with transaction.on_commit (e.g. SLA notifications), so a
+# task never runs for a change that rolled back, nor before the change is visible to it.
+# How often beat runs the SLA sweep (warnings, breaches, escalations), in seconds.
+SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 5)
+# How long a process reuses a policy version with its calendar (an edit made in another
+# process takes effect within this; in the same process at once).
+SLA_POLICY_CACHE_SECONDS = env_int("SLA_POLICY_CACHE_SECONDS", 30)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "purge-expired-idempotency-keys": {
         "task": "helpdesk.tasks.purge_expired_idempotency_keys",
@@ -308,12 +321,25 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "followup-sweep": {
         "task": "followups.sweep",
         "schedule": timedelta(seconds=env_int("FOLLOWUP_SWEEP_SECONDS", 10)),
-        # A sweep that could not start within its own period is superseded by the next one.
-        "options": {"expires": env_int("FOLLOWUP_SWEEP_SECONDS", 10)},
+        # A sweep that could not start within two periods is superseded by the next one.
+        "options": {"expire_seconds": 2 * env_int("FOLLOWUP_SWEEP_SECONDS", 10)},
+    },
+    "followups-health-sweep": {
+        "task": "followups.health_sweep",
+        "schedule": timedelta(seconds=env_int("FOLLOWUP_SWEEP_SECONDS", 10)),
+        "options": {"expire_seconds": 2 * env_int("FOLLOWUP_SWEEP_SECONDS", 10)},
     },
     "followups-expire-old-at-risk-flags": {
         "task": "followups.expire_old_flags",
         "schedule": timedelta(hours=24),
+    },
+    "sla-sweep": {
+        "task": "slas.tasks.sla_sweep",
+        "schedule": timedelta(seconds=SLA_SWEEP_SECONDS),
+        # A sweep not started within two intervals is dropped: the next one does its work,
+        # so a stopped worker does not come back to a backlog of identical sweeps
+        # (django_celery_beat's DatabaseScheduler reads `expire_seconds`).
+        "options": {"expire_seconds": 2 * SLA_SWEEP_SECONDS},
     },
 }
 
@@ -354,6 +380,10 @@ OUTBOUND_EMAIL_MAX_RETRIES = env_int("OUTBOUND_EMAIL_MAX_RETRIES", 8)
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION") or None
 # Webhooks: never POST into private/loopback networks unless explicitly allowed (tests, dev).
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+# A new or changed subscription reaches every process's events within this many seconds.
+WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS = env_int("WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS", 5)
+# Plain http webhook URLs only while developing: payloads carry customers' messages.
+WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", not DEBUG)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_RETRY_FOR = timedelta(hours=env_int("WEBHOOK_RETRY_HOURS", 24))
 # django-anymail: inbound webhooks are protected by HTTP basic auth with this "user:password".
@@ -397,3 +427,8 @@ LOGGING = {
 
 LOGIN_URL = "/desk/login/"
 LOGIN_REDIRECT_URL = "/desk/"
+LOGOUT_REDIRECT_URL = "/desk/login/"
+# The agents' desk: presence heartbeats expire after this many seconds without a refresh.
+DESK_PRESENCE_TTL_SECONDS = env_int("DESK_PRESENCE_TTL_SECONDS", 30)
+# How many rows the queue page shows (the API's maximum is 100).
+DESK_QUEUE_ROWS = env_int("DESK_QUEUE_ROWS", 50)

@@ -35,17 +35,23 @@ def sweep_due(
     on_error: Callable[[Row, Exception], object] | None = None,
     batch_size: int = 100,
     max_batches: int = 50,
+    lock_of: tuple[str, ...] = (),
 ) -> int:
     """Process due rows batch by batch; returns how many rows were handled or errored.
 
     `due` must be ordered (oldest due first) and filtered to what is due now. Rows that stay
     due after handle/on_error are not retried within this sweep (they are excluded by pk),
-    so a misbehaving handler cannot spin forever.
+    so a misbehaving handler cannot spin forever. `lock_of` locks only those relations
+    (select_for_update(of=...)), e.g. the parent row that serializes all changes to the rows.
     """
     processed, seen = 0, set()
     for _ in range(max_batches):
         with transaction.atomic():
-            batch = list(due.exclude(pk__in=seen).select_for_update(skip_locked=True)[:batch_size])
+            batch = list(
+                due.exclude(pk__in=seen).select_for_update(skip_locked=True, of=lock_of)[
+                    :batch_size
+                ]
+            )
             for row in batch:
                 seen.add(row.pk)
                 try:

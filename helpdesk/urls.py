@@ -1,4 +1,5 @@
-"""URL configuration: the API under /api/v1/, its schema and docs, probes, admin."""
+"""URL configuration: the API under /api/v1/, its schema and docs, probes, the agents' desk
+under /desk/, admin."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("surveys/<str:token>/", survey_answer_view, name="survey-answer"),
+    path("desk/", include("desk.urls")),
     path("admin/", admin.site.urls),
     # Email providers' inbound webhooks (django-anymail): /anymail/<esp>/inbound/
     path("anymail/", include("anymail.urls")),

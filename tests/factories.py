@@ -7,7 +7,7 @@ from factory.django import DjangoModelFactory
 
 from customers.models import Customer, CustomerIdentity, Organization, OrganizationDomain
 from helpdesk.models import Role, User
-from slas.models import SlaTier
+from slas.models import BusinessCalendar, BusinessInterval, SlaPolicy, SlaTarget, SlaTier
 from tickets.models import ChannelKind, Direction, Message, Team, Ticket
 
 
@@ -55,6 +55,55 @@ class TierFactory(DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Tier {n}")
     rank = factory.Sequence(lambda n: n + 100)
+
+
+class CalendarFactory(DjangoModelFactory):
+    """24/7 unless `office_hours` (Mon-Fri 09:00-17:00 in the time zone) is given."""
+
+    class Meta:
+        model = BusinessCalendar
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Calendar {n}")
+    time_zone = "UTC"
+    always_open = True
+
+    @factory.post_generation
+    def office_hours(self, create, extracted, **kwargs):
+        if create and extracted:
+            for weekday in range(5):
+                BusinessInterval.objects.create(
+                    calendar=self, weekday=weekday, start_time="09:00", end_time="17:00"
+                )
+
+
+class PolicyFactory(DjangoModelFactory):
+    """A policy; `targets={("resolution", 2): 60, ...}` adds (metric, priority) -> minutes
+    (business time; use `calendar_targets` for calendar time)."""
+
+    class Meta:
+        model = SlaPolicy
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Policy {n}")
+    calendar = factory.SubFactory(CalendarFactory)
+    warn_at_percent = 75
+
+    @factory.post_generation
+    def targets(self, create, extracted, **kwargs):
+        for (metric, priority), minutes in (extracted or {}).items():
+            SlaTarget.objects.create(policy=self, metric=metric, priority=priority, minutes=minutes)
+
+    @factory.post_generation
+    def calendar_targets(self, create, extracted, **kwargs):
+        for (metric, priority), minutes in (extracted or {}).items():
+            SlaTarget.objects.create(
+                policy=self,
+                metric=metric,
+                priority=priority,
+                minutes=minutes,
+                business_hours=False,
+            )
 
 
 class OrganizationFactory(DjangoModelFactory):

@@ -20,17 +20,22 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from followups.models import CustomerHealth, FollowUp, FollowUpRule, Survey
 from followups.services import delivery_record
+from slas.models import Metric
 from tests.conftest import client_for
 from tests.factories import (
+    CalendarFactory,
     CustomerFactory,
     IntegrationFactory,
     ManagerFactory,
     OrganizationFactory,
+    PolicyFactory,
     TeamFactory,
+    TierFactory,
     UserFactory,
 )
 from tickets import services as ticket_services
 from tickets.attachments import AttachmentInput
+from webhooks.subscriptions import subscription_create
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +53,8 @@ class World:
 
 
 @pytest.fixture
-def world():
+def world(settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
     team, other_team = TeamFactory(name="Support"), TeamFactory(name="Billing")
     users = {
         "agent": UserFactory(username="alice", teams=[team]),
@@ -57,7 +63,12 @@ def world():
         "integration": IntegrationFactory(username="shop"),
         "other_integration": IntegrationFactory(username="chat"),
     }
-    organization = OrganizationFactory(name="Acme")
+    calendar = CalendarFactory(name="24/7")
+    policy = PolicyFactory(
+        name="Standard", calendar=calendar, calendar_targets={(Metric.RESOLUTION, 2): 60}
+    )
+    tier = TierFactory(name="Standard", rank=10, policy=policy)
+    organization = OrganizationFactory(name="Acme", tier=tier)
     customer = CustomerFactory(organization=organization, source_integration=users["integration"])
     ticket = ticket_services.ticket_create(
         requester=customer,
@@ -70,7 +81,6 @@ def world():
         ],
     )
     attachment = ticket.messages.get().attachments.get()
-    channels = _channels(team)
     rule = FollowUpRule.objects.create(
         name="Welcome", trigger="delivery", action="email", body="Hi"
     )
@@ -86,6 +96,7 @@ def world():
         ticket=ticket, customer=customer, sent_at=ticket.created_at, expires_at=ticket.created_at
     )
     CustomerHealth.objects.create(customer=customer, at_risk=True, at_risk_since=ticket.created_at)
+    channels = _channels(team)
     clients = {name: client_for(user) for name, user in users.items()}
     clients["anon"] = client_for(None)
     ids = {
@@ -94,11 +105,17 @@ def world():
         "organization": organization.pk,
         "team": team.pk,
         "attachment": attachment.pk,
-        "channel": channels[0].pk,
         "delivery": delivery.pk,
         "rule": rule.pk,
         "followup": followup.pk,
         "survey": survey.pk,
+        "calendar": calendar.pk,
+        "policy": policy.pk,
+        "tier": tier.pk,
+        "channel": channels[0].pk,
+        "webhook": subscription_create(
+            name="CRM", url="https://127.0.0.1/hooks", events=["ticket.created"]
+        ).pk,
     }
     world = World(ticket, customer, organization, team, attachment, ids)
     world.clients = clients
@@ -134,6 +151,7 @@ SOCIAL = {
     "conversation_id": "1",
     "text": "Hi",
 }
+NEW_WEBHOOK = {"name": "BI", "url": "https://127.0.0.1/bi", "events": ["sla.breached"]}
 NEW_CHANNEL = {"kind": "phone", "name": "Sales line", "settings": {"number": "+442079460001"}}
 
 
@@ -150,6 +168,8 @@ NEW_TICKET = {"subject": "New", "body": "x", "requester": {"email": "n@example.c
 NEW_CUSTOMER = {"identities": [{"kind": "email", "value": "c@example.com"}]}
 NEW_DELIVERY = {"customer": {"email": "d@example.com"}, "external_ref": "ORD-2"}
 NEW_RULE = {"name": "Call", "trigger": "delivery", "action": "outreach", "delay_minutes": 60}
+NEW_CALENDAR = {"name": "Always", "always_open": True}
+NEW_POLICY = {"name": "Gold", "targets": [{"priority": "high", "metric": "resolution", "minutes": 60}]}
 MATRIX = [
     ("GET",    "/api/v1/me/",                                None,               row(401, 200, 200, 200, 200, 200)),
     ("GET",    "/api/v1/ping/",                              None,               row(401, 200, 200, 200, 200, 200)),
@@ -182,18 +202,6 @@ MATRIX = [
     ("GET",    "/api/v1/teams/{team}/",                      None,               row(401, 200, 200, 200, 403, 403)),
     ("PATCH",  "/api/v1/teams/{team}/",                      {"description": "x"}, row(401, 403, 403, 200, 403, 403)),
     ("DELETE", "/api/v1/teams/{team}/",                      None,               row(401, 403, 403, 409, 403, 403)),
-    # customer merge: managers only (the source id does not exist: 400 once allowed)
-    ("POST",   "/api/v1/customers/{customer}/merge/",        {"source_id": 0},   row(401, 403, 403, 400, 403, 403)),
-    # channels: configuration, managers write; inbound doors: integrations and managers
-    ("GET",    "/api/v1/channels/",                          None,               row(401, 200, 200, 200, 403, 403)),
-    ("POST",   "/api/v1/channels/",                          NEW_CHANNEL,        row(401, 403, 403, 201, 403, 403)),
-    ("GET",    "/api/v1/channels/{channel}/",                None,               row(401, 200, 200, 200, 403, 403)),
-    ("PATCH",  "/api/v1/channels/{channel}/",                {"is_active": False}, row(401, 403, 403, 200, 403, 403)),
-    ("PUT",    "/api/v1/channels/{channel}/",                {"name": "x"},      row(401, 403, 403, 405, 403, 403)),
-    ("POST",   "/api/v1/inbound/email/",                     RAW_EMAIL,          row(401, 403, 403, 202, 202, 202)),
-    ("POST",   "/api/v1/inbound/chat/",                      CHAT,               row(401, 403, 403, 202, 202, 202)),
-    ("POST",   "/api/v1/inbound/calls/",                     CALL,               row(401, 403, 403, 202, 202, 202)),
-    ("POST",   "/api/v1/inbound/social/",                    SOCIAL,             row(401, 403, 403, 202, 202, 202)),
     # proactive: deliveries from integrations, rules for managers, reports for managers
     ("GET",    "/api/v1/deliveries/",                        None,               row(401, 403, 403, "+", "+", "-")),
     ("POST",   "/api/v1/deliveries/",                        NEW_DELIVERY,       row(401, 403, 403, 201, 201, 201)),
@@ -210,6 +218,48 @@ MATRIX = [
     ("GET",    "/api/v1/surveys/{survey}/",                  None,               row(401, 403, 403, 200, 403, 403)),
     ("GET",    "/api/v1/reports/at-risk/",                   None,               row(401, 403, 403, "+", 403, 403)),
     ("GET",    "/api/v1/reports/satisfaction/",              None,               row(401, 403, 403, 200, 403, 403)),
+    # the agents' queue: their teams' tickets (the manager is in no team here)
+    ("GET",    "/api/v1/queue/",                             None,               row(401, 200, 200, 200, 403, 403)),
+    ("POST",   "/api/v1/queue/claim/",                       None,               row(401, 200, 204, 204, 403, 403)),
+    # SLA: a ticket's clocks (staff read, managers re-apply), configuration (managers write)
+    ("GET",    "/api/v1/tickets/{ticket}/sla/",              None,               row(401, 200, 404, 200, 403, 403)),
+    ("POST",   "/api/v1/tickets/{ticket}/sla/",              None,               row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/sla/calendars/",                     None,               row(401, "+", "+", "+", 403, 403)),
+    ("POST",   "/api/v1/sla/calendars/",                     NEW_CALENDAR,       row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/sla/calendars/{calendar}/",          None,               row(401, 200, 200, 200, 403, 403)),
+    ("PUT",    "/api/v1/sla/calendars/{calendar}/",          NEW_CALENDAR,       row(401, 403, 403, 200, 403, 403)),
+    ("PATCH",  "/api/v1/sla/calendars/{calendar}/",          {"name": "Always"}, row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/sla/calendars/{calendar}/",          None,               row(401, 403, 403, 409, 403, 403)),
+    ("GET",    "/api/v1/sla/policies/",                      None,               row(401, "+", "+", "+", 403, 403)),
+    ("POST",   "/api/v1/sla/policies/",                      NEW_POLICY,         row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/sla/policies/{policy}/",             None,               row(401, 200, 200, 200, 403, 403)),
+    ("PUT",    "/api/v1/sla/policies/{policy}/",             NEW_POLICY,         row(401, 403, 403, 200, 403, 403)),
+    ("PATCH",  "/api/v1/sla/policies/{policy}/",             {"warn_at_percent": 50}, row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/sla/tiers/",                         None,               row(401, "+", "+", "+", 403, 403)),
+    ("POST",   "/api/v1/sla/tiers/",                         {"name": "Gold", "rank": 50}, row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/sla/tiers/{tier}/",                  None,               row(401, 200, 200, 200, 403, 403)),
+    ("PUT",    "/api/v1/sla/tiers/{tier}/",                  {"name": "Std", "rank": 11}, row(401, 403, 403, 200, 403, 403)),
+    ("PATCH",  "/api/v1/sla/tiers/{tier}/",                  {"channels": ["email"]}, row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/sla/tiers/{tier}/",                  None,               row(401, 403, 403, 204, 403, 403)),
+    # customer merge: managers only (the source id does not exist: 400 once allowed)
+    ("POST",   "/api/v1/customers/{customer}/merge/",        {"source_id": 0},   row(401, 403, 403, 400, 403, 403)),
+    # channels: configuration, managers write; inbound doors: integrations and managers
+    ("GET",    "/api/v1/channels/",                          None,               row(401, 200, 200, 200, 403, 403)),
+    ("POST",   "/api/v1/channels/",                          NEW_CHANNEL,        row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/channels/{channel}/",                None,               row(401, 200, 200, 200, 403, 403)),
+    ("PATCH",  "/api/v1/channels/{channel}/",                {"is_active": False}, row(401, 403, 403, 200, 403, 403)),
+    ("PUT",    "/api/v1/channels/{channel}/",                {"name": "x"},      row(401, 403, 403, 405, 403, 403)),
+    ("POST",   "/api/v1/inbound/email/",                     RAW_EMAIL,          row(401, 403, 403, 202, 202, 202)),
+    ("POST",   "/api/v1/inbound/chat/",                      CHAT,               row(401, 403, 403, 202, 202, 202)),
+    ("POST",   "/api/v1/inbound/calls/",                     CALL,               row(401, 403, 403, 202, 202, 202)),
+    ("POST",   "/api/v1/inbound/social/",                    SOCIAL,             row(401, 403, 403, 202, 202, 202)),
+    # outbound webhook subscriptions: managers only
+    ("GET",    "/api/v1/webhooks/",                          None,               row(401, 403, 403, "+", 403, 403)),
+    ("POST",   "/api/v1/webhooks/",                          NEW_WEBHOOK,        row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/webhooks/{webhook}/",                None,               row(401, 403, 403, 200, 403, 403)),
+    ("PATCH",  "/api/v1/webhooks/{webhook}/",                {"active": False},  row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/webhooks/{webhook}/",                None,               row(401, 403, 403, 204, 403, 403)),
+    ("GET",    "/api/v1/webhooks/{webhook}/deliveries/",     None,               row(401, 403, 403, 200, 403, 403)),
 ]
 # fmt: on
 
@@ -231,6 +281,10 @@ def _listed(response, world: World, path: str) -> bool:
         "followups": "followup",
         "surveys": "survey",
         "at-risk": "customer",
+        "calendars": "calendar",
+        "policies": "policy",
+        "tiers": "tier",
+        "webhooks": "webhook",
     }[path.rstrip("/").rsplit("/", 1)[-1]]
     return world.ids[kind] in {row["id"] for row in response.json()["results"]}
 
@@ -277,7 +331,11 @@ def test_matrix_covers_every_documented_operation():
             "rule",
             "followup",
             "survey",
+            "calendar",
+            "policy",
+            "tier",
             "channel",
+            "webhook",
         )
     }
     covered = {(method, path.format(**placeholders)) for method, path, _, _ in MATRIX}

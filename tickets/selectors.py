@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from customers.models import CustomerIdentity
 
@@ -44,3 +44,31 @@ def ticket_messages(ticket: Ticket, *, include_internal: bool) -> QuerySet[Messa
 
 def ticket_events(ticket: Ticket) -> QuerySet[TicketEvent]:
     return ticket.events.select_related("actor_user", "actor_customer")
+
+
+def tickets_in_queue_of(user) -> QuerySet[Ticket]:
+    """The agent's queue: tickets of their teams that are open to work, most urgent first.
+
+    Urgency is `next_due_at` (the earliest running SLA due time, kept by slas.services), then
+    priority, then age. A breached ticket's running clock is past due, so ordering by
+    next_due_at puts breached tickets first without a second sort key, and the order is
+    served by the next_due_at index. Tickets without a running clock come last.
+    """
+    from .status import ACTIVE
+
+    return Ticket.objects.filter(
+        team__in=Team.objects.filter(members=user), status__in=ACTIVE
+    ).order_by(F("next_due_at").asc(nulls_last=True), "-priority", "created_at", "id")
+
+
+def with_sla_breached(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Annotate `sla_breached`: a running (unfulfilled) clock of the ticket is breached."""
+    from slas.models import SlaClock
+
+    return tickets.annotate(
+        sla_breached=Exists(
+            SlaClock.objects.filter(
+                ticket=OuterRef("pk"), breached_at__isnull=False, fulfilled_at__isnull=True
+            )
+        )
+    )

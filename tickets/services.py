@@ -503,3 +503,23 @@ def system_message_add(
         data={"system": True, "reason": reason},
     )
     return message
+
+
+@transaction.atomic
+def ticket_claim_next(*, agent) -> Ticket | None:
+    """Assign the most urgent unassigned ticket of the agent's queue to the agent.
+
+    SELECT ... FOR UPDATE SKIP LOCKED: two agents claiming at once lock different rows, so
+    they never get the same ticket, and neither waits on the other. None when nothing waits.
+    """
+    from .selectors import tickets_in_queue_of
+
+    candidate = (
+        tickets_in_queue_of(agent)
+        .filter(assignee__isnull=True)
+        .select_for_update(skip_locked=True, of=("self",))
+        .first()
+    )
+    if candidate is None:
+        return None
+    return ticket_update(ticket=candidate, actor=agent, assignee=agent)

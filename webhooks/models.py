@@ -8,7 +8,29 @@ but never drops it: a sweep over `next_attempt_at` picks up whatever is due. Cha
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+
+
+class WebhookSubscription(models.Model):
+    """A manager's registration: POST these event types to this URL, signed with this secret."""
+
+    name = models.CharField(max_length=120)
+    url = models.URLField(max_length=1000)
+    events = models.JSONField(default=list, help_text="Event types, e.g. ticket.created.")
+    secret = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} -> {self.url}"
 
 
 class DeliveryState(models.TextChoices):
@@ -25,6 +47,13 @@ class WebhookDelivery(models.Model):
     payload = models.JSONField()
     # Who asked for it: "channel:<id>" today, "subscription:<id>" for subscriptions.
     source = models.CharField(max_length=60, blank=True)
+    subscription = models.ForeignKey(
+        WebhookSubscription,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
     state = models.CharField(
         max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
     )
@@ -43,6 +72,7 @@ class WebhookDelivery(models.Model):
                 condition=models.Q(state="pending"),
                 name="webhook_due_idx",
             ),
+            models.Index(fields=["subscription", "-created_at"]),
         ]
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import DeliveryState, WebhookDelivery
+from .models import DeliveryState, WebhookDelivery, WebhookSubscription
 
 SIGNATURE_HEADER = "X-Helpdesk-Signature"
 TIMESTAMP_HEADER = "X-Helpdesk-Timestamp"
@@ -45,6 +45,8 @@ def validate_webhook_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError("A webhook URL must be an http or https URL.", code="invalid_url")
+    if parts.scheme != "https" and settings.WEBHOOKS_REQUIRE_HTTPS:
+        raise ValidationError("A webhook URL must use https.", code="insecure_url")
     if settings.WEBHOOKS_ALLOW_PRIVATE:
         return url
     try:
@@ -59,7 +61,13 @@ def validate_webhook_url(url: str) -> str:
 
 
 def delivery_create(
-    *, url: str, secret: str, event: str, payload: dict[str, Any], source: str = ""
+    *,
+    url: str,
+    secret: str,
+    event: str,
+    payload: dict[str, Any],
+    source: str = "",
+    subscription: WebhookSubscription | None = None,
 ) -> WebhookDelivery:
     """Write the delivery row (in the caller's transaction) and send it after commit."""
     delivery = WebhookDelivery.objects.create(
@@ -68,6 +76,7 @@ def delivery_create(
         event=event,
         payload=payload,
         source=source,
+        subscription=subscription,
         next_attempt_at=timezone.now(),
     )
     from .tasks import deliver_webhook

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from slas.models import SlaTier
+from slas.models import SlaPolicy, SlaTier
 
 from ..models import Customer, CustomerIdentity, IdentityKind, Organization
 from ..services import IdentityInput
@@ -76,10 +76,26 @@ class OrganizationSerializer(serializers.ModelSerializer):
     tier = serializers.PrimaryKeyRelatedField(
         queryset=SlaTier.objects.all(), required=False, allow_null=True
     )
+    sla_policy = serializers.PrimaryKeyRelatedField(
+        queryset=SlaPolicy.objects.filter(is_current=True),
+        required=False,
+        allow_null=True,
+        help_text="An individual agreement: measures the organization's tickets instead of "
+        "the tier's policy (a current policy version).",
+    )
 
     class Meta:
         model = Organization
-        fields = ["id", "name", "domains", "tier", "notes", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "domains",
+            "tier",
+            "sla_policy",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
 

@@ -106,6 +106,7 @@ class OrganizationViewSet(viewsets.ModelViewSet):
             name=data["name"],
             domains=data.get("domain_names", []),
             tier=data.get("tier"),
+            sla_policy=data.get("sla_policy"),
             notes=data.get("notes", ""),
         )
 
@@ -116,5 +117,6 @@ class OrganizationViewSet(viewsets.ModelViewSet):
             name=data.get("name"),
             domains=data.get("domain_names"),
             tier=data.get("tier", ...),
+            sla_policy=data.get("sla_policy", ...),
             notes=data.get("notes"),
         )

@@ -26,23 +26,32 @@ class BriefUserSerializer(serializers.Serializer):
     name = serializers.CharField(source="display_name")
 
 
-def require_json_strings() -> None:
-    """Text fields take JSON strings only.
+def require_json_types() -> None:
+    """Text fields take JSON strings, boolean fields JSON booleans.
 
-    DRF's CharField quietly turns `{"subject": 0}` into "0". The schema says string, a client
-    sending a number has a bug worth hearing about, and the schema fuzzer rightly flags the
-    acceptance; so every CharField (and its subclasses: email, slug, URL, regex) refuses
-    anything that is not a string. Form posts are unaffected: their values are strings.
+    DRF quietly turns `{"subject": 0}` into "0" and `{"active": 0}` into False. The schema
+    says string or boolean, a client sending a number has a bug worth hearing about, and the
+    schema fuzzer rightly flags the acceptance; so every CharField (and its subclasses: email,
+    slug, URL, regex) refuses anything but a string, and every BooleanField refuses numbers.
+    Form posts are unaffected: their values are strings ("true", "on"), still accepted.
     Installed once, from HelpdeskConfig.ready().
     """
-    original = serializers.CharField.to_internal_value
-    if getattr(original, "requires_strings", False):
+    _strict(serializers.CharField, lambda data: isinstance(data, str))
+    _strict(
+        serializers.BooleanField,
+        lambda data: isinstance(data, (bool, str)) or data is None,
+    )
+
+
+def _strict(field_class, accepts) -> None:
+    original = field_class.to_internal_value
+    if getattr(original, "is_strict", False):
         return
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        if not accepts(data):
             self.fail("invalid")
         return original(self, data)
 
-    to_internal_value.requires_strings = True
-    serializers.CharField.to_internal_value = to_internal_value
+    to_internal_value.is_strict = True
+    field_class.to_internal_value = to_internal_value

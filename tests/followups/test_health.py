@@ -13,7 +13,7 @@ from django.utils import timezone
 from followups import health
 from followups.models import CustomerHealth, ExperienceKind, FollowUp, Survey
 from followups.surveys import survey_token
-from followups.tasks import expire_old_flags, followup_sweep
+from followups.tasks import expire_old_flags, followup_sweep, health_sweep
 from helpdesk import events
 from tests.factories import FollowUpRuleFactory, TeamFactory, TicketFactory
 from tickets import services as tickets
@@ -36,6 +36,7 @@ def outreach_rule(db):
 
 def _breach(ticket):
     events.publish(events.SLA_BREACHED, ticket=ticket, data={"metric": "first_response"})
+    health_sweep()  # beat runs it every few seconds
 
 
 def test_two_poor_experiences_flag_once_and_fire_the_rule_once(customer, outreach_rule):
@@ -78,6 +79,7 @@ def test_a_bad_survey_and_a_reopened_ticket_flag_the_customer(customer, outreach
     assert len(state.reasons) == 3
 
     tickets.ticket_update(ticket=ticket, actor=None, status="open")  # reopened
+    health_sweep()
     state.refresh_from_db()
     assert state.at_risk
     assert FollowUp.objects.filter(rule=outreach_rule).count() == 1
@@ -97,6 +99,17 @@ def test_a_changed_answer_withdraws_its_poor_experience(customer, team):
     Client().post(path, {"csat": 5}, content_type="application/json")
     assert customer.poor_experiences.count() == 0
     assert CustomerHealth.objects.get(customer=customer).score == 100
+
+
+def test_the_sweep_counts_new_experiences_once(customer):
+    first, second = TicketFactory(requester=customer), TicketFactory(requester=customer)
+    events.publish(events.SLA_BREACHED, ticket=first, data={})
+    events.publish(events.SLA_BREACHED, ticket=second, data={})
+    assert not CustomerHealth.objects.filter(customer=customer).exists()  # not yet counted
+    assert health_sweep() == 2
+    assert CustomerHealth.objects.get(customer=customer).at_risk
+    assert health_sweep() == 0
+    assert not customer.poor_experiences.filter(counted_at__isnull=True).exists()
 
 
 def test_score_formula(customer):

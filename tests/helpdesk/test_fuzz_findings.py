@@ -86,3 +86,17 @@ def test_instants_with_offsets_postgres_cannot_store_still_filter(manager_client
 def test_an_instant_that_has_no_utc_equivalent_is_a_400(manager_client):
     response = manager_client.get("/api/v1/tickets/", {"updated_since": "0001-01-01T00:00+05:00"})
     assert_error(response, 400, field="updated_since")
+
+
+def test_boolean_fields_refuse_numbers(manager_client):
+    response = manager_client.post(
+        "/api/v1/teams/", {"name": "VIP", "is_default": 0}, format="json"
+    )
+    assert_error(response, 400, field="is_default")
+
+
+def test_channel_settings_must_be_an_object(manager_client):
+    response = manager_client.post(
+        "/api/v1/channels/", {"kind": "email", "name": "Support", "settings": [None]}, format="json"
+    )
+    assert_error(response, 400, field="settings")

@@ -36,6 +36,12 @@ class TicketFilter(filters.FilterSet):
     external_ref = filters.CharFilter()
     updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     created_since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    sla_state = filters.ChoiceFilter(
+        choices=[("at_risk", "at_risk"), ("breached", "breached"), ("ok", "ok")],
+        method="filter_sla_state",
+        help_text="breached: a running SLA clock is breached; at_risk: warned, not yet "
+        "breached; ok: neither.",
+    )
 
     class Meta:
         model = Ticket
@@ -53,10 +59,29 @@ class TicketFilter(filters.FilterSet):
             "external_ref",
             "updated_since",
             "created_since",
+            "sla_state",
         ]
 
     def filter_priority(self, queryset, name, value):
         return queryset.filter(priority=Priority.from_name(value))
+
+    def filter_sla_state(self, queryset, name, value):
+        from django.db.models import Exists, OuterRef
+
+        from slas.models import SlaClock
+
+        unfinished = SlaClock.objects.filter(ticket=OuterRef("pk"), fulfilled_at__isnull=True)
+        breached = Exists(unfinished.filter(breached_at__isnull=False))
+        at_risk = Exists(
+            unfinished.filter(
+                warned_at__isnull=False, breached_at__isnull=True, paused_since__isnull=True
+            )
+        )
+        if value == "breached":
+            return queryset.filter(breached)
+        if value == "at_risk":
+            return queryset.filter(at_risk).exclude(breached)
+        return queryset.exclude(breached).exclude(at_risk)
 
     def filter_assignee(self, queryset, name, value):
         if value == "me":

@@ -50,7 +50,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     serializer_class = TicketSerializer
     filterset_class = TicketFilter
-    ordering_fields = ["created_at", "updated_at", "priority"]
+    # next_due_at: the earliest running SLA due time; ordering by it lists only tickets with
+    # a running clock (cursor pagination needs a non-null position).
+    ordering_fields = ["created_at", "updated_at", "priority", "next_due_at"]
     ordering = "-created_at"
     roles = {
         "list": EVERYONE,
@@ -65,6 +67,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self) -> QuerySet:
         visible = selectors.tickets_visible_to(self.request.user)
+        if "next_due_at" in self.request.query_params.get("ordering", ""):
+            visible = visible.filter(next_due_at__isnull=False)
         if self.action in ("messages", "events"):
             return visible  # only the permission check; the relations are not serialized
         return selectors.with_list_relations(visible)

@@ -32,7 +32,7 @@ class ChannelSerializer(serializers.ModelSerializer):
         required=False,
         allow_null=True,
     )
-    settings = serializers.JSONField(
+    settings = serializers.DictField(
         required=False,
         help_text="Per kind: email {address, from_name, imap{host, port, username, password, "
         "ssl, folder}}; chat {widget_id, webhook_url, webhook_secret}; phone {number}; social "

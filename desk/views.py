@@ -1,0 +1,251 @@
+"""The agents' desk: server-rendered pages over the same selectors and services as the API.
+
+Views only parse forms, call tickets.services / desk.selectors and render; no rule lives here.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from helpdesk.errors import ConflictError
+from slas.services import tier_for
+from tickets import services
+from tickets.models import Ticket
+from tickets.selectors import ticket_messages
+
+from . import presence, selectors
+from .forms import DeskLoginForm, QueueFilterForm, ReplyForm, TicketFieldsForm
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "desk/login.html"
+    authentication_form = DeskLoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's LogoutView refuses GET), so a link cannot sign anyone out."""
+
+
+def agent_required(view):
+    """Signed in as an agent or manager; anyone else is sent to sign in (or refused)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            if request.htmx:  # a poll after the session expired: reload into the login page
+                return HttpResponseClientRedirect(settings.LOGIN_URL)
+            return redirect_to_login(request.get_full_path())
+        if not user.is_agent:
+            return render(request, "desk/403.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+def _queue_context(request: HttpRequest) -> dict:
+    form = QueueFilterForm(request.GET or None, user=request.user)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.QueueFilters(
+        team=data.get("team"),
+        channel=data.get("channel", ""),
+        tier=data.get("tier"),
+        status=data.get("status", ""),
+        assigned=data.get("assigned", ""),
+    )
+    rows = selectors.queue_rows(
+        request.user, filters, limit=settings.DESK_QUEUE_ROWS, now=timezone.now()
+    )
+    return {"form": form, "rows": rows, "query": request.GET.urlencode()}
+
+
+@require_GET
+@agent_required
+def queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "desk/queue.html", _queue_context(request))
+
+
+@require_GET
+@agent_required
+def queue_rows(request: HttpRequest) -> HttpResponse:
+    """The rows alone, for the page's polling (htmx swaps the table body)."""
+    return render(request, "desk/_queue_rows.html", _queue_context(request))
+
+
+@require_POST
+@agent_required
+def claim(request: HttpRequest) -> HttpResponse:
+    ticket = services.ticket_claim_next(agent=request.user)
+    if ticket is None:
+        messages.info(request, "Nothing is waiting in your queue.")
+        return redirect("desk:queue")
+    messages.success(request, f"Ticket #{ticket.pk} is yours.")
+    return redirect("desk:ticket", pk=ticket.pk)
+
+
+# --- the ticket page ---------------------------------------------------------------------------
+
+
+def _ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
+    try:
+        return selectors.desk_ticket(request.user, pk)
+    except Ticket.DoesNotExist:
+        raise Http404("No such ticket.") from None
+
+
+def _render_ticket(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    reply_form: ReplyForm | None = None,
+    fields_form: TicketFieldsForm | None = None,
+    conflict: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
+    customer = ticket.requester
+    context = {
+        "ticket": ticket,
+        "conversation": ticket_messages(ticket, include_internal=True),
+        "events": selectors.audit_trail(ticket),
+        "clocks": selectors.ticket_clocks(ticket, now),
+        "customer": customer,
+        "tier": tier_for(ticket),
+        "health": selectors.customer_health(customer),
+        "recent_tickets": selectors.customer_recent_tickets(request.user, customer, exclude=ticket),
+        "followups": selectors.customer_scheduled_followups(customer),
+        "others": presence.others(ticket_id=ticket.pk, user=request.user),
+        "reply_form": reply_form or ReplyForm(initial={"version": ticket.version}),
+        "fields_form": fields_form
+        or TicketFieldsForm(initial=TicketFieldsForm.initial_for(ticket), ticket=ticket),
+        "conflict": conflict,
+    }
+    return render(request, "desk/ticket.html", context, status=status)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@require_GET
+@agent_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_ticket(request, _ticket_or_404(request, pk))
+
+
+@require_POST
+@agent_required
+def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """A public reply (sent on the ticket's channel by the service) or an internal note."""
+    ticket = _ticket_or_404(request, pk)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, reply_form=form, status=400)
+    try:
+        services.ticket_reply(
+            ticket=ticket,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            public=form.public,
+            status=form.cleaned_data["status"] or None,
+            expected_version=form.cleaned_data["version"],
+        )
+    except ConflictError as exc:
+        return _conflict(request, pk, form, exc)
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+        return _render_ticket(request, ticket, reply_form=form, status=400)
+    messages.success(request, "Reply sent." if form.public else "Internal note added.")
+    return redirect("desk:ticket", pk=pk)
+
+
+@require_POST
+@agent_required
+def ticket_fields(request: HttpRequest, pk: int) -> HttpResponse:
+    """Status, priority, assignee, team and tags, in one ticket_update call."""
+    ticket = _ticket_or_404(request, pk)
+    form = TicketFieldsForm(request.POST, ticket=ticket)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, fields_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        services.ticket_update(
+            ticket=ticket,
+            actor=request.user,
+            status=data["status"],
+            priority=data["priority"],
+            assignee=data["assignee"],
+            team=data["team"],
+            tags=form.tag_names(),
+            expected_version=data["version"],
+        )
+    except ConflictError as exc:
+        return _conflict(request, pk, form, exc)
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+        return _render_ticket(request, ticket, fields_form=form, status=400)
+    messages.success(request, "Ticket updated.")
+    if not selectors.is_visible(request.user, pk):  # moved to a team the agent is not in
+        return redirect("desk:queue")
+    return redirect("desk:ticket", pk=pk)
+
+
+def _conflict(request: HttpRequest, pk: int, form, exc: ConflictError) -> HttpResponse:
+    """Re-render the current ticket with a warning, keeping what the agent typed; the form
+    now carries the current version, so sending it again (after a look) is a decision."""
+    ticket = _ticket_or_404(request, pk)
+    data = request.POST.copy()
+    data["version"] = str(ticket.version)
+    message = (
+        f"{selectors.last_change_by(ticket)} changed this ticket since you opened it."
+        if exc.code == "stale_version"
+        else exc.message
+    )
+    if isinstance(form, ReplyForm):
+        return _render_ticket(
+            request, ticket, reply_form=ReplyForm(data), conflict=message, status=409
+        )
+    return _render_ticket(
+        request,
+        ticket,
+        fields_form=TicketFieldsForm(data, ticket=ticket),
+        conflict=message,
+        status=409,
+    )
+
+
+# --- presence ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def ticket_presence(request: HttpRequest, pk: int) -> JsonResponse:
+    """POST state=viewing|replying is a heartbeat; both methods answer who else is there."""
+    if not selectors.is_visible(request.user, pk):
+        raise Http404("No such ticket.")
+    if request.method == "POST":
+        state = request.POST.get("state", "viewing")
+        if state not in presence.STATES:
+            return JsonResponse({"error": f"state must be one of {presence.STATES}"}, status=400)
+        presence.heartbeat(ticket_id=pk, user=request.user, state=state)
+    people = presence.others(ticket_id=pk, user=request.user)
+    return JsonResponse({"others": [{"name": p.name, "state": p.state} for p in people]})

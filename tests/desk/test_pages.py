@@ -1,0 +1,437 @@
+"""The agents' desk through Django's test client: sign-in, queue, claim, ticket page, forms,
+collision safety, presence, CSRF and query counts."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from slas.models import Metric, SlaClock
+from tests.factories import CustomerFactory, ManagerFactory, TeamFactory, TicketFactory
+from tickets import services as ticket_services
+from tickets.models import ChannelKind, Message, Priority, Ticket
+from tickets.status import Status
+
+from .conftest import desk_client
+
+pytestmark = pytest.mark.django_db
+
+
+def row_ids(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<tr data-ticket="(\d+)"', html)]
+
+
+# --- sign-in -----------------------------------------------------------------------------------
+
+
+def test_pages_require_sign_in(client, team):
+    for url in ["/desk/", "/desk/queue/rows/", "/desk/tickets/1/"]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/desk/login/?next=")
+
+
+def test_polling_after_the_session_expired_redirects_the_whole_page(client):
+    response = client.get("/desk/queue/rows/", headers={"HX-Request": "true"})
+    assert response["HX-Redirect"] == "/desk/login/"
+
+
+def test_agent_signs_in_and_out(client, agent):
+    page = client.get("/desk/login/")
+    assert page.status_code == 200
+    assert b'<label for="id_username">' in page.content
+    response = client.post("/desk/login/", {"username": "alice", "password": "pw"})
+    assert response.status_code == 302
+    assert response["Location"] == "/desk/"
+    assert client.get("/desk/").status_code == 200
+    assert client.get("/desk/logout/").status_code == 405  # sign-out is a POST
+    response = client.post("/desk/logout/")
+    assert response.status_code == 302
+    assert client.get("/desk/").status_code == 302
+
+
+def test_integration_users_cannot_sign_in(client, integration):
+    integration.set_password("pw")
+    integration.save()
+    response = client.post("/desk/login/", {"username": "shop", "password": "pw"})
+    assert response.status_code == 200
+    assert b"Only agents and managers can sign in to the desk." in response.content
+    assert "_auth_user_id" not in client.session
+    # ...and a session obtained elsewhere (e.g. the admin) does not open the desk either.
+    assert desk_client(integration).get("/desk/").status_code == 403
+
+
+def test_session_expires_after_the_cookie_age(settings, agent):
+    import time_machine
+
+    client = desk_client(agent)
+    assert client.get("/desk/").status_code == 200
+    later = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE + 1)
+    with time_machine.travel(later, tick=False):
+        assert client.get("/desk/").status_code == 302
+
+
+def test_csrf_is_enforced_on_every_form(agent, make_ticket):
+    ticket = make_ticket()
+    client = desk_client(agent, enforce_csrf_checks=True)
+    for url, data in [
+        ("/desk/claim/", {}),
+        (f"/desk/tickets/{ticket.pk}/reply/", {"body": "x", "visibility": "public", "version": 1}),
+        (f"/desk/tickets/{ticket.pk}/fields/", {"status": "open", "version": 1}),
+        (f"/desk/tickets/{ticket.pk}/presence/", {"state": "viewing"}),
+        ("/desk/logout/", {}),
+    ]:
+        assert client.post(url, data).status_code == 403, url
+    assert (
+        Client(enforce_csrf_checks=True)
+        .post("/desk/login/", {"username": "alice", "password": "pw"})
+        .status_code
+        == 403
+    )
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    assert ticket.messages.count() == 1
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+def test_queue_order_matches_the_api(agent, agent_client, desk, team, other_team, make_ticket):
+    now = timezone.now()
+    normal = make_ticket("normal")
+    urgent = make_ticket("urgent", priority=Priority.URGENT)
+    low = make_ticket("low", priority=Priority.LOW)
+    breached = make_ticket("breached", priority=Priority.LOW)
+    SlaClock.objects.filter(ticket=breached, metric=Metric.FIRST_RESPONSE).update(
+        due_at=now - timedelta(minutes=5), breached_at=now - timedelta(minutes=4)
+    )
+    Ticket.objects.filter(pk=breached.pk).update(next_due_at=now - timedelta(minutes=5))
+    no_sla = TicketFactory(team=team, status="open")
+    make_ticket("elsewhere", team_=other_team)
+    api = [row["id"] for row in agent_client.get("/api/v1/queue/?limit=100").json()["results"]]
+    page = desk.get("/desk/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert row_ids(html) == api == [breached.pk, urgent.pk, normal.pk, low.pk, no_sla.pk]
+    assert 'class="breached"' in html
+    # the countdown carries the due instant and the server's remaining business time
+    clock = SlaClock.objects.get(ticket=urgent, metric=Metric.FIRST_RESPONSE)
+    assert f'data-due="{clock.due_at.isoformat()}"' in html
+    assert re.search(r'data-remaining="(8\d\d|900)"', html)  # ~15 minutes, in seconds
+    assert re.search(r"overdue [45]m \d\ds", html)
+    assert "Business" in html
+    assert "Carla Customer" in html
+    assert "Email" in html
+    # the rows partial polled by htmx has the same rows
+    rows = desk.get("/desk/queue/rows/")
+    assert row_ids(rows.content.decode()) == api
+    assert b'hx-trigger="every 15s"' in rows.content
+
+
+def test_queue_filters(agent, desk, team, customer, make_ticket, tier):
+    second_team = TeamFactory(name="Second line")
+    second_team.members.add(agent)
+    chat = make_ticket("chat", channel=ChannelKind.CHAT)
+    email = make_ticket("email")
+    mine = make_ticket("mine", assignee=agent)
+    other_team_ticket = make_ticket("second line", team_=second_team)
+    no_tier = make_ticket("no tier", requester=CustomerFactory())
+    opened = make_ticket("opened")
+    ticket_services.ticket_update(ticket=opened, actor=agent, status=Status.OPEN)
+
+    def ids(query: str) -> set[int]:
+        return set(row_ids(desk.get(f"/desk/?{query}").content.decode()))
+
+    everything = {chat.pk, email.pk, mine.pk, other_team_ticket.pk, no_tier.pk, opened.pk}
+    assert ids("") == everything
+    assert ids("channel=chat") == {chat.pk}
+    assert ids(f"team={second_team.pk}") == {other_team_ticket.pk}
+    assert ids(f"tier={tier.pk}") == everything - {no_tier.pk}
+    assert ids("status=open") == {opened.pk}
+    assert ids("assigned=mine") == {mine.pk}
+    assert ids("assigned=unassigned") == everything - {mine.pk}
+    assert ids("channel=nonsense") == everything  # a bad filter is ignored
+    # the filters survive polling
+    assert '/desk/queue/rows/?channel=chat"' in desk.get("/desk/?channel=chat").content.decode()
+
+
+def office_hours(tier) -> None:
+    """Business hours on the tier's calendar: countdowns then read intervals and holidays."""
+    from slas.models import BusinessInterval, CalendarHoliday
+
+    calendar = tier.policy.calendar
+    calendar.always_open = False
+    calendar.save()
+    for weekday in range(7):
+        BusinessInterval.objects.create(
+            calendar=calendar, weekday=weekday, start_time="00:00", end_time="00:00"
+        )
+    CalendarHoliday.objects.create(calendar=calendar, date="2001-01-01", name="long ago")
+
+
+def test_queue_page_queries_are_bounded(
+    agent, desk, team, make_ticket, tier, django_assert_max_num_queries
+):
+    office_hours(tier)
+    customers = [CustomerFactory() for _ in range(5)]
+    for n in range(50):
+        make_ticket(f"ticket {n}", requester=customers[n % 5], priority=1 + n % 4, tags=["a"])
+    # session, user, tickets, clocks, calendars, intervals, holidays, team and tier choices
+    with django_assert_max_num_queries(9):
+        response = desk.get("/desk/")
+    assert len(row_ids(response.content.decode())) == 50
+    with django_assert_max_num_queries(9):
+        desk.get("/desk/queue/rows/")
+
+
+def test_claim_takes_the_most_urgent_unassigned_ticket(agent, desk, make_ticket):
+    make_ticket("normal")
+    urgent = make_ticket("urgent", priority=Priority.URGENT)
+    response = desk.post("/desk/claim/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/desk/tickets/{urgent.pk}/"
+    urgent.refresh_from_db()
+    assert urgent.assignee == agent
+    desk.post("/desk/claim/")
+    response = desk.post("/desk/claim/", follow=True)
+    assert b"Nothing is waiting in your queue." in response.content
+
+
+# --- the ticket page ---------------------------------------------------------------------------
+
+
+def test_ticket_page_shows_conversation_panels_and_trail(agent, desk, make_ticket, customer):
+    from followups.models import CustomerHealth
+
+    ticket = make_ticket(html_body="<p>Hello <b>bold</b><script>alert(1)</script></p>")
+    ticket_services.ticket_reply(ticket=ticket, author=agent, body="Secret note", public=False)
+    ticket_services.ticket_update(ticket=ticket, actor=agent, assignee=agent)
+    CustomerHealth.objects.create(customer=customer, score=40, at_risk=True)
+    earlier = make_ticket("Earlier problem")
+    html = desk.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert "<b>bold</b>" in html
+    assert "<script>alert(1)" not in html
+    assert 'class="msg note"' in html
+    assert "Internal note" in html
+    assert "Secret note" in html
+    assert 'class="msg inbound"' in html
+    assert "First response" in html
+    assert "Resolution" in html
+    assert "Health 40/100" in html
+    assert "at risk" in html
+    assert f"#{earlier.pk} Earlier problem" in html
+    assert "Business" in html
+    assert f"customer{customer.pk}@example.com" in html
+    assert "Ticket created" in html
+    assert "Message added" in html
+    assert f"assignee: — → {agent.display_name}" in html  # ids in the trail become names
+    assert f'name="version" value="{ticket.version + 2}"' in html
+
+
+def test_attachments_are_downloadable_by_the_agent(agent, desk, make_ticket):
+    from django.core.files.base import ContentFile
+
+    from tickets.attachments import AttachmentInput
+
+    ticket = ticket_services.ticket_create(
+        requester=CustomerFactory(),
+        subject="With a file",
+        body="see file",
+        team=agent.teams.first(),
+        attachments=[
+            AttachmentInput(
+                filename="log.txt", content_type="text/plain", content=ContentFile(b"hi")
+            )
+        ],
+    )
+    html = desk.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    url = re.search(r'href="(/api/v1/attachments/\d+/download/)"', html).group(1)
+    response = desk.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"hi"
+
+
+def test_another_teams_ticket_is_404(other_agent, make_ticket):
+    ticket = make_ticket()
+    client = desk_client(other_agent)
+    response = client.get(f"/desk/tickets/{ticket.pk}/")
+    assert response.status_code == 404
+    assert b"not in your teams" in response.content
+    assert client.post(f"/desk/tickets/{ticket.pk}/reply/", {}).status_code == 404
+    assert client.get(f"/desk/tickets/{ticket.pk}/presence/").status_code == 404
+
+
+def test_ticket_page_queries_are_bounded(
+    agent, desk, make_ticket, tier, django_assert_max_num_queries
+):
+    office_hours(tier)
+    ticket = make_ticket(tags=["vip", "printer"])
+    for n in range(20):
+        ticket_services.ticket_reply(ticket=ticket, author=agent, body=f"r{n}", public=n % 2 == 0)
+        ticket_services.customer_message_add(ticket=ticket, body=f"c{n}")
+    for n in range(5):
+        make_ticket(f"other {n}")
+    ticket_services.ticket_update(ticket=ticket, actor=agent, assignee=agent)
+    # session, user, ticket, tags, identities, messages, attachments, events, names in the
+    # trail (users, teams), clocks, intervals, holidays, recent tickets, follow-ups, and the
+    # assignee and team choices
+    with django_assert_max_num_queries(17):
+        response = desk.get(f"/desk/tickets/{ticket.pk}/")
+    assert response.status_code == 200
+
+
+# --- actions -----------------------------------------------------------------------------------
+
+
+def test_public_reply_fulfils_first_response_and_goes_out(agent, desk, make_ticket):
+    ticket = make_ticket()
+    response = desk.post(
+        f"/desk/tickets/{ticket.pk}/reply/",
+        {"body": "We are on it.", "visibility": "public", "status": "", "version": 1},
+    )
+    assert response.status_code == 302
+    reply = Message.objects.filter(ticket=ticket, author_user=agent).get()
+    assert reply.is_public
+    assert reply.direction == "outbound"
+    assert reply.channel == "email"
+    ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN
+    assert ticket.first_replied_at is not None
+    clock = SlaClock.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE)
+    assert clock.fulfilled_at is not None
+    html = desk.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert "We are on it." in html
+    assert "Reply sent." in html
+    assert re.search(r"First response</th>.*?state-fulfilled", html, re.S)
+
+
+def test_internal_note_with_status_change(agent, desk, make_ticket):
+    ticket = make_ticket()
+    response = desk.post(
+        f"/desk/tickets/{ticket.pk}/reply/",
+        {"body": "Checking logs", "visibility": "internal", "status": "on_hold", "version": 1},
+    )
+    assert response.status_code == 302
+    note = Message.objects.get(ticket=ticket, author_user=agent)
+    assert not note.is_public
+    ticket.refresh_from_db()
+    assert ticket.status == Status.ON_HOLD
+    assert ticket.first_replied_at is None
+
+
+def test_status_to_pending_pauses_resolution(agent, desk, make_ticket):
+    ticket = make_ticket()
+    desk.post(
+        f"/desk/tickets/{ticket.pk}/reply/",
+        {"body": "Hi", "visibility": "public", "status": "", "version": 1},
+    )
+    response = desk.post(
+        f"/desk/tickets/{ticket.pk}/fields/",
+        {
+            "status": "pending",
+            "priority": Priority.HIGH,
+            "assignee": agent.pk,
+            "team": ticket.team_id,
+            "tags": "billing, VIP",
+            "version": 2,
+        },
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == Status.PENDING
+    assert ticket.priority == Priority.HIGH
+    assert ticket.assignee == agent
+    assert sorted(ticket.tags.values_list("name", flat=True)) == ["billing", "vip"]
+    clock = SlaClock.objects.get(ticket=ticket, metric=Metric.RESOLUTION)
+    assert clock.paused_since is not None
+    html = desk.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert re.search(r"Resolution</th>.*?state-paused", html, re.S)
+
+
+def test_invalid_transition_is_a_form_error(agent, desk, make_ticket):
+    ticket = make_ticket()
+    ticket_services.ticket_update(ticket=ticket, actor=agent, status=Status.SOLVED)
+    ticket_services.ticket_update(ticket=ticket, actor=agent, status=Status.CLOSED)
+    ticket.refresh_from_db()
+    response = desk.post(
+        f"/desk/tickets/{ticket.pk}/reply/",
+        {"body": "too late", "visibility": "public", "version": ticket.version},
+    )
+    assert response.status_code == 409
+    assert b"closed ticket is final" in response.content
+    assert b"too late" in response.content
+
+
+def test_stale_version_warns_and_keeps_the_typed_text(agent, desk, make_ticket, manager):
+    manager.first_name, manager.last_name = "Mona", "Manager"
+    manager.save()
+    ticket = make_ticket()
+    opened_version = ticket.version
+    ticket_services.ticket_update(ticket=ticket, actor=manager, priority=Priority.URGENT)
+    response = desk.post(
+        f"/desk/tickets/{ticket.pk}/reply/",
+        {"body": "My carefully typed answer", "visibility": "public", "version": opened_version},
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Mona Manager changed this ticket since you opened it." in html
+    assert "My carefully typed answer</textarea>" in html
+    assert f'name="version" value="{opened_version + 1}"' in html  # sending again goes ahead
+    assert not Message.objects.filter(ticket=ticket, author_user=agent).exists()
+    # the fields form is protected the same way
+    response = desk.post(
+        f"/desk/tickets/{ticket.pk}/fields/",
+        {"status": "open", "priority": 1, "team": ticket.team_id, "version": opened_version},
+    )
+    assert response.status_code == 409
+    ticket.refresh_from_db()
+    assert ticket.priority == Priority.URGENT
+    assert ticket.status == Status.NEW
+    # with the version from the warning page, the reply goes through
+    response = desk.post(
+        f"/desk/tickets/{ticket.pk}/reply/",
+        {"body": "My carefully typed answer", "visibility": "public", "version": ticket.version},
+    )
+    assert response.status_code == 302
+
+
+def test_empty_reply_is_a_form_error(desk, make_ticket):
+    ticket = make_ticket()
+    response = desk.post(
+        f"/desk/tickets/{ticket.pk}/reply/", {"body": "", "visibility": "public", "version": 1}
+    )
+    assert response.status_code == 400
+    assert b"This field is required." in response.content
+
+
+# --- presence ----------------------------------------------------------------------------------
+
+
+def test_presence_shows_the_others(agent, desk, make_ticket, team):
+    ticket = make_ticket()
+    bob = ManagerFactory(username="bob", first_name="Bob", last_name="B")
+    url = f"/desk/tickets/{ticket.pk}/presence/"
+    assert desk.post(url, {"state": "viewing"}).json() == {"others": []}
+    bob_client = desk_client(bob)
+    assert bob_client.post(url, {"state": "replying"}).json() == {
+        "others": [{"name": agent.display_name, "state": "viewing"}]
+    }
+    assert desk.get(url).json() == {"others": [{"name": "Bob B", "state": "replying"}]}
+    assert "Bob B (replying)" in desk.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert desk.post(url, {"state": "dancing"}).status_code == 400
+
+
+def test_presence_expires(agent, desk, make_ticket, settings):
+    import time_machine
+
+    ticket = make_ticket()
+    bob = ManagerFactory(username="bob")
+    url = f"/desk/tickets/{ticket.pk}/presence/"
+    desk_client(bob).post(url, {"state": "viewing"})
+    assert len(desk.get(url).json()["others"]) == 1
+    with time_machine.travel(timezone.now() + timedelta(seconds=31), tick=False):
+        assert desk.get(url).json() == {"others": []}

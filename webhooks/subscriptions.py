@@ -1,0 +1,158 @@
+"""Webhook subscriptions: managers register a URL for event types; every such domain event
+becomes a signed delivery row in the transaction that produced it (so a rolled-back change
+announces nothing, and a committed one is delivered at least once)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from helpdesk import events
+
+from .models import WebhookSubscription
+from .services import delivery_create, validate_webhook_url
+
+SUBSCRIBABLE = (
+    events.TICKET_CREATED,
+    events.TICKET_UPDATED,
+    events.MESSAGE_CREATED,
+    events.SLA_WARNING,
+    events.SLA_BREACHED,
+    events.FOLLOWUP_SENT,
+    events.SURVEY_ANSWERED,
+    events.CUSTOMER_AT_RISK,
+)
+
+
+def _clean(url: str | None, event_types: Iterable[str] | None) -> dict:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+    if url is not None:
+        try:
+            cleaned["url"] = validate_webhook_url(url)
+        except ValidationError as exc:
+            errors["url"] = exc.messages
+    if event_types is not None:
+        chosen = list(dict.fromkeys(event_types))
+        unknown = [e for e in chosen if e not in SUBSCRIBABLE]
+        if unknown or not chosen:
+            errors["events"] = [
+                f"Choose from {', '.join(SUBSCRIBABLE)}"
+                + (f" (unknown: {', '.join(unknown)})." if unknown else ".")
+            ]
+        cleaned["events"] = chosen
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def subscription_create(
+    *, name: str, url: str, events: Iterable[str], secret: str = "", created_by=None
+) -> WebhookSubscription:
+    """Register a subscription; without a secret one is generated (shown once, on create)."""
+    cleaned = _clean(url, events)
+    return WebhookSubscription.objects.create(
+        name=name,
+        secret=secret or secrets.token_urlsafe(32),
+        created_by=created_by,
+        **cleaned,
+    )
+
+
+@transaction.atomic
+def subscription_update(
+    subscription: WebhookSubscription,
+    *,
+    name: str | None = None,
+    url: str | None = None,
+    events: Iterable[str] | None = None,
+    secret: str | None = None,
+    active: bool | None = None,
+) -> WebhookSubscription:
+    for field, value in _clean(url, events).items():
+        setattr(subscription, field, value)
+    if name is not None:
+        subscription.name = name
+    if secret:
+        subscription.secret = secret
+    if active is not None:
+        subscription.active = active
+    subscription.save()
+    return subscription
+
+
+def _ref(obj, *fields: str) -> dict | None:
+    if obj is None:
+        return None
+    return {field: getattr(obj, field) for field in ("id", *fields)}
+
+
+def event_payload(event: events.DomainEvent) -> dict:
+    """What a receiver gets: the event, the objects it is about (by id and a few fields) and
+    what changed. JSON-safe (datetimes as ISO 8601)."""
+    body = {
+        "type": event.type,
+        "occurred_at": event.occurred_at,
+        "ticket": _ref(
+            event.ticket,
+            "subject",
+            "status",
+            "priority",
+            "channel",
+            "kind",
+            "requester_id",
+            "team_id",
+            "assignee_id",
+        ),
+        "message": _ref(event.message, "direction", "is_public", "channel", "body_text"),
+        "customer": _ref(event.customer, "name"),
+        "changes": {field: list(pair) for field, pair in event.changes.items()},
+        "data": dict(event.data),
+    }
+    return json.loads(json.dumps(body, cls=DjangoJSONEncoder, default=str))
+
+
+_ACTIVE: dict[str, tuple[float, list[WebhookSubscription]]] = {}
+
+
+def active_subscriptions() -> list[WebhookSubscription]:
+    """Active subscriptions, cached per process for WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS: every
+    domain event asks, and a sweep publishes a thousand. A change made in this process clears
+    the cache at once (webhooks.apps); other processes see it within the cache time."""
+    now = time.monotonic()
+    hit = _ACTIVE.get("all")
+    if hit is not None and now - hit[0] < settings.WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS:
+        return hit[1]
+    rows = list(WebhookSubscription.objects.filter(active=True))
+    _ACTIVE["all"] = (now, rows)
+    return rows
+
+
+def subscriptions_cache_clear(**_kwargs) -> None:
+    _ACTIVE.clear()
+
+
+def on_event(event: events.DomainEvent) -> None:
+    if event.type not in SUBSCRIBABLE:
+        return
+    subscriptions = [s for s in active_subscriptions() if event.type in s.events]
+    if not subscriptions:
+        return
+    payload = event_payload(event)
+    for subscription in subscriptions:
+        delivery_create(
+            url=subscription.url,
+            secret=subscription.secret,
+            event=event.type,
+            payload=payload,
+            source=f"subscription:{subscription.pk}",
+            subscription=subscription,
+        )
