@@ -73,7 +73,7 @@ def _worker(count: int, reference_count: int) -> dict:
     import django
 
     django.setup()
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.db.models import Count
 
     from customers.services import IdentityInput, customer_resolve
@@ -89,6 +89,11 @@ def _worker(count: int, reference_count: int) -> dict:
         name="Bench mailbox",
         settings={"address": "bench@acme.test"},
     )
+    # Fresh planner statistics, as autovacuum keeps them in production: a table that grew by
+    # tens of thousands of rows since it was last analyzed gets absurd plans (a thread lookup
+    # scanning every key of the channel: 70 ms instead of 0.05 ms).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     run_id = uuid.uuid4().hex[:12]
     emails = generate(count, run_id)
 
