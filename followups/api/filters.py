@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django.db import connection
 
 from helpdesk.api.filters import IsoDateTimeFilter, StrictBooleanFilter
 
@@ -19,7 +20,9 @@ class DeliveryFilter(filters.FilterSet):
         fields = ["customer", "external_ref", "product", "delivered_since", "delivered_before"]
 
     def filter_product(self, queryset, name, value):
-        return queryset.filter(products__contains=[value])
+        if connection.vendor == "postgresql":
+            return queryset.filter(products__contains=[value])  # jsonb @>, indexable
+        return queryset.filter(products__icontains=f'"{value}"')  # SQLite: the JSON text
 
 
 class FollowUpFilter(filters.FilterSet):
