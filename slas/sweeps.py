@@ -95,8 +95,8 @@ class _Pass:
             self.notifications = []
 
 
-def _audit(clock: SlaClock, kind: str, now: datetime, **extra) -> None:
-    TicketEvent.objects.create(
+def _audit_event(clock: SlaClock, kind: str, now: datetime, **extra) -> TicketEvent:
+    return TicketEvent(
         ticket_id=clock.ticket_id,
         kind=kind,
         after={
@@ -109,6 +109,15 @@ def _audit(clock: SlaClock, kind: str, now: datetime, **extra) -> None:
     )
 
 
+def _audit(clock: SlaClock, kind: str, now: datetime, **extra) -> None:
+    _audit_event(clock, kind, now, **extra).save()
+
+
+def _event_data(clock: SlaClock) -> dict:
+    """What sla.warning / sla.breached carry about the clock."""
+    return {"metric": clock.metric, "due_at": clock.due_at.isoformat(), "clock": clock.pk}
+
+
 def _apply_warning(clock: SlaClock, *, now: datetime, run: _Pass) -> bool:
     if not _claim(clock, {"warn_at__lte": now, **WARN_DUE}, warned_at=now, updated_at=now):
         return False
@@ -117,7 +126,7 @@ def _apply_warning(clock: SlaClock, *, now: datetime, run: _Pass) -> bool:
     events.publish(
         events.SLA_WARNING,
         ticket=clock.ticket,
-        data={"metric": clock.metric, "due_at": clock.due_at.isoformat(), "clock": clock.pk},
+        data=_event_data(clock),
     )
     run.notify(clock, "warning")
     return True
@@ -137,7 +146,7 @@ def _apply_breach(clock: SlaClock, *, now: datetime, run: _Pass) -> bool:
     events.publish(
         events.SLA_BREACHED,
         ticket=clock.ticket,
-        data={"metric": clock.metric, "due_at": clock.due_at.isoformat(), "clock": clock.pk},
+        data=_event_data(clock),
     )
     run.notify(clock, "breach")
     return True
@@ -156,21 +165,7 @@ def _claim_many(clocks: list[SlaClock], conditions: dict, **values) -> list[SlaC
 
 
 def _audit_many(clocks: list[SlaClock], kind: str, now: datetime) -> None:
-    TicketEvent.objects.bulk_create(
-        [
-            TicketEvent(
-                ticket_id=clock.ticket_id,
-                kind=kind,
-                after={
-                    "metric": clock.metric,
-                    "policy": str(clock.policy),
-                    "due_at": clock.due_at.isoformat(),
-                    "at": now.isoformat(),
-                },
-            )
-            for clock in clocks
-        ]
-    )
+    TicketEvent.objects.bulk_create([_audit_event(clock, kind, now) for clock in clocks])
 
 
 def _apply_warnings(clocks: list[SlaClock], *, now: datetime, run: _Pass) -> None:
@@ -182,7 +177,7 @@ def _apply_warnings(clocks: list[SlaClock], *, now: datetime, run: _Pass) -> Non
         events.publish(
             events.SLA_WARNING,
             ticket=clock.ticket,
-            data={"metric": clock.metric, "due_at": clock.due_at.isoformat(), "clock": clock.pk},
+            data=_event_data(clock),
         )
         run.notify(clock, "warning")
 
@@ -213,11 +208,7 @@ def _apply_breaches(clocks: list[SlaClock], *, now: datetime, run: _Pass) -> Non
             events.publish(
                 events.SLA_BREACHED,
                 ticket=clock.ticket,
-                data={
-                    "metric": clock.metric,
-                    "due_at": clock.due_at.isoformat(),
-                    "clock": clock.pk,
-                },
+                data=_event_data(clock),
             )
             run.notify(clock, "breach")
 
