@@ -1,6 +1,10 @@
 """A sweep whose worker process is SIGKILLed mid-way loses nothing and doubles nothing: the
 batch in flight rolls back, the task is redelivered (acks_late + reject_on_worker_lost) and
-the rerun finishes, each clock breached exactly once."""
+the rerun finishes, each clock breached exactly once.
+
+"Mid-way" is made certain rather than raced: the test holds a row lock on a clock of the
+second batch, so the sweep commits its first batch and then waits on that row; that is when
+the worker is killed."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import sys
 import time
 from datetime import timedelta
 
+import psycopg
 import pytest
 import redis
 from django.db import connection
@@ -39,7 +44,7 @@ def test_sweep_killed_mid_way_is_redelivered_and_finishes_exactly_once():
     tickets = Ticket.objects.bulk_create(
         Ticket(subject=f"T{i}", requester=customers[i], status="open") for i in range(DUE)
     )
-    SlaClock.objects.bulk_create(
+    clocks = SlaClock.objects.bulk_create(
         SlaClock(
             ticket=ticket,
             metric="resolution",
@@ -48,12 +53,14 @@ def test_sweep_killed_mid_way_is_redelivered_and_finishes_exactly_once():
             business_hours=False,
             started_at=past,
             segment_started_at=past,
-            due_at=past,
+            due_at=past + timedelta(seconds=i),  # a strict order: batch 2 is clocks 100-199
             warn_at=past,
             warned_at=past,
         )
-        for ticket in tickets
+        for i, ticket in enumerate(tickets)
     )
+    blocker = psycopg.connect(_database_url())  # a transaction of its own, left open
+    blocker.execute("SELECT 1 FROM slas_slaclock WHERE id = %s FOR UPDATE", [clocks[150].pk])
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
@@ -74,16 +81,19 @@ def test_sweep_killed_mid_way_is_redelivered_and_finishes_exactly_once():
         )
         app.send_task("slas.tasks.sla_sweep")  # what beat sends
         assert _wait_for(lambda: breaches.count() >= 100, timeout=60)  # a batch committed
+        time.sleep(1)  # the second batch is now waiting on the blocked clock
         children = subprocess.run(
             ["pgrep", "-P", str(worker.pid)], capture_output=True, text=True
         ).stdout.split()
         for pid in children:
             os.kill(int(pid), signal.SIGKILL)  # the pool process running the sweep
         at_kill = breaches.count()
-        assert at_kill < DUE, "the sweep finished before it could be killed"
+        assert at_kill == 100, "the first batch, and only it, committed before the kill"
+        blocker.rollback()  # let the redelivered sweep through
         assert _wait_for(lambda: breaches.count() >= DUE, timeout=60)
         time.sleep(2)
     finally:
+        blocker.close()
         worker.terminate()
         try:
             output = worker.communicate(timeout=20)[0].decode()
