@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -43,6 +44,12 @@ def template_check(text: str) -> None:
         raise ValidationError(str(exc)) from exc
 
 
+@lru_cache(maxsize=512)
+def _template(text: str):
+    """Compiled once per distinct text (rules rarely change; a sweep renders the same few)."""
+    return _TEMPLATES.from_string(text)
+
+
 def _render(text: str, followup: FollowUp) -> str:
     context = {
         "customer": followup.customer,
@@ -50,7 +57,7 @@ def _render(text: str, followup: FollowUp) -> str:
         "ticket": followup.ticket,
         "rule": followup.rule,
     }
-    return _TEMPLATES.from_string(text).render(Context(context)).strip()
+    return _template(text).render(Context(context)).strip()
 
 
 def customer_tier(customer: Customer):
