@@ -55,13 +55,3 @@ def _strict(field_class, accepts) -> None:
 
     to_internal_value.is_strict = True
     field_class.to_internal_value = to_internal_value
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """A JSON boolean only: DRF's BooleanField also takes 0, 1, "yes", "on"..., which the
-    schema does not promise and which hides client bugs (fuzzing found it)."""
-
-    def to_internal_value(self, data):
-        if data is True or data is False:
-            return data
-        self.fail("invalid", input=data)

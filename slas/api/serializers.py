@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from helpdesk.api.fields import LabelChoiceField, StrictBooleanField
+from helpdesk.api.fields import LabelChoiceField
 from tickets.models import ChannelKind, Priority, Team
 
 from .. import services
@@ -26,16 +25,7 @@ from ..models import (
 )
 
 
-class StrictModelSerializer(serializers.ModelSerializer):
-    """Model booleans accept JSON true/false only."""
-
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.BooleanField: StrictBooleanField,
-    }
-
-
-class IntervalSerializer(StrictModelSerializer):
+class IntervalSerializer(serializers.ModelSerializer):
     weekday = serializers.ChoiceField(choices=Weekday.choices, help_text="0 = Monday.")
     start = serializers.TimeField(source="start_time", format="%H:%M")
     end = serializers.TimeField(
@@ -49,14 +39,14 @@ class IntervalSerializer(StrictModelSerializer):
         fields = ["weekday", "start", "end"]
 
 
-class HolidaySerializer(StrictModelSerializer):
+class HolidaySerializer(serializers.ModelSerializer):
     class Meta:
         model = CalendarHoliday
         fields = ["date", "name"]
         extra_kwargs = {"name": {"required": False}}
 
 
-class CalendarSerializer(StrictModelSerializer):
+class CalendarSerializer(serializers.ModelSerializer):
     intervals = IntervalSerializer(many=True, required=False, default=list)
     holidays = HolidaySerializer(
         many=True, required=False, default=list, help_text="Custom closed days."
@@ -91,7 +81,7 @@ class CalendarSerializer(StrictModelSerializer):
         }
 
 
-class TargetSerializer(StrictModelSerializer):
+class TargetSerializer(serializers.ModelSerializer):
     priority = LabelChoiceField(Priority)
     metric = serializers.ChoiceField(choices=Metric.choices)
     minutes = serializers.IntegerField(min_value=1, max_value=10 * 365 * 24 * 60)
@@ -102,7 +92,7 @@ class TargetSerializer(StrictModelSerializer):
         validators = []  # uniqueness per policy is checked by the service, with the index
 
 
-class EscalationSerializer(StrictModelSerializer):
+class EscalationSerializer(serializers.ModelSerializer):
     level = serializers.IntegerField(min_value=1, max_value=10)
 
     class Meta:
@@ -111,7 +101,7 @@ class EscalationSerializer(StrictModelSerializer):
         validators = []
 
 
-class PolicySerializer(StrictModelSerializer):
+class PolicySerializer(serializers.ModelSerializer):
     calendar = serializers.PrimaryKeyRelatedField(
         queryset=BusinessCalendar.objects.all(),
         allow_null=True,
@@ -163,7 +153,7 @@ class PolicySerializer(StrictModelSerializer):
         return out
 
 
-class TierSerializer(StrictModelSerializer):
+class TierSerializer(serializers.ModelSerializer):
     channels = serializers.ListField(
         child=serializers.ChoiceField(choices=ChannelKind.choices),
         required=False,
