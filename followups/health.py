@@ -141,16 +141,19 @@ def uncounted_experiences():
     return PoorExperience.objects.filter(counted_at__isnull=True).order_by("id")
 
 
-def health_sweep_handle(experience: PoorExperience) -> None:
+def experiences_count(customer: Customer) -> None:
     """Count a customer's new poor experiences: refresh health (flag at risk, fire the at-risk
     rules once) and mark all of that customer's uncounted rows counted."""
-    pending = PoorExperience.objects.filter(
-        customer_id=experience.customer_id, counted_at__isnull=True
+    health_refresh(customer)
+    PoorExperience.objects.filter(customer=customer, counted_at__isnull=True).update(
+        counted_at=timezone.now()
     )
-    if not pending.filter(pk=experience.pk).exists():
-        return  # counted with an earlier row of the same customer in this batch
-    health_refresh(experience.customer)
-    pending.update(counted_at=timezone.now())
+
+
+def health_sweep_handle(experience: PoorExperience) -> None:
+    uncounted = PoorExperience.objects.filter(pk=experience.pk, counted_at__isnull=True)
+    if uncounted.exists():  # else counted with an earlier row of the same customer
+        experiences_count(experience.customer)
 
 
 def experiences_from_survey(survey: Survey) -> None:
@@ -172,10 +175,7 @@ def experiences_from_survey(survey: Survey) -> None:
                 customer=survey.customer, kind=kind, source_key=key, ticket=survey.ticket
             )
     # The customer is waiting on this page: count it now rather than at the next sweep.
-    health_refresh(survey.customer)
-    PoorExperience.objects.filter(customer=survey.customer, counted_at__isnull=True).update(
-        counted_at=timezone.now()
-    )
+    experiences_count(survey.customer)
 
 
 def expire_old_flags() -> int:

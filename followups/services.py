@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from helpdesk import events
-from slas.services import business_deadline
+from slas.services import business_deadline, customer_tier
 from tickets import services as tickets
 from tickets.models import Direction, Message, Ticket, TicketKind
 from tickets.status import UNRESOLVED
@@ -58,14 +58,6 @@ def _render(text: str, followup: FollowUp) -> str:
         "rule": followup.rule,
     }
     return _template(text).render(Context(context)).strip()
-
-
-def customer_tier(customer: Customer):
-    """The customer's own tier if it has one, else its organization's."""
-    tier = getattr(customer, "tier", None)
-    if tier is None and customer.organization_id:
-        tier = customer.organization.tier
-    return tier
 
 
 def delay_end(rule: FollowUpRule, customer: Customer, start: datetime) -> datetime:

@@ -88,13 +88,20 @@ def policy_cache_clear(**_kwargs) -> None:
     _POLICY_CACHE.clear()
 
 
-def tier_for(ticket: Ticket) -> SlaTier | None:
+def _tier_of(customer, organization) -> SlaTier | None:
     """The customer's own tier, else their organization's."""
-    customer = ticket.requester
     if customer.tier_id:
         return customer.tier
-    organization = ticket.organization
     return organization.tier if organization is not None else None
+
+
+def tier_for(ticket: Ticket) -> SlaTier | None:
+    """A ticket's tier (its organization as recorded on the ticket)."""
+    return _tier_of(ticket.requester, ticket.organization)
+
+
+def customer_tier(customer) -> SlaTier | None:
+    return _tier_of(customer, customer.organization)
 
 
 def _policy_of(customer, organization, tier) -> SlaPolicy | None:
@@ -116,9 +123,7 @@ def policy_for(ticket: Ticket) -> SlaPolicy | None:
 
 def customer_policy(customer) -> SlaPolicy | None:
     """The policy a customer's new tickets would be measured with."""
-    organization = customer.organization
-    tier = customer.tier or (organization.tier if organization else None)
-    return _policy_of(customer, organization, tier)
+    return _policy_of(customer, customer.organization, customer_tier(customer))
 
 
 def business_deadline(*, customer, start: datetime, minutes: float) -> datetime:

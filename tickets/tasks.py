@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 
 from .channels import chat, imap, intake, outbound
-from .channels.models import Channel, OutboundEmail, OutboundState
+from .channels.models import Channel, OutboundState
 
 
 def _backoff(retries: int) -> int:
@@ -37,16 +36,9 @@ def sweep_inbound_messages() -> int:
 
 @shared_task(bind=True, max_retries=None)
 def send_outbound_email(self, outbound_id: int) -> None:
-    with transaction.atomic():
-        row = (
-            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("message__ticket__requester", "channel")
-            .filter(pk=outbound_id)
-            .first()
-        )
-        if row is None:
-            return
-        row = outbound.outbound_email_send(row)
+    row = outbound.outbound_email_send_by_id(outbound_id)
+    if row is None:
+        return
     if row.state == OutboundState.PENDING:  # transient failure recorded on the row
         if self.request.retries + 1 >= settings.OUTBOUND_EMAIL_MAX_RETRIES:
             return  # the sweep takes over
@@ -55,16 +47,7 @@ def send_outbound_email(self, outbound_id: int) -> None:
 
 @shared_task
 def sweep_outbound_emails() -> int:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    cutoff = timezone.now() - timedelta(minutes=2)
-    ids = list(
-        OutboundEmail.objects.filter(state=OutboundState.PENDING, created_at__lt=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
-    )
+    ids = list(outbound.outbound_emails_stuck().values_list("pk", flat=True)[:500])
     for outbound_id in ids:
         send_outbound_email.delay(outbound_id)
     return len(ids)

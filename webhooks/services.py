@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.queueing import enqueue_on_commit
@@ -139,6 +140,18 @@ def delivery_attempt(delivery: WebhookDelivery) -> WebhookDelivery:
         delivery.next_attempt_at = now + retry_delay(delivery.attempts)
     delivery.save()
     return delivery
+
+
+def delivery_attempt_by_id(delivery_id: int) -> None:
+    """The attempt queued right after commit; skipped if a sweep holds the row meanwhile."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is not None:
+            delivery_attempt(delivery)
 
 
 def deliveries_due():

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import transaction
 
 from helpdesk.sweeps import sweep_due
 
 from . import services
-from .models import WebhookDelivery
 
 
 @shared_task
 def deliver_webhook(delivery_id: int) -> None:
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .filter(pk=delivery_id)
-            .first()
-        )
-        if delivery is not None:
-            services.delivery_attempt(delivery)
+    services.delivery_attempt_by_id(delivery_id)
 
 
 @shared_task

@@ -8,10 +8,12 @@ tickets. Celery sends them after commit; sweeps pick up anything whose message w
 from __future__ import annotations
 
 import smtplib
+from datetime import timedelta
 from email.utils import formataddr, make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.utils import timezone
 
 from helpdesk import events
@@ -187,3 +189,23 @@ def outbound_email_send(outbound: OutboundEmail) -> OutboundEmail:
     outbound.state, outbound.error, outbound.sent_at = OutboundState.SENT, "", timezone.now()
     outbound.save(update_fields=["state", "error", "attempts", "sent_at"])
     return outbound
+
+
+def outbound_email_send_by_id(outbound_id: int) -> OutboundEmail | None:
+    """Lock and send one queued reply email; None if another worker holds it right now."""
+    with transaction.atomic():
+        row = (
+            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("message__ticket__requester", "channel")
+            .filter(pk=outbound_id)
+            .first()
+        )
+        return outbound_email_send(row) if row is not None else None
+
+
+def outbound_emails_stuck(*, older_than: timedelta = timedelta(minutes=2)):
+    """Pending reply emails whose queued task apparently never ran (for the sweep)."""
+    cutoff = timezone.now() - older_than
+    return OutboundEmail.objects.filter(
+        state=OutboundState.PENDING, created_at__lt=cutoff
+    ).order_by("created_at")
