@@ -36,6 +36,12 @@ def test_seed_demo_is_idempotent_and_prints_a_working_integration_token():
     assert SlaClock.objects.exists()  # the demo tickets are measured
     assert Team.objects.filter(is_default=True).count() == 1
     assert Ticket.objects.count() == 4
+    # one active channel of each kind, once however often the command runs
+    from tickets.channels.models import Channel
+
+    assert sorted(Channel.objects.filter(is_active=True).values_list("kind", flat=True)) == sorted(
+        ["email", "chat", "phone", "social", "web"]
+    )
     key = re.search(r"(hd_\S+)", out.getvalue()).group(1)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")

@@ -22,6 +22,8 @@ from slas import config as sla_config
 from slas.config import EscalationInput, IntervalInput, TargetInput
 from slas.models import BusinessCalendar, Metric, SlaPolicy, SlaTier
 from tickets import services as ticket_services
+from tickets.channels import config as channel_config
+from tickets.channels.models import Channel
 from tickets.models import ChannelKind, Priority, Team, Ticket
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo accounts on a developer's machine
@@ -33,6 +35,15 @@ TIERS = [
     ("Enterprise", 30, "Every channel, 24/7, a named team: individual service."),
 ]
 ALL_CHANNELS = [c.value for c in ChannelKind]
+# One configured entry point of each kind, so every inbound door works on demo data (the
+# README's examples use these names and addresses).
+DEMO_CHANNELS = [
+    ("Support mailbox", ChannelKind.EMAIL, {"address": "support@helpdesk.localhost"}),
+    ("Website chat", ChannelKind.CHAT, {"widget_id": "demo-widget"}),
+    ("Support line", ChannelKind.PHONE, {"number": "+49 30 901820"}),
+    ("Twitter", ChannelKind.SOCIAL, {"platform": "twitter", "account": "acme_support"}),
+    ("Web form", ChannelKind.WEB, {}),
+]
 # tier -> (channels, calendar, warn %, {metric: {priority: minutes}}, escalation steps)
 # Minutes are business minutes of the calendar (an office day is 480).
 LOW, NORMAL, HIGH, URGENT = Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT
@@ -98,6 +109,7 @@ class Command(BaseCommand):
         support, _ = Team.objects.get_or_create(name="Support", defaults={"is_default": True})
         escalations, _ = Team.objects.get_or_create(name="Escalations")
         self._sla(tiers, escalations)
+        self._channels(support)
         success, _ = Team.objects.get_or_create(name="Customer Success")
 
         def person(username: str, role: str, first: str, last: str, *teams: Team) -> User:
@@ -139,7 +151,21 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Agents: alice, bob, carol; manager: manager (password {DEMO_PASSWORD!r})"
         )
+        self.stdout.write(
+            "  Channels: " + ", ".join(f"{name} ({kind})" for name, kind, _ in DEMO_CHANNELS)
+        )
         self.stdout.write(f"  Integration token (shop): {key}")
+
+    def _channels(self, support: Team) -> None:
+        for name, kind, settings in DEMO_CHANNELS:
+            if not Channel.objects.filter(name=name).exists():
+                channel_config.channel_save(
+                    channel=Channel(),
+                    kind=kind,
+                    name=name,
+                    settings=settings,
+                    default_team=support,
+                )
 
     def _followup_rules(self, tiers: dict[str, SlaTier], success: Team) -> None:
         """The hybrid model in rules: self-service and standard customers get an email with
