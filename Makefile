@@ -35,7 +35,8 @@ test: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
+	# Models and migrations agree; an in-memory database, so no server (or db file) is needed.
+	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 
 schema: install
 	$(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yml
