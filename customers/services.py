@@ -12,7 +12,14 @@ from django.db import IntegrityError, transaction
 from helpdesk import events
 
 from . import identities as ids
-from .models import Customer, CustomerIdentity, IdentityKind, Organization, OrganizationDomain
+from .models import (
+    Customer,
+    CustomerIdentity,
+    IdentityKind,
+    IdentitySubmission,
+    Organization,
+    OrganizationDomain,
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,22 @@ def _attach_identities(customer: Customer, items: list[IdentityInput]) -> None:
         raise ValidationError(errors)
 
 
+def _record_submissions(customer: Customer, items: list[IdentityInput], integration) -> None:
+    """Remember that `integration` submitted those of `items` that are the customer's
+    identities: it reads the customer through them, and through nothing another caller gave."""
+    if integration is None or not items:
+        return
+    IdentitySubmission.objects.bulk_create(
+        [
+            IdentitySubmission(identity=identity, integration=integration)
+            for identity in CustomerIdentity.objects.filter(customer=customer).filter(
+                _identity_q(items)
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
 @transaction.atomic
 def customer_create(
     *,
@@ -83,7 +106,8 @@ def customer_create(
     source_integration=None,
 ) -> Customer:
     """Create a customer with its identities. Without an explicit organization, the first email
-    whose domain belongs to an organization places the customer there."""
+    whose domain belongs to an organization places the customer there. An integration creating
+    it is recorded as its source and as the submitter of each identity."""
     items = _normalized(identities)
     if organization is None:
         for item in items:
@@ -95,6 +119,7 @@ def customer_create(
         name=name, organization=organization, source_integration=source_integration
     )
     _attach_identities(customer, items)
+    _record_submissions(customer, items, source_integration)
     events.publish(events.CUSTOMER_CREATED, customer=customer)
     return customer
 
@@ -126,7 +151,10 @@ def customer_resolve(
     """Find the customer any of these identities belongs to, or create one.
 
     Identities the found customer does not have yet are added to it, so the next message on
-    another channel (the phone after the email) finds the same person.
+    another channel (the phone after the email) finds the same person. The same person is one
+    customer whoever submits them: an integration naming an existing customer's email joins
+    that customer, and is recorded as a submitter of exactly the identities it named (it then
+    reads those, never the ones others submitted; see customers.selectors).
     """
     items = _normalized(identities)
     if not items:
@@ -165,6 +193,7 @@ def customer_resolve(
                 _attach_identities(customer, missing)
         except ValidationError:
             pass  # an identity belongs to another customer: keep the match, leave theirs alone
+    _record_submissions(customer, items, source_integration)
     if name and not customer.name:
         customer.name = name
         customer.save(update_fields=["name", "updated_at"])
