@@ -8,6 +8,7 @@ from types import EllipsisType
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Value
 
 from helpdesk import events
 
@@ -52,9 +53,9 @@ def organization_for_email(email: str) -> Organization | None:
     return domain.organization if domain else None
 
 
-def _attach_identities(customer: Customer, items: list[IdentityInput]) -> None:
-    """Add identities, refusing any that already belong to someone else."""
-    errors = {}
+def _attach_identities(customer: Customer, items: list[IdentityInput]) -> list[CustomerIdentity]:
+    """Add identities, refusing any that already belong to someone else; returns those added."""
+    errors, added = {}, []
     for index, item in enumerate(items):
         owner = (
             CustomerIdentity.objects.filter(
@@ -72,28 +73,39 @@ def _attach_identities(customer: Customer, items: list[IdentityInput]) -> None:
             continue
         try:
             with transaction.atomic():
-                CustomerIdentity.objects.create(
-                    customer=customer, kind=item.kind, platform=item.platform, value=item.value
+                added.append(
+                    CustomerIdentity.objects.create(
+                        customer=customer, kind=item.kind, platform=item.platform, value=item.value
+                    )
                 )
         except IntegrityError:  # taken concurrently
             errors[f"identities.{index}.value"] = [f"{item.value} already belongs to a customer."]
     if errors:
         raise ValidationError(errors)
+    return added
 
 
-def _record_submissions(customer: Customer, items: list[IdentityInput], integration) -> None:
-    """Remember that `integration` submitted those of `items` that are the customer's
-    identities: it reads the customer through them, and through nothing another caller gave."""
-    if integration is None or not items:
-        return
-    IdentitySubmission.objects.bulk_create(
-        [
-            IdentitySubmission(identity=identity, integration=integration)
-            for identity in CustomerIdentity.objects.filter(customer=customer).filter(
-                _identity_q(items)
-            )
-        ],
-        ignore_conflicts=True,
+def _record_submissions(identities: Iterable[CustomerIdentity], integration) -> None:
+    """Remember that `integration` submitted these identities: it reads the customer through
+    them, and through nothing another caller gave. One INSERT, none when there is nothing new."""
+    rows = [IdentitySubmission(identity=i, integration=integration) for i in identities]
+    if integration is not None and rows:
+        IdentitySubmission.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _matching_identities(items: list[IdentityInput], integration) -> list[CustomerIdentity]:
+    """The stored identities among `items`, oldest first, each annotated `submitted`: whether
+    `integration` already submitted it (so a repeat submission writes nothing)."""
+    submitted = (
+        Exists(IdentitySubmission.objects.filter(identity=OuterRef("pk"), integration=integration))
+        if integration is not None
+        else Value(True)
+    )
+    return list(
+        CustomerIdentity.objects.select_related("customer")
+        .filter(_identity_q(items))
+        .annotate(submitted=submitted)
+        .order_by("id")
     )
 
 
@@ -118,8 +130,7 @@ def customer_create(
     customer = Customer.objects.create(
         name=name, organization=organization, source_integration=source_integration
     )
-    _attach_identities(customer, items)
-    _record_submissions(customer, items, source_integration)
+    _record_submissions(_attach_identities(customer, items), source_integration)
     events.publish(events.CUSTOMER_CREATED, customer=customer)
     return customer
 
@@ -159,13 +170,8 @@ def customer_resolve(
     items = _normalized(identities)
     if not items:
         raise ValidationError({"identities": ["At least one email, phone or handle is needed."]})
-    found = (
-        CustomerIdentity.objects.select_related("customer")
-        .filter(_identity_q(items))
-        .order_by("id")
-        .first()
-    )
-    if found is None:
+    matches = _matching_identities(items, source_integration)
+    if not matches:
         try:
             with transaction.atomic():
                 return customer_create(
@@ -173,27 +179,25 @@ def customer_resolve(
                 )
         except ValidationError:
             # Lost a race with a concurrent create of the same identity: use theirs.
-            found = (
-                CustomerIdentity.objects.select_related("customer")
-                .filter(_identity_q(items))
-                .order_by("id")
-                .first()
-            )
-            if found is None:
+            matches = _matching_identities(items, source_integration)
+            if not matches:
                 raise
+    found = matches[0]
     customer = found.customer
     missing = [
         i
         for i in items
         if not (i.kind == found.kind and i.value == found.value and i.platform == found.platform)
     ]
+    added = []
     if missing:
         try:
             with transaction.atomic():
-                _attach_identities(customer, missing)
+                added = _attach_identities(customer, missing)
         except ValidationError:
             pass  # an identity belongs to another customer: keep the match, leave theirs alone
-    _record_submissions(customer, items, source_integration)
+    known = [m for m in matches if m.customer_id == customer.pk and not m.submitted]
+    _record_submissions([*known, *added], source_integration)
     if name and not customer.name:
         customer.name = name
         customer.save(update_fields=["name", "updated_at"])

@@ -283,3 +283,19 @@ def test_the_migration_keeps_what_integrations_saw_before_it(integration, other_
     assert {i.value for i in seen.identities.all()} == {"kim@example.com", "+442079460958"}
     assert not customers_visible_to(other_integration).exists()
     assert IdentitySubmission.objects.count() == 2
+
+
+def test_repeated_submissions_of_an_identity_are_recorded_once(
+    kim_by_a, integration_client, other_integration_client
+):
+    for _ in range(3):
+        _ticket(other_integration_client, {"email": "kim.lee@example.com"})
+        _ticket(integration_client, {"phone": "+442079460958"})
+
+    assert sorted(
+        IdentitySubmission.objects.values_list("identity__value", "integration__username")
+    ) == [
+        ("+442079460958", "shop"),
+        ("kim.lee@example.com", "chatwidget"),
+        ("kim.lee@example.com", "shop"),
+    ]
