@@ -99,6 +99,10 @@ class CustomerIdentity(models.Model):
     kind = models.CharField(max_length=10, choices=IdentityKind.choices)
     platform = models.CharField(max_length=30, blank=True, help_text="For social handles.")
     value = models.CharField(max_length=254)
+    # The integrations that told us this identity: each reads only the identities it submitted.
+    submitted_by = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="IdentitySubmission", blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -112,3 +116,27 @@ class CustomerIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.value}" if self.platform else self.value
+
+
+class IdentitySubmission(models.Model):
+    """An integration submitted this identity (a ticket, a delivery, a customer, an inbound
+    payload naming it). The same identity may be submitted by several integrations; each sees
+    the customer only through the identities it submitted itself."""
+
+    identity = models.ForeignKey(
+        CustomerIdentity, on_delete=models.CASCADE, related_name="submissions"
+    )
+    integration = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identity", "integration"], name="identity_submission_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identity} by {self.integration_id}"

@@ -8,11 +8,19 @@ from types import EllipsisType
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Value
 
 from helpdesk import events
 
 from . import identities as ids
-from .models import Customer, CustomerIdentity, IdentityKind, Organization, OrganizationDomain
+from .models import (
+    Customer,
+    CustomerIdentity,
+    IdentityKind,
+    IdentitySubmission,
+    Organization,
+    OrganizationDomain,
+)
 
 
 @dataclass(frozen=True)
@@ -45,9 +53,9 @@ def organization_for_email(email: str) -> Organization | None:
     return domain.organization if domain else None
 
 
-def _attach_identities(customer: Customer, items: list[IdentityInput]) -> None:
-    """Add identities, refusing any that already belong to someone else."""
-    errors = {}
+def _attach_identities(customer: Customer, items: list[IdentityInput]) -> list[CustomerIdentity]:
+    """Add identities, refusing any that already belong to someone else; returns those added."""
+    errors, added = {}, []
     for index, item in enumerate(items):
         owner = (
             CustomerIdentity.objects.filter(
@@ -65,13 +73,40 @@ def _attach_identities(customer: Customer, items: list[IdentityInput]) -> None:
             continue
         try:
             with transaction.atomic():
-                CustomerIdentity.objects.create(
-                    customer=customer, kind=item.kind, platform=item.platform, value=item.value
+                added.append(
+                    CustomerIdentity.objects.create(
+                        customer=customer, kind=item.kind, platform=item.platform, value=item.value
+                    )
                 )
         except IntegrityError:  # taken concurrently
             errors[f"identities.{index}.value"] = [f"{item.value} already belongs to a customer."]
     if errors:
         raise ValidationError(errors)
+    return added
+
+
+def _record_submissions(identities: Iterable[CustomerIdentity], integration) -> None:
+    """Remember that `integration` submitted these identities: it reads the customer through
+    them, and through nothing another caller gave. One INSERT, none when there is nothing new."""
+    rows = [IdentitySubmission(identity=i, integration=integration) for i in identities]
+    if integration is not None and rows:
+        IdentitySubmission.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _matching_identities(items: list[IdentityInput], integration) -> list[CustomerIdentity]:
+    """The stored identities among `items`, oldest first, each annotated `submitted`: whether
+    `integration` already submitted it (so a repeat submission writes nothing)."""
+    submitted = (
+        Exists(IdentitySubmission.objects.filter(identity=OuterRef("pk"), integration=integration))
+        if integration is not None
+        else Value(True)
+    )
+    return list(
+        CustomerIdentity.objects.select_related("customer")
+        .filter(_identity_q(items))
+        .annotate(submitted=submitted)
+        .order_by("id")
+    )
 
 
 @transaction.atomic
@@ -83,7 +118,8 @@ def customer_create(
     source_integration=None,
 ) -> Customer:
     """Create a customer with its identities. Without an explicit organization, the first email
-    whose domain belongs to an organization places the customer there."""
+    whose domain belongs to an organization places the customer there. An integration creating
+    it is recorded as its source and as the submitter of each identity."""
     items = _normalized(identities)
     if organization is None:
         for item in items:
@@ -94,7 +130,7 @@ def customer_create(
     customer = Customer.objects.create(
         name=name, organization=organization, source_integration=source_integration
     )
-    _attach_identities(customer, items)
+    _record_submissions(_attach_identities(customer, items), source_integration)
     events.publish(events.CUSTOMER_CREATED, customer=customer)
     return customer
 
@@ -126,18 +162,16 @@ def customer_resolve(
     """Find the customer any of these identities belongs to, or create one.
 
     Identities the found customer does not have yet are added to it, so the next message on
-    another channel (the phone after the email) finds the same person.
+    another channel (the phone after the email) finds the same person. The same person is one
+    customer whoever submits them: an integration naming an existing customer's email joins
+    that customer, and is recorded as a submitter of exactly the identities it named (it then
+    reads those, never the ones others submitted; see customers.selectors).
     """
     items = _normalized(identities)
     if not items:
         raise ValidationError({"identities": ["At least one email, phone or handle is needed."]})
-    found = (
-        CustomerIdentity.objects.select_related("customer")
-        .filter(_identity_q(items))
-        .order_by("id")
-        .first()
-    )
-    if found is None:
+    matches = _matching_identities(items, source_integration)
+    if not matches:
         try:
             with transaction.atomic():
                 return customer_create(
@@ -145,26 +179,25 @@ def customer_resolve(
                 )
         except ValidationError:
             # Lost a race with a concurrent create of the same identity: use theirs.
-            found = (
-                CustomerIdentity.objects.select_related("customer")
-                .filter(_identity_q(items))
-                .order_by("id")
-                .first()
-            )
-            if found is None:
+            matches = _matching_identities(items, source_integration)
+            if not matches:
                 raise
+    found = matches[0]
     customer = found.customer
     missing = [
         i
         for i in items
         if not (i.kind == found.kind and i.value == found.value and i.platform == found.platform)
     ]
+    added = []
     if missing:
         try:
             with transaction.atomic():
-                _attach_identities(customer, missing)
+                added = _attach_identities(customer, missing)
         except ValidationError:
             pass  # an identity belongs to another customer: keep the match, leave theirs alone
+    known = [m for m in matches if m.customer_id == customer.pk and not m.submitted]
+    _record_submissions([*known, *added], source_integration)
     if name and not customer.name:
         customer.name = name
         customer.save(update_fields=["name", "updated_at"])

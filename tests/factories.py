@@ -5,7 +5,13 @@ from __future__ import annotations
 import factory
 from factory.django import DjangoModelFactory
 
-from customers.models import Customer, CustomerIdentity, Organization, OrganizationDomain
+from customers.models import (
+    Customer,
+    CustomerIdentity,
+    IdentitySubmission,
+    Organization,
+    OrganizationDomain,
+)
 from helpdesk.models import Role, User
 from slas.models import BusinessCalendar, BusinessInterval, SlaPolicy, SlaTarget, SlaTier
 from tickets.models import ChannelKind, Direction, Message, Team, Ticket
@@ -130,7 +136,13 @@ class CustomerFactory(DjangoModelFactory):
     def email(self, create, extracted, **kwargs):
         value = extracted if extracted is not None else f"customer{self.pk}@example.com"
         if create and value:
-            CustomerIdentity.objects.create(customer=self, kind="email", value=value.lower())
+            identity = CustomerIdentity.objects.create(
+                customer=self, kind="email", value=value.lower()
+            )
+            if self.source_integration is not None:  # as customers.services records it
+                IdentitySubmission.objects.create(
+                    identity=identity, integration=self.source_integration
+                )
 
 
 class TicketFactory(DjangoModelFactory):

@@ -8,6 +8,12 @@ Expected outcomes are status codes. For list endpoints, "+" means the world's ob
 the list and "-" that it is not (a 200 either way): nobody sees what is not theirs, and an
 object outside the caller's reach is a 404, never a 403 that would confirm it exists.
 A 403 only ever answers "your role may not call this endpoint", whatever the object.
+
+Here "other_integration" knows nothing of the world's customer. When it does know the same
+person (it opened a ticket or reported a delivery by her email or phone), it joins that one
+customer but still reads only what it submitted itself: those rows (its ticket 201 and joined,
+its GET of the customer shows only its identity, the other's ticket 404, lists and deliveries
+only its own, staff see everything) are in tests/customers/test_integration_scope.py.
 """
 
 from __future__ import annotations

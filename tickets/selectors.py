@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
-from customers.models import CustomerIdentity
+from customers.selectors import identities_visible_to
 
 from .models import Message, Team, Ticket, TicketEvent
 
@@ -13,7 +13,8 @@ def tickets_visible_to(user) -> QuerySet[Ticket]:
     """The one rule for ticket visibility; everything else (404s included) follows from it.
 
     managers: every ticket; agents: tickets of their teams and tickets assigned to them;
-    integrations: tickets they created and tickets of customers they submitted.
+    integrations: the tickets they created (through the API or an inbound door), never another
+    integration's or a channel's ticket, even for a customer they also know.
     """
     tickets = Ticket.objects.all()
     if not user.is_authenticated:
@@ -23,15 +24,16 @@ def tickets_visible_to(user) -> QuerySet[Ticket]:
     if user.is_agent:
         return tickets.filter(Q(team__in=Team.objects.filter(members=user)) | Q(assignee=user))
     if user.is_integration:
-        return tickets.filter(Q(source_integration=user) | Q(requester__source_integration=user))
+        return tickets.filter(source_integration=user)
     return tickets.none()
 
 
-def with_list_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """Everything the ticket serializer reads, in a constant number of queries."""
+def with_list_relations(tickets: QuerySet[Ticket], user) -> QuerySet[Ticket]:
+    """Everything the ticket serializer reads, in a constant number of queries; the
+    requester's identities as far as `user` may see them (customers.selectors)."""
     return tickets.select_related("requester", "organization", "team", "assignee").prefetch_related(
         "tags",
-        Prefetch("requester__identities", queryset=CustomerIdentity.objects.order_by("id")),
+        Prefetch("requester__identities", queryset=identities_visible_to(user)),
     )
 
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django.db.models import Exists, OuterRef
 
 from helpdesk.api.filters import IsoDateTimeFilter
 
 from ..models import Customer, Organization
+from ..selectors import identities_visible_to
 
 
 class CustomerFilter(filters.FilterSet):
@@ -18,8 +20,16 @@ class CustomerFilter(filters.FilterSet):
         model = Customer
         fields = ["email", "phone", "organization", "q", "updated_since"]
 
+    def _with_identity(self, queryset, kind: str, value: str):
+        # Only identities the caller may see match: an integration cannot learn that an
+        # email it never submitted belongs to a customer it knows by phone.
+        identities = identities_visible_to(self.request.user).filter(
+            customer=OuterRef("pk"), kind=kind, value=value
+        )
+        return queryset.filter(Exists(identities))
+
     def filter_email(self, queryset, name, value):
-        return queryset.filter(identities__kind="email", identities__value=value.strip().lower())
+        return self._with_identity(queryset, "email", value.strip().lower())
 
     def filter_phone(self, queryset, name, value):
         from django.core.exceptions import ValidationError
@@ -30,7 +40,7 @@ class CustomerFilter(filters.FilterSet):
             number = normalize_phone(value)
         except ValidationError:
             return queryset.none()
-        return queryset.filter(identities__kind="phone", identities__value=number)
+        return self._with_identity(queryset, "phone", number)
 
 
 class OrganizationFilter(filters.FilterSet):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -17,7 +17,7 @@ from customers.services import customer_resolve
 from helpdesk.api.pagination import CursorPagination
 from helpdesk.permissions import INTEGRATION, MANAGER, MANAGERS, STAFF
 
-from .. import services
+from .. import selectors, services
 from ..models import Delivery, FollowUp, FollowUpRule, Survey
 from ..surveys import satisfaction_report
 from .filters import DeliveryFilter, FollowUpFilter, SurveyFilter
@@ -44,13 +44,9 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     roles = {"read": SOURCES, "create": SOURCES}
 
     def get_queryset(self):
-        deliveries = Delivery.objects.select_related("customer").prefetch_related(
-            "customer__identities", Prefetch("followup_set", FollowUp.objects.order_by("id"))
-        )
-        user = self.request.user
-        if getattr(self, "swagger_fake_view", False) or user.is_manager:
-            return deliveries
-        return deliveries.filter(source=user)
+        if getattr(self, "swagger_fake_view", False):
+            return Delivery.objects.none()
+        return selectors.deliveries_visible_to(self.request.user)
 
     @extend_schema(
         request=DeliveryCreateSerializer,
@@ -111,8 +107,11 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = FollowUpSerializer
     filterset_class = FollowUpFilter
     pagination_class = type("FollowUpPagination", (CursorPagination,), {"ordering": "-id"})
-    queryset = FollowUp.objects.select_related("customer").prefetch_related("customer__identities")
+    queryset = FollowUp.objects.none()  # for the schema; requests read get_queryset
     roles = {"read": STAFF, "retry": MANAGERS}
+
+    def get_queryset(self):
+        return selectors.followups_visible_to(self.request.user)
 
     @extend_schema(request=None, responses=FollowUpSerializer)
     @action(detail=True, methods=["post"])
@@ -128,8 +127,11 @@ class SurveyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     serializer_class = SurveySerializer
     filterset_class = SurveyFilter
     pagination_class = type("SurveyPagination", (CursorPagination,), {"ordering": "-id"})
-    queryset = Survey.objects.select_related("customer").prefetch_related("customer__identities")
+    queryset = Survey.objects.none()  # for the schema; requests read get_queryset
     roles = {"read": MANAGERS}
+
+    def get_queryset(self):
+        return selectors.surveys_visible_to(self.request.user)
 
 
 class AtRiskReportView(mixins.ListModelMixin, viewsets.GenericViewSet):

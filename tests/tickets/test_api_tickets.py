@@ -215,14 +215,20 @@ def test_manager_sees_every_ticket(manager_client, team, other_team):
     assert len(manager_client.get(URL).json()["results"]) == 3
 
 
-def test_integration_reads_only_its_customers_tickets(
+def test_integration_reads_only_the_tickets_it_created(
     integration_client, integration, other_integration
 ):
-    own = TicketFactory(requester=CustomerFactory(source_integration=integration))
-    created = TicketFactory(source_integration=integration)
-    theirs = TicketFactory(requester=CustomerFactory(source_integration=other_integration))
+    customer = CustomerFactory(source_integration=integration)
+    created = TicketFactory(requester=customer, source_integration=integration)
+    # The same customer's ticket from an agent or a channel is not the integration's.
+    by_agent = TicketFactory(requester=customer)
+    theirs = TicketFactory(
+        requester=CustomerFactory(source_integration=other_integration),
+        source_integration=other_integration,
+    )
     ids = {t["id"] for t in integration_client.get(URL).json()["results"]}
-    assert ids == {own.pk, created.pk}
+    assert ids == {created.pk}
+    assert_error(integration_client.get(f"{URL}{by_agent.pk}/"), 404)
     assert_error(integration_client.get(f"{URL}{theirs.pk}/"), 404)
 
 

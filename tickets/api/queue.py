@@ -51,7 +51,7 @@ class QueueView(APIView):
         if not raw.isdigit() or not 1 <= int(raw) <= QUEUE_MAX:
             raise serializers.ValidationError({"limit": [f"A number from 1 to {QUEUE_MAX}."]})
         tickets = selectors.with_list_relations(
-            selectors.with_sla_breached(selectors.tickets_in_queue_of(request.user))
+            selectors.with_sla_breached(selectors.tickets_in_queue_of(request.user)), request.user
         )[: int(raw)]
         return Response({"results": QueueTicketSerializer(tickets, many=True).data})
 
@@ -74,6 +74,6 @@ class QueueClaimView(APIView):
         if ticket is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         fetched = selectors.with_list_relations(
-            selectors.with_sla_breached(Ticket.objects.filter(pk=ticket.pk))
+            selectors.with_sla_breached(Ticket.objects.filter(pk=ticket.pk)), request.user
         ).get()
         return Response(QueueTicketSerializer(fetched).data)

@@ -71,12 +71,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             visible = visible.filter(next_due_at__isnull=False)
         if self.action in ("messages", "events"):
             return visible  # only the permission check; the relations are not serialized
-        return selectors.with_list_relations(visible)
+        return selectors.with_list_relations(visible, self.request.user)
 
     def _fetch(self, pk: int):
         """The ticket as the response shows it, right after a write the caller was allowed
         to make (which may have moved it out of their sight, e.g. to another team)."""
-        return selectors.with_list_relations(Ticket.objects.all()).get(pk=pk)
+        return selectors.with_list_relations(Ticket.objects.all(), self.request.user).get(pk=pk)
 
     def _team(self, team_id: int | None) -> Team | None:
         if team_id is None:
