@@ -67,9 +67,8 @@ def _attach_identities(customer: Customer, items: list[IdentityInput]) -> list[C
         if owner == customer.pk:
             continue
         if owner is not None:
-            errors[f"identities.{index}.value"] = [
-                f"{item.value} already belongs to customer #{owner}."
-            ]
+            # Not naming the owner: an integration must not learn another's customer ids.
+            errors[f"identities.{index}.value"] = [f"{item.value} already belongs to a customer."]
             continue
         try:
             with transaction.atomic():
