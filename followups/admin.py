@@ -23,6 +23,8 @@ class FollowUpRuleForm(forms.ModelForm):
         required=False,
         help_text="For ticket triggers: the channels of the solved ticket (none: any).",
     )
+    delay_minutes = forms.IntegerField(min_value=0, max_value=525_600, initial=0)  # the API's
+    quiet_days = forms.IntegerField(min_value=0, max_value=365, initial=0)
 
     class Meta:
         model = FollowUpRule

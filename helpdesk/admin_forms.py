@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 
 from helpdesk.errors import ConflictError
 
@@ -66,15 +67,30 @@ def errors_by_field(exc: ValidationError) -> dict[str | None, list[str]]:
 
 
 class ServiceAdmin(admin.ModelAdmin):
-    """An admin whose form (a ServiceForm) saved the object through its service."""
+    """An admin whose form (a ServiceForm) saved the object through its service.
+
+    The admin validates the inline formsets after the form, so a POST whose form was valid
+    (the service ran) but whose formsets were not (a tampered management form) would keep
+    the service's writes while showing errors: the change view rolls its transaction back
+    unless the admin went on to save (save_model), so an error page never leaves a write."""
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.actor = request.user  # a new form class per request (modelform_factory)
         return form
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if request.method == "POST" and not getattr(request, "_service_admin_saved", False):
+                transaction.set_rollback(True)
+        return response
+
     def save_model(self, request, obj, form, change):
-        pass  # the service ran in the form's validation
+        request._service_admin_saved = True  # the service ran in the form's validation
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return construct_change_message(form, [], add)  # the inlines were never saved
 
     def save_related(self, request, form, formsets, change):
         pass  # many-to-many fields went through the service too; inlines are read-only
