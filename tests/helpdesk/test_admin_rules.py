@@ -656,3 +656,24 @@ def test_bad_customer_tier_or_override_is_a_400_and_changes_nothing(
     assert_error(response, 400, field=field)
     customer.refresh_from_db()
     assert (customer.name, customer.tier, customer.sla_policy) == ("Kim", None, None)
+
+
+def test_a_failed_followup_is_retried_from_the_read_only_admin_through_the_service(admin, root):
+    from followups.models import FollowUpState
+    from followups.services import delivery_record
+
+    FollowUpRuleFactory(name="Welcome", trigger="delivery", action="email", body="Hi")
+    customer = CustomerFactory(name="Kim")
+    delivery, _ = delivery_record(
+        customer=customer, source=root, external_ref="ORD-7", delivered_at=MONDAY_10
+    )
+    followup = FollowUp.objects.get(delivery=delivery)
+    FollowUp.objects.filter(pk=followup.pk).update(state=FollowUpState.FAILED, attempts=5)
+    assert admin.get(f"/admin/followups/followup/{followup.pk}/change/").status_code == 200
+    response = admin.post(
+        "/admin/followups/followup/",
+        {"action": "retry", "_selected_action": [str(followup.pk)]},
+    )
+    assert response.status_code == 302
+    followup.refresh_from_db()
+    assert (followup.state, followup.attempts) == (FollowUpState.SCHEDULED, 0)
