@@ -96,20 +96,22 @@ class CustomerForm(ServiceForm):
 
     def save_through_service(self) -> Customer:
         data = self.cleaned_data
-        with transaction.atomic():  # create + SLA fields: both or nothing
-            customer = self.original
-            if customer.pk is None:
-                customer = services.customer_create(
-                    name=data["name"], organization=data["organization"]
-                )
+        sla = {"tier": data["tier"], "sla_policy": data["sla_policy"]}
+        if self.original.pk is not None:
             return services.customer_update(
-                customer=customer,
+                customer=self.original,
                 name=data["name"],
                 organization=data["organization"],
-                tier=data["tier"],
-                sla_policy=data["sla_policy"],
                 add_identities=self._identities(),
+                **sla,
             )
+        with transaction.atomic():  # create, then the SLA fields: both or nothing
+            customer = services.customer_create(
+                name=data["name"],
+                organization=data["organization"],  # none: placed by an email's domain
+                identities=self._identities(),
+            )
+            return services.customer_update(customer=customer, **sla)
 
 
 @admin.register(Customer)

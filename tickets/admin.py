@@ -17,25 +17,33 @@ from .models import Attachment, Message, Tag, Team, Ticket, TicketEvent
 from .status import Status
 
 
-@admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
-    """Saved by `team_save` (one default team: making one the default takes the flag)."""
+class TeamForm(ServiceForm):
+    """`team_save`, the API's: making a team the default takes the flag from the previous
+    one (so the one-default constraint is the service's business, not a form error)."""
 
+    class Meta:
+        model = Team
+        fields = ["name", "description", "is_default", "members"]
+
+    def _get_validation_exclusions(self):
+        return {*super()._get_validation_exclusions(), "is_default"}
+
+    def save_through_service(self) -> Team:
+        data = self.cleaned_data
+        return services.team_save(
+            team=self.original,
+            name=data["name"],
+            description=data["description"],
+            is_default=data["is_default"],
+            members=data["members"],
+        )
+
+
+@admin.register(Team)
+class TeamAdmin(ServiceAdmin):
+    form = TeamForm
     list_display = ["name", "is_default", "created_at"]
     filter_horizontal = ["members"]
-
-    def save_model(self, request, obj, form, change):
-        pass  # see save_related: the team and its members are one service call
-
-    def save_related(self, request, form, formsets, change):
-        data = form.cleaned_data
-        services.team_save(
-            team=form.instance,
-            name=data["name"],
-            description=data.get("description", ""),
-            is_default=data.get("is_default", False),
-            members=data.get("members", []),
-        )
 
 
 @admin.register(Tag)

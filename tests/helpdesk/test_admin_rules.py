@@ -32,7 +32,7 @@ from tests.factories import (
 )
 from tickets import services as tickets
 from tickets.channels.models import Channel
-from tickets.models import Message, Priority, Ticket, TicketEvent
+from tickets.models import Message, Priority, Team, Ticket, TicketEvent
 from webhooks.models import WebhookDelivery
 from webhooks.subscriptions import subscription_create
 
@@ -677,3 +677,28 @@ def test_a_failed_followup_is_retried_from_the_read_only_admin_through_the_servi
     assert response.status_code == 302
     followup.refresh_from_db()
     assert (followup.state, followup.attempts) == (FollowUpState.SCHEDULED, 0)
+
+
+def test_customer_added_in_the_admin_with_an_email_joins_its_domains_organization(admin):
+    acme = OrganizationFactory(name="Acme", domains=["acme.com"])
+    url = "/admin/customers/customer/add/"
+    data = submitted(
+        admin, url, name="Lee", add_identity_kind="email", add_identity_value="Lee@ACME.com"
+    )
+    response = admin.post(url, data)
+    assert response.status_code == 302, errors_of(response)
+    lee = Customer.objects.get(name="Lee")
+    assert lee.organization == acme
+    assert lee.primary_email == "lee@acme.com"
+
+
+def test_making_a_team_the_default_in_the_admin_takes_the_flag_like_the_api(admin, root):
+    url = "/admin/tickets/team/add/"
+    response = admin.post(
+        url, submitted(admin, url, name="Escalations", is_default="on", members=[root.pk])
+    )
+    assert response.status_code == 302, errors_of(response)
+    escalations = Team.objects.get(name="Escalations")
+    root.support_team.refresh_from_db()
+    assert (escalations.is_default, root.support_team.is_default) == (True, False)
+    assert list(escalations.members.all()) == [root]
