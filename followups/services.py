@@ -44,6 +44,23 @@ def template_check(text: str) -> None:
         raise ValidationError(str(exc)) from exc
 
 
+def rule_check(*, trigger: str, action: str, body: str = "", channels=(), products=()) -> None:
+    """What a follow-up rule's fields must agree on (the API's serializer and the admin's
+    form both call it): a survey follows a solved ticket, an email has a body, channels only
+    for ticket triggers, products only for deliveries. Raises ValidationError by field."""
+    errors: dict[str, list[str]] = {}
+    if action == Action.SURVEY and trigger != Trigger.TICKET_SOLVED:
+        errors["action"] = ["A survey follows a solved ticket (trigger ticket_solved)."]
+    if action == Action.EMAIL and not body:
+        errors["body"] = ["An email rule needs a body."]
+    if channels and trigger != Trigger.TICKET_SOLVED:
+        errors["channels"] = ["Only ticket triggers have a channel to match."]
+    if products and trigger != Trigger.DELIVERY:
+        errors["products"] = ["Only delivery triggers have products to match."]
+    if errors:
+        raise ValidationError(errors)
+
+
 @lru_cache(maxsize=512)
 def _template(text: str):
     """Compiled once per distinct text (rules rarely change; a sweep renders the same few)."""

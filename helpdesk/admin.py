@@ -31,7 +31,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "name", "user", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "user__username"]
-    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+    # Only the label is editable: a token never moves to another user, and revoking is the
+    # `api_token_revoke` action, not a date typed in.
+    readonly_fields = ["user", "prefix", "key_hash", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 
     def has_add_permission(self, request) -> bool:
@@ -48,3 +50,6 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
     list_display = ["key", "method", "path", "status_code", "created_at"]
     search_fields = ["key", "path"]
     readonly_fields = [f.name for f in IdempotencyRecord._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # written by the idempotency middleware with the response it replays

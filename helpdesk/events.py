@@ -32,6 +32,8 @@ SURVEY_ANSWERED = "survey.answered"
 CUSTOMER_AT_RISK = "customer.at_risk"
 # An organization's fields changed (`changes`: field -> (before, after)), e.g. its SLA tier.
 ORGANIZATION_UPDATED = "organization.updated"
+# A customer's own SLA fields changed (`changes`: "tier" / "sla_policy" -> (before, after) ids).
+CUSTOMER_UPDATED = "customer.updated"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ from django.contrib import admin
 from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import ValidationError
 
+from helpdesk.admin_forms import ServiceAdmin, ServiceForm
+from tickets.models import ChannelKind
+
 from . import config
 from .models import (
     BusinessCalendar,
@@ -23,6 +26,15 @@ from .models import (
     SlaTarget,
     SlaTier,
 )
+
+
+def current_policy_choices(db_field, kwargs: dict) -> dict:
+    """For any admin foreign key to SlaPolicy: offer only current versions (the API's rule,
+    `config.current_policies`), so a forged POST with an old version is a form error too.
+    Call from `formfield_for_foreignkey` before the super() call."""
+    if db_field.related_model is SlaPolicy:
+        kwargs["queryset"] = config.current_policies()
+    return kwargs
 
 
 def _rows(formset) -> list[dict]:
@@ -196,20 +208,47 @@ class SlaPolicyAdmin(SavedByServiceAdmin):
 # --- tiers and clocks --------------------------------------------------------------------------
 
 
+TIER_FIELDS = ["name", "rank", "description", "channels", "self_service", "self_service_url"]
+TIER_FIELDS += ["policy"]
+
+
+class TierForm(ServiceForm):
+    """Saved by `config.tier_save` (the API's): channels are checkboxes over the channel
+    kinds, checked by the API's rule; the policy is a current version."""
+
+    channels = forms.MultipleChoiceField(
+        choices=ChannelKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Channels the tier serves; none ticked: not restricted.",
+    )
+    self_service_url = forms.URLField(max_length=200, required=False, assume_scheme="https")
+
+    class Meta:
+        model = SlaTier
+        fields = TIER_FIELDS
+
+    def clean_channels(self) -> list[str]:
+        try:  # the API's rule (TierSerializer.validate_channels calls it too)
+            return config.tier_channels_check(self.cleaned_data["channels"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["channels"]) from exc
+
+    def save_through_service(self) -> SlaTier:
+        return config.tier_save(
+            tier=self.original, **{name: self.cleaned_data[name] for name in TIER_FIELDS}
+        )
+
+
 @admin.register(SlaTier)
-class SlaTierAdmin(admin.ModelAdmin):
+class SlaTierAdmin(ServiceAdmin):
+    form = TierForm
     list_display = ["name", "rank", "policy", "channels", "self_service"]
     list_select_related = ["policy"]
     search_fields = ["name"]
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "self_service_url":
-            kwargs["assume_scheme"] = "https"
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "policy":
-            kwargs["queryset"] = SlaPolicy.objects.filter(is_current=True)
+        kwargs = current_policy_choices(db_field, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

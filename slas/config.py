@@ -15,9 +15,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 
 from customers.models import Customer, Organization
 from helpdesk.errors import ConflictError
+from tickets.models import ChannelKind
 
 from .business_time import CalendarError, CalendarSpec, Interval, overlapping_intervals
 from .models import (
@@ -273,12 +275,43 @@ def policy_revise(
     return new
 
 
+def current_policies() -> QuerySet[SlaPolicy]:
+    """The policy versions that may be chosen for a tier, an organization or a customer: the
+    current version of each lineage (older versions are history that running clocks keep).
+    The API's choices and lists and the admin's dropdowns all read this one rule."""
+    return SlaPolicy.objects.filter(is_current=True)
+
+
+def policy_check_current(policy: SlaPolicy | None, field: str = "policy") -> None:
+    """Refuse an old policy version where a policy is chosen (see `current_policies`)."""
+    if policy is not None and not current_policies().filter(pk=policy.pk).exists():
+        raise ValidationError({field: [f"{policy} is an old version; use the current one."]})
+
+
+def tier_channels_check(channels: object) -> list[str]:
+    """The channels a tier serves: a list of known channel kinds, each once. Returns them;
+    raises ValidationError (field `channels`) otherwise. The API and the admin both call it."""
+    if not isinstance(channels, list | tuple):
+        raise ValidationError({"channels": ["A list of channel kinds is expected."]})
+    known = set(ChannelKind.values)
+    unknown = [c for c in channels if c not in known]
+    if unknown:
+        kinds = ", ".join(ChannelKind.values)
+        raise ValidationError(
+            {"channels": [f"Unknown channel kind {unknown[0]!r}; use one of {kinds}."]}
+        )
+    if len(set(channels)) != len(channels):
+        raise ValidationError({"channels": ["List each channel once."]})
+    return list(channels)
+
+
 @transaction.atomic
 def tier_save(*, tier: SlaTier, **fields: Any) -> SlaTier:
-    """Create or change a tier; its policy must be a current version."""
-    policy = fields.get("policy")
-    if policy is not None and not policy.is_current:
-        raise ValidationError({"policy": [f"{policy} is an old version; use the current one."]})
+    """Create or change a tier; its policy must be a current version and its channels known
+    kinds, each once."""
+    policy_check_current(fields.get("policy"))
+    if "channels" in fields:
+        fields["channels"] = tier_channels_check(fields["channels"])
     for name, value in fields.items():
         setattr(tier, name, value)
     tier.save()

@@ -476,11 +476,13 @@ def on_organization_updated(event: events.DomainEvent) -> None:
 def organization_reapply(*, organization_id: int) -> int:
     """Re-apply the policy that applies now to each unresolved ticket of the organization,
     one transaction per ticket. Returns how many tickets were re-measured."""
+    return _reapply_unresolved(Ticket.objects.filter(organization_id=organization_id))
+
+
+def _reapply_unresolved(tickets) -> int:
     from tickets.status import UNRESOLVED
 
-    ticket_ids = Ticket.objects.filter(
-        organization_id=organization_id, status__in=UNRESOLVED
-    ).values_list("pk", flat=True)
+    ticket_ids = tickets.filter(status__in=UNRESOLVED).values_list("pk", flat=True)
     count = 0
     for ticket in Ticket.objects.filter(pk__in=list(ticket_ids)).select_related(
         "requester", "organization"
@@ -490,8 +492,26 @@ def organization_reapply(*, organization_id: int) -> int:
     return count
 
 
+def on_customer_updated(event: events.DomainEvent) -> None:
+    """A customer's own tier or override policy changed: re-measure their unresolved
+    tickets after commit, like an organization's (see on_organization_updated)."""
+    if not {"tier", "sla_policy"} & set(event.changes):
+        return
+    from .tasks import sla_reapply_customer
+
+    customer_id = event.customer.pk
+    transaction.on_commit(lambda: sla_reapply_customer.delay(customer_id))
+
+
+def customer_reapply(*, customer_id: int) -> int:
+    """Re-apply the policy that applies now to each unresolved ticket the customer requested,
+    one transaction per ticket. Returns how many tickets were re-measured."""
+    return _reapply_unresolved(Ticket.objects.filter(requester_id=customer_id))
+
+
 def subscribe() -> None:
     events.subscribe(events.ORGANIZATION_UPDATED, on_organization_updated)
+    events.subscribe(events.CUSTOMER_UPDATED, on_customer_updated)
     events.subscribe(events.TICKET_CREATED, on_ticket_created)
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
     events.subscribe(events.TICKET_UPDATED, on_ticket_updated)

@@ -23,6 +23,12 @@ def sla_reapply_organization(organization_id: int) -> int:
     return services.organization_reapply(organization_id=organization_id)
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def sla_reapply_customer(customer_id: int) -> int:
+    """Safe to run twice, like sla_reapply_organization."""
+    return services.customer_reapply(customer_id=customer_id)
+
+
 @shared_task(ignore_result=True)
 def sla_notify(items: list[tuple[int, str]]) -> int:
     """Email the assignee (or, without one, the ticket's team) about warnings, breaches and

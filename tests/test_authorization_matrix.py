@@ -197,6 +197,8 @@ MATRIX = [
     ("POST",   "/api/v1/customers/",                         NEW_CUSTOMER,       row(401, 201, 201, 201, 201, 201)),
     ("GET",    "/api/v1/customers/{customer}/",              None,               row(401, 200, 200, 200, 200, 404)),
     ("PATCH",  "/api/v1/customers/{customer}/",              {"name": "Kim"},    row(401, 200, 200, 200, 403, 403)),
+    # a customer's own SLA (tier, override policy): managers only, as on organizations
+    ("PATCH",  "/api/v1/customers/{customer}/",              {"tier": None},     row(401, 403, 403, 200, 403, 403)),
     # organizations and teams: configuration, managers write
     ("GET",    "/api/v1/organizations/",                     None,               row(401, "+", "+", "+", 403, 403)),
     ("POST",   "/api/v1/organizations/",                     {"name": "Globex"}, row(401, 403, 403, 201, 403, 403)),

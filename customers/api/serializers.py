@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from slas.models import SlaPolicy, SlaTier
+from slas.config import current_policies
+from slas.models import SlaTier
 
 from ..models import Customer, CustomerIdentity, IdentityKind, Organization
 from ..services import IdentityInput
@@ -32,10 +33,26 @@ class CustomerSerializer(serializers.ModelSerializer):
     organization = OrganizationBriefSerializer(read_only=True, allow_null=True)
     identities = IdentitySerializer(many=True, read_only=True)
     email = serializers.CharField(source="primary_email", read_only=True)
+    tier = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The customer's own tier (wins over the organization's)."
+    )
+    sla_policy = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The customer's individual override policy, if any."
+    )
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "email", "organization", "identities", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "email",
+            "organization",
+            "tier",
+            "sla_policy",
+            "identities",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class CustomerBriefSerializer(serializers.ModelSerializer):
@@ -46,7 +63,7 @@ class CustomerBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "email"]
 
 
-class CustomerUpdateSerializer(serializers.Serializer):
+class _CustomerFieldsSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(), required=False, allow_null=True
@@ -60,7 +77,27 @@ class CustomerUpdateSerializer(serializers.Serializer):
         ]
 
 
-class CustomerCreateSerializer(CustomerUpdateSerializer):
+class CustomerUpdateSerializer(_CustomerFieldsSerializer):
+    """PATCH; the customer's own SLA fields are for managers only, like an organization's."""
+
+    SLA_FIELDS = ("tier", "sla_policy")
+
+    tier = serializers.PrimaryKeyRelatedField(
+        queryset=SlaTier.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The customer's own tier, over the organization's (managers only).",
+    )
+    sla_policy = serializers.PrimaryKeyRelatedField(
+        queryset=current_policies(),
+        required=False,
+        allow_null=True,
+        help_text="An individual agreement for this customer: a current policy version; wins "
+        "over the organization's override and the tiers' policies (managers only).",
+    )
+
+
+class CustomerCreateSerializer(_CustomerFieldsSerializer):
     identities = IdentitySerializer(
         many=True, allow_empty=False, help_text="At least one email, phone or social handle."
     )
@@ -77,7 +114,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         queryset=SlaTier.objects.all(), required=False, allow_null=True
     )
     sla_policy = serializers.PrimaryKeyRelatedField(
-        queryset=SlaPolicy.objects.filter(is_current=True),
+        queryset=current_policies(),
         required=False,
         allow_null=True,
         help_text="An individual agreement: measures the organization's tickets instead of "

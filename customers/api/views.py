@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from helpdesk.permissions import EVERYONE, MANAGERS, STAFF
@@ -57,14 +58,20 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(request=CustomerUpdateSerializer, responses=CustomerSerializer)
     def partial_update(self, request, *args, **kwargs):
+        """Change a customer. `tier` and `sla_policy` (the customer's own SLA, which
+        re-measures their open tickets) are for managers, as on organizations."""
         customer = self.get_object()
+        sla_fields = set(CustomerUpdateSerializer.SLA_FIELDS) & set(_keys(request.data))
+        if sla_fields and not request.user.is_manager:
+            raise PermissionDenied(
+                f"Only managers may change a customer's {' and '.join(sorted(sla_fields))}."
+            )
         data = CustomerUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         changes = {}
-        if "name" in data.validated_data:
-            changes["name"] = data.validated_data["name"]
-        if "organization" in data.validated_data:
-            changes["organization"] = data.validated_data["organization"]
+        for name in ("name", "organization", *CustomerUpdateSerializer.SLA_FIELDS):
+            if name in data.validated_data:
+                changes[name] = data.validated_data[name]
         services.customer_update(
             customer=customer, add_identities=data.identity_inputs(), **changes
         )
@@ -85,6 +92,10 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             )
         services.customer_merge(source=source, target=target, actor=request.user)
         return Response(CustomerSerializer(self.get_queryset().get(pk=target.pk)).data)
+
+
+def _keys(data) -> list[str]:
+    return list(data) if hasattr(data, "keys") else []
 
 
 class OrganizationViewSet(viewsets.ModelViewSet):

@@ -10,7 +10,7 @@ from tickets.api.serializers import RequesterInputSerializer
 from tickets.models import ChannelKind, Team
 
 from .. import services
-from ..models import Action, Delivery, FollowUp, FollowUpRule, Survey, Trigger
+from ..models import Delivery, FollowUp, FollowUpRule, Survey
 from ..surveys import ces_score, csat_score
 
 
@@ -112,17 +112,16 @@ class FollowUpRuleSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         merged = {**self._current(), **attrs}
-        errors = {}
-        if merged["action"] == Action.SURVEY and merged["trigger"] != Trigger.TICKET_SOLVED:
-            errors["action"] = ["A survey follows a solved ticket (trigger ticket_solved)."]
-        if merged["action"] == Action.EMAIL and not merged.get("body"):
-            errors["body"] = ["An email rule needs a body."]
-        if merged.get("channels") and merged["trigger"] != Trigger.TICKET_SOLVED:
-            errors["channels"] = ["Only ticket triggers have a channel to match."]
-        if merged.get("products") and merged["trigger"] != Trigger.DELIVERY:
-            errors["products"] = ["Only delivery triggers have products to match."]
-        if errors:
-            raise serializers.ValidationError(errors)
+        try:  # the admin's rule form calls the same check
+            services.rule_check(
+                trigger=merged["trigger"],
+                action=merged["action"],
+                body=merged.get("body", ""),
+                channels=merged.get("channels") or (),
+                products=merged.get("products") or (),
+            )
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
         return attrs
 
     def _current(self) -> dict:

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from helpdesk.api.fields import LabelChoiceField
 from tickets.models import ChannelKind, Priority, Team
 
-from .. import services
+from .. import config, services
 from ..config import EscalationInput, HolidayInput, IntervalInput, TargetInput
 from ..models import (
     BusinessCalendar,
@@ -178,9 +179,10 @@ class TierSerializer(serializers.ModelSerializer):
         ]
 
     def validate_channels(self, channels):
-        if len(set(channels)) != len(channels):
-            raise serializers.ValidationError("List each channel once.")
-        return channels
+        try:
+            return config.tier_channels_check(channels)  # the admin's tier form calls it too
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["channels"]) from exc
 
 
 class PolicyBriefSerializer(serializers.ModelSerializer):

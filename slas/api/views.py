@@ -84,11 +84,11 @@ class PolicyViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
-        policies = SlaPolicy.objects.prefetch_related("targets", "escalations")
+        policies = SlaPolicy.objects.all()
         if self.action == "list":
             lineage = self.request.query_params.get("lineage")
-            return policies.filter(lineage=lineage) if lineage else policies.filter(is_current=True)
-        return policies
+            policies = policies.filter(lineage=lineage) if lineage else config.current_policies()
+        return policies.prefetch_related("targets", "escalations")
 
     @extend_schema(
         parameters=[
