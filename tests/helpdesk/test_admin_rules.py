@@ -526,7 +526,7 @@ def test_identity_added_in_the_admin_is_normalized_and_unique(admin):
         admin, url, name="Kim", add_identity_kind="email", add_identity_value="Kim@Example.COM"
     )
     response = admin.post(url, taken)
-    assert "already belongs to customer" in errors_of(response)
+    assert "already belongs to a customer" in errors_of(response)
     assert not Customer.objects.filter(name="Kim").exists()  # the create rolled back too
     response = admin.post(
         url,
