@@ -185,6 +185,11 @@ class ChannelAdminForm(ServiceForm):
         model = Channel
         fields = ["kind", "name", "settings", "default_team", "default_priority", "is_active"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # secrets shown masked, as the API shows them; kept when sent back
+            self.initial["settings"] = channel_config.public_settings(self.instance.settings)
+
     def save_through_service(self) -> Channel:
         data = self.cleaned_data
         return channel_config.channel_save(

@@ -702,3 +702,18 @@ def test_making_a_team_the_default_in_the_admin_takes_the_flag_like_the_api(admi
     root.support_team.refresh_from_db()
     assert (escalations.is_default, root.support_team.is_default) == (True, False)
     assert list(escalations.members.all()) == [root]
+
+
+def test_channel_secrets_are_masked_in_the_admin_and_kept_on_save(admin):
+    chat = Channel.objects.create(
+        kind="chat",
+        name="Widget",
+        settings={"widget_id": "w-1", "webhook_secret": "do-not-show"},
+    )
+    url = f"/admin/tickets/channel/{chat.pk}/change/"
+    page = admin.get(url).content.decode()
+    assert "do-not-show" not in page
+    response = admin.post(url, submitted(admin, url, name="Website widget"))
+    assert response.status_code == 302
+    chat.refresh_from_db()
+    assert (chat.name, chat.settings["webhook_secret"]) == ("Website widget", "do-not-show")

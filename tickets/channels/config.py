@@ -17,6 +17,7 @@ from .models import Channel
 SOCIAL_PLATFORMS = ("twitter", "facebook", "instagram", "whatsapp", "telegram")
 # Settings values never shown back through the API.
 SECRET_KEYS = frozenset({"webhook_secret", "password"})
+MASK = "********"
 
 _ALLOWED = {
     ChannelKind.EMAIL: {"address", "from_name", "imap"},
@@ -86,10 +87,22 @@ def clean_settings(kind: str, values: dict[str, Any]) -> dict[str, Any]:
 
 def public_settings(values: dict[str, Any]) -> dict[str, Any]:
     """Settings as the API shows them: secrets masked."""
-    shown = {k: ("********" if k in SECRET_KEYS and v else v) for k, v in values.items()}
+    shown = {k: (MASK if k in SECRET_KEYS and v else v) for k, v in values.items()}
     if isinstance(shown.get("imap"), dict):
         shown["imap"] = public_settings(shown["imap"])
     return shown
+
+
+def _keep_secrets(new: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """`new` with each secret it leaves empty or masked taken from `stored`, nested settings
+    (imap) included: a client (or the admin) sends back what it was shown."""
+    merged = dict(new)
+    for key, value in stored.items():
+        if key in SECRET_KEYS and merged.get(key) in (None, "", MASK):
+            merged[key] = value
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _keep_secrets(merged[key], value)
+    return merged
 
 
 @transaction.atomic
@@ -115,11 +128,7 @@ def channel_save(
     if settings is not None:
         if not isinstance(settings, dict):
             raise ValidationError({"settings": ["Settings must be an object."]})
-        merged = dict(settings)
-        for key in SECRET_KEYS & set(channel.settings):
-            if merged.get(key) in (None, "", "********"):
-                merged[key] = channel.settings[key]
-        channel.settings = clean_settings(channel.kind, merged)
+        channel.settings = clean_settings(channel.kind, _keep_secrets(settings, channel.settings))
     elif not channel.pk:
         channel.settings = clean_settings(channel.kind, {})
     if default_team is not ...:

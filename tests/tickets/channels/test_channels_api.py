@@ -100,3 +100,20 @@ def test_agents_list_channels_in_constant_queries(
     with django_assert_max_num_queries(6):
         response = agent_client.get("/api/v1/channels/?kind=phone")
     assert len(response.json()["results"]) == 5
+
+
+def test_sending_back_what_was_shown_keeps_the_nested_imap_password(manager_client, team):
+    mailbox = make_channel(
+        "email",
+        "IMAP mailbox",
+        address="imap@acme.test",
+        imap={"host": "imap.acme.test", "username": "support", "password": "s3cret"},
+    )
+    shown = manager_client.get(f"/api/v1/channels/{mailbox.pk}/").json()["settings"]
+    assert shown["imap"]["password"] == "********"
+    response = manager_client.patch(
+        f"/api/v1/channels/{mailbox.pk}/", {"settings": shown}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    mailbox.refresh_from_db()
+    assert mailbox.settings["imap"]["password"] == "s3cret"
