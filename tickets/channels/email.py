@@ -17,14 +17,21 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 
-from customers.services import IdentityInput, customer_resolve
-from helpdesk.text import sanitize_html
+from customers.services import (
+    IdentityInput,
+    customer_resolve,
+    identity_clear_undeliverable,
+    identity_mark_undeliverable,
+)
+from helpdesk.text import html_to_text, sanitize_html
 
 from ..attachments import AttachmentInput
 from ..models import ChannelKind, Message, Ticket
+from .email_mime import RecipientStatus, WithheldPart, delivery_statuses, extract
 from .models import Channel, InboundMessage
+
+NO_TEXT = "(no text)"
 
 _ID = re.compile(r"<([^<>\s]+)>")
 _TOKEN = re.compile(r"\[#(\d+)\]")
@@ -54,7 +61,10 @@ class ParsedEmail:
     text: str
     html: str
     attachments: list[AttachmentInput] = field(default_factory=list)
+    withheld: list[WithheldPart] = field(default_factory=list)
     auto_reason: str = ""
+    auto_class: str = ""
+    delivery_statuses: list[RecipientStatus] = field(default_factory=list)
 
     @property
     def thread_keys(self) -> list[str]:
@@ -90,15 +100,6 @@ def _header(msg: EmailMessage, name: str) -> str:
     except (ValueError, IndexError, TypeError):  # malformed header the policy cannot fold
         value = msg.get_all(name, [""])[0] if hasattr(msg, "get_all") else ""
     return str(value or "").strip()
-
-
-def _text_of(part: EmailMessage) -> str:
-    try:
-        return part.get_content()
-    except (LookupError, UnicodeError, AssertionError):
-        # Unknown or lying charset: keep what can be read rather than failing the message.
-        payload = part.get_payload(decode=True) or b""
-        return payload.decode("utf-8", errors="replace")
 
 
 def auto_reason(msg: EmailMessage, from_address: str, subject: str) -> str:
@@ -163,55 +164,69 @@ def trim_quoted_html(html: str) -> str:
     return html[: match.start()]  # nh3 closes what the cut left open
 
 
-def _attachment(part: EmailMessage, index: int) -> AttachmentInput:
-    content_type = part.get_content_type()
-    if content_type == "message/rfc822":
-        inner = part.get_payload()
-        inner = inner[0] if isinstance(inner, list) else inner
-        data = inner.as_bytes(policy=policy.SMTP) if hasattr(inner, "as_bytes") else b""
-        filename = part.get_filename() or f"message-{index}.eml"
-    else:
-        data = part.get_payload(decode=True) or b""
-        filename = part.get_filename() or f"part-{index}"
-    content_id = normalize_message_id(_header(part, "Content-ID"))
-    return AttachmentInput(filename, ContentFile(data, name=filename), content_type, content_id)
+def _null_sender(header: str) -> bool:
+    """`<>` (the null reverse-path of RFC 5321) or a bare MAILER-DAEMON: a bounce's sender."""
+    if header.replace(" ", "").endswith("<>"):
+        return True
+    display, addr = parseaddr(header)
+    return (addr or display).strip().lower() in ("mailer-daemon", "postmaster")
 
 
-def _collect_attachments(msg: EmailMessage, bodies: set[int]) -> list[AttachmentInput]:
-    found: list[AttachmentInput] = []
+def _sender(msg: EmailMessage) -> tuple[str, str, bool]:
+    """(name, address, has_sender): the first of From, Sender, Return-Path with an address.
+    A null sender (`<>`, what bounces use) or a delivery report counts as a sender."""
+    name, found = "", False
+    for header_name in ("From", "Sender", "Return-Path"):
+        value = _header(msg, header_name)
+        if not value:
+            continue
+        display, addr = parseaddr(value)
+        name = name or display
+        if "@" in addr:
+            return name, addr, True
+        found = found or _null_sender(value)
+    return name, "", found or msg.get_content_type() == "multipart/report"
 
-    def walk(part: EmailMessage) -> None:
-        if id(part) in bodies:
-            return
-        if part.get_content_maintype() == "multipart":
-            for sub in part.iter_parts():
-                walk(sub)
-            return
-        disposition = part.get_content_disposition()
-        is_text_body = part.get_content_maintype() == "text" and part.get_content_subtype() in (
-            "plain",
-            "html",
-        )
-        if is_text_body and disposition != "attachment" and not part.get_filename():
-            return  # an alternative body we did not pick, not a file
-        found.append(_attachment(part, len(found) + 1))
 
-    walk(msg)
-    return found
+def classify(msg: EmailMessage, reason: str, statuses: list[RecipientStatus]) -> str:
+    """What an automatic email is: "bounce:hard" (a DSN with a permanent failure, RFC 3464),
+    "bounce:soft" (delayed or 4.x.x), "bounce" (any other bounce), "delivery_report",
+    "read_receipt", "bulk" or "auto_reply"; "" for a person's email."""
+    if not reason:
+        return ""
+    if any(s.hard for s in statuses):
+        return "bounce:hard"
+    if any(s.soft for s in statuses):
+        return "bounce:soft"
+    if statuses and all(s.action in ("delivered", "relayed", "expanded") for s in statuses):
+        return "delivery_report"
+    report_type = str(msg.get_param("report-type") or "").lower()
+    if msg.get_content_type() == "multipart/report" and report_type == "disposition-notification":
+        return "read_receipt"
+    if "bounce" in reason or statuses:
+        return "bounce"
+    if reason.startswith("precedence"):
+        return "bulk"
+    return "auto_reply"
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
-    """Parse raw RFC 822 bytes. Raises NotAnEmail when there is no sender or no content."""
+    """Parse raw RFC 822 bytes. Raises NotAnEmail only when there is no email at all (no
+    headers) or no sender at all (no From, Sender or Return-Path address, not even the null
+    sender of a bounce, and not a delivery report). Any other email parses: parts that cannot
+    be stored are withheld, text is recovered from broken structures."""
     if not raw or not raw.strip():
         raise NotAnEmail({"body": ["The email is empty."]}, code="empty")
     msg = BytesParser(policy=policy.default).parsebytes(raw)
-    if not msg.keys() or (msg.defects and not msg.get("From")):
+    if not msg.keys():
         raise NotAnEmail({"body": ["Not an RFC 822 email (no headers)."]}, code="not_email")
-    from_header = _header(msg, "From")
-    from_name, from_address = parseaddr(from_header)
-    if "@" not in from_address:
-        raise NotAnEmail({"body": ["The email has no valid From address."]}, code="not_email")
-    subject = re.sub(r"\s+", " ", _header(msg, "Subject"))
+    from_name, from_address, has_sender = _sender(msg)
+    if not has_sender:
+        raise NotAnEmail(
+            {"body": ["The email has no sender (no From, Sender or Return-Path address)."]},
+            code="not_email",
+        )
+    subject = re.sub(r"\s+", " ", _header(msg, "Subject")).strip()
     recipients = [
         addr.lower()
         for _, addr in getaddresses(
@@ -222,20 +237,16 @@ def parse_email(raw: bytes) -> ParsedEmail:
         )
         if "@" in addr
     ]
-    text_part = msg.get_body(preferencelist=("plain",))
-    html_part = msg.get_body(preferencelist=("html",))
-    text = _text_of(text_part) if text_part is not None else ""
-    html = _text_of(html_part) if html_part is not None else ""
-    plain_single_part = not msg.is_multipart() and msg.get_content_maintype() == "text"
-    if text_part is None and html_part is None and plain_single_part:
-        text = _text_of(msg)
-    bodies = {id(p) for p in (text_part, html_part) if p is not None}
+    content = extract(msg, raw=raw)
     reason = auto_reason(msg, from_address.lower(), subject)
-    attachments = [] if reason else _collect_attachments(msg, bodies)
+    if not reason and (not from_address or _null_sender(_header(msg, "From"))):
+        reason = "bounce (null sender)"
+    statuses = delivery_statuses(msg) if reason else []
     in_reply_to = message_ids(_header(msg, "In-Reply-To"))
     references = message_ids(_header(msg, "References"))
     # Only a reply has history to trim; a forwarded email's quoted part is its content.
     is_reply = bool(in_reply_to or references) or bool(_REPLY_SUBJECT.match(subject))
+    text, html = content.text, content.html
     return ParsedEmail(
         message_id=normalize_message_id(_header(msg, "Message-ID")),
         subject=subject,
@@ -246,9 +257,35 @@ def parse_email(raw: bytes) -> ParsedEmail:
         references=references,
         text=trim_quoted_text(text) if is_reply else text.strip(),
         html=sanitize_html(trim_quoted_html(html) if is_reply else html),
-        attachments=attachments,
+        attachments=[] if reason else content.attachments,
+        withheld=[] if reason else content.withheld,
         auto_reason=reason,
+        auto_class=classify(msg, reason, statuses),
+        delivery_statuses=statuses,
     )
+
+
+def _ignored_reason(parsed: ParsedEmail) -> str:
+    failures = [
+        f"{s.recipient} {s.action} {s.status}".strip()
+        for s in parsed.delivery_statuses
+        if s.recipient
+    ]
+    return f"{parsed.auto_reason}: {'; '.join(failures)}" if failures else parsed.auto_reason
+
+
+def _bounce_effect(parsed: ParsedEmail):
+    """A hard bounce marks each permanently failed recipient undeliverable."""
+    failed = [s for s in parsed.delivery_statuses if s.hard]
+
+    def mark() -> None:
+        for status in failed:
+            reason = f"Hard bounce {status.status}"
+            if status.diagnostic:
+                reason += f": {status.diagnostic}"
+            identity_mark_undeliverable(address=status.recipient, reason=reason)
+
+    return mark
 
 
 def channel_for_recipients(recipients: list[str]) -> Channel | None:
@@ -269,15 +306,25 @@ def process(inbound: InboundMessage):
 
     parsed = parse_email(bytes(inbound.raw_bytes))
     if parsed.auto_reason:
-        raise Ignored(parsed.auto_reason)
+        raise Ignored(
+            _ignored_reason(parsed),
+            classification=parsed.auto_class,
+            effect=_bounce_effect(parsed) if parsed.auto_class == "bounce:hard" else None,
+        )
     channel = inbound.channel
     if channel.address and parsed.from_address == channel.address:
-        raise Ignored("sent by our own mailbox (loop)")
+        raise Ignored("sent by our own mailbox (loop)", classification="loop")
     customer = customer_resolve(
         source_integration=integration_of(inbound),
         identities=[IdentityInput("email", parsed.from_address)],
         name=parsed.from_name[:200],
     )
+    identity_clear_undeliverable(address=parsed.from_address)  # it writes, so it exists
+    withheld = [part.as_dict() for part in parsed.withheld]
+    if parsed.text.strip() or html_to_text(parsed.html).strip() or parsed.attachments:
+        body = parsed.text
+    else:
+        body = NO_TEXT  # a subject-only email (or only withheld parts) is still a message
     message_id = parsed.message_id or inbound.dedupe_key
     ticket: Ticket | None = email_threading.find_ticket(channel, parsed, customer)
     message: Message | None = None
@@ -285,21 +332,23 @@ def process(inbound: InboundMessage):
         message = append_message(
             ticket,
             customer=customer,
-            body=parsed.text,
+            body=body,
             html_body=parsed.html,
             channel=ChannelKind.EMAIL,
             external_id=message_id,
             attachments=parsed.attachments,
+            withheld_parts=withheld,
         )
     if message is None:
         ticket, message = open_ticket(
             channel,
             requester=customer,
             subject=parsed.subject or "(no subject)",
-            body=parsed.text,
+            body=body,
             html_body=parsed.html,
             external_id=message_id,
             attachments=parsed.attachments,
+            withheld_parts=withheld,
             submitted_by=inbound.submitted_by,
         )
     email_threading.remember(channel, message_id, ticket)
