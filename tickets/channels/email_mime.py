@@ -12,6 +12,7 @@ uses, else its raw text is kept with the MIME noise stripped. A forwarded messag
 from __future__ import annotations
 
 import html as html_lib
+import mimetypes
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -99,7 +100,7 @@ def text_of(part: EmailMessage) -> str:
         charset = part.get_content_charset()
     except Exception:
         charset = None
-    return decode_text(data, charset)
+    return decode_text(data, charset).replace("\r\n", "\n")
 
 
 def _param(part: EmailMessage, name: str) -> str:
@@ -322,13 +323,13 @@ class _Walker:
         if content_type in FORWARD_TYPES:
             self.forward(part, index)
             return
+        withheld = _withheld(part, index)  # before multipart: an external-body has a payload
+        if withheld is not None:
+            self.content.withheld.append(withheld)
+            return
         if part.is_multipart():
             for sub in part.iter_parts():
                 self.walk(sub, bodies, content_type)
-            return
-        withheld = _withheld(part, index)
-        if withheld is not None:
-            self.content.withheld.append(withheld)
             return
         disposition = part.get_content_disposition()
         named = bool(_filename(part, ""))
@@ -346,7 +347,8 @@ class _Walker:
             data = part.get_payload(decode=True) or b""
         except Exception:
             data = str(part.get_payload()).encode("utf-8", "surrogateescape")
-        self.file(part, data, _filename(part, f"part-{index}"))
+        extension = mimetypes.guess_extension(content_type) or ""
+        self.file(part, data, _filename(part, f"part-{index}{extension}"))
 
 
 def _body(msg: EmailMessage, kind: str) -> EmailMessage | None:
