@@ -12,6 +12,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
@@ -99,7 +101,21 @@ def _header(msg: EmailMessage, name: str) -> str:
         value = msg.get(name)
     except (ValueError, IndexError, TypeError):  # malformed header the policy cannot fold
         value = msg.get_all(name, [""])[0] if hasattr(msg, "get_all") else ""
-    return str(value or "").strip()
+    value = str(value or "").strip()
+    if "\ufffd" in value:
+        value = _rejoined_encoded_words(msg, name) or value
+    return value
+
+
+def _rejoined_encoded_words(msg: EmailMessage, name: str) -> str:
+    """An RFC 2047 header whose encoded words split a character between them (the address
+    parser decodes each word alone): decode the raw value with adjacent words joined."""
+    raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), "")
+    try:
+        decoded = str(make_header(decode_header(re.sub(r"\r?\n[ \t]", " ", str(raw)))))
+    except (LookupError, UnicodeError, ValueError, HeaderParseError):
+        return ""
+    return decoded.strip() if "\ufffd" not in decoded else ""
 
 
 def auto_reason(msg: EmailMessage, from_address: str, subject: str) -> str:
