@@ -172,22 +172,25 @@ def customer_resolve(
 
 
 @transaction.atomic
-def identity_mark_undeliverable(*, address: str, reason: str, at=None) -> CustomerIdentity | None:
+def identity_mark_undeliverable(
+    *, address: str, reason: str, customer_id: int | None = None, at=None
+) -> CustomerIdentity | None:
     """A hard bounce said mail to `address` cannot be delivered: mark its email identity so
     replies are no longer mailed to it. Only a known identity is marked (a bounce never
-    creates a customer); returns it, or None. Marking again keeps the first time and the
-    latest reason."""
+    creates a customer), and with `customer_id` only one of that customer's; returns it, or
+    None. Marking again keeps the first time and the latest reason."""
     from django.utils import timezone
 
     try:
         value = ids.normalize_email(address)
     except ValidationError:
         return None
-    identity = (
-        CustomerIdentity.objects.select_for_update()
-        .filter(kind=IdentityKind.EMAIL, platform="", value=value)
-        .first()
+    identities = CustomerIdentity.objects.select_for_update().filter(
+        kind=IdentityKind.EMAIL, platform="", value=value
     )
+    if customer_id is not None:
+        identities = identities.filter(customer_id=customer_id)
+    identity = identities.first()
     if identity is None:
         return None
     identity.undeliverable_at = identity.undeliverable_at or at or timezone.now()

@@ -30,8 +30,14 @@ from helpdesk.text import html_to_text, sanitize_html
 
 from ..attachments import AttachmentInput
 from ..models import ChannelKind, Message, Ticket
-from .email_mime import RecipientStatus, WithheldPart, delivery_statuses, extract
-from .models import Channel, InboundMessage
+from .email_mime import (
+    RecipientStatus,
+    WithheldPart,
+    delivery_statuses,
+    extract,
+    returned_message_ids,
+)
+from .models import Channel, InboundMessage, OutboundEmail
 
 NO_TEXT = "(no text)"
 
@@ -67,6 +73,7 @@ class ParsedEmail:
     auto_reason: str = ""
     auto_class: str = ""
     delivery_statuses: list[RecipientStatus] = field(default_factory=list)
+    returned_message_ids: list[str] = field(default_factory=list)  # what a bounce returns
 
     @property
     def thread_keys(self) -> list[str]:
@@ -278,20 +285,47 @@ def parse_email(raw: bytes) -> ParsedEmail:
         auto_reason=reason,
         auto_class=classify(msg, reason, statuses),
         delivery_statuses=statuses,
+        returned_message_ids=returned_message_ids(msg) if statuses else [],
     )
 
 
-def _ignored_reason(parsed: ParsedEmail) -> str:
+def _ignored_reason(parsed: ParsedEmail, note: str = "") -> str:
     failures = [
         f"{s.recipient} {s.action} {s.status}".strip()
         for s in parsed.delivery_statuses
         if s.recipient
     ]
-    return f"{parsed.auto_reason}: {'; '.join(failures)}" if failures else parsed.auto_reason
+    reason = f"{parsed.auto_reason}: {'; '.join(failures)}" if failures else parsed.auto_reason
+    return f"{reason} ({note})" if note else reason
 
 
-def _bounce_effect(parsed: ParsedEmail):
-    """A hard bounce marks each permanently failed recipient undeliverable."""
+def _bounced_outbound(parsed: ParsedEmail) -> OutboundEmail | None:
+    """The reply of ours that a bounce returns, found by the Message-ID in its returned
+    headers; None for a bounce of mail we did not send (or a forged one)."""
+    if not parsed.returned_message_ids:
+        return None
+    return (
+        OutboundEmail.objects.select_related("message__ticket")
+        .filter(header_message_id__in=parsed.returned_message_ids)
+        .order_by("-id")
+        .first()
+    )
+
+
+def _ignore_automatic(parsed: ParsedEmail):
+    """Ignored for an automatic email. A hard bounce of a reply we sent also marks each
+    permanently failed recipient undeliverable, if it is an address of that ticket's
+    requester: a bounce that returns no message of ours, or names someone else, marks
+    nothing (anyone can send a delivery report)."""
+    from .intake import Ignored
+
+    if parsed.auto_class != "bounce:hard":
+        return Ignored(_ignored_reason(parsed), classification=parsed.auto_class)
+    outbound = _bounced_outbound(parsed)
+    if outbound is None:
+        note = "returns no message we sent: nothing marked"
+        return Ignored(_ignored_reason(parsed, note), classification=parsed.auto_class)
+    requester_id = outbound.message.ticket.requester_id
     failed = [s for s in parsed.delivery_statuses if s.hard]
 
     def mark() -> None:
@@ -299,9 +333,12 @@ def _bounce_effect(parsed: ParsedEmail):
             reason = f"Hard bounce {status.status}"
             if status.diagnostic:
                 reason += f": {status.diagnostic}"
-            identity_mark_undeliverable(address=status.recipient, reason=reason)
+            identity_mark_undeliverable(
+                address=status.recipient, reason=reason, customer_id=requester_id
+            )
 
-    return mark
+    note = f"bounce of {outbound.header_message_id}"
+    return Ignored(_ignored_reason(parsed, note), classification=parsed.auto_class, effect=mark)
 
 
 def channel_for_recipients(recipients: list[str]) -> Channel | None:
@@ -322,11 +359,7 @@ def process(inbound: InboundMessage):
 
     parsed = parse_email(bytes(inbound.raw_bytes))
     if parsed.auto_reason:
-        raise Ignored(
-            _ignored_reason(parsed),
-            classification=parsed.auto_class,
-            effect=_bounce_effect(parsed) if parsed.auto_class == "bounce:hard" else None,
-        )
+        raise _ignore_automatic(parsed)
     channel = inbound.channel
     if channel.address and parsed.from_address == channel.address:
         raise Ignored("sent by our own mailbox (loop)", classification="loop")

@@ -457,3 +457,28 @@ def delivery_statuses(msg: EmailMessage) -> list[RecipientStatus]:
                 )
             )
     return found
+
+
+_RETURNED_TYPES = frozenset(
+    {"text/rfc822-headers", "message/rfc822-headers", "message/global-headers", *FORWARD_TYPES}
+)
+
+
+def returned_message_ids(msg: EmailMessage) -> list[str]:
+    """The Message-IDs of the original message a bounce returns (its headers or the whole
+    message, RFC 3464 section 2), so the bounce can be matched to a message we sent."""
+    found: list[str] = []
+    for part in msg.walk():
+        if part.get_content_type() not in _RETURNED_TYPES:
+            continue
+        payload = part.get_payload()
+        if isinstance(payload, list) and payload:
+            headers = payload[0]
+        else:
+            try:
+                data = part.get_payload(decode=True) or b""
+            except Exception:
+                data = b""
+            headers = BytesParser(policy=policy.default).parsebytes(data, headersonly=True)
+        found.extend(re.findall(r"<([^<>\s]+)>", _header(headers, "Message-ID")))
+    return found

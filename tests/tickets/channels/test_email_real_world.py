@@ -220,11 +220,29 @@ def test_bounces_and_auto_replies_are_stored_and_classified_not_refused(post, ma
     assert Ticket.objects.count() == 0
 
 
+RETURNED_ID = "t12.m40.1732440000@acme.test"  # the Message-ID the corpus bounces return
+
+
+def replied(ticket, agent, capture, body: str = "We sent a new reset link."):
+    with capture(execute=True):
+        message = ticket_reply(ticket=ticket, author=agent, body=body)
+    return OutboundEmail.objects.get(message=message)
+
+
+def bounce_of(outbound: OutboundEmail, mail: str = "mailer-daemon-hard-bounce.eml") -> bytes:
+    """The corpus bounce, returning the headers of the reply we actually sent."""
+    raw = (CORPUS / mail).read_bytes()
+    return raw.replace(RETURNED_ID.encode(), outbound.header_message_id.encode())
+
+
 def test_hard_bounce_marks_the_identity_undeliverable_and_the_next_reply_is_not_mailed(
     post, agent, manager_client, mailoutbox, django_capture_on_commit_callbacks
 ):
     ticket = post("missing-boundary.eml").ticket  # from olga@petrova.example
-    bounce = post("mailer-daemon-hard-bounce.eml")  # Final-Recipient olga, 5.1.1
+    first = replied(ticket, agent, django_capture_on_commit_callbacks)
+    assert (first.state, mailoutbox[0].to) == (OutboundState.SENT, ["olga@petrova.example"])
+    bounce = post(bounce_of(first))  # Final-Recipient olga, 5.1.1
+    assert (bounce.state, bounce.classification) == (InboundState.IGNORED, "bounce:hard")
     assert "olga@petrova.example failed 5.1.1" in bounce.error
     identity = CustomerIdentity.objects.get(value="olga@petrova.example")
     assert identity.undeliverable_at is not None
@@ -235,24 +253,43 @@ def test_hard_bounce_marks_the_identity_undeliverable_and_the_next_reply_is_not_
     assert shown["undeliverable_at"] is not None
     assert "5.1.1" in shown["undeliverable_reason"]
 
-    with django_capture_on_commit_callbacks(execute=True):
-        reply = ticket_reply(ticket=ticket, author=agent, body="We sent a new reset link.")
-    assert mailoutbox == []
-    outbound = OutboundEmail.objects.get(message=reply)
-    assert outbound.state == OutboundState.FAILED
-    assert "olga@petrova.example is undeliverable" in outbound.error
-    assert "not mailed" in outbound.error
+    second = replied(ticket, agent, django_capture_on_commit_callbacks, "Did it arrive?")
+    assert len(mailoutbox) == 1  # only the first reply was mailed
+    second.refresh_from_db()
+    assert second.state == OutboundState.FAILED
+    assert "olga@petrova.example is undeliverable" in second.error
+    assert "not mailed" in second.error
+
+
+def test_hard_bounce_that_returns_no_message_of_ours_marks_nothing(post):
+    post("missing-boundary.eml")  # olga is a customer, but we never mailed her
+    row = post("mailer-daemon-hard-bounce.eml")  # a forged or foreign DSN naming olga
+    assert (row.state, row.classification) == (InboundState.IGNORED, "bounce:hard")
+    assert "nothing marked" in row.error
+    assert CustomerIdentity.objects.get(value="olga@petrova.example").undeliverable_at is None
+
+
+def test_hard_bounce_of_our_reply_never_marks_another_customers_address(
+    post, agent, django_capture_on_commit_callbacks
+):
+    olga_ticket = post("missing-boundary.eml").ticket
+    post("unused-boundary.eml")  # kenji@watanabe.example, another customer
+    outbound = replied(olga_ticket, agent, django_capture_on_commit_callbacks)
+    raw = bounce_of(outbound).replace(b"olga@petrova.example", b"kenji@watanabe.example")
+    post(raw)
+    assert not CustomerIdentity.objects.filter(undeliverable_at__isnull=False).exists()
 
 
 def test_soft_bounce_marks_nothing_and_replies_still_go_out(
     post, agent, mailoutbox, django_capture_on_commit_callbacks
 ):
     ticket = post("unused-boundary.eml").ticket  # from kenji@watanabe.example
-    post("soft-bounce-dsn.eml")  # kenji, 4.4.1 delayed
+    first = replied(ticket, agent, django_capture_on_commit_callbacks, "Fixed in 4.3.")
+    row = post(bounce_of(first, "soft-bounce-dsn.eml"))  # kenji, 4.4.1 delayed
+    assert row.classification == "bounce:soft"
     assert CustomerIdentity.objects.get(value="kenji@watanabe.example").undeliverable_at is None
-    with django_capture_on_commit_callbacks(execute=True):
-        ticket_reply(ticket=ticket, author=agent, body="Fixed in 4.3.")
-    assert [m.to for m in mailoutbox] == [["kenji@watanabe.example"]]
+    replied(ticket, agent, django_capture_on_commit_callbacks, "Any news?")
+    assert [m.to for m in mailoutbox] == [["kenji@watanabe.example"]] * 2
 
 
 def test_hard_bounce_for_an_unknown_address_creates_no_customer(post):
@@ -260,9 +297,12 @@ def test_hard_bounce_for_an_unknown_address_creates_no_customer(post):
     assert not CustomerIdentity.objects.filter(value="nobody-here@lund.example").exists()
 
 
-def test_an_address_that_writes_again_is_deliverable_again(post):
-    post("missing-boundary.eml")
-    post("mailer-daemon-hard-bounce.eml")
+def test_an_address_that_writes_again_is_deliverable_again(
+    post, agent, django_capture_on_commit_callbacks
+):
+    ticket = post("missing-boundary.eml").ticket
+    post(bounce_of(replied(ticket, agent, django_capture_on_commit_callbacks)))
+    assert CustomerIdentity.objects.get(value="olga@petrova.example").undeliverable_at
     post(mails.build(sender="Olga <olga@petrova.example>", message_id="<again@petrova.example>"))
     identity = CustomerIdentity.objects.get(value="olga@petrova.example")
     assert (identity.undeliverable_at, identity.undeliverable_reason) == (None, "")
