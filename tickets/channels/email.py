@@ -269,7 +269,10 @@ def parse_email(raw: bytes) -> ParsedEmail:
     references = message_ids(_header(msg, "References"))
     # Only a reply has history to trim; a forwarded email's quoted part is its content.
     is_reply = bool(in_reply_to or references) or bool(_REPLY_SUBJECT.match(subject))
-    text, html = content.text, content.html
+    # Only the message's own text is trimmed: a forward's "From: ... Date:" is its content.
+    own_text = trim_quoted_text(content.text) if is_reply else content.text.strip()
+    own_html = trim_quoted_html(content.html) if is_reply else content.html
+    text, html = content.with_forwards(own_text, own_html)
     return ParsedEmail(
         message_id=normalize_message_id(_header(msg, "Message-ID")),
         subject=subject,
@@ -278,8 +281,8 @@ def parse_email(raw: bytes) -> ParsedEmail:
         recipients=recipients,
         in_reply_to=in_reply_to,
         references=references,
-        text=trim_quoted_text(text) if is_reply else text.strip(),
-        html=sanitize_html(trim_quoted_html(html) if is_reply else html),
+        text=text,
+        html=sanitize_html(html),
         attachments=[] if reason else content.attachments,
         withheld=[] if reason else content.withheld,
         auto_reason=reason,

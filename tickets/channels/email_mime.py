@@ -66,11 +66,21 @@ class WithheldPart:
 
 @dataclass
 class MimeContent:
+    """A message's own text and HTML, its forwarded messages (text, HTML) kept apart so a
+    reply's quoted history can be trimmed without cutting a forward, and its files."""
+
     text: str = ""
     html: str = ""
+    forwards: list[tuple[str, str]] = field(default_factory=list)
     attachments: list[AttachmentInput] = field(default_factory=list)
     withheld: list[WithheldPart] = field(default_factory=list)
-    recovered: str = ""  # how the text was recovered from a broken structure, if it was
+
+    def with_forwards(self, text: str, html: str) -> tuple[str, str]:
+        """(text, html) of the message with its forwards quoted after its own text."""
+        text = "\n\n".join(t for t in [text.strip(), *(f for f, _ in self.forwards)] if t)
+        if html.strip() and self.forwards:
+            html += "".join(f_html or _text_html(f_text) for f_text, f_html in self.forwards)
+        return text, html
 
 
 def decode_text(data: bytes, charset: str | None) -> str:
@@ -270,7 +280,6 @@ class _Walker:
         self.depth = depth
         self.content = MimeContent()
         self.extra_texts: list[str] = []
-        self.forwards: list[tuple[str, str]] = []  # (text, html) of each forwarded message
         self.calendar = ""
 
     def file(self, part: EmailMessage, data: bytes, filename: str) -> None:
@@ -304,14 +313,15 @@ class _Walker:
             self.file(part, data, _filename(part, f"message-{index}.eml"))
             return
         forwarded = extract(inner, depth=self.depth + 1)
+        inner_text, inner_html = forwarded.with_forwards(forwarded.text, forwarded.html)
         heads = [f"{name}: {_header(inner, name)}" for name in ("From", "Date", "Subject", "To")]
         heads = [line for line in heads if not line.endswith(": ")]
-        text = "\n".join([FORWARD_HEADER, *heads, "", forwarded.text or "(no text)"])
+        text = "\n".join([FORWARD_HEADER, *heads, "", inner_text or "(no text)"])
         html = ""
-        if forwarded.html:
+        if inner_html:
             head_html = "<br>".join(html_lib.escape(line) for line in [FORWARD_HEADER, *heads])
-            html = f'<div class="forwarded"><p>{head_html}</p>{forwarded.html}</div>'
-        self.forwards.append((text, html))
+            html = f'<div class="forwarded"><p>{head_html}</p>{inner_html}</div>'
+        self.content.forwards.append((text, html))
         self.content.attachments.extend(forwarded.attachments)
         self.content.withheld.extend(forwarded.withheld)
 
@@ -361,12 +371,11 @@ def _body(msg: EmailMessage, kind: str) -> EmailMessage | None:
 def extract(msg: EmailMessage, *, depth: int = 0, raw: bytes | None = None) -> MimeContent:
     """Bodies, files, withheld parts and forwards of a (possibly broken) message. `raw` lets
     the top-level message fall back to its raw text when its structure is broken."""
-    recovered = ""
     broken = msg.get_content_maintype() == "multipart" and not msg.is_multipart()
     if broken and raw is not None:
         fixed = recover_multipart(raw, msg)
         if fixed is not None:
-            msg, recovered, broken = fixed, "boundary", False
+            msg, broken = fixed, False
     text_part, html_part = _body(msg, "plain"), _body(msg, "html")
     text = text_of(text_part) if text_part is not None else ""
     html = text_of(html_part) if html_part is not None else ""
@@ -381,21 +390,16 @@ def extract(msg: EmailMessage, *, depth: int = 0, raw: bytes | None = None) -> M
         # Still no structure: the body is text with MIME noise in it.
         payload = str(msg.get_payload())
         text = raw_body_text(msg, raw) if raw is not None else strip_mime_noise(payload)
-        recovered = "raw text"
     else:
         walker.walk(msg, bodies)
-    texts = [text.strip(), *[t for t in walker.extra_texts if t]]
+    extra = [t for t in walker.extra_texts if t]
+    if extra and html.strip():
+        html += "".join(_text_html(t) for t in extra)  # the HTML is what the desk shows
+    texts = [text.strip(), *extra]
     if not any(texts) and not html.strip() and walker.calendar:
         texts.append(walker.calendar)
-    texts.extend(forward_text for forward_text, _ in walker.forwards)
-    text = "\n\n".join(t for t in texts if t)
-    if html.strip() and walker.forwards:
-        html += "".join(
-            forward_html or _text_html(forward_text)
-            for forward_text, forward_html in walker.forwards
-        )
     content = walker.content
-    content.text, content.html, content.recovered = text, html, recovered
+    content.text, content.html = "\n\n".join(t for t in texts if t), html
     return content
 
 

@@ -200,6 +200,25 @@ def test_digest_messages_are_each_quoted_as_a_forward(post):
     assert "Dark mode makes the buttons unreadable." in body
 
 
+def test_a_reply_with_a_forward_trims_its_own_quote_but_keeps_the_forward(post):
+    raw = (
+        (CORPUS / "forwarded-rfc822.eml")
+        .read_bytes()
+        .replace(
+            b"See below - the tracking number does not work.\n",
+            b"See below - the tracking number does not work.\n\n"
+            b"On Mon, 23 Nov 2026, Acme Support wrote:\n> Please send us the shipping email.\n",
+        )
+    )
+    raw = raw.replace(
+        b"MIME-Version: 1.0\n", b"In-Reply-To: <t1.m1@acme.test>\nMIME-Version: 1.0\n", 1
+    )
+    body = post(raw).message.body_text
+    assert "Please send us the shipping email." not in body
+    assert "From: Shop Orders <orders@shop.example>" in body
+    assert "Tracking: ZX-99-1042-UK" in body
+
+
 # --- bounces -------------------------------------------------------------------------------
 
 
