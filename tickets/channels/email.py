@@ -20,6 +20,7 @@ from email.utils import getaddresses, parseaddr
 
 from django.core.exceptions import ValidationError
 
+from customers.identities import normalize_email
 from customers.services import (
     IdentityInput,
     customer_resolve,
@@ -195,10 +196,20 @@ def _null_sender(header: str) -> bool:
     return (addr or display).strip().lower() in ("mailer-daemon", "postmaster")
 
 
+def _usable(address: str) -> bool:
+    try:
+        normalize_email(address)
+    except ValidationError:
+        return False
+    return True
+
+
 def _sender(msg: EmailMessage) -> tuple[str, str, bool]:
-    """(name, address, has_sender): the first of From, Sender, Return-Path with an address.
-    A null sender (`<>`, what bounces use) or a delivery report counts as a sender."""
-    name, found = "", False
+    """(name, address, has_sender): the first of From, Sender, Return-Path with an address a
+    customer can have (a From our customer rules refuse, e.g. an internationalized local
+    part, falls back to the envelope sender). A null sender (`<>`, what bounces use) or a
+    delivery report counts as a sender."""
+    name, found, refused = "", False, ""
     for header_name in ("From", "Sender", "Return-Path"):
         value = _header(msg, header_name)
         if not value:
@@ -206,8 +217,12 @@ def _sender(msg: EmailMessage) -> tuple[str, str, bool]:
         display, addr = parseaddr(value)
         name = name or display
         if "@" in addr:
-            return name, addr, True
+            if _usable(addr):
+                return name, addr, True
+            refused = refused or addr
         found = found or _null_sender(value)
+    if refused:  # processing fails with the customer rules' error, the raw email kept
+        return name, refused, True
     return name, "", found or msg.get_content_type() == "multipart/report"
 
 

@@ -33,6 +33,7 @@ EXPECTED = {
     "forwarded-rfc822.eml": "Tracking: ZX-99-1042-UK",
     "html-only-inline-image.eml": "logo on the invoice PDF is blurry",
     "huge-header-block.eml": "passes 300 relays",
+    "internationalized-from-address.eml": "cobrado dos veces la factura 2211",
     "latvian-iso-8859-13.eml": "Rēķinā ir kļūda",
     "lithuanian-iso-8859-13.eml": "Ačiū, Žydrūnas Šimkus",
     "mailer-daemon-hard-bounce.eml": ("ignored", "bounce:hard"),

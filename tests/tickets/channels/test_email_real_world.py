@@ -372,6 +372,13 @@ def test_text_is_decoded_with_the_declared_or_a_guessed_charset(data, charset, t
     assert decode_text(data, charset) == text
 
 
+def test_from_address_our_rules_refuse_falls_back_to_the_envelope_sender(post):
+    row = post("internationalized-from-address.eml")  # From: josé@..., Return-Path ascii
+    assert row.state == InboundState.PROCESSED, row.error
+    assert row.ticket.requester.primary_email == "jose.garcia@correo.example"
+    assert row.ticket.requester.name == "José García"
+
+
 def test_windows_1251_email_keeps_its_russian_subject_and_sender_name(post):
     row = post("russian-windows-1251.eml")
     assert row.ticket.subject == "Оплата заказа 7781"
