@@ -106,8 +106,18 @@ class ChannelAdmin(admin.ModelAdmin):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "channel", "kind", "door", "state", "attempts", "received_at", "ticket"]
-    list_filter = ["state", "kind", "door", "channel"]
+    list_display = [
+        "id",
+        "channel",
+        "kind",
+        "door",
+        "state",
+        "classification",
+        "attempts",
+        "received_at",
+        "ticket",
+    ]
+    list_filter = ["state", "classification", "kind", "door", "channel"]
     search_fields = ["dedupe_key", "error"]
     readonly_fields = [f.name for f in InboundMessage._meta.fields]
     actions = ["reprocess"]
