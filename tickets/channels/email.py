@@ -21,24 +21,20 @@ from email.utils import getaddresses, parseaddr
 from django.core.exceptions import ValidationError
 
 from customers.identities import normalize_email
-from customers.services import (
-    IdentityInput,
-    customer_resolve,
-    identity_clear_undeliverable,
-    identity_mark_undeliverable,
-)
+from customers.services import IdentityInput, customer_resolve, identity_clear_undeliverable
 from helpdesk.text import html_to_text, sanitize_html
 
 from ..attachments import AttachmentInput
 from ..models import ChannelKind, Message, Ticket
-from .email_mime import (
+from .email_mime import WithheldPart, extract
+from .email_reports import (
     RecipientStatus,
-    WithheldPart,
+    classify,
     delivery_statuses,
-    extract,
+    ignore_automatic,
     returned_message_ids,
 )
-from .models import Channel, InboundMessage, OutboundEmail
+from .models import Channel, InboundMessage
 
 NO_TEXT = "(no text)"
 
@@ -226,28 +222,6 @@ def _sender(msg: EmailMessage) -> tuple[str, str, bool]:
     return name, "", found or msg.get_content_type() == "multipart/report"
 
 
-def classify(msg: EmailMessage, reason: str, statuses: list[RecipientStatus]) -> str:
-    """What an automatic email is: "bounce:hard" (a DSN with a permanent failure, RFC 3464),
-    "bounce:soft" (delayed or 4.x.x), "bounce" (any other bounce), "delivery_report",
-    "read_receipt", "bulk" or "auto_reply"; "" for a person's email."""
-    if not reason:
-        return ""
-    if any(s.hard for s in statuses):
-        return "bounce:hard"
-    if any(s.soft for s in statuses):
-        return "bounce:soft"
-    if statuses and all(s.action in ("delivered", "relayed", "expanded") for s in statuses):
-        return "delivery_report"
-    report_type = str(msg.get_param("report-type") or "").lower()
-    if msg.get_content_type() == "multipart/report" and report_type == "disposition-notification":
-        return "read_receipt"
-    if "bounce" in reason or statuses:
-        return "bounce"
-    if reason.startswith("precedence"):
-        return "bulk"
-    return "auto_reply"
-
-
 def parse_email(raw: bytes) -> ParsedEmail:
     """Parse raw RFC 822 bytes. Raises NotAnEmail only when there is no email at all (no
     headers) or no sender at all (no From, Sender or Return-Path address, not even the null
@@ -307,58 +281,6 @@ def parse_email(raw: bytes) -> ParsedEmail:
     )
 
 
-def _ignored_reason(parsed: ParsedEmail, note: str = "") -> str:
-    failures = [
-        f"{s.recipient} {s.action} {s.status}".strip()
-        for s in parsed.delivery_statuses
-        if s.recipient
-    ]
-    reason = f"{parsed.auto_reason}: {'; '.join(failures)}" if failures else parsed.auto_reason
-    return f"{reason} ({note})" if note else reason
-
-
-def _bounced_outbound(parsed: ParsedEmail) -> OutboundEmail | None:
-    """The reply of ours that a bounce returns, found by the Message-ID in its returned
-    headers; None for a bounce of mail we did not send (or a forged one)."""
-    if not parsed.returned_message_ids:
-        return None
-    return (
-        OutboundEmail.objects.select_related("message__ticket")
-        .filter(header_message_id__in=parsed.returned_message_ids)
-        .order_by("-id")
-        .first()
-    )
-
-
-def _ignore_automatic(parsed: ParsedEmail):
-    """Ignored for an automatic email. A hard bounce of a reply we sent also marks each
-    permanently failed recipient undeliverable, if it is an address of that ticket's
-    requester: a bounce that returns no message of ours, or names someone else, marks
-    nothing (anyone can send a delivery report)."""
-    from .intake import Ignored
-
-    if parsed.auto_class != "bounce:hard":
-        return Ignored(_ignored_reason(parsed), classification=parsed.auto_class)
-    outbound = _bounced_outbound(parsed)
-    if outbound is None:
-        note = "returns no message we sent: nothing marked"
-        return Ignored(_ignored_reason(parsed, note), classification=parsed.auto_class)
-    requester_id = outbound.message.ticket.requester_id
-    failed = [s for s in parsed.delivery_statuses if s.hard]
-
-    def mark() -> None:
-        for status in failed:
-            reason = f"Hard bounce {status.status}"
-            if status.diagnostic:
-                reason += f": {status.diagnostic}"
-            identity_mark_undeliverable(
-                address=status.recipient, reason=reason, customer_id=requester_id
-            )
-
-    note = f"bounce of {outbound.header_message_id}"
-    return Ignored(_ignored_reason(parsed, note), classification=parsed.auto_class, effect=mark)
-
-
 def channel_for_recipients(recipients: list[str]) -> Channel | None:
     """The active email channel whose mailbox the email was sent to."""
     if not recipients:
@@ -377,7 +299,7 @@ def process(inbound: InboundMessage):
 
     parsed = parse_email(bytes(inbound.raw_bytes))
     if parsed.auto_reason:
-        raise _ignore_automatic(parsed)
+        raise ignore_automatic(parsed)
     channel = inbound.channel
     if channel.address and parsed.from_address == channel.address:
         raise Ignored("sent by our own mailbox (loop)", classification="loop")

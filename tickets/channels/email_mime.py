@@ -142,7 +142,8 @@ def _payload_size(part: EmailMessage) -> int:
     return len(data)
 
 
-def _header(part: EmailMessage, name: str) -> str:
+def header_value(part: EmailMessage, name: str) -> str:
+    """A header as text, even when the policy cannot parse it."""
     try:
         return str(part.get(name) or "").strip()
     except Exception:
@@ -284,7 +285,7 @@ class _Walker:
 
     def file(self, part: EmailMessage, data: bytes, filename: str) -> None:
         content_id = ""
-        cid = _header(part, "Content-ID")
+        cid = header_value(part, "Content-ID")
         if cid:
             content_id = cid.strip().strip("<>")
         item = AttachmentInput(
@@ -314,7 +315,8 @@ class _Walker:
             return
         forwarded = extract(inner, depth=self.depth + 1)
         inner_text, inner_html = forwarded.with_forwards(forwarded.text, forwarded.html)
-        heads = [f"{name}: {_header(inner, name)}" for name in ("From", "Date", "Subject", "To")]
+        names = ("From", "Date", "Subject", "To")
+        heads = [f"{name}: {header_value(inner, name)}" for name in names]
         heads = [line for line in heads if not line.endswith(": ")]
         text = "\n".join([FORWARD_HEADER, *heads, "", inner_text or "(no text)"])
         html = ""
@@ -405,84 +407,3 @@ def extract(msg: EmailMessage, *, depth: int = 0, raw: bytes | None = None) -> M
 
 def _text_html(text: str) -> str:
     return "<p>" + html_lib.escape(text).replace("\n", "<br>") + "</p>"
-
-
-# --- delivery reports (RFC 3464) ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RecipientStatus:
-    recipient: str
-    action: str
-    status: str
-    diagnostic: str = ""
-
-    @property
-    def hard(self) -> bool:
-        """A permanent failure: the address will not work however often we retry."""
-        return self.action == "failed" and self.status.startswith("5")
-
-    @property
-    def soft(self) -> bool:
-        return self.action == "delayed" or self.status.startswith("4")
-
-
-def _status_blocks(part: EmailMessage) -> list:
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        return payload
-    data = part.get_payload(decode=True) or b""  # an encoded report: split its blocks
-    parser = BytesParser(policy=policy.default)
-    return [
-        parser.parsebytes(block + b"\r\n", headersonly=True)
-        for block in re.split(rb"\r?\n\r?\n", data)
-        if block.strip()
-    ]
-
-
-def delivery_statuses(msg: EmailMessage) -> list[RecipientStatus]:
-    """The per-recipient fields of every message/delivery-status part."""
-    found: list[RecipientStatus] = []
-    for part in msg.walk():
-        if part.get_content_type() != "message/delivery-status":
-            continue
-        for block in _status_blocks(part):
-            recipient = _header(block, "Final-Recipient") or _header(block, "Original-Recipient")
-            if not recipient:
-                continue
-            address = recipient.split(";", 1)[-1].strip().strip("<>").lower()
-            status = (_header(block, "Status").split() or [""])[0]
-            found.append(
-                RecipientStatus(
-                    address,
-                    _header(block, "Action").lower(),
-                    status,
-                    re.sub(r"\s+", " ", _header(block, "Diagnostic-Code"))[:300],
-                )
-            )
-    return found
-
-
-_RETURNED_TYPES = frozenset(
-    {"text/rfc822-headers", "message/rfc822-headers", "message/global-headers", *FORWARD_TYPES}
-)
-
-
-def returned_message_ids(msg: EmailMessage) -> list[str]:
-    """The Message-IDs of the original message a bounce returns (its headers or the whole
-    message, RFC 3464 section 2), so the bounce can be matched to a message we sent."""
-    found: list[str] = []
-    for part in msg.walk():
-        if part.get_content_type() not in _RETURNED_TYPES:
-            continue
-        payload = part.get_payload()
-        if isinstance(payload, list) and payload:
-            headers = payload[0]
-        else:
-            try:
-                data = part.get_payload(decode=True) or b""
-            except Exception:
-                data = b""
-            headers = BytesParser(policy=policy.default).parsebytes(data, headersonly=True)
-        found.extend(re.findall(r"<([^<>\s]+)>", _header(headers, "Message-ID")))
-    return found
