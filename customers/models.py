@@ -84,6 +84,16 @@ class Customer(models.Model):
         emails = [i.value for i in self.identities.all() if i.kind == IdentityKind.EMAIL]
         return emails[0] if emails else ""
 
+    @property
+    def deliverable_email(self) -> str:
+        """The first email identity that has not hard-bounced, or ""."""
+        emails = [
+            i.value
+            for i in self.identities.all()
+            if i.kind == IdentityKind.EMAIL and i.undeliverable_at is None
+        ]
+        return emails[0] if emails else ""
+
 
 class IdentityKind(models.TextChoices):
     EMAIL = "email", "Email address"
@@ -103,6 +113,10 @@ class CustomerIdentity(models.Model):
     submitted_by = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="IdentitySubmission", blank=True, related_name="+"
     )
+    # Set by a hard bounce (a DSN with Action: failed, Status 5.x.x) for this email address;
+    # replies are not mailed to it. Cleared when the address writes to us again.
+    undeliverable_at = models.DateTimeField(null=True, blank=True)
+    undeliverable_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

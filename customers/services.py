@@ -226,6 +226,46 @@ def customer_resolve(
     return customer
 
 
+@transaction.atomic
+def identity_mark_undeliverable(
+    *, address: str, reason: str, customer_id: int | None = None, at=None
+) -> CustomerIdentity | None:
+    """A hard bounce said mail to `address` cannot be delivered: mark its email identity so
+    replies are no longer mailed to it. Only a known identity is marked (a bounce never
+    creates a customer), and with `customer_id` only one of that customer's; returns it, or
+    None. Marking again keeps the first time and the latest reason."""
+    from django.utils import timezone
+
+    try:
+        value = ids.normalize_email(address)
+    except ValidationError:
+        return None
+    identities = CustomerIdentity.objects.select_for_update().filter(
+        kind=IdentityKind.EMAIL, platform="", value=value
+    )
+    if customer_id is not None:
+        identities = identities.filter(customer_id=customer_id)
+    identity = identities.first()
+    if identity is None:
+        return None
+    identity.undeliverable_at = identity.undeliverable_at or at or timezone.now()
+    identity.undeliverable_reason = reason[:500]
+    identity.save(update_fields=["undeliverable_at", "undeliverable_reason"])
+    return identity
+
+
+def identity_clear_undeliverable(*, address: str) -> int:
+    """The address wrote to us, so it exists again: replies may be mailed to it. Returns how
+    many identities changed (0 or 1)."""
+    try:
+        value = ids.normalize_email(address)
+    except ValidationError:
+        return 0
+    return CustomerIdentity.objects.filter(
+        kind=IdentityKind.EMAIL, platform="", value=value, undeliverable_at__isnull=False
+    ).update(undeliverable_at=None, undeliverable_reason="")
+
+
 def _identity_q(items: list[IdentityInput]):
     from django.db.models import Q
 

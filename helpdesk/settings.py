@@ -201,6 +201,7 @@ ATTACHMENT_ALLOWED_TYPES = env_list(
         "application/pdf",
         "text/plain",
         "text/csv",
+        "text/calendar",
         "message/rfc822",
         "application/zip",
         "application/json",

@@ -232,8 +232,18 @@ class RawRowAdmin(admin.ModelAdmin):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(RawRowAdmin):
-    list_display = ["id", "channel", "kind", "door", "state", "attempts", "received_at", "ticket"]
-    list_filter = ["state", "kind", "door", "channel"]
+    list_display = [
+        "id",
+        "channel",
+        "kind",
+        "door",
+        "state",
+        "classification",
+        "attempts",
+        "received_at",
+        "ticket",
+    ]
+    list_filter = ["state", "classification", "kind", "door", "channel"]
     search_fields = ["dedupe_key", "error"]
     actions = ["reprocess"]
 

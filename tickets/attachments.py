@@ -40,24 +40,29 @@ def clean_filename(filename: str) -> str:
     return name[:200]
 
 
-def validate_attachment(item: AttachmentInput, field: str = "attachments") -> AttachmentInput:
-    """Raise ValidationError if the file is too large or of a type we do not accept."""
+def attachment_problem(item: AttachmentInput) -> tuple[str, str] | None:
+    """Why the file cannot be stored, as (code, message): too large or of a type we do not
+    accept; None when it may be stored. The one place the limits are decided."""
     content_type = resolve_content_type(item.filename, item.content_type)
     if item.size > settings.ATTACHMENT_MAX_BYTES:
-        raise ValidationError(
-            {
-                field: [
-                    f"{item.filename} is {item.size} bytes; the limit is "
-                    f"{settings.ATTACHMENT_MAX_BYTES} bytes."
-                ]
-            },
-            code="too_large",
+        return (
+            "too_large",
+            f"{item.filename} is {item.size} bytes; the limit is "
+            f"{settings.ATTACHMENT_MAX_BYTES} bytes.",
         )
     if content_type not in settings.ATTACHMENT_ALLOWED_TYPES:
-        raise ValidationError(
-            {field: [f"{item.filename}: files of type {content_type} are not accepted."]},
-            code="unsupported_type",
-        )
+        text = f"{item.filename}: files of type {content_type} are not accepted."
+        return "unsupported_type", text
+    return None
+
+
+def validate_attachment(item: AttachmentInput, field: str = "attachments") -> AttachmentInput:
+    """Raise ValidationError if the file is too large or of a type we do not accept."""
+    problem = attachment_problem(item)
+    if problem is not None:
+        code, text = problem
+        raise ValidationError({field: [text]}, code=code)
+    content_type = resolve_content_type(item.filename, item.content_type)
     return AttachmentInput(
         clean_filename(item.filename), item.content, content_type, item.content_id
     )

@@ -171,6 +171,9 @@ class Message(models.Model):
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True, help_text="Sanitized with nh3 before it is stored.")
     external_id = models.CharField(max_length=500, blank=True)
+    # Parts of an email that were not stored as files (signature, external reference, type
+    # or size not accepted): [{"filename", "content_type", "size", "reason", "detail", ...}].
+    withheld_parts = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -120,9 +120,11 @@ def _message_create(
     author_customer: Customer | None = None,
     external_id: str = "",
     attachments: Iterable[AttachmentInput] = (),
+    withheld_parts: Iterable[dict] = (),
 ) -> Message:
     files = [validate_attachment(item) for item in attachments]
     body, html_body = _body_pair(body, html_body)
+    withheld_parts = list(withheld_parts)
     if not body and not files:
         raise ValidationError({"body": ["A message needs a body or an attachment."]})
     message = Message.objects.create(
@@ -135,6 +137,7 @@ def _message_create(
         author_user=author_user,
         author_customer=author_customer,
         external_id=external_id,
+        withheld_parts=withheld_parts,
     )
     for item in files:
         attachment = Attachment(
@@ -168,6 +171,7 @@ def ticket_create(
     source_integration=None,
     external_id: str = "",
     attachments: Iterable[AttachmentInput] = (),
+    withheld_parts: Iterable[dict] = (),
     public: bool = True,
 ) -> Ticket:
     """Open a ticket with its first message.
@@ -201,6 +205,7 @@ def ticket_create(
         author_customer=None if proactive else requester,
         external_id=external_id,
         attachments=attachments,
+        withheld_parts=withheld_parts,
         public=public or not proactive,
     )
     tag_objects = _tag_objects(tags)
@@ -410,6 +415,7 @@ def customer_message_add(
     channel: str | None = None,
     external_id: str = "",
     attachments: Iterable[AttachmentInput] = (),
+    withheld_parts: Iterable[dict] = (),
 ) -> Message:
     """The customer wrote on an existing ticket (from any channel, or an integration).
 
@@ -431,6 +437,7 @@ def customer_message_add(
         author_customer=customer,
         external_id=external_id,
         attachments=attachments,
+        withheld_parts=withheld_parts,
     )
     changes = _Changes(ticket, actor_customer=customer)
     changes.record(

@@ -24,8 +24,8 @@ class IdentitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CustomerIdentity
-        fields = ["id", "kind", "platform", "value"]
-        read_only_fields = ["id"]
+        fields = ["id", "kind", "platform", "value", "undeliverable_at", "undeliverable_reason"]
+        read_only_fields = ["id", "undeliverable_at", "undeliverable_reason"]
         validators = []  # uniqueness is checked on the normalized value by the service
 
 

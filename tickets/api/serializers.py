@@ -178,6 +178,24 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return reverse("attachment-download", args=[attachment.pk])
 
 
+class WithheldPartSerializer(serializers.Serializer):
+    """A part of an email that was not stored as a file, and why."""
+
+    filename = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    reason = serializers.ChoiceField(
+        choices=["signature", "external", "unsupported_type", "too_large"]
+    )
+    detail = serializers.CharField()
+    access_type = serializers.CharField(help_text="For an external reference (RFC 2046).")
+    url = serializers.CharField(help_text="For an external reference, where the file is.")
+
+    def to_representation(self, instance):
+        defaults = {"detail": "", "access_type": "", "url": ""}
+        return super().to_representation({**defaults, **instance})
+
+
 class AuthorSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["customer", "agent", "system"])
     id = serializers.IntegerField(allow_null=True)
@@ -196,6 +214,7 @@ class MessageSerializer(serializers.ModelSerializer):
     public = serializers.BooleanField(source="is_public")
     author = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
+    withheld_parts = WithheldPartSerializer(many=True, read_only=True)
 
     class Meta:
         model = Message
@@ -210,6 +229,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "body_html",
             "external_id",
             "attachments",
+            "withheld_parts",
             "created_at",
         ]
         read_only_fields = fields

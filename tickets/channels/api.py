@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 from helpdesk.api.fields import LabelChoiceField
 from helpdesk.permissions import INTEGRATION, MANAGER, MANAGERS, STAFF
 
-from ..attachments import validate_attachment
 from ..models import ChannelKind, Priority, Team
 from . import chat, config, phone, social
 from . import email as email_channel
@@ -123,6 +122,7 @@ class InboundMessageSerializer(serializers.ModelSerializer):
             "state",
             "attempts",
             "error",
+            "classification",
             "received_at",
             "processed_at",
             "ticket_id",
@@ -183,9 +183,9 @@ class InboundEmailView(APIView):
     def post(self, request):
         raw = request.data if isinstance(request.data, bytes) else b""
         try:
+            # Only "no email" or "no sender at all" is refused; a part that cannot be stored
+            # is withheld when the row is processed, never a reason to refuse the email.
             parsed = email_channel.parse_email(raw)
-            for attachment in parsed.attachments:
-                validate_attachment(attachment)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from exc
         ref = request.query_params.get("channel")

@@ -12,19 +12,31 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 
-from customers.services import IdentityInput, customer_resolve
-from helpdesk.text import sanitize_html
+from customers.identities import normalize_email
+from customers.services import IdentityInput, customer_resolve, identity_clear_undeliverable
+from helpdesk.text import html_to_text, sanitize_html
 
 from ..attachments import AttachmentInput
 from ..models import ChannelKind, Message, Ticket
+from .email_mime import WithheldPart, extract
+from .email_reports import (
+    RecipientStatus,
+    classify,
+    delivery_statuses,
+    ignore_automatic,
+    returned_message_ids,
+)
 from .models import Channel, InboundMessage
+
+NO_TEXT = "(no text)"
 
 _ID = re.compile(r"<([^<>\s]+)>")
 _TOKEN = re.compile(r"\[#(\d+)\]")
@@ -54,7 +66,11 @@ class ParsedEmail:
     text: str
     html: str
     attachments: list[AttachmentInput] = field(default_factory=list)
+    withheld: list[WithheldPart] = field(default_factory=list)
     auto_reason: str = ""
+    auto_class: str = ""
+    delivery_statuses: list[RecipientStatus] = field(default_factory=list)
+    returned_message_ids: list[str] = field(default_factory=list)  # what a bounce returns
 
     @property
     def thread_keys(self) -> list[str]:
@@ -89,16 +105,21 @@ def _header(msg: EmailMessage, name: str) -> str:
         value = msg.get(name)
     except (ValueError, IndexError, TypeError):  # malformed header the policy cannot fold
         value = msg.get_all(name, [""])[0] if hasattr(msg, "get_all") else ""
-    return str(value or "").strip()
+    value = str(value or "").strip()
+    if "\ufffd" in value:
+        value = _rejoined_encoded_words(msg, name) or value
+    return value
 
 
-def _text_of(part: EmailMessage) -> str:
+def _rejoined_encoded_words(msg: EmailMessage, name: str) -> str:
+    """An RFC 2047 header whose encoded words split a character between them (the address
+    parser decodes each word alone): decode the raw value with adjacent words joined."""
+    raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), "")
     try:
-        return part.get_content()
-    except (LookupError, UnicodeError, AssertionError):
-        # Unknown or lying charset: keep what can be read rather than failing the message.
-        payload = part.get_payload(decode=True) or b""
-        return payload.decode("utf-8", errors="replace")
+        decoded = str(make_header(decode_header(re.sub(r"\r?\n[ \t]", " ", str(raw)))))
+    except (LookupError, UnicodeError, ValueError, HeaderParseError):
+        return ""
+    return decoded.strip() if "\ufffd" not in decoded else ""
 
 
 def auto_reason(msg: EmailMessage, from_address: str, subject: str) -> str:
@@ -163,55 +184,61 @@ def trim_quoted_html(html: str) -> str:
     return html[: match.start()]  # nh3 closes what the cut left open
 
 
-def _attachment(part: EmailMessage, index: int) -> AttachmentInput:
-    content_type = part.get_content_type()
-    if content_type == "message/rfc822":
-        inner = part.get_payload()
-        inner = inner[0] if isinstance(inner, list) else inner
-        data = inner.as_bytes(policy=policy.SMTP) if hasattr(inner, "as_bytes") else b""
-        filename = part.get_filename() or f"message-{index}.eml"
-    else:
-        data = part.get_payload(decode=True) or b""
-        filename = part.get_filename() or f"part-{index}"
-    content_id = normalize_message_id(_header(part, "Content-ID"))
-    return AttachmentInput(filename, ContentFile(data, name=filename), content_type, content_id)
+def _null_sender(header: str) -> bool:
+    """`<>` (the null reverse-path of RFC 5321) or a bare MAILER-DAEMON: a bounce's sender."""
+    if header.replace(" ", "").endswith("<>"):
+        return True
+    display, addr = parseaddr(header)
+    return (addr or display).strip().lower() in ("mailer-daemon", "postmaster")
 
 
-def _collect_attachments(msg: EmailMessage, bodies: set[int]) -> list[AttachmentInput]:
-    found: list[AttachmentInput] = []
+def _usable(address: str) -> bool:
+    try:
+        normalize_email(address)
+    except ValidationError:
+        return False
+    return True
 
-    def walk(part: EmailMessage) -> None:
-        if id(part) in bodies:
-            return
-        if part.get_content_maintype() == "multipart":
-            for sub in part.iter_parts():
-                walk(sub)
-            return
-        disposition = part.get_content_disposition()
-        is_text_body = part.get_content_maintype() == "text" and part.get_content_subtype() in (
-            "plain",
-            "html",
-        )
-        if is_text_body and disposition != "attachment" and not part.get_filename():
-            return  # an alternative body we did not pick, not a file
-        found.append(_attachment(part, len(found) + 1))
 
-    walk(msg)
-    return found
+def _sender(msg: EmailMessage) -> tuple[str, str, bool]:
+    """(name, address, has_sender): the first of From, Sender, Return-Path with an address a
+    customer can have (a From our customer rules refuse, e.g. an internationalized local
+    part, falls back to the envelope sender). A null sender (`<>`, what bounces use) or a
+    delivery report counts as a sender."""
+    name, found, refused = "", False, ""
+    for header_name in ("From", "Sender", "Return-Path"):
+        value = _header(msg, header_name)
+        if not value:
+            continue
+        display, addr = parseaddr(value)
+        name = name or display
+        if "@" in addr:
+            if _usable(addr):
+                return name, addr, True
+            refused = refused or addr
+        found = found or _null_sender(value)
+    if refused:  # processing fails with the customer rules' error, the raw email kept
+        return name, refused, True
+    return name, "", found or msg.get_content_type() == "multipart/report"
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
-    """Parse raw RFC 822 bytes. Raises NotAnEmail when there is no sender or no content."""
+    """Parse raw RFC 822 bytes. Raises NotAnEmail only when there is no email at all (no
+    headers) or no sender at all (no From, Sender or Return-Path address, not even the null
+    sender of a bounce, and not a delivery report). Any other email parses: parts that cannot
+    be stored are withheld, text is recovered from broken structures."""
     if not raw or not raw.strip():
         raise NotAnEmail({"body": ["The email is empty."]}, code="empty")
     msg = BytesParser(policy=policy.default).parsebytes(raw)
-    if not msg.keys() or (msg.defects and not msg.get("From")):
+    if not msg.keys():
         raise NotAnEmail({"body": ["Not an RFC 822 email (no headers)."]}, code="not_email")
-    from_header = _header(msg, "From")
-    from_name, from_address = parseaddr(from_header)
-    if "@" not in from_address:
-        raise NotAnEmail({"body": ["The email has no valid From address."]}, code="not_email")
-    subject = re.sub(r"\s+", " ", _header(msg, "Subject"))
+    from_name, from_address, has_sender = _sender(msg)
+    if not has_sender:
+        raise NotAnEmail(
+            {"body": ["The email has no sender (no From, Sender or Return-Path address)."]},
+            code="not_email",
+        )
+    subject = re.sub(r"\s+", " ", _header(msg, "Subject")).strip()
     recipients = [
         addr.lower()
         for _, addr in getaddresses(
@@ -222,20 +249,19 @@ def parse_email(raw: bytes) -> ParsedEmail:
         )
         if "@" in addr
     ]
-    text_part = msg.get_body(preferencelist=("plain",))
-    html_part = msg.get_body(preferencelist=("html",))
-    text = _text_of(text_part) if text_part is not None else ""
-    html = _text_of(html_part) if html_part is not None else ""
-    plain_single_part = not msg.is_multipart() and msg.get_content_maintype() == "text"
-    if text_part is None and html_part is None and plain_single_part:
-        text = _text_of(msg)
-    bodies = {id(p) for p in (text_part, html_part) if p is not None}
+    content = extract(msg, raw=raw)
     reason = auto_reason(msg, from_address.lower(), subject)
-    attachments = [] if reason else _collect_attachments(msg, bodies)
+    if not reason and (not from_address or _null_sender(_header(msg, "From"))):
+        reason = "bounce (null sender)"
+    statuses = delivery_statuses(msg) if reason else []
     in_reply_to = message_ids(_header(msg, "In-Reply-To"))
     references = message_ids(_header(msg, "References"))
     # Only a reply has history to trim; a forwarded email's quoted part is its content.
     is_reply = bool(in_reply_to or references) or bool(_REPLY_SUBJECT.match(subject))
+    # Only the message's own text is trimmed: a forward's "From: ... Date:" is its content.
+    own_text = trim_quoted_text(content.text) if is_reply else content.text.strip()
+    own_html = trim_quoted_html(content.html) if is_reply else content.html
+    text, html = content.with_forwards(own_text, own_html)
     return ParsedEmail(
         message_id=normalize_message_id(_header(msg, "Message-ID")),
         subject=subject,
@@ -244,10 +270,14 @@ def parse_email(raw: bytes) -> ParsedEmail:
         recipients=recipients,
         in_reply_to=in_reply_to,
         references=references,
-        text=trim_quoted_text(text) if is_reply else text.strip(),
-        html=sanitize_html(trim_quoted_html(html) if is_reply else html),
-        attachments=attachments,
+        text=text,
+        html=sanitize_html(html),
+        attachments=[] if reason else content.attachments,
+        withheld=[] if reason else content.withheld,
         auto_reason=reason,
+        auto_class=classify(msg, reason, statuses),
+        delivery_statuses=statuses,
+        returned_message_ids=returned_message_ids(msg) if statuses else [],
     )
 
 
@@ -269,15 +299,21 @@ def process(inbound: InboundMessage):
 
     parsed = parse_email(bytes(inbound.raw_bytes))
     if parsed.auto_reason:
-        raise Ignored(parsed.auto_reason)
+        raise ignore_automatic(parsed)
     channel = inbound.channel
     if channel.address and parsed.from_address == channel.address:
-        raise Ignored("sent by our own mailbox (loop)")
+        raise Ignored("sent by our own mailbox (loop)", classification="loop")
     customer = customer_resolve(
         source_integration=integration_of(inbound),
         identities=[IdentityInput("email", parsed.from_address)],
         name=parsed.from_name[:200],
     )
+    identity_clear_undeliverable(address=parsed.from_address)  # it writes, so it exists
+    withheld = [part.as_dict() for part in parsed.withheld]
+    if parsed.text.strip() or html_to_text(parsed.html).strip() or parsed.attachments:
+        body = parsed.text
+    else:
+        body = NO_TEXT  # a subject-only email (or only withheld parts) is still a message
     message_id = parsed.message_id or inbound.dedupe_key
     ticket: Ticket | None = email_threading.find_ticket(channel, parsed, customer)
     message: Message | None = None
@@ -285,21 +321,23 @@ def process(inbound: InboundMessage):
         message = append_message(
             ticket,
             customer=customer,
-            body=parsed.text,
+            body=body,
             html_body=parsed.html,
             channel=ChannelKind.EMAIL,
             external_id=message_id,
             attachments=parsed.attachments,
+            withheld_parts=withheld,
         )
     if message is None:
         ticket, message = open_ticket(
             channel,
             requester=customer,
             subject=parsed.subject or "(no subject)",
-            body=parsed.text,
+            body=body,
             html_body=parsed.html,
             external_id=message_id,
             attachments=parsed.attachments,
+            withheld_parts=withheld,
             submitted_by=inbound.submitted_by,
         )
     email_threading.remember(channel, message_id, ticket)

@@ -35,11 +35,19 @@ logger = logging.getLogger(__name__)
 
 
 class Ignored(Exception):
-    """Processing decided the payload creates nothing (auto-reply, bounce, loop)."""
+    """Processing decided the payload creates nothing (auto-reply, bounce, loop).
 
-    def __init__(self, reason: str):
+    `classification` names what it is ("bounce:hard", "auto_reply", ...); `effect` is what an
+    ignored payload still changes (a hard bounce marks an address undeliverable). It runs after
+    the processor's savepoint is rolled back, so nothing else the processor wrote survives."""
+
+    def __init__(
+        self, reason: str, *, classification: str = "", effect: Callable[[], None] | None = None
+    ):
         super().__init__(reason)
         self.reason = reason
+        self.classification = classification
+        self.effect = effect
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ def open_ticket(
     external_id: str = "",
     external_ref: str = "",
     attachments: Iterable[AttachmentInput] = (),
+    withheld_parts: Iterable[dict] = (),
     tags: Iterable[str] = (),
     submitted_by=None,
 ) -> tuple[Ticket, Message]:
@@ -75,6 +84,7 @@ def open_ticket(
         external_ref=external_ref,
         external_id=external_id,
         attachments=attachments,
+        withheld_parts=withheld_parts,
         tags=tags,
         source_integration=integration,
     )
@@ -176,13 +186,24 @@ def intake_process(inbound_id: int) -> InboundMessage:
                 with transaction.atomic():
                     outcome = _processors()[row.kind](row)
             except Ignored as ignored:
-                row.state, row.error = InboundState.IGNORED, ignored.reason
+                row.state, row.error = InboundState.IGNORED, ignored.reason[:5000]
+                row.classification = ignored.classification[:40]
+                if ignored.effect is not None:
+                    ignored.effect()
             else:
                 row.state, row.error = InboundState.PROCESSED, ""
                 row.ticket, row.message = outcome.ticket, outcome.message
             row.processed_at = timezone.now()
             row.save(
-                update_fields=["state", "error", "attempts", "ticket", "message", "processed_at"]
+                update_fields=[
+                    "state",
+                    "error",
+                    "classification",
+                    "attempts",
+                    "ticket",
+                    "message",
+                    "processed_at",
+                ]
             )  # not the raw payload: it never changes
             return row
     except Exception as exc:

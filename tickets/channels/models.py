@@ -81,6 +81,8 @@ class InboundMessage(models.Model):
     )
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # What an ignored payload is: "bounce:hard", "bounce:soft", "bounce", "auto_reply", ...
+    classification = models.CharField(max_length=40, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -16,6 +16,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from customers.models import IdentityKind
 from helpdesk import events
 from helpdesk.queueing import enqueue_on_commit
 from webhooks.services import delivery_create
@@ -134,12 +135,26 @@ def _references(message: Message, outbound: OutboundEmail) -> tuple[str, list[st
     return in_reply_to, references
 
 
+def reply_recipient(customer) -> str:
+    """The address a reply is mailed to: the customer's first email that has not hard-bounced.
+    Raises PermanentSendError saying why when there is none (so the row records it)."""
+    emails = [i for i in customer.identities.all() if i.kind == IdentityKind.EMAIL]
+    if not emails:
+        raise PermanentSendError(f"Customer #{customer.pk} has no email address.")
+    for identity in emails:
+        if identity.undeliverable_at is None:
+            return identity.value
+    bounced = emails[0]
+    raise PermanentSendError(
+        f"{bounced.value} is undeliverable since {bounced.undeliverable_at:%Y-%m-%d %H:%M} UTC "
+        f"({bounced.undeliverable_reason or 'hard bounce'}); the reply was not mailed."
+    )
+
+
 def build_email(outbound: OutboundEmail) -> EmailMultiAlternatives:
     message = outbound.message
     ticket = message.ticket
-    to = ticket.requester.primary_email
-    if not to:
-        raise PermanentSendError(f"Customer #{ticket.requester_id} has no email address.")
+    to = reply_recipient(ticket.requester)
     channel = outbound.channel
     sender = settings.DEFAULT_FROM_EMAIL
     if channel is not None and channel.address:

@@ -7,7 +7,7 @@ import pytest
 from tickets.channels.config import channel_save
 from tickets.channels.email import dedupe_key
 from tickets.channels.intake import intake_store
-from tickets.channels.models import Channel, InboundMessage
+from tickets.channels.models import Channel, InboundMessage, InboundState
 
 
 def make_channel(kind: str, name: str, **settings) -> Channel:
@@ -54,6 +54,15 @@ def deliver(channel, raw: bytes, capture) -> InboundMessage:
     with capture(execute=True):
         row, _ = intake_store(channel=channel, dedupe_key=dedupe_key(raw), raw_bytes=raw)
     row.refresh_from_db()
+    return row
+
+
+def failed_row(channel, raw: bytes) -> InboundMessage:
+    """A row that failed under an earlier rule (stored, its processing recorded as failed)."""
+    row, _ = intake_store(channel=channel, dedupe_key=dedupe_key(raw), raw_bytes=raw)
+    InboundMessage.objects.filter(pk=row.pk).update(
+        state=InboundState.FAILED, attempts=1, error="body: an earlier rule refused it"
+    )
     return row
 
 

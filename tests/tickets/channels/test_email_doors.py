@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 
@@ -193,3 +194,55 @@ def test_changed_uidvalidity_rescans_and_dedupe_absorbs_known_messages(imap_chan
     imap_channel.refresh_from_db()
     assert (imap_channel.imap_uid_validity, imap_channel.imap_last_uid) == (8, 2)
     assert InboundMessage.objects.count() == 2
+
+
+# --- the same rule for every door: a part is withheld, the email kept ---------------------
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def test_anymail_door_keeps_a_signed_email_and_withholds_its_signature(
+    client, email_channel, anymail_auth, django_capture_on_commit_callbacks
+):
+    raw = (CORPUS / "pgp-mime-signed.eml").read_bytes()
+    payload = {"RawEmail": raw.decode(), "MessageID": "pm-pgp", "Headers": []}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/anymail/postmark/inbound/",
+            json.dumps(payload),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=anymail_auth,
+        )
+    assert response.status_code == 200
+    row = InboundMessage.objects.get()
+    assert (row.door, row.state) == ("anymail", InboundState.PROCESSED)
+    assert "charges us twice" in row.message.body_text
+    assert [p["reason"] for p in row.message.withheld_parts] == ["signature"]
+
+
+def test_anymail_door_stores_a_bounce_with_a_null_sender(
+    client, email_channel, anymail_auth, django_capture_on_commit_callbacks
+):
+    raw = (CORPUS / "mailer-daemon-hard-bounce.eml").read_bytes()
+    payload = {"RawEmail": raw.decode(), "MessageID": "pm-bounce", "Headers": []}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/anymail/postmark/inbound/",
+            json.dumps(payload),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=anymail_auth,
+        )
+    row = InboundMessage.objects.get()
+    assert (row.state, row.classification) == (InboundState.IGNORED, "bounce:hard")
+
+
+def test_imap_door_keeps_an_email_with_an_unaccepted_part(
+    imap_channel, django_capture_on_commit_callbacks
+):
+    server = FakeImapServer()
+    server.add(1, (CORPUS / "riscos-attachment.eml").read_bytes())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert poll_channel(imap_channel, connect=server.connect) == 1
+    row = InboundMessage.objects.get()
+    assert (row.door, row.state) == ("imap", InboundState.PROCESSED)
+    assert [p["filename"] for p in row.message.withheld_parts] == ["Printers,ffa"]

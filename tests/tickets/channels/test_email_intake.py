@@ -14,7 +14,7 @@ from tickets.models import Attachment, Message, Ticket
 from tickets.services import ticket_reply, ticket_update
 
 from . import mails
-from .conftest import deliver
+from .conftest import deliver, failed_row
 
 pytestmark = pytest.mark.django_db
 
@@ -144,27 +144,24 @@ def test_duplicate_delivery_changes_nothing(email_channel, django_capture_on_com
     assert Message.objects.count() == 1
 
 
-def test_oversize_attachment_fails_the_row_and_writes_nothing(
+def test_oversize_attachment_is_withheld_and_the_email_still_becomes_a_ticket(
     email_channel, settings, django_capture_on_commit_callbacks
 ):
     settings.ATTACHMENT_MAX_BYTES = 1000
     raw = mails.build(attachments=[("big.pdf", mails.PDF * 100, "application/pdf")])
     row = deliver(email_channel, raw, django_capture_on_commit_callbacks)
-    assert row.state == InboundState.FAILED
-    assert "big.pdf" in row.error
-    assert "limit" in row.error
-    assert Ticket.objects.count() == 0
+    assert row.state == InboundState.PROCESSED
+    assert "the box was crushed" in row.message.body_text
     assert Attachment.objects.count() == 0
-    assert row.attempts == 1  # bad input is not retried
+    [withheld] = row.message.withheld_parts
+    assert withheld["filename"] == "big.pdf"
+    assert withheld["reason"] == "too_large"
+    assert withheld["size"] == len(mails.PDF * 100)
 
 
-def test_failed_row_is_reprocessed_by_the_command(
-    email_channel, settings, django_capture_on_commit_callbacks
-):
-    settings.ATTACHMENT_MAX_BYTES = 1000
+def test_failed_row_is_reprocessed_by_the_command(email_channel):
     raw = mails.build(attachments=[("big.pdf", mails.PDF * 100, "application/pdf")])
-    row = deliver(email_channel, raw, django_capture_on_commit_callbacks)
-    settings.ATTACHMENT_MAX_BYTES = 10_000_000  # the limit was raised
+    row = failed_row(email_channel, raw)
     call_command("reprocess_inbound", "--failed", "--now")
     row.refresh_from_db()
     assert row.state == InboundState.PROCESSED

@@ -78,11 +78,17 @@ def test_bad_email_is_a_400_and_stores_nothing(
     assert InboundMessage.objects.count() == 0
 
 
-def test_oversize_attachment_is_a_400_at_the_door(integration_client, email_channel, settings):
+def test_oversize_attachment_is_accepted_at_the_door_and_withheld(
+    integration_client, email_channel, settings, django_capture_on_commit_callbacks
+):
     settings.ATTACHMENT_MAX_BYTES = 1000
     raw = mails.build(attachments=[("big.pdf", mails.PDF * 100, "application/pdf")])
-    assert_error(post_email(integration_client, raw), 400, field="attachments")
-    assert InboundMessage.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_email(integration_client, raw)
+    assert response.status_code == 202, response.content
+    row = InboundMessage.objects.get()
+    assert row.state == InboundState.PROCESSED
+    assert [p["reason"] for p in row.message.withheld_parts] == ["too_large"]
 
 
 def test_email_door_refuses_json(integration_client, email_channel):

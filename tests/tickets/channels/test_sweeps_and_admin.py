@@ -16,7 +16,7 @@ from tickets.services import ticket_reply
 from tickets.tasks import sweep_inbound_messages, sweep_outbound_emails
 
 from . import mails
-from .conftest import deliver
+from .conftest import deliver, failed_row
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +45,10 @@ def test_pending_reply_email_is_sent_by_the_sweep(
 
 
 def test_admin_action_reprocesses_failed_rows(
-    admin_client, email_channel, settings, django_capture_on_commit_callbacks
+    admin_client, email_channel, django_capture_on_commit_callbacks
 ):
-    settings.ATTACHMENT_MAX_BYTES = 1000
     raw = mails.build(attachments=[("big.pdf", mails.PDF * 100, "application/pdf")])
-    row = deliver(email_channel, raw, django_capture_on_commit_callbacks)
-    assert row.state == InboundState.FAILED
-    settings.ATTACHMENT_MAX_BYTES = 10_000_000
+    row = failed_row(email_channel, raw)
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             "/admin/tickets/inboundmessage/",
