@@ -1,5 +1,5 @@
 # The two commands a newcomer needs:
-#   make run    install, migrate, load demo data, serve the API + a Celery worker + beat
+#   make run    install, migrate, load demo data, serve the API + two Celery workers + beat
 #   make test   run the test suite (against PostgreSQL and Redis, as CI does)
 
 VENV ?= .venv

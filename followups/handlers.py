@@ -64,6 +64,7 @@ def on_customer_created(event: events.DomainEvent) -> None:
 
 
 def connect() -> None:
+    """Idempotent: events.subscribe ignores a handler already subscribed."""
     events.subscribe(events.TICKET_UPDATED, on_ticket_updated)
     events.subscribe_many(events.SLA_BREACHED, on_sla_breached)
     events.subscribe(events.SURVEY_ANSWERED, on_survey_answered)

@@ -10,7 +10,9 @@ from helpdesk.sweeps import sweep_due
 from . import health, services
 
 
-@shared_task(name="followups.sweep")
+# Sends follow-up emails and surveys inline (SMTP): on the outbound queue, and a soft limit
+# that ends the sweep between rows (helpdesk.sweeps), the next sweep going on from there.
+@shared_task(name="followups.sweep", soft_time_limit=120, time_limit=180)
 def followup_sweep() -> int:
     return sweep_due(
         services.due_followups()
@@ -22,7 +24,7 @@ def followup_sweep() -> int:
     )
 
 
-@shared_task(name="followups.health_sweep")
+@shared_task(name="followups.health_sweep", soft_time_limit=60, time_limit=90)
 def health_sweep() -> int:
     return sweep_due(
         health.uncounted_experiences().select_related("customer"),
@@ -31,6 +33,6 @@ def health_sweep() -> int:
     )
 
 
-@shared_task(name="followups.expire_old_flags")
+@shared_task(name="followups.expire_old_flags", soft_time_limit=300, time_limit=360)
 def expire_old_flags() -> int:
     return health.expire_old_flags()

@@ -1,9 +1,11 @@
 """Domain events: what happened, published inside the transaction that made it happen.
 
 Services publish (`publish(TICKET_CREATED, ticket=..., message=...)`); other apps subscribe in
-their AppConfig.ready() (`subscribe(TICKET_CREATED, handler)`). Handlers run synchronously, in
-order of subscription, in the publisher's transaction, so whatever they write (SLA clocks, a
-webhook delivery row, a scheduled follow-up) commits or rolls back together with the change.
+`<app>/handlers.py` (`subscribe(TICKET_CREATED, handler)` in its `connect()`), connected in one
+explicit order by helpdesk/wiring.py. Handlers run synchronously, in order of subscription (an
+event's own subscribers, then "*" ones, then `subscribe_many` ones), in the publisher's
+transaction, so whatever they write (SLA clocks, a webhook delivery row, a scheduled follow-up)
+commits or rolls back together with the change.
 Handlers therefore must not do network I/O: they write rows, and Celery (queued with
 transaction.on_commit, or a sweep over due rows) does the slow part afterwards.
 """
@@ -99,6 +101,15 @@ def batched() -> Iterator[None]:
         _collecting.reset(token)
     for handler, events in held.items():
         handler(events)
+
+
+def subscribers(event_type: str) -> list[Handler | ManyHandler]:
+    """Every handler an event of this type reaches, in the order `publish` calls them."""
+    return [
+        *_subscribers.get(event_type, []),
+        *_subscribers.get("*", []),
+        *_many_subscribers.get(event_type, []),
+    ]
 
 
 def publish(event_type: str, **fields: Any) -> DomainEvent:

@@ -320,34 +320,78 @@ SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 5)
 # How long a process reuses a policy version with its calendar (an edit made in another
 # process takes effect within this; in the same process at once).
 SLA_POLICY_CACHE_SECONDS = env_int("SLA_POLICY_CACHE_SECONDS", 30)
+# Queues, and what runs on each (README "Events and tasks"). A worker consumes named queues
+# (`-Q`); docker-compose.yml and bin/run start one for `sweeps` and one for the rest, so the
+# SLA sweep never waits behind an SMTP send, a webhook POST or an IMAP poll.
+# - sweeps: beat's sweeps that only touch the database, short and bounded (SKIP LOCKED, so
+#   several sweep workers are safe).
+# - intake: turning stored inbound payloads into tickets; IMAP polls.
+# - outbound: everything that waits on someone else's server: reply emails, webhook POSTs,
+#   SLA notifications, and the two sweeps that send inline (follow-ups, webhook retries).
+# - default: housekeeping (purges, expiries, re-measuring an organization); also any task
+#   without a route.
+TASK_QUEUES = ("sweeps", "intake", "outbound", "default")
+CELERY_TASK_DEFAULT_QUEUE = "default"
+_SWEEPS, _INTAKE, _OUTBOUND, _DEFAULT = ({"queue": name} for name in TASK_QUEUES)
+CELERY_TASK_ROUTES = {
+    "slas.sweep": _SWEEPS,
+    "followups.health_sweep": _SWEEPS,
+    "tickets.sweep_inbound": _SWEEPS,
+    "tickets.sweep_reply_emails": _SWEEPS,
+    "tickets.end_idle_chats": _SWEEPS,
+    "tickets.process_inbound": _INTAKE,
+    "tickets.poll_imap_mailboxes": _INTAKE,
+    "tickets.poll_imap_mailbox": _INTAKE,
+    "tickets.send_reply_email": _OUTBOUND,
+    "webhooks.deliver": _OUTBOUND,
+    "webhooks.sweep_deliveries": _OUTBOUND,
+    "followups.sweep": _OUTBOUND,
+    "slas.notify": _OUTBOUND,
+    "helpdesk.purge_idempotency_keys": _DEFAULT,
+    "followups.expire_old_flags": _DEFAULT,
+    "slas.reapply_organization": _DEFAULT,
+    "slas.reapply_customer": _DEFAULT,
+}
+# Every task has soft and hard time limits (its decorator). The soft limit raises inside the
+# task (a sweep stops between rows and commits what it finished, helpdesk/sweeps.py); the hard
+# limit kills the pool process. A task stopped by its time limit is acknowledged, not
+# redelivered (Celery's acks_on_failure_or_timeout): reject_on_worker_lost requeues only a
+# task whose process died on its own (SIGKILL, OOM), so a task that always overruns cannot
+# loop. Every hard limit stays below the broker's visibility_timeout (a test checks), so Redis
+# never hands a running task to a second worker. Limits need the prefork pool (the default).
+
+
+def _every(task: str, seconds: int) -> dict:
+    """A beat entry whose message expires if no worker started it within two periods: the
+    next run does the same work, so a stopped worker does not come back to a backlog of
+    identical runs (django_celery_beat's DatabaseScheduler reads `expire_seconds`)."""
+    return {
+        "task": task,
+        "schedule": timedelta(seconds=seconds),
+        "options": {"expire_seconds": 2 * seconds},
+    }
+
+
+# The whole beat schedule (django_celery_beat copies it into its table at start, by entry
+# name, so a task renamed here is renamed there too).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    "purge-expired-idempotency-keys": {
-        "task": "helpdesk.tasks.purge_expired_idempotency_keys",
-        "schedule": timedelta(hours=1),
-    },
-    "followup-sweep": {
-        "task": "followups.sweep",
-        "schedule": timedelta(seconds=env_int("FOLLOWUP_SWEEP_SECONDS", 10)),
-        # A sweep that could not start within two periods is superseded by the next one.
-        "options": {"expire_seconds": 2 * env_int("FOLLOWUP_SWEEP_SECONDS", 10)},
-    },
-    "followups-health-sweep": {
-        "task": "followups.health_sweep",
-        "schedule": timedelta(seconds=env_int("FOLLOWUP_SWEEP_SECONDS", 10)),
-        "options": {"expire_seconds": 2 * env_int("FOLLOWUP_SWEEP_SECONDS", 10)},
-    },
-    "followups-expire-old-at-risk-flags": {
-        "task": "followups.expire_old_flags",
-        "schedule": timedelta(hours=24),
-    },
-    "sla-sweep": {
-        "task": "slas.tasks.sla_sweep",
-        "schedule": timedelta(seconds=SLA_SWEEP_SECONDS),
-        # A sweep not started within two intervals is dropped: the next one does its work,
-        # so a stopped worker does not come back to a backlog of identical sweeps
-        # (django_celery_beat's DatabaseScheduler reads `expire_seconds`).
-        "options": {"expire_seconds": 2 * SLA_SWEEP_SECONDS},
-    },
+    # SLA warnings, breaches and escalations.
+    "sla-sweep": _every("slas.sweep", SLA_SWEEP_SECONDS),
+    "followup-sweep": _every("followups.sweep", env_int("FOLLOWUP_SWEEP_SECONDS", 10)),
+    "followups-health-sweep": _every(
+        "followups.health_sweep", env_int("FOLLOWUP_SWEEP_SECONDS", 10)
+    ),
+    "poll-imap-mailboxes": _every("tickets.poll_imap_mailboxes", env_int("IMAP_POLL_SECONDS", 60)),
+    # Safety nets: rows whose Celery message was lost are picked up from the database.
+    "sweep-inbound-messages": _every("tickets.sweep_inbound", 60),
+    "sweep-outbound-emails": _every("tickets.sweep_reply_emails", 60),
+    "end-idle-chats": _every("tickets.end_idle_chats", 60),
+    # Deliveries whose first attempt failed, or whose broker message was lost.
+    "sweep-webhook-deliveries": _every(
+        "webhooks.sweep_deliveries", env_int("WEBHOOK_SWEEP_SECONDS", 30)
+    ),
+    "purge-expired-idempotency-keys": _every("helpdesk.purge_idempotency_keys", 3600),
+    "followups-expire-old-at-risk-flags": _every("followups.expire_old_flags", 24 * 3600),
 }
 
 # --- Proactive follow-ups, surveys, customer health ---------------------------------------------
@@ -397,32 +441,6 @@ WEBHOOK_RETRY_FOR = timedelta(hours=env_int("WEBHOOK_RETRY_HOURS", 24))
 ANYMAIL: dict[str, str] = {}
 if os.environ.get("ANYMAIL_WEBHOOK_SECRET"):
     ANYMAIL["WEBHOOK_SECRET"] = os.environ["ANYMAIL_WEBHOOK_SECRET"]
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "poll-imap-mailboxes": {
-            "task": "tickets.tasks.poll_imap_mailboxes",
-            "schedule": timedelta(seconds=env_int("IMAP_POLL_SECONDS", 60)),
-        },
-        # Safety nets: rows whose Celery message was lost are picked up from the database.
-        "sweep-inbound-messages": {
-            "task": "tickets.tasks.sweep_inbound_messages",
-            "schedule": timedelta(minutes=1),
-        },
-        "sweep-outbound-emails": {
-            "task": "tickets.tasks.sweep_outbound_emails",
-            "schedule": timedelta(minutes=1),
-        },
-        "end-idle-chats": {
-            "task": "tickets.tasks.end_idle_chats",
-            "schedule": timedelta(minutes=1),
-        },
-        # Deliveries whose first attempt failed, or whose broker message was lost.
-        "sweep-webhook-deliveries": {
-            "task": "webhooks.tasks.sweep_webhook_deliveries",
-            "schedule": timedelta(seconds=env_int("WEBHOOK_SWEEP_SECONDS", 30)),
-        },
-    }
-)
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,12 @@ and be idempotent: it runs inside the batch transaction, in a savepoint of its o
 failing row does not undo the others. When it raises, `on_error(row, exc)` runs instead (in
 a fresh savepoint) and must also move the row out of the due set, e.g. by recording the
 error and scheduling a retry; otherwise the sweep would meet the row again.
+
+A task's soft time limit (SoftTimeLimitExceeded, raised wherever the task is) is not a row's
+error: the row's savepoint rolls back, on_error is not called, the rows finished so far
+commit and the sweep returns; the next sweep goes on from there. (Caught per row like any
+exception, it would instead count against each row until the hard limit killed the process
+and rolled back the whole batch, sent emails and all.)
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import models, transaction
 
 logger = logging.getLogger(__name__)
@@ -51,6 +58,7 @@ def sweep_due(
     `handle`, so one bad row still cannot hold the others back.
     """
     processed, seen = 0, set()
+    out_of_time = False
     for _ in range(max_batches):
         with transaction.atomic():
             batch = list(
@@ -63,6 +71,9 @@ def sweep_due(
                 try:
                     with transaction.atomic():
                         handle_batch(batch)
+                except SoftTimeLimitExceeded:
+                    logger.warning("sweep: out of time; the next sweep takes this batch")
+                    break
                 except Exception:
                     logger.exception("sweep: batch of %s failed; row by row", len(batch))
                     # Fresh rows: the failed attempt may have changed the objects in memory.
@@ -76,12 +87,16 @@ def sweep_due(
                 try:
                     with transaction.atomic():
                         handle(row)
+                except SoftTimeLimitExceeded:
+                    logger.warning("sweep: out of time after %s rows", processed)
+                    out_of_time = True
+                    break
                 except Exception as exc:
                     logger.exception("sweep: %s %s failed", type(row).__name__, row.pk)
                     if on_error is not None:
                         with transaction.atomic():
                             on_error(row, exc)
-            processed += len(batch)
-        if len(batch) < batch_size:
+                processed += 1
+        if out_of_time or len(batch) < batch_size:
             break
     return processed

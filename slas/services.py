@@ -1,6 +1,6 @@
 """SLA clocks, driven by ticket events: the one place where the clock rules live.
 
-Subscribed in SlasConfig.ready() to ticket.created, message.created and ticket.updated; the
+Subscribed (slas/handlers.py) to ticket.created, message.created and ticket.updated; the
 handlers run in the ticket service's transaction, so clocks, `Ticket.next_due_at` and the
 ticket change commit (or roll back) together.
 
@@ -490,6 +490,7 @@ def _reapply_unresolved(tickets) -> int:
         ticket_sla_reapply(ticket=ticket)
         count += 1
     return count
+<<<<<<< HEAD
 
 
 def on_customer_updated(event: events.DomainEvent) -> None:
@@ -515,3 +516,5 @@ def subscribe() -> None:
     events.subscribe(events.TICKET_CREATED, on_ticket_created)
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
     events.subscribe(events.TICKET_UPDATED, on_ticket_updated)
+=======
+>>>>>>> house-wiring

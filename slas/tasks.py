@@ -12,24 +12,44 @@ from .models import SlaClock
 
 # acks_late + reject_on_worker_lost (also global settings): a sweep whose worker dies is
 # redelivered; that is harmless because the state lives on the clock rows.
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@shared_task(
+    name="slas.sweep",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
 def sla_sweep() -> dict[str, int]:
     return sweeps.sla_sweep()
 
 
-@shared_task(acks_late=True, ignore_result=True)
+# An organization may have many open tickets (one transaction each, so a limit loses none).
+@shared_task(
+    name="slas.reapply_organization",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=900,
+    time_limit=960,
+)
 def sla_reapply_organization(organization_id: int) -> int:
     """Safe to run twice: re-applying the same policy again changes nothing but the audit."""
     return services.organization_reapply(organization_id=organization_id)
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(
+    name="slas.reapply_customer",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=900,
+    time_limit=960,
+)
 def sla_reapply_customer(customer_id: int) -> int:
     """Safe to run twice, like sla_reapply_organization."""
     return services.customer_reapply(customer_id=customer_id)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="slas.notify", ignore_result=True, soft_time_limit=60, time_limit=90)
 def sla_notify(items: list[tuple[int, str]]) -> int:
     """Email the assignee (or, without one, the ticket's team) about warnings, breaches and
     escalations: `items` are (clock id, kind). Queued after the steps committed, so it never

@@ -15,7 +15,13 @@ def _backoff(retries: int) -> int:
     return min(10 * 2**retries, 1800)
 
 
-@shared_task(bind=True, max_retries=None)
+@shared_task(
+    name="tickets.process_inbound",
+    bind=True,
+    max_retries=None,
+    soft_time_limit=120,
+    time_limit=180,
+)
 def process_inbound(self, inbound_id: int) -> None:
     """Process a stored payload. The row decides whether more attempts are due
     (INBOUND_MAX_RETRIES), so this is safe to run twice and a lost message costs only time."""
@@ -25,7 +31,7 @@ def process_inbound(self, inbound_id: int) -> None:
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
 
 
-@shared_task
+@shared_task(name="tickets.sweep_inbound", soft_time_limit=60, time_limit=90)
 def sweep_inbound_messages() -> int:
     """Queue rows still waiting after a while (their message lost, or retries pending)."""
     ids = list(intake.inbound_stuck().values_list("pk", flat=True)[:500])
@@ -34,7 +40,13 @@ def sweep_inbound_messages() -> int:
     return len(ids)
 
 
-@shared_task(bind=True, max_retries=None)
+@shared_task(
+    name="tickets.send_reply_email",
+    bind=True,
+    max_retries=None,
+    soft_time_limit=60,
+    time_limit=90,
+)
 def send_outbound_email(self, outbound_id: int) -> None:
     row = outbound.outbound_email_send_by_id(outbound_id)
     if row is None:
@@ -45,7 +57,7 @@ def send_outbound_email(self, outbound_id: int) -> None:
         raise self.retry(countdown=_backoff(self.request.retries))
 
 
-@shared_task
+@shared_task(name="tickets.sweep_reply_emails", soft_time_limit=60, time_limit=90)
 def sweep_outbound_emails() -> int:
     ids = list(outbound.outbound_emails_stuck().values_list("pk", flat=True)[:500])
     for outbound_id in ids:
@@ -53,13 +65,15 @@ def sweep_outbound_emails() -> int:
     return len(ids)
 
 
-@shared_task
+# A mailbox with a backlog takes a while; messages are stored by Message-ID, so a poll cut
+# short fetches the rest next time and stores nothing twice.
+@shared_task(name="tickets.poll_imap_mailbox", soft_time_limit=300, time_limit=360)
 def poll_imap_mailbox(channel_id: int) -> int:
     channel = Channel.objects.filter(pk=channel_id, is_active=True).first()
     return imap.poll_channel(channel) if channel else 0
 
 
-@shared_task
+@shared_task(name="tickets.poll_imap_mailboxes", soft_time_limit=30, time_limit=60)
 def poll_imap_mailboxes() -> int:
     """Beat: one poll task per active email channel that has IMAP settings."""
     ids = [
@@ -72,6 +86,6 @@ def poll_imap_mailboxes() -> int:
     return len(ids)
 
 
-@shared_task
+@shared_task(name="tickets.end_idle_chats", soft_time_limit=60, time_limit=90)
 def end_idle_chats() -> int:
     return chat.end_idle_conversations()

@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection
 from django.utils import timezone
 
@@ -53,6 +54,30 @@ def test_failing_row_is_handed_to_on_error_and_others_still_commit():
     assert errors == [(bad.pk, "boom")]
     assert TicketEvent.objects.filter(ticket=good, kind="swept").count() == 1
     assert not TicketEvent.objects.filter(ticket=bad).exists()  # its savepoint rolled back
+
+
+@pytest.mark.django_db
+def test_sweep_out_of_time_keeps_finished_rows_and_leaves_the_rest_due_without_errors():
+    past = timezone.now() - timedelta(minutes=1)
+    tickets = [TicketFactory(next_due_at=past - timedelta(seconds=i)) for i in range(7)]
+    order = sorted(tickets, key=lambda t: t.next_due_at)
+    errors = []
+
+    def handle(ticket):
+        if ticket.pk == order[4].pk:  # the task's soft time limit strikes in the second batch
+            TicketEvent.objects.create(ticket=ticket, kind="half-done")
+            raise SoftTimeLimitExceeded()
+        mark_handled(ticket)
+
+    handled = sweep_due(
+        due_tickets(), handle=handle, on_error=lambda *args: errors.append(args), batch_size=3
+    )
+    assert handled == 4
+    swept = set(TicketEvent.objects.filter(kind="swept").values_list("ticket_id", flat=True))
+    assert swept == {t.pk for t in order[:4]}
+    assert not TicketEvent.objects.filter(kind="half-done").exists()
+    assert errors == []  # running out of time is not the row's failure
+    assert list(due_tickets()) == order[4:]  # the next sweep takes them
 
 
 @pytest.mark.django_db

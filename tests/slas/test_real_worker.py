@@ -69,6 +69,8 @@ def test_worker_and_beat_warn_and_breach_a_one_minute_target_once():
             "worker",
             "-B",  # embedded beat, with the production scheduler (django_celery_beat)
             "--pool=solo",
+            "-Q",
+            ",".join(settings.TASK_QUEUES),  # every queue: this one worker does it all
             "--loglevel=WARNING",
         ],
         cwd=ROOT,

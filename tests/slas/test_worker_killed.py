@@ -18,6 +18,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 import redis
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -70,7 +71,7 @@ def test_sweep_killed_mid_way_is_redelivered_and_finishes_exactly_once():
     }
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--concurrency=1",
-         "--loglevel=WARNING"],
+         "-Q", ",".join(settings.TASK_QUEUES), "--loglevel=WARNING"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     breaches = TicketEvent.objects.filter(kind="sla.breached")
@@ -79,7 +80,7 @@ def test_sweep_killed_mid_way_is_redelivered_and_finishes_exactly_once():
             lambda: subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True).stdout,
             timeout=30,
         )
-        app.send_task("slas.tasks.sla_sweep")  # what beat sends
+        app.send_task("slas.sweep")  # what beat sends
         assert _wait_for(lambda: breaches.count() >= 100, timeout=60)  # a batch committed
         time.sleep(1)  # the second batch is now waiting on the blocked clock
         children = subprocess.run(
