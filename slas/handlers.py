@@ -10,6 +10,7 @@ from helpdesk import events
 
 from . import models
 from .services import (
+    on_customer_updated,
     on_message_created,
     on_organization_updated,
     on_ticket_created,
@@ -31,6 +32,7 @@ _POLICY_PARTS = (
 def connect() -> None:
     """Idempotent: events.subscribe and the dispatch_uids ignore a second call."""
     events.subscribe(events.ORGANIZATION_UPDATED, on_organization_updated)
+    events.subscribe(events.CUSTOMER_UPDATED, on_customer_updated)
     events.subscribe(events.TICKET_CREATED, on_ticket_created)
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
     events.subscribe(events.TICKET_UPDATED, on_ticket_updated)

@@ -490,7 +490,6 @@ def _reapply_unresolved(tickets) -> int:
         ticket_sla_reapply(ticket=ticket)
         count += 1
     return count
-<<<<<<< HEAD
 
 
 def on_customer_updated(event: events.DomainEvent) -> None:
@@ -508,13 +507,3 @@ def customer_reapply(*, customer_id: int) -> int:
     """Re-apply the policy that applies now to each unresolved ticket the customer requested,
     one transaction per ticket. Returns how many tickets were re-measured."""
     return _reapply_unresolved(Ticket.objects.filter(requester_id=customer_id))
-
-
-def subscribe() -> None:
-    events.subscribe(events.ORGANIZATION_UPDATED, on_organization_updated)
-    events.subscribe(events.CUSTOMER_UPDATED, on_customer_updated)
-    events.subscribe(events.TICKET_CREATED, on_ticket_created)
-    events.subscribe(events.MESSAGE_CREATED, on_message_created)
-    events.subscribe(events.TICKET_UPDATED, on_ticket_updated)
-=======
->>>>>>> house-wiring

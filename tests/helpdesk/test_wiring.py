@@ -32,6 +32,7 @@ EXPECTED = {
     events.SURVEY_ANSWERED: ["followups:on_survey_answered", WEBHOOKS],
     events.CUSTOMER_AT_RISK: [WEBHOOKS],
     events.ORGANIZATION_UPDATED: ["slas:on_organization_updated", WEBHOOKS],
+    events.CUSTOMER_UPDATED: ["slas:on_customer_updated", WEBHOOKS],
 }
 
 
