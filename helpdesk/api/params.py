@@ -8,7 +8,7 @@ import re
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII only: "²".isdigit() is True, int() fails
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: "²".isdigit() is True, int("²") fails
 
 
 def int_schema(*, minimum: int, maximum: int | None = None, default: int) -> dict:
@@ -37,8 +37,10 @@ def query_int(
     raw = request.query_params.get(name, "")
     if raw == "":
         return default
-    if _WHOLE_NUMBER.fullmatch(raw) and int(raw) >= minimum and (cap or int(raw) <= maximum):
-        return min(int(raw), maximum)
-    if cap and re.fullmatch(r"[0-9]+", raw):
-        return maximum  # more digits than _WHOLE_NUMBER reads: still a (huge) whole number
+    if _DIGITS.fullmatch(raw):
+        significant = raw.lstrip("0") or "0"
+        # int() refuses strings past 4,300 digits; anything past 9 is above every maximum.
+        value = int(significant) if len(significant) <= 9 else maximum + 1
+        if value >= minimum and (cap or value <= maximum):
+            return min(value, maximum)
     raise ValidationError({name: [f"A whole number from {minimum} to {maximum}."]})

@@ -22,6 +22,13 @@ def test_malformed_page_size_is_a_400(manager_client, page_size):
     assert_error(response, 400, field="page_size")
 
 
+def test_page_size_with_thousands_of_digits_is_capped_too(manager_client):
+    TicketFactory()
+    response = manager_client.get("/api/v1/tickets/", {"page_size": "9" * 5000})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1
+
+
 def test_page_size_above_the_maximum_is_capped(manager_client):
     for _ in range(3):
         TicketFactory()
@@ -141,6 +148,8 @@ def test_bounded_query_numbers_are_documented_with_their_bounds(
         ("/api/v1/reports/satisfaction/", "days", "731"),
         ("/api/v1/reports/satisfaction/", "days", "³"),
         ("/api/v1/tickets/", "page_size", "¹"),
+        ("/api/v1/tickets/", "page_size", "0"),
+        ("/api/v1/queue/", "limit", "9" * 5000),  # int() refuses 4,300+ digits
     ],
 )
 def test_query_numbers_out_of_bounds_or_not_ascii_digits_are_a_400(
