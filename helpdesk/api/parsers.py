@@ -5,11 +5,13 @@ raised RecursionError (a 500) in any view that read `request.data`. No payload o
 beyond a handful of levels; MAX_JSON_DEPTH leaves room for free-form JSON (`settings`,
 `metadata`, ping's `echo`) and refuses the rest with a 400 `too_deep` before any view runs.
 It is the default parser (REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]); views that take files
-list it first next to the multipart parser, so no JSON body bypasses it.
+list it first next to the multipart parser; the one plain Django view that reads JSON (the
+survey answer page) calls `loads`. So no JSON body bypasses the limit.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rest_framework import parsers, status
@@ -41,6 +43,21 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
+def within_depth(data: Any) -> Any:
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise JsonTooDeep()
+    return data
+
+
+def loads(text: str | bytes) -> Any:
+    """json.loads with the nesting limit, for views outside DRF: JsonTooDeep if too deep,
+    ValueError if not JSON."""
+    try:
+        return within_depth(json.loads(text))
+    except RecursionError:
+        raise JsonTooDeep() from None
+
+
 class JSONParser(parsers.JSONParser):
     """application/json with at most MAX_JSON_DEPTH levels of arrays and objects."""
 
@@ -49,6 +66,4 @@ class JSONParser(parsers.JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise JsonTooDeep() from None
-        if json_depth(data) > MAX_JSON_DEPTH:
-            raise JsonTooDeep()
-        return data
+        return within_depth(data)
