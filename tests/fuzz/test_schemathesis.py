@@ -27,7 +27,7 @@ from .rfc822 import rfc822_messages
 
 pytestmark = pytest.mark.django_db
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 10
 
 schemathesis.openapi.media_type("message/rfc822", rfc822_messages())
 
