@@ -6,14 +6,13 @@ so a link cannot be guessed or reused after SURVEY_TTL_DAYS; answering again upd
 
 from __future__ import annotations
 
-import json
-
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from helpdesk.api import parsers
 from helpdesk.api.errors import error_body, field_errors
 
 from .api.serializers import SurveyAnswerSerializer
@@ -31,7 +30,7 @@ def _wants_json(request: HttpRequest) -> bool:
 def _form_data(request: HttpRequest) -> dict:
     if request.content_type == "application/json":
         try:
-            data = json.loads(request.body or b"null")
+            data = parsers.loads(request.body or b"null")
         except ValueError:
             data = None
         return data if isinstance(data, dict) else {"_": "not an object"}
@@ -59,7 +58,11 @@ def survey_answer_view(request: HttpRequest, token: str) -> HttpResponse:
     }
     if request.method == "GET":
         return render(request, "followups/survey_form.html", context)
-    answer = SurveyAnswerSerializer(data=_form_data(request))
+    try:
+        form = _form_data(request)
+    except parsers.JsonTooDeep as exc:
+        return JsonResponse(error_body(400, exc.default_code, str(exc.detail)), status=400)
+    answer = SurveyAnswerSerializer(data=form)
     errors = None
     if answer.is_valid():
         try:

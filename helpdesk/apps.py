@@ -6,10 +6,11 @@ class HelpdeskConfig(AppConfig):
     verbose_name = "Helpdesk: people, tokens and API plumbing"
 
     def ready(self) -> None:
-        from . import wiring
+        from . import idempotency, wiring
         from .api.fields import require_json_types
 
         require_json_types()
+        idempotency.install()
         # Every app's event handlers and signals, in one explicit order (helpdesk/wiring.py).
         # ready() runs once all apps' models are loaded, so the handlers may import any model.
         wiring.connect()

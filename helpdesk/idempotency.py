@@ -1,7 +1,10 @@
 """Idempotency-Key for POST requests: a retry never does the work twice.
 
-The record is inserted at the start of the request's transaction and filled with the
-response before commit, so:
+The key is claimed once DRF has authenticated the caller and checked its permissions and
+throttles (a hook on APIView.initial, installed from HelpdeskConfig.ready()): a caller who
+may not POST here hears 401/403/429, never about its key, and a key is never claimed for a
+request that will be refused anyway. The claim runs inside the request's transaction
+(ApiWriteMiddleware), the record is filled with the response before commit, so:
 - a retry after success finds the record and gets the stored response back;
 - a concurrent retry blocks on the unique index until the first request commits, then
   replays it (or, if the first rolled back, goes ahead itself);
@@ -17,13 +20,25 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from .api.errors import error_response
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
-MAX_KEY_LENGTH = 255
+MIN_KEY_LENGTH, MAX_KEY_LENGTH = 1, 255
+RECORD_ATTRIBUTE = "idempotency_record"
+
+
+class IdempotentAnswer(Exception):
+    """Raised from the view's initial(): send `response` instead of running the view (a replay,
+    a 422 or a 409). The API exception handler returns it as it is."""
+
+    def __init__(self, response: HttpResponse):
+        super().__init__(response.status_code)
+        self.response = response
 
 
 def _owner(request: HttpRequest) -> str:
@@ -57,9 +72,11 @@ def begin(request: HttpRequest, key: str) -> IdempotencyRecord | HttpResponse:
     Returns the new record to fill in, or a response to send instead of running the view:
     the stored response (a replay), a 422 (same key, different request) or a 409.
     """
-    if not 0 < len(key) <= MAX_KEY_LENGTH:
+    if not MIN_KEY_LENGTH <= len(key) <= MAX_KEY_LENGTH:
         return error_response(
-            400, "invalid_idempotency_key", f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters."
+            400,
+            "invalid_idempotency_key",
+            f"{HEADER} must be {MIN_KEY_LENGTH} to {MAX_KEY_LENGTH} characters.",
         )
     owner, request_hash = _owner(request), _request_hash(request)
     fields = {"method": request.method, "path": request.path[:500], "request_hash": request_hash}
@@ -93,3 +110,36 @@ def finish(record: IdempotencyRecord, response: HttpResponse) -> None:
     record.content_type = response.get("Content-Type", "")
     record.response_body = response.content
     record.save(update_fields=["status_code", "content_type", "response_body"])
+
+
+def claim(request: Request) -> None:
+    """Claim the request's Idempotency-Key, if it is a POST to the API that carries one.
+
+    Runs after authentication, permission and throttle checks. Leaves the record on the
+    Django request for ApiWriteMiddleware to fill in (`finish`) when the answer is a success,
+    or raises IdempotentAnswer with the response to send instead of running the view.
+    """
+    django_request = request._request
+    if django_request.method != "POST" or not django_request.path.startswith("/api/"):
+        return
+    key = django_request.headers.get(HEADER)
+    if key is None:
+        return
+    outcome = begin(django_request, key)
+    if isinstance(outcome, HttpResponse):
+        raise IdempotentAnswer(outcome)
+    setattr(django_request, RECORD_ATTRIBUTE, outcome)
+
+
+def install() -> None:
+    """Make every DRF view claim the key right after its own checks (APIView.initial)."""
+    original = APIView.initial
+    if getattr(original, "claims_idempotency_key", False):
+        return
+
+    def initial(self, request, *args, **kwargs):
+        original(self, request, *args, **kwargs)
+        claim(request)
+
+    initial.claims_idempotency_key = True
+    APIView.initial = initial

@@ -27,7 +27,8 @@ class ApiWriteMiddleware:
     """Every API write runs in one transaction that is rolled back if the answer is 4xx/5xx.
 
     That makes "bad input changes nothing" a property of the stack rather than of each view,
-    and lets the Idempotency-Key record commit atomically with the work it describes.
+    and lets the Idempotency-Key record (claimed by the view, after DRF's authentication and
+    permission checks: see helpdesk.idempotency) commit atomically with the work it describes.
     Work that must leave the request (Celery tasks, webhooks) is queued with on_commit, so it
     never runs for a rolled-back request.
     """
@@ -47,16 +48,14 @@ class ApiWriteMiddleware:
             return error_response(
                 413, "payload_too_large", f"Request body is larger than {limit} bytes."
             )
-        key = request.headers.get(idempotency.HEADER) if request.method == "POST" else None
+        if request.method == "POST" and idempotency.HEADER in request.headers:
+            # Read the body now: the key is claimed (and the body hashed) inside the view, after
+            # DRF's checks, by which time parsing may have consumed the stream.
+            request.body  # noqa: B018
         try:
             with transaction.atomic():
-                record = None
-                if key is not None:
-                    outcome = idempotency.begin(request, key)
-                    if isinstance(outcome, HttpResponse):
-                        return outcome
-                    record = outcome
                 response = self.get_response(request)
+                record = getattr(request, idempotency.RECORD_ATTRIBUTE, None)
                 if response.status_code >= 400:
                     transaction.set_rollback(True)
                 elif record is not None:

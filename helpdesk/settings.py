@@ -232,11 +232,9 @@ REST_FRAMEWORK = {
         "helpdesk.api.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only (with a nesting limit): form encodings cannot carry our nested fields, so the
+    # schema must not advertise them. Endpoints that take files add MultiPartParser themselves.
+    "DEFAULT_PARSER_CLASSES": ["helpdesk.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["helpdesk.api.throttling.CredentialRateThrottle"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -15,6 +15,7 @@ from customers.models import Customer
 from customers.selectors import customers_visible_to
 from customers.services import customer_resolve
 from helpdesk.api.pagination import CursorPagination
+from helpdesk.api.params import int_parameter, query_int
 from helpdesk.permissions import INTEGRATION, MANAGER, MANAGERS, STAFF
 
 from .. import selectors, services
@@ -158,13 +159,13 @@ class SatisfactionReportView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("days", int, description="Period in days (1-730), default 90."),
+            int_parameter(
+                "days", minimum=1, maximum=730, default=90, description="Period in days."
+            ),
         ],
         responses=SatisfactionReportSerializer,
     )
     def get(self, request):
-        raw = request.query_params.get("days", "") or "90"
-        if not raw.isdigit() or not 1 <= int(raw) <= 730:
-            raise ValidationError({"days": ["A whole number of days from 1 to 730."]})
-        since = timezone.now() - timezone.timedelta(days=int(raw))
+        days = query_int(request, "days", default=90, minimum=1, maximum=730)
+        since = timezone.now() - timezone.timedelta(days=days)
         return Response(satisfaction_report(Survey.objects.filter(sent_at__gte=since)))

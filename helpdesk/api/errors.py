@@ -97,6 +97,10 @@ def _flatten(detail: Any, codes: Any, path: str = "") -> list[dict]:
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Any:
+    from helpdesk.idempotency import IdempotentAnswer  # it imports this module
+
+    if isinstance(exc, IdempotentAnswer):
+        return exc.response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
     elif isinstance(exc, ConflictError):

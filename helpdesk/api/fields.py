@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+WALL_CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
 class LabelChoiceField(serializers.ChoiceField):
@@ -18,6 +24,26 @@ class LabelChoiceField(serializers.ChoiceField):
 
     def to_representation(self, value):
         return self.choices_class(value).label
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": WALL_CLOCK_PATTERN, "example": "09:00"},
+)
+class WallClockTimeField(serializers.Field):
+    """A time of day as "HH:MM", read and written alike (business hours have no seconds).
+
+    DRF's TimeField reads "9:5", "09:00:00.5" or "09:00+02:00" but writes "09:00", so no one
+    format described both directions; the schema's pattern is now the whole truth."""
+
+    default_error_messages = {"invalid": 'A time of day as "HH:MM", from 00:00 to 23:59.'}
+
+    def to_internal_value(self, data) -> time:
+        if not isinstance(data, str) or not re.fullmatch(WALL_CLOCK_PATTERN, data):
+            self.fail("invalid")
+        return time(int(data[:2]), int(data[3:]))
+
+    def to_representation(self, value: time) -> str:
+        return value.strftime("%H:%M")
 
 
 class BriefUserSerializer(serializers.Serializer):

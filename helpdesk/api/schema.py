@@ -3,6 +3,10 @@ query parameters that say an empty value means unset."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiResponse
+
+from helpdesk.idempotency import MAX_KEY_LENGTH, MIN_KEY_LENGTH
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -35,7 +39,7 @@ IDEMPOTENCY_HEADER = {
     "in": "header",
     "name": "Idempotency-Key",
     "required": False,
-    "schema": {"type": "string", "maxLength": 255},
+    "schema": {"type": "string", "minLength": MIN_KEY_LENGTH, "maxLength": MAX_KEY_LENGTH},
     "description": (
         "Retry-safe POST: a repeat with the same key and body returns the first response "
         "without doing anything again; the same key with another body is a 422. Keys live 24 h."
@@ -53,6 +57,11 @@ _DESCRIPTIONS = {
     "429": "Too many requests; see Retry-After.",
     "503": "Temporarily unavailable; retry.",
 }
+
+
+IN_USE = OpenApiResponse(
+    description="Still in use (`in_use`): detach what refers to it first, then delete."
+)
 
 
 def add_error_responses(result: dict, generator, request, public) -> dict:
@@ -82,11 +91,9 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
                 statuses.append("404")
             responses = operation.setdefault("responses", {})
             for code in statuses:
-                responses.setdefault(
-                    code,
-                    {
-                        "description": _DESCRIPTIONS[code],
-                        "content": {"application/json": {"schema": ref}},
-                    },
-                )
+                responses.setdefault(code, {"description": _DESCRIPTIONS[code]})
+            for code, response in responses.items():
+                if code[0] in "45" and "content" not in response:
+                    # Errors a view documents itself (409 `in_use`) share the one shape too.
+                    response["content"] = {"application/json": {"schema": ref}}
     return result

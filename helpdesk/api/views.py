@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.api.parsers import JSONParser
 from helpdesk.permissions import EVERYONE, roles_of
 
 MeSerializer = inline_serializer(

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from helpdesk.api.fields import LabelChoiceField
+from helpdesk.api.fields import LabelChoiceField, WallClockTimeField
 from tickets.models import ChannelKind, Priority, Team
 
 from .. import config, services
@@ -28,10 +28,9 @@ from ..models import (
 
 class IntervalSerializer(serializers.ModelSerializer):
     weekday = serializers.ChoiceField(choices=Weekday.choices, help_text="0 = Monday.")
-    start = serializers.TimeField(source="start_time", format="%H:%M")
-    end = serializers.TimeField(
+    start = WallClockTimeField(source="start_time")
+    end = WallClockTimeField(
         source="end_time",
-        format="%H:%M",
         help_text="Not after `start`: the interval runs overnight (00:00 is midnight).",
     )
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.api.schema import IN_USE
 from helpdesk.permissions import MANAGERS, STAFF
 from tickets.selectors import tickets_visible_to
 
@@ -22,6 +28,7 @@ from .serializers import (
 )
 
 
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: IN_USE}))
 class CalendarViewSet(viewsets.ModelViewSet):
     """Business calendars: time zone, weekly intervals (overnight allowed, no overlaps),
     holidays from a country/subdivision plus custom dates, or 24/7."""

@@ -120,6 +120,15 @@ def test_out_of_range_answers_are_400_and_change_nothing(survey, body, field):
     assert survey.answered_at is None
 
 
+def test_deeply_nested_json_answer_is_a_400_too_deep_and_changes_nothing(survey):
+    body = '{"csat": 5, "comment": ' + "[" * 1500 + "]" * 1500 + "}"
+    response = Client().post(_answer_path(survey), body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "too_deep"
+    survey.refresh_from_db()
+    assert survey.answered_at is None
+
+
 def test_forged_and_expired_links_are_404(survey, settings):
     assert Client().get(_answer_path(survey) + "x/").status_code == 404
     forged = survey_token(survey)[:-2] + "xx"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     inline_serializer,
@@ -13,6 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.api.params import int_parameter, query_int
 from helpdesk.permissions import STAFF
 
 from .. import selectors, services
@@ -40,19 +39,21 @@ class QueueView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter(
-                "limit", OpenApiTypes.INT, description=f"1-{QUEUE_MAX}, default {QUEUE_DEFAULT}."
+            int_parameter(
+                "limit",
+                minimum=1,
+                maximum=QUEUE_MAX,
+                default=QUEUE_DEFAULT,
+                description=f"How many tickets, 1-{QUEUE_MAX}, default {QUEUE_DEFAULT}.",
             )
         ],
         responses=inline_serializer("Queue", fields={"results": QueueTicketSerializer(many=True)}),
     )
     def get(self, request):
-        raw = request.query_params.get("limit", str(QUEUE_DEFAULT))
-        if not raw.isdigit() or not 1 <= int(raw) <= QUEUE_MAX:
-            raise serializers.ValidationError({"limit": [f"A number from 1 to {QUEUE_MAX}."]})
+        limit = query_int(request, "limit", default=QUEUE_DEFAULT, minimum=1, maximum=QUEUE_MAX)
         tickets = selectors.with_list_relations(
             selectors.with_sla_breached(selectors.tickets_in_queue_of(request.user)), request.user
-        )[: int(raw)]
+        )[:limit]
         return Response({"results": QueueTicketSerializer(tickets, many=True).data})
 
 

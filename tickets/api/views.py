@@ -5,15 +5,18 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from customers.selectors import customers_visible_to
 from customers.services import customer_resolve
 from helpdesk.api.pagination import CursorPagination
+from helpdesk.api.parsers import JSONParser
+from helpdesk.api.schema import IN_USE
 from helpdesk.models import User
 from helpdesk.permissions import EVERYONE, MANAGERS, STAFF
 
@@ -35,6 +38,10 @@ from .serializers import (
 
 class OldestFirstPagination(CursorPagination):
     ordering = ("created_at", "id")
+
+
+# Creates and messages may carry attachments (multipart/form-data); every other write is JSON.
+UPLOAD_PARSERS = [JSONParser, MultiPartParser]
 
 
 def _uploads(files) -> list[AttachmentInput]:
@@ -64,6 +71,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     }
     http_method_names = ["get", "post", "patch", "head", "options"]
     max_body_bytes = 25 * 1024 * 1024  # creates and messages may carry attachments
+
+    def get_parsers(self):
+        # DRF builds the parsers before it sets `action`; the schema generator sets it first.
+        action = getattr(self, "action", None) or self.action_map.get(self.request.method.lower())
+        if action == "create":
+            return [parser() for parser in UPLOAD_PARSERS]
+        return super().get_parsers()
 
     def get_queryset(self) -> QuerySet:
         visible = selectors.tickets_visible_to(self.request.user)
@@ -154,6 +168,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(
         detail=True,
         methods=["get", "post"],
+        parser_classes=UPLOAD_PARSERS,
         pagination_class=OldestFirstPagination,
         filterset_class=None,
         ordering_fields=None,
@@ -246,6 +261,7 @@ class AttachmentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return response
 
 
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: IN_USE}))
 class TeamViewSet(viewsets.ModelViewSet):
     """Teams of agents; each has its queue. Managers create and change them."""
 
