@@ -303,7 +303,8 @@ def customer_merge(*, source: Customer, target: Customer, actor) -> Customer:
 
     Relations are found through the model's meta, so an app that adds a foreign key to
     Customer is merged too without changing this function."""
-    from tickets.models import Ticket, TicketEvent
+    from tickets import services as ticket_services  # tickets depend on customers
+    from tickets.models import EventKind, Ticket
 
     if source.pk == target.pk:
         raise ValidationError({"source_id": ["A customer cannot be merged into itself."]})
@@ -317,15 +318,17 @@ def customer_merge(*, source: Customer, target: Customer, actor) -> Customer:
         relation.related_model._base_manager.filter(**{relation.field.name: source}).update(
             **{relation.field.name: target}
         )
-    TicketEvent.objects.bulk_create(
-        TicketEvent(
-            ticket_id=ticket_id,
-            kind="requester_merged",
-            actor_user=actor,
-            before={"requester": source.pk},
-            after={"requester": target.pk},
-        )
-        for ticket_id in ticket_ids
+    ticket_services.audit_record_many(
+        entries=[
+            ticket_services.AuditEntry(
+                ticket_id=ticket_id,
+                kind=EventKind.REQUESTER_MERGED,
+                actor_user=actor,
+                before={"requester": source.pk},
+                after={"requester": target.pk},
+            )
+            for ticket_id in ticket_ids
+        ]
     )
     if not target.name and source.name:
         target.name = source.name

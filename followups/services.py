@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from helpdesk import events
-from slas.services import business_deadline, customer_tier
+from slas.selectors import business_deadline, customer_tier
 from tickets import services as tickets
 from tickets.models import Direction, Message, Ticket, TicketKind
 from tickets.status import UNRESOLVED

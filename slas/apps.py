@@ -7,10 +7,10 @@ class SlasConfig(AppConfig):
     verbose_name = "SLA tiers, policies and clocks"
 
     def ready(self) -> None:
-        from . import models, services
+        from . import handlers, models, selectors
 
-        services.subscribe()
-        # Policy versions are cached per process (services._policy): any change to what a
+        handlers.connect()
+        # Policy versions are cached per process (selectors.policy_get): any change to what a
         # cached version reads clears the cache here at once (other processes: within
         # SLA_POLICY_CACHE_SECONDS).
         for model in (
@@ -20,5 +20,5 @@ class SlasConfig(AppConfig):
             models.BusinessInterval,
             models.CalendarHoliday,
         ):
-            post_save.connect(services.policy_cache_clear, sender=model, weak=False)
-            post_delete.connect(services.policy_cache_clear, sender=model, weak=False)
+            post_save.connect(selectors.policy_cache_clear, sender=model, weak=False)
+            post_delete.connect(selectors.policy_cache_clear, sender=model, weak=False)

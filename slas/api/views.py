@@ -12,8 +12,8 @@ from rest_framework.views import APIView
 from helpdesk.permissions import MANAGERS, STAFF
 from tickets.selectors import tickets_visible_to
 
-from .. import config, services
-from ..models import BusinessCalendar, SlaClock, SlaPolicy, SlaTier
+from .. import config, selectors, services
+from ..models import BusinessCalendar, SlaPolicy, SlaTier
 from .serializers import (
     CalendarSerializer,
     PolicySerializer,
@@ -145,13 +145,8 @@ class TicketSlaView(APIView):
         )
 
     def _body(self, ticket) -> dict:
-        clocks = (
-            SlaClock.objects.filter(ticket=ticket)
-            .select_related("policy__calendar")
-            .prefetch_related("policy__calendar__intervals", "policy__calendar__holidays")
-            .order_by("id")
-        )
-        tier = services.tier_for(ticket)
+        clocks = selectors.ticket_clocks(ticket).order_by("id")
+        tier = selectors.tier_for(ticket)
         return TicketSlaSerializer(
             {
                 "ticket": ticket.pk,
