@@ -21,6 +21,7 @@ from .models import (
     Organization,
     OrganizationDomain,
 )
+from .selectors import customers_visible_to
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,29 @@ def _set_domains(organization: Organization, domains: Iterable[str]) -> None:
     existing = set(organization.domains.values_list("domain", flat=True))
     OrganizationDomain.objects.bulk_create(
         OrganizationDomain(organization=organization, domain=d) for d in sorted(wanted - existing)
+    )
+
+
+def customer_named_by(
+    *,
+    actor,
+    customer_id: int | None = None,
+    identities: Iterable[IdentityInput] = (),
+    name: str = "",
+    id_field: str = "customer_id",
+) -> Customer:
+    """The customer an API caller names: by id, among the customers `actor` may see (any
+    other id is "not found" on `id_field`, whether it exists or not), else by identities
+    (customer_resolve: found, or created as submitted by `actor` when it is an integration)."""
+    if customer_id is not None:
+        customer = customers_visible_to(actor).filter(pk=customer_id).first()
+        if customer is None:
+            raise ValidationError({id_field: [f"Customer {customer_id} not found."]})
+        return customer
+    return customer_resolve(
+        identities=identities,
+        name=name,
+        source_integration=actor if actor.is_integration else None,
     )
 
 
