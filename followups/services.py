@@ -287,6 +287,18 @@ def followup_retry(followup: FollowUp) -> FollowUp:
     return followup
 
 
+@transaction.atomic
+def rule_delete(*, rule: FollowUpRule) -> bool:
+    """Delete a follow-up rule; a rule with history (follow-ups it scheduled) is deactivated
+    instead, so its follow-ups keep their rule. Returns whether the row was deleted."""
+    if rule.followups.exists():
+        rule.active = False
+        rule.save(update_fields=["active", "updated_at"])
+        return False
+    rule.delete()
+    return True
+
+
 def _send_email(followup: FollowUp) -> str:
     address = followup.customer.primary_email
     if not address:

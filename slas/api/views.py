@@ -21,6 +21,8 @@ from .serializers import (
     TierSerializer,
 )
 
+CALENDAR_FIELDS = ("name", "time_zone", "always_open", "holiday_country", "holiday_subdivision")
+
 
 class CalendarViewSet(viewsets.ModelViewSet):
     """Business calendars: time zone, weekly intervals (overnight allowed, no overlaps),
@@ -34,42 +36,23 @@ class CalendarViewSet(viewsets.ModelViewSet):
     filterset_fields = ["always_open"]
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
-    def _save(self, serializer, calendar: BusinessCalendar) -> None:
+    def _given(self, serializer) -> dict:
+        """The fields the request sent; intervals and holidays as the service's inputs."""
         data = serializer.validated_data
-        current = CalendarSerializer(calendar).data if calendar.pk else {}
-
-        def value(name, default):
-            return data.get(name, current.get(name, default))
-
+        given = {name: data[name] for name in CALENDAR_FIELDS if name in data}
         inputs = CalendarSerializer.inputs(data)
-        if calendar.pk and "intervals" not in self.request.data:
-            inputs["intervals"] = CalendarSerializer.inputs(
-                {
-                    "intervals": [
-                        {"weekday": i.weekday, "start_time": i.start_time, "end_time": i.end_time}
-                        for i in calendar.intervals.all()
-                    ]
-                }
-            )["intervals"]
-        if calendar.pk and "holidays" not in self.request.data:
-            inputs["holidays"] = [
-                config.HolidayInput(h.date, h.name) for h in calendar.holidays.all()
-            ]
-        serializer.instance = config.calendar_save(
-            calendar=calendar,
-            name=value("name", ""),
-            time_zone=value("time_zone", "UTC"),
-            always_open=value("always_open", False),
-            holiday_country=value("holiday_country", ""),
-            holiday_subdivision=value("holiday_subdivision", ""),
-            **inputs,
-        )
+        given.update({name: inputs[name] for name in inputs if name in self.request.data})
+        return given
 
     def perform_create(self, serializer):
-        self._save(serializer, BusinessCalendar())
+        serializer.instance = config.calendar_save(
+            calendar=BusinessCalendar(), **{"name": "", **self._given(serializer)}
+        )
 
     def perform_update(self, serializer):
-        self._save(serializer, serializer.instance)
+        serializer.instance = config.calendar_update(
+            calendar=serializer.instance, **self._given(serializer)
+        )
 
 
 class PolicyViewSet(viewsets.ModelViewSet):
