@@ -21,6 +21,7 @@ from .models import (
     Organization,
     OrganizationDomain,
 )
+from .selectors import customers_visible_to
 
 
 @dataclass(frozen=True)
@@ -335,6 +336,29 @@ def _set_domains(organization: Organization, domains: Iterable[str]) -> None:
     )
 
 
+def customer_named_by(
+    *,
+    actor,
+    customer_id: int | None = None,
+    identities: Iterable[IdentityInput] = (),
+    name: str = "",
+    id_field: str = "customer_id",
+) -> Customer:
+    """The customer an API caller names: by id, among the customers `actor` may see (any
+    other id is "not found" on `id_field`, whether it exists or not), else by identities
+    (customer_resolve: found, or created as submitted by `actor` when it is an integration)."""
+    if customer_id is not None:
+        customer = customers_visible_to(actor).filter(pk=customer_id).first()
+        if customer is None:
+            raise ValidationError({id_field: [f"Customer {customer_id} not found."]})
+        return customer
+    return customer_resolve(
+        identities=identities,
+        name=name,
+        source_integration=actor if actor.is_integration else None,
+    )
+
+
 @transaction.atomic
 def customer_merge(*, source: Customer, target: Customer, actor) -> Customer:
     """Merge `source` into `target`: every row that points at the source (tickets, message
@@ -343,7 +367,8 @@ def customer_merge(*, source: Customer, target: Customer, actor) -> Customer:
 
     Relations are found through the model's meta, so an app that adds a foreign key to
     Customer is merged too without changing this function."""
-    from tickets.models import Ticket, TicketEvent
+    from tickets import services as ticket_services  # tickets depend on customers
+    from tickets.models import EventKind, Ticket
 
     if source.pk == target.pk:
         raise ValidationError({"source_id": ["A customer cannot be merged into itself."]})
@@ -357,15 +382,17 @@ def customer_merge(*, source: Customer, target: Customer, actor) -> Customer:
         relation.related_model._base_manager.filter(**{relation.field.name: source}).update(
             **{relation.field.name: target}
         )
-    TicketEvent.objects.bulk_create(
-        TicketEvent(
-            ticket_id=ticket_id,
-            kind="requester_merged",
-            actor_user=actor,
-            before={"requester": source.pk},
-            after={"requester": target.pk},
-        )
-        for ticket_id in ticket_ids
+    ticket_services.audit_record_many(
+        entries=[
+            ticket_services.AuditEntry(
+                ticket_id=ticket_id,
+                kind=EventKind.REQUESTER_MERGED,
+                actor_user=actor,
+                before={"requester": source.pk},
+                after={"requester": target.pk},
+            )
+            for ticket_id in ticket_ids
+        ]
     )
     if not target.name and source.name:
         target.name = source.name

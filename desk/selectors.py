@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from customers.models import Customer, CustomerIdentity
 from slas.business_time import is_open
+from slas.clocks import clock_state, remaining_minutes
 from slas.models import BusinessCalendar, SlaClock, SlaTier
-from slas.services import calendar_spec, clock_state, remaining_minutes, tier_for
+from slas.selectors import calendar_spec, tier_for
 from tickets import selectors as ticket_selectors
 from tickets.models import EventKind, Team, Ticket, TicketEvent
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from helpdesk.errors import ConflictError
-from slas.services import tier_for
+from slas.selectors import tier_for
 from tickets import services
 from tickets.models import Ticket
 from tickets.selectors import ticket_messages

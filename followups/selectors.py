@@ -8,8 +8,9 @@ integrations know.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
+from customers.models import Customer
 from customers.selectors import identities_visible_to
 
 from .models import Delivery, FollowUp, Survey
@@ -39,3 +40,13 @@ def surveys_visible_to(user) -> QuerySet[Survey]:
     """Survey answers are for managers."""
     surveys = Survey.objects.select_related("customer").prefetch_related("customer__identities")
     return surveys if user.is_authenticated and user.is_manager else surveys.none()
+
+
+def customers_at_risk() -> QuerySet[Customer]:
+    """Customers flagged at risk, annotated `flagged_at`, with their health and identities."""
+    return (
+        Customer.objects.filter(health__at_risk=True)
+        .annotate(flagged_at=F("health__at_risk_since"))
+        .select_related("health")
+        .prefetch_related("identities")
+    )

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from helpdesk import events
-from slas.services import business_deadline, customer_tier
+from slas.selectors import business_deadline, customer_tier
 from tickets import services as tickets
 from tickets.models import Direction, Message, Ticket, TicketKind
 from tickets.status import UNRESOLVED
@@ -285,6 +285,18 @@ def followup_retry(followup: FollowUp) -> FollowUp:
     followup.done_at = None
     followup.save(update_fields=["state", "attempts", "due_at", "done_at"])
     return followup
+
+
+@transaction.atomic
+def rule_delete(*, rule: FollowUpRule) -> bool:
+    """Delete a follow-up rule; a rule with history (follow-ups it scheduled) is deactivated
+    instead, so its follow-ups keep their rule. Returns whether the row was deleted."""
+    if rule.followups.exists():
+        rule.active = False
+        rule.save(update_fields=["active", "updated_at"])
+        return False
+    rule.delete()
+    return True
 
 
 def _send_email(followup: FollowUp) -> str:

@@ -264,4 +264,4 @@ class SlaClockAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False  # clocks move with their tickets (slas.services), never by hand
+        return False  # clocks move with their tickets (slas.handlers), never by hand

@@ -152,6 +152,25 @@ def calendar_save(
     return calendar
 
 
+def calendar_update(*, calendar: BusinessCalendar, **given: Any) -> BusinessCalendar:
+    """calendar_save for a change of some fields (the API's PATCH, or a PUT that leaves some
+    out): what is not given stays as it is, the intervals and holidays included."""
+    current: dict[str, Any] = {
+        "name": calendar.name,
+        "time_zone": calendar.time_zone,
+        "always_open": calendar.always_open,
+        "holiday_country": calendar.holiday_country,
+        "holiday_subdivision": calendar.holiday_subdivision,
+    }
+    if "intervals" not in given:
+        current["intervals"] = [
+            IntervalInput(i.weekday, i.start_time, i.end_time) for i in calendar.intervals.all()
+        ]
+    if "holidays" not in given:
+        current["holidays"] = [HolidayInput(h.date, h.name) for h in calendar.holidays.all()]
+    return calendar_save(calendar=calendar, **{**current, **given})
+
+
 def _check_targets(targets: list[TargetInput], escalations: list[EscalationInput]) -> None:
     errors: dict[str, list[str]] = {}
     seen: set[tuple[int, str]] = set()

@@ -1,24 +1,90 @@
-"""What the SLA engine hears from the rest of the system: ticket, message and organization
-events (in the publisher's transaction, so clocks commit or roll back with the change), and
-edits to what a cached policy version reads (the per-process cache is cleared at once)."""
+"""What the SLA engine does when something happens elsewhere (helpdesk.events subscribers).
+
+The ticket handlers run in the ticket service's transaction, so clocks, `Ticket.next_due_at`
+and the ticket change commit (or roll back) together; the clock rules are slas.clocks'.
+An organization's or a customer's new tier or override policy re-measures their unresolved
+tickets after commit, in a Celery task (there may be many).
+"""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from helpdesk import events
+from tickets.models import Direction, Ticket
 
-from . import models
-from .services import (
-    on_customer_updated,
-    on_message_created,
-    on_organization_updated,
-    on_ticket_created,
-    on_ticket_updated,
-    policy_cache_clear,
-)
+from . import clocks, hybrid, models, selectors
+from .selectors import policy_cache_clear
 
-# Everything a cached policy version reads (services._policy): other processes see an edit
+
+def _is_auto_reply(event: events.DomainEvent) -> bool:
+    """Inbound auto-replies (out-of-office, bounces) are marked by the channel adapters."""
+    return bool(event.data.get("auto_reply")) or bool(
+        getattr(event.message, "is_auto_reply", False)
+    )
+
+
+def on_ticket_created(event: events.DomainEvent) -> None:
+    ticket: Ticket = event.ticket
+    tier = selectors.tier_for(ticket)
+    if not hybrid.tier_serves(tier, ticket.channel):
+        hybrid.outside_plan_apply(ticket, tier, auto_reply=_is_auto_reply(event))
+    policy = selectors.policy_for(ticket)
+    if policy is not None:
+        clocks.clocks_start_new(ticket, policy)
+
+
+def on_message_created(event: events.DomainEvent) -> None:
+    if event.data.get("system"):
+        return  # automatic messages are nobody's reply
+    ticket: Ticket = event.ticket
+    message = event.message
+    if message.direction == Direction.OUTBOUND:
+        if not message.is_public or message.author_user_id is None:
+            return
+        clocks.clocks_after_agent_reply(ticket, message.created_at)
+    else:
+        if _is_auto_reply(event) or ticket.first_replied_at is None:
+            return  # before an agent replied, the first response clock is still running
+        clocks.clocks_after_customer_message(ticket, message.created_at)
+    clocks.refresh_next_due(ticket)
+
+
+def on_ticket_updated(event: events.DomainEvent) -> None:
+    ticket: Ticket = event.ticket
+    now = event.occurred_at
+    if "status" in event.changes:
+        before, after = event.changes["status"]
+        clocks.clocks_after_status_change(ticket, before, after, now)
+    if "priority" in event.changes:
+        clocks.retarget(ticket, at=now)
+    clocks.refresh_next_due(ticket)
+
+
+def on_organization_updated(event: events.DomainEvent) -> None:
+    """A new tier or override policy: re-measure the organization's unresolved tickets, after
+    commit and outside the request (an organization may have many open tickets)."""
+    if not {"tier", "sla_policy"} & set(event.changes):
+        return
+    from .tasks import sla_reapply_organization  # tasks -> services -> handlers
+
+    organization_id = event.data["organization"]
+    transaction.on_commit(lambda: sla_reapply_organization.delay(organization_id))
+
+
+def on_customer_updated(event: events.DomainEvent) -> None:
+    """A customer's own tier or override policy changed: re-measure their unresolved
+    tickets after commit, like an organization's (see on_organization_updated)."""
+    if not {"tier", "sla_policy"} & set(event.changes):
+        return
+    from .tasks import sla_reapply_customer  # tasks -> services -> handlers
+
+    customer_id = event.customer.pk
+    transaction.on_commit(lambda: sla_reapply_customer.delay(customer_id))
+
+
+# Everything a cached policy version reads (selectors.policy_get): other processes see an edit
 # within SLA_POLICY_CACHE_SECONDS, this one at once.
 _POLICY_PARTS = (
     models.SlaPolicy,
@@ -30,7 +96,8 @@ _POLICY_PARTS = (
 
 
 def connect() -> None:
-    """Idempotent: events.subscribe and the dispatch_uids ignore a second call."""
+    """Subscribe the handlers, in this order, and clear the policy cache on any edit of what it
+    holds. Idempotent: events.subscribe and the dispatch_uids ignore a second call."""
     events.subscribe(events.ORGANIZATION_UPDATED, on_organization_updated)
     events.subscribe(events.CUSTOMER_UPDATED, on_customer_updated)
     events.subscribe(events.TICKET_CREATED, on_ticket_created)

@@ -2,8 +2,9 @@
 
 Each sweep reads one partial index (see SlaClock.Meta.indexes) through helpdesk.sweeps.sweep_due
 (SELECT ... FOR UPDATE SKIP LOCKED, batches). Warnings and breaches are applied a batch at a
-time (set-based claim and audit; row by row only if the batch fails); escalations, which go
-through the ticket service, one row at a time. The lock taken is the
+time (set-based claim and audit; if a batch fails, its rows are retried as batches of one:
+there is one code path per step); escalations, which go through the ticket service, one row
+at a time. The lock taken is the
 *ticket's* row: every change to a ticket's clocks happens under it (ticket services lock the
 ticket first), so a sweep skips tickets a request is working on, never deadlocks with one, and
 two sweepers never hold two clocks of one ticket. Under that lock the handler records the step
@@ -27,7 +28,9 @@ from django.utils import timezone
 from helpdesk import events
 from helpdesk.queueing import enqueue_on_commit, send
 from helpdesk.sweeps import sweep_due
-from tickets.models import Priority, Team, Ticket, TicketEvent
+from tickets import services as ticket_services
+from tickets.models import EventKind, Priority, Team, Ticket
+from tickets.services import AuditEntry
 
 from .models import EscalationStep, SlaClock
 
@@ -49,14 +52,6 @@ BREACH_DUE = {
 
 def _due(**filters) -> object:
     return SlaClock.objects.select_related("ticket", "policy").filter(**filters)
-
-
-def _claim(clock: SlaClock, conditions: dict, **values) -> bool:
-    """Record a step on the clock if it is still due, as committed now (we hold the ticket's
-    lock, so nobody changes the clock meanwhile; the row we selected may predate a commit
-    that happened while we waited for nothing, so the condition is re-checked in the UPDATE).
-    """
-    return bool(SlaClock.objects.filter(pk=clock.pk, **conditions).update(**values))
 
 
 @dataclass
@@ -95,8 +90,8 @@ class _Pass:
             self.notifications = []
 
 
-def _audit_event(clock: SlaClock, kind: str, now: datetime, **extra) -> TicketEvent:
-    return TicketEvent(
+def _audit_entry(clock: SlaClock, kind: str, now: datetime, **extra) -> AuditEntry:
+    return AuditEntry(
         ticket_id=clock.ticket_id,
         kind=kind,
         after={
@@ -109,52 +104,18 @@ def _audit_event(clock: SlaClock, kind: str, now: datetime, **extra) -> TicketEv
     )
 
 
-def _audit(clock: SlaClock, kind: str, now: datetime, **extra) -> None:
-    _audit_event(clock, kind, now, **extra).save()
-
-
 def _event_data(clock: SlaClock) -> dict:
     """What sla.warning / sla.breached carry about the clock."""
     return {"metric": clock.metric, "due_at": clock.due_at.isoformat(), "clock": clock.pk}
 
 
-def _apply_warning(clock: SlaClock, *, now: datetime, run: _Pass) -> bool:
-    if not _claim(clock, {"warn_at__lte": now, **WARN_DUE}, warned_at=now, updated_at=now):
-        return False
-    clock.warned_at = now
-    _audit(clock, "sla.warning", now)
-    events.publish(
-        events.SLA_WARNING,
-        ticket=clock.ticket,
-        data=_event_data(clock),
-    )
-    run.notify(clock, "warning")
-    return True
-
-
-def _apply_breach(clock: SlaClock, *, now: datetime, run: _Pass) -> bool:
-    if clock.warned_at is None:
-        # Warning and breach came due together (or another sweeper is still on the warnings):
-        # the warning is still recorded, first, so every breach was warned about exactly once.
-        _apply_warning(clock, now=now, run=run)
-    policy_steps = run.steps(clock.policy_id)
-    next_at = now + timedelta(minutes=policy_steps[0].after_minutes) if policy_steps else None
-    conditions = {"due_at__lte": now, **BREACH_DUE}
-    if not _claim(clock, conditions, breached_at=now, next_escalation_at=next_at, updated_at=now):
-        return False
-    _audit(clock, "sla.breached", now)
-    events.publish(
-        events.SLA_BREACHED,
-        ticket=clock.ticket,
-        data=_event_data(clock),
-    )
-    run.notify(clock, "breach")
-    return True
-
-
-def _claim_many(clocks: list[SlaClock], conditions: dict, **values) -> list[SlaClock]:
-    """_claim for a batch: which clocks are still due (we hold their tickets' locks), and
-    record the step on them in one UPDATE."""
+def _claim(clocks: list[SlaClock], conditions: dict, **values) -> list[SlaClock]:
+    """Record a step on the clocks still due, as committed now, in one UPDATE: we hold their
+    tickets' locks, so nobody changes them meanwhile, but the rows we selected may predate a
+    commit that happened while we waited, so the condition is re-checked."""
+    if len(clocks) == 1:  # the conditional UPDATE alone says whether it was still due
+        changed = SlaClock.objects.filter(pk=clocks[0].pk, **conditions).update(**values)
+        return clocks if changed else []
     still_due = set(
         SlaClock.objects.filter(pk__in=[c.pk for c in clocks], **conditions).values_list(
             "pk", flat=True
@@ -164,27 +125,22 @@ def _claim_many(clocks: list[SlaClock], conditions: dict, **values) -> list[SlaC
     return [clock for clock in clocks if clock.pk in still_due]
 
 
-def _audit_many(clocks: list[SlaClock], kind: str, now: datetime) -> None:
-    TicketEvent.objects.bulk_create([_audit_event(clock, kind, now) for clock in clocks])
-
-
 def _apply_warnings(clocks: list[SlaClock], *, now: datetime, run: _Pass) -> None:
-    """The batch form of _apply_warning: the same steps, set-based."""
-    claimed = _claim_many(clocks, {"warn_at__lte": now, **WARN_DUE}, warned_at=now, updated_at=now)
-    _audit_many(claimed, "sla.warning", now)
+    """Warn about the clocks still due for it: one claim, one audit INSERT for the batch."""
+    claimed = _claim(clocks, {"warn_at__lte": now, **WARN_DUE}, warned_at=now, updated_at=now)
+    ticket_services.audit_record_many(
+        entries=[_audit_entry(clock, EventKind.SLA_WARNING, now) for clock in claimed]
+    )
     for clock in claimed:
         clock.warned_at = now
-        events.publish(
-            events.SLA_WARNING,
-            ticket=clock.ticket,
-            data=_event_data(clock),
-        )
+        events.publish(events.SLA_WARNING, ticket=clock.ticket, data=_event_data(clock))
         run.notify(clock, "warning")
 
 
 def _apply_breaches(clocks: list[SlaClock], *, now: datetime, run: _Pass) -> None:
-    """The batch form of _apply_breach: a thousand due clocks cost tens of statements plus
-    what subscribers to sla.breached write, instead of a few statements per clock."""
+    """Breach the clocks still due for it (warning first those not yet warned, so every breach
+    was warned about exactly once): a thousand due clocks cost tens of statements plus what
+    subscribers to sla.breached write, instead of a few statements per clock."""
     unwarned = [clock for clock in clocks if clock.warned_at is None]
     if unwarned:
         _apply_warnings(unwarned, now=now, run=run)
@@ -195,28 +151,28 @@ def _apply_breaches(clocks: list[SlaClock], *, now: datetime, run: _Pass) -> Non
         by_next_at.setdefault(next_at, []).append(clock)
     claimed: list[SlaClock] = []
     for next_at, group in by_next_at.items():
-        claimed += _claim_many(
+        claimed += _claim(
             group,
             {"due_at__lte": now, **BREACH_DUE},
             breached_at=now,
             next_escalation_at=next_at,
             updated_at=now,
         )
-    _audit_many(claimed, "sla.breached", now)
+    ticket_services.audit_record_many(
+        entries=[_audit_entry(clock, EventKind.SLA_BREACHED, now) for clock in claimed]
+    )
     with events.batched():  # subscribers that can take them all at once do
         for clock in claimed:
-            events.publish(
-                events.SLA_BREACHED,
-                ticket=clock.ticket,
-                data=_event_data(clock),
-            )
+            events.publish(events.SLA_BREACHED, ticket=clock.ticket, data=_event_data(clock))
             run.notify(clock, "breach")
+
+
+def _one_of(apply, clock: SlaClock, *, now: datetime, run: _Pass) -> None:
+    apply([clock], now=now, run=run)
 
 
 def _apply_escalation(clock: SlaClock, *, now: datetime, run: _Pass) -> bool:
     """Apply the next escalation step: raise priority and/or move to the escalation team."""
-    from tickets.services import ticket_update
-
     policy_steps = run.steps(clock.policy_id)
     level = clock.escalation_level
     following = policy_steps[level + 1] if level + 1 < len(policy_steps) else None
@@ -225,7 +181,7 @@ def _apply_escalation(clock: SlaClock, *, now: datetime, run: _Pass) -> bool:
         next_at = max(now, clock.breached_at + timedelta(minutes=following.after_minutes))
     done = clock.fulfilled_at is not None or level >= len(policy_steps)
     claimed = _claim(
-        clock,
+        [clock],
         {"next_escalation_at__lte": now, "escalation_level": level},
         escalation_level=level if done else level + 1,
         next_escalation_at=None if done else next_at,
@@ -246,24 +202,30 @@ def _apply_escalation(clock: SlaClock, *, now: datetime, run: _Pass) -> bool:
     if changes:
         # Through the ticket service: audit events, version bump, and the SLA handler
         # recomputing due times for the new priority (this clock included, same transaction).
-        ticket = ticket_update(ticket=ticket, actor=None, **changes)
-    _audit(
+        ticket = ticket_services.ticket_update(ticket=ticket, actor=None, **changes)
+    entry = _audit_entry(
         clock,
-        "sla.escalated",
+        EventKind.SLA_ESCALATED,
         now,
         level=level + 1,
         before=before,
         priority=Priority(ticket.priority).label,
         team=ticket.team_id,
     )
+    ticket_services.audit_record_many(entries=[entry])
     run.notify(clock, "escalation")
     return True
 
 
-def _run(due, apply, *, now: datetime, batch_size: int, apply_batch=None) -> int:
+def _run(due, apply, *, now: datetime, batch_size: int, batched: bool = False) -> int:
+    """`apply(clocks, now, run)`; `batched`: it takes a whole batch (set-based), and the row
+    path after a failed batch is a batch of one. Otherwise it takes one clock at a time."""
     run = _Pass()
-    handle = partial(apply, now=now, run=run)
-    handle_batch = partial(apply_batch, now=now, run=run) if apply_batch else None
+    if batched:
+        handle = partial(_one_of, apply, now=now, run=run)
+        handle_batch = partial(apply, now=now, run=run)
+    else:
+        handle, handle_batch = partial(apply, now=now, run=run), None
     done = sweep_due(
         due, handle=handle, handle_batch=handle_batch, batch_size=batch_size, lock_of=("ticket",)
     )
@@ -273,12 +235,12 @@ def _run(due, apply, *, now: datetime, batch_size: int, apply_batch=None) -> int
 
 def warnings_apply(*, now: datetime, batch_size: int = 100) -> int:
     due = _due(warn_at__lte=now, **WARN_DUE).order_by("warn_at")
-    return _run(due, _apply_warning, now=now, batch_size=batch_size, apply_batch=_apply_warnings)
+    return _run(due, _apply_warnings, now=now, batch_size=batch_size, batched=True)
 
 
 def breaches_apply(*, now: datetime, batch_size: int = 100) -> int:
     due = _due(due_at__lte=now, **BREACH_DUE).order_by("due_at")
-    return _run(due, _apply_breach, now=now, batch_size=batch_size, apply_batch=_apply_breaches)
+    return _run(due, _apply_breaches, now=now, batch_size=batch_size, batched=True)
 
 
 def escalations_apply(*, now: datetime, batch_size: int = 100) -> int:

@@ -27,7 +27,7 @@ def _test_settings(settings, tmp_path):
     # Throttle counters and other cached state must not leak between tests (ids are reused).
     from django.core.cache import cache
 
-    from slas.services import policy_cache_clear
+    from slas.selectors import policy_cache_clear
     from webhooks.subscriptions import subscriptions_cache_clear
 
     cache.clear()

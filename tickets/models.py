@@ -119,7 +119,7 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # Arrived on a channel the customer's tier does not serve: accepted, flagged, answered.
     outside_plan = models.BooleanField(default=False)
-    # Earliest running SLA due time; kept by slas.services in the same transaction.
+    # Earliest running SLA due time; kept by slas.clocks in the same transaction.
     next_due_at = models.DateTimeField(null=True, blank=True)
     # Bumped on every change, so a form based on a stale view can be told so.
     version = models.PositiveIntegerField(default=1)
@@ -226,6 +226,13 @@ class EventKind(models.TextChoices):
     FIELDS_CHANGED = "fields_changed", "Fields changed"
     MESSAGE_ADDED = "message_added", "Message added"
     REOPENED = "reopened", "Reopened by the customer"
+    REQUESTER_MERGED = "requester_merged", "Requester merged"
+    # Recorded by the SLA engine (slas), through tickets.services.audit_record(_many).
+    SLA_OUTSIDE_PLAN = "sla.outside_plan", "Channel outside the plan"
+    SLA_REAPPLIED = "sla.reapplied", "SLA policy re-applied"
+    SLA_WARNING = "sla.warning", "SLA at risk"
+    SLA_BREACHED = "sla.breached", "SLA breached"
+    SLA_ESCALATED = "sla.escalated", "SLA escalated"
 
 
 class TicketEvent(models.Model):

@@ -6,7 +6,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from customers.selectors import identities_visible_to
 
-from .models import Message, Team, Ticket, TicketEvent
+from .models import EventKind, Message, Team, Ticket, TicketEvent
 
 
 def tickets_visible_to(user) -> QuerySet[Ticket]:
@@ -48,10 +48,17 @@ def ticket_events(ticket: Ticket) -> QuerySet[TicketEvent]:
     return ticket.events.select_related("actor_user", "actor_customer")
 
 
+def system_message_sent(ticket: Ticket, *, reason: str) -> bool:
+    """Whether the ticket already carries an automatic message for `reason` (system_message_add)."""
+    return TicketEvent.objects.filter(
+        ticket=ticket, kind=EventKind.MESSAGE_ADDED, after__system=reason
+    ).exists()
+
+
 def tickets_in_queue_of(user) -> QuerySet[Ticket]:
     """The agent's queue: tickets of their teams that are open to work, most urgent first.
 
-    Urgency is `next_due_at` (the earliest running SLA due time, kept by slas.services), then
+    Urgency is `next_due_at` (the earliest running SLA due time, kept by slas.clocks), then
     priority, then age. A breached ticket's running clock is past due, so ordering by
     next_due_at puts breached tickets first without a second sort key, and the order is
     served by the next_due_at index. Tickets without a running clock come last.

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import EllipsisType
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from customers.models import Customer
+from customers.services import IdentityInput, customer_named_by
 from helpdesk import events
 from helpdesk.errors import ConflictError
+from helpdesk.models import User
 from helpdesk.text import html_to_text, sanitize_html, text_to_html
 
 from .attachments import AttachmentInput, validate_attachment
@@ -84,6 +87,84 @@ class _Changes:
                 changes=dict(self.fields),
                 data=data,
             )
+
+
+# --- the audit trail, for changes other apps make or see ----------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit event for audit_record_many: on which ticket, what (an EventKind), by whom."""
+
+    ticket_id: int
+    kind: str
+    after: dict = field(default_factory=dict)
+    before: dict = field(default_factory=dict)
+    actor_user: Any = None
+    actor_customer: Customer | None = None
+
+
+def _audit_event(entry: AuditEntry) -> TicketEvent:
+    if entry.kind not in EventKind.values:
+        raise ValueError(f"{entry.kind!r} is not a tickets.models.EventKind: add it there.")
+    return TicketEvent(
+        ticket_id=entry.ticket_id,
+        kind=entry.kind,
+        actor_user=entry.actor_user,
+        actor_customer=entry.actor_customer,
+        before=entry.before,
+        after=entry.after,
+    )
+
+
+def audit_record(
+    *,
+    ticket: Ticket,
+    kind: str,
+    after: dict | None = None,
+    before: dict | None = None,
+    actor_user=None,
+    actor_customer: Customer | None = None,
+) -> TicketEvent:
+    """Record one audit event on `ticket` (an SLA step, a merge) in the caller's transaction.
+
+    Invariant: every row of the audit trail is written here or by the ticket services above,
+    and its kind is an EventKind (ValueError otherwise: a programming error). One INSERT.
+    """
+    entry = AuditEntry(ticket.pk, kind, after or {}, before or {}, actor_user, actor_customer)
+    event = _audit_event(entry)
+    event.save()
+    return event
+
+
+def audit_record_many(*, entries: Iterable[AuditEntry]) -> list[TicketEvent]:
+    """audit_record for many tickets at once, in one INSERT (a sweep's batch, a merge)."""
+    events_ = [_audit_event(entry) for entry in entries]
+    return TicketEvent.objects.bulk_create(events_) if events_ else []
+
+
+def ticket_sla_fields_set(
+    *,
+    ticket: Ticket,
+    next_due_at: datetime | EllipsisType | None = UNSET,
+    outside_plan: bool | EllipsisType = UNSET,
+) -> None:
+    """Set what the SLA engine keeps on a ticket (the queue's `next_due_at`, the outside-plan
+    flag) in one UPDATE, in the caller's transaction (the SLA handlers run in the ticket
+    service's). Derived state, not someone's change: no version bump, and the audit event (if
+    any) is the caller's to record."""
+    values = {
+        name: value
+        for name, value in (("next_due_at", next_due_at), ("outside_plan", outside_plan))
+        if value is not UNSET
+    }
+    if values:
+        Ticket.objects.filter(pk=ticket.pk).update(**values)
+        for name, value in values.items():
+            setattr(ticket, name, value)
+
+
+# --- tickets and messages -----------------------------------------------------------------------
 
 
 def _body_pair(body: str, html_body: str) -> tuple[str, str]:
@@ -231,6 +312,54 @@ def ticket_create(
     return ticket
 
 
+def _team_named(team_id: int | None, field: str = "team_id") -> Team | None:
+    if team_id is None:
+        return None
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise ValidationError({field: [f"Team {team_id} does not exist."]})
+    return team
+
+
+@transaction.atomic
+def ticket_open(
+    *,
+    actor,
+    subject: str,
+    requester_id: int | None = None,
+    requester_identities: Iterable[IdentityInput] = (),
+    requester_name: str = "",
+    team_id: int | None = None,
+    kind: str = TicketKind.REACTIVE,
+    **fields: Any,
+) -> Ticket:
+    """ticket_create for an API caller (an agent, a manager or an integration) who names the
+    requester and the team by id or identities.
+
+    Only agents open proactive tickets. The requester is a customer the caller may see (by
+    id), or the one the identities name (found, or created as the integration's); the team is
+    the one named, else the default. Bad input raises ValidationError on its field.
+    """
+    if kind == TicketKind.PROACTIVE and not actor.is_agent:
+        raise ValidationError({"kind": ["Only agents open proactive tickets."]})
+    requester = customer_named_by(
+        actor=actor,
+        customer_id=requester_id,
+        identities=requester_identities,
+        name=requester_name,
+        id_field="requester_id",
+    )
+    return ticket_create(
+        requester=requester,
+        subject=subject,
+        kind=kind,
+        team=_team_named(team_id),
+        actor=actor,
+        source_integration=actor if actor.is_integration else None,
+        **fields,
+    )
+
+
 def _locked(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
@@ -347,6 +476,28 @@ def ticket_update(
     return ticket
 
 
+def ticket_edit(
+    *,
+    ticket: Ticket,
+    actor,
+    team_id: int | EllipsisType | None = UNSET,
+    assignee_id: int | EllipsisType | None = UNSET,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> Ticket:
+    """ticket_update for an API caller who names the team and the assignee by id (None:
+    none); an unknown team or an inactive or unknown user is a ValidationError on its field."""
+    if team_id is not UNSET:
+        changes["team"] = _team_named(team_id)
+    if assignee_id is not UNSET:
+        changes["assignee"] = None
+        if assignee_id is not None:
+            changes["assignee"] = User.objects.filter(pk=assignee_id, is_active=True).first()
+            if changes["assignee"] is None:
+                raise ValidationError({"assignee_id": [f"User {assignee_id} not found."]})
+    return ticket_update(ticket=ticket, actor=actor, expected_version=expected_version, **changes)
+
+
 @transaction.atomic
 def ticket_reply(
     *,
@@ -454,6 +605,38 @@ def customer_message_add(
     events.publish(events.MESSAGE_CREATED, ticket=ticket, message=message, customer=customer)
     changes.publish_update(reopened=reopened)
     return message
+
+
+def ticket_message_post(
+    *,
+    ticket: Ticket,
+    author,
+    body: str = "",
+    html_body: str = "",
+    public: bool = True,
+    status: str | None = None,
+    attachments: Iterable[AttachmentInput] = (),
+    expected_version: int | None = None,
+) -> Message:
+    """A message from an API caller: an agent's reply or internal note (ticket_reply), or the
+    customer's message an integration relays (customer_message_add). An integration writes
+    neither internal notes nor status changes (PermissionDenied)."""
+    if author.is_agent:
+        return ticket_reply(
+            ticket=ticket,
+            author=author,
+            body=body,
+            html_body=html_body,
+            public=public,
+            status=status,
+            attachments=attachments,
+            expected_version=expected_version,
+        )
+    if not public or status is not None:
+        raise PermissionDenied("Integrations add customer messages only.")
+    return customer_message_add(
+        ticket=ticket, body=body, html_body=html_body, attachments=attachments
+    )
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -85,11 +85,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         target = self.get_object()
         data = CustomerMergeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        source = self.get_queryset().filter(pk=data.validated_data["source_id"]).first()
-        if source is None:
-            raise serializers.ValidationError(
-                {"source_id": [f"Customer {data.validated_data['source_id']} not found."]}
-            )
+        source = services.customer_named_by(
+            actor=request.user, customer_id=data.validated_data["source_id"], id_field="source_id"
+        )
         services.customer_merge(source=source, target=target, actor=request.user)
         return Response(CustomerSerializer(self.get_queryset().get(pk=target.pk)).data)
 

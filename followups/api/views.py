@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import F
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers.models import Customer
-from customers.selectors import customers_visible_to
-from customers.services import customer_resolve
+from customers.services import customer_named_by
 from helpdesk.api.pagination import CursorPagination
 from helpdesk.api.params import int_parameter, query_int
 from helpdesk.permissions import INTEGRATION, MANAGER, MANAGERS, STAFF
@@ -56,22 +52,17 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request, *args, **kwargs):
         data = DeliveryCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        attrs, user = data.validated_data, request.user
-        if "customer_id" in attrs:
-            customer = customers_visible_to(user).filter(pk=attrs["customer_id"]).first()
-            if customer is None:
-                raise ValidationError(
-                    {"customer_id": [f"Customer {attrs['customer_id']} not found."]}
-                )
-        else:
-            customer = customer_resolve(
-                identities=data.fields["customer"].identities(attrs["customer"]),
-                name=attrs["customer"].get("name", ""),
-                source_integration=user if user.is_integration else None,
-            )
+        attrs = data.validated_data
+        named = attrs.get("customer", {})
+        customer = customer_named_by(
+            actor=request.user,
+            customer_id=attrs.get("customer_id"),
+            identities=data.fields["customer"].identities(named),
+            name=named.get("name", ""),
+        )
         delivery, created = services.delivery_record(
             customer=customer,
-            source=user,
+            source=request.user,
             external_ref=attrs["external_ref"],
             delivered_at=attrs.get("delivered_at") or timezone.now(),
             products=attrs["products"],
@@ -94,12 +85,7 @@ class FollowUpRuleViewSet(viewsets.ModelViewSet):
     roles = {"read": STAFF, "write": MANAGERS}
 
     def perform_destroy(self, instance):
-        # Rules with history are deactivated, not deleted: their follow-ups keep their rule.
-        if instance.followups.exists():
-            instance.active = False
-            instance.save(update_fields=["active", "updated_at"])
-        else:
-            instance.delete()
+        services.rule_delete(rule=instance)
 
 
 class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -144,12 +130,7 @@ class AtRiskReportView(mixins.ListModelMixin, viewsets.GenericViewSet):
     roles = {"read": MANAGERS}
 
     def get_queryset(self):
-        return (
-            Customer.objects.filter(health__at_risk=True)
-            .annotate(flagged_at=F("health__at_risk_since"))
-            .select_related("health")
-            .prefetch_related("identities")
-        )
+        return selectors.customers_at_risk()
 
 
 class SatisfactionReportView(APIView):

@@ -114,8 +114,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Any:
         exc = ServiceUnavailable()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, PermissionDenied):  # a service's refusal keeps its reason
+        exc = exceptions.PermissionDenied(detail=str(exc) or None)
     elif isinstance(exc, DatabaseError):
         return None
 

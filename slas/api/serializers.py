@@ -10,7 +10,7 @@ from rest_framework import serializers
 from helpdesk.api.fields import LabelChoiceField, WallClockTimeField
 from tickets.models import ChannelKind, Priority, Team
 
-from .. import config, services
+from .. import clocks, config
 from ..config import EscalationInput, HolidayInput, IntervalInput, TargetInput
 from ..models import (
     BusinessCalendar,
@@ -221,7 +221,7 @@ class ClockSerializer(serializers.ModelSerializer):
         serializers.ChoiceField(choices=["running", "at_risk", "paused", "breached", "fulfilled"])
     )
     def get_state(self, clock: SlaClock) -> str:
-        return services.clock_state(clock)
+        return clocks.clock_state(clock)
 
     def get_breached(self, clock: SlaClock) -> bool:
         return clock.breached_at is not None
@@ -231,7 +231,7 @@ class ClockSerializer(serializers.ModelSerializer):
         """Until due (negative once overdue); null for a fulfilled clock."""
         if clock.fulfilled_at is not None:
             return None
-        return round(services.remaining_minutes(clock, self.context["now"]), 1)
+        return round(clocks.remaining_minutes(clock, self.context["now"]), 1)
 
 
 class TicketSlaSerializer(serializers.Serializer):

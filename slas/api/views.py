@@ -18,14 +18,16 @@ from helpdesk.api.schema import IN_USE
 from helpdesk.permissions import MANAGERS, STAFF
 from tickets.selectors import tickets_visible_to
 
-from .. import config, services
-from ..models import BusinessCalendar, SlaClock, SlaPolicy, SlaTier
+from .. import config, selectors, services
+from ..models import BusinessCalendar, SlaPolicy, SlaTier
 from .serializers import (
     CalendarSerializer,
     PolicySerializer,
     TicketSlaSerializer,
     TierSerializer,
 )
+
+CALENDAR_FIELDS = ("name", "time_zone", "always_open", "holiday_country", "holiday_subdivision")
 
 
 @extend_schema_view(destroy=extend_schema(responses={204: None, 409: IN_USE}))
@@ -41,42 +43,23 @@ class CalendarViewSet(viewsets.ModelViewSet):
     filterset_fields = ["always_open"]
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
-    def _save(self, serializer, calendar: BusinessCalendar) -> None:
+    def _given(self, serializer) -> dict:
+        """The fields the request sent; intervals and holidays as the service's inputs."""
         data = serializer.validated_data
-        current = CalendarSerializer(calendar).data if calendar.pk else {}
-
-        def value(name, default):
-            return data.get(name, current.get(name, default))
-
+        given = {name: data[name] for name in CALENDAR_FIELDS if name in data}
         inputs = CalendarSerializer.inputs(data)
-        if calendar.pk and "intervals" not in self.request.data:
-            inputs["intervals"] = CalendarSerializer.inputs(
-                {
-                    "intervals": [
-                        {"weekday": i.weekday, "start_time": i.start_time, "end_time": i.end_time}
-                        for i in calendar.intervals.all()
-                    ]
-                }
-            )["intervals"]
-        if calendar.pk and "holidays" not in self.request.data:
-            inputs["holidays"] = [
-                config.HolidayInput(h.date, h.name) for h in calendar.holidays.all()
-            ]
-        serializer.instance = config.calendar_save(
-            calendar=calendar,
-            name=value("name", ""),
-            time_zone=value("time_zone", "UTC"),
-            always_open=value("always_open", False),
-            holiday_country=value("holiday_country", ""),
-            holiday_subdivision=value("holiday_subdivision", ""),
-            **inputs,
-        )
+        given.update({name: inputs[name] for name in inputs if name in self.request.data})
+        return given
 
     def perform_create(self, serializer):
-        self._save(serializer, BusinessCalendar())
+        serializer.instance = config.calendar_save(
+            calendar=BusinessCalendar(), **{"name": "", **self._given(serializer)}
+        )
 
     def perform_update(self, serializer):
-        self._save(serializer, serializer.instance)
+        serializer.instance = config.calendar_update(
+            calendar=serializer.instance, **self._given(serializer)
+        )
 
 
 class PolicyViewSet(viewsets.ModelViewSet):
@@ -152,13 +135,8 @@ class TicketSlaView(APIView):
         )
 
     def _body(self, ticket) -> dict:
-        clocks = (
-            SlaClock.objects.filter(ticket=ticket)
-            .select_related("policy__calendar")
-            .prefetch_related("policy__calendar__intervals", "policy__calendar__holidays")
-            .order_by("id")
-        )
-        tier = services.tier_for(ticket)
+        clocks = selectors.ticket_clocks(ticket).order_by("id")
+        tier = selectors.tier_for(ticket)
         return TicketSlaSerializer(
             {
                 "ticket": ticket.pk,

@@ -332,3 +332,18 @@ def test_a_ticket_outside_its_plan_says_so_in_the_api(agent_client, team):
     )
     assert agent_client.get(f"/api/v1/tickets/{ticket.pk}/").json()["outside_plan"] is True
     assert agent_client.get(f"/api/v1/tickets/{ticket.pk}/sla/").json()["outside_plan"] is True
+
+
+def test_renaming_a_calendar_keeps_its_hours_and_holidays(manager_client):
+    created = manager_client.post("/api/v1/sla/calendars/", OFFICE, format="json").json()
+    url = f"/api/v1/sla/calendars/{created['id']}/"
+    renamed = manager_client.patch(url, {"name": "Berlin office"}, format="json")
+    assert renamed.status_code == 200, renamed.content
+    assert renamed.json()["intervals"] == created["intervals"]
+    assert renamed.json()["holidays"] == created["holidays"]
+    assert renamed.json()["time_zone"] == created["time_zone"]
+    saturday = {"intervals": [{"weekday": 5, "start": "10:00", "end": "14:00"}]}
+    moved = manager_client.patch(url, saturday, format="json").json()
+    assert [(i["weekday"], i["start"]) for i in moved["intervals"]] == [(5, "10:00")]
+    assert moved["name"] == "Berlin office"
+    assert moved["holidays"] == created["holidays"]

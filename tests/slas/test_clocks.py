@@ -1,4 +1,4 @@
-"""SLA clocks driven by ticket events through slas.services."""
+"""SLA clocks driven by ticket events (slas.handlers, slas.clocks)."""
 
 from __future__ import annotations
 

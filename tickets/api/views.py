@@ -6,23 +6,19 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from customers.selectors import customers_visible_to
-from customers.services import customer_resolve
 from helpdesk.api.pagination import CursorPagination
 from helpdesk.api.parsers import JSONParser
 from helpdesk.api.schema import IN_USE
-from helpdesk.models import User
 from helpdesk.permissions import EVERYONE, MANAGERS, STAFF
 
 from .. import selectors, services
 from ..attachments import AttachmentInput
-from ..models import Attachment, Team, Ticket, TicketKind
+from ..models import Attachment, Team, Ticket
 from .filters import TicketFilter
 from .serializers import (
     AttachmentSerializer,
@@ -46,10 +42,6 @@ UPLOAD_PARSERS = [JSONParser, MultiPartParser]
 
 def _uploads(files) -> list[AttachmentInput]:
     return [AttachmentInput(f.name, f, f.content_type or "") for f in files]
-
-
-def _field_error(name: str, message: str) -> serializers.ValidationError:
-    return serializers.ValidationError({name: [message]})
 
 
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -92,34 +84,18 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         to make (which may have moved it out of their sight, e.g. to another team)."""
         return selectors.with_list_relations(Ticket.objects.all(), self.request.user).get(pk=pk)
 
-    def _team(self, team_id: int | None) -> Team | None:
-        if team_id is None:
-            return None
-        team = Team.objects.filter(pk=team_id).first()
-        if team is None:
-            raise _field_error("team_id", f"Team {team_id} does not exist.")
-        return team
-
     @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
     def create(self, request, *args, **kwargs):
         data = TicketCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        attrs, user = data.validated_data, request.user
-        if attrs["kind"] == TicketKind.PROACTIVE and not user.is_agent:
-            raise _field_error("kind", "Only agents open proactive tickets.")
-        integration = user if user.is_integration else None
-        if "requester_id" in attrs:
-            requester = customers_visible_to(user).filter(pk=attrs["requester_id"]).first()
-            if requester is None:
-                raise _field_error("requester_id", f"Customer {attrs['requester_id']} not found.")
-        else:
-            requester = customer_resolve(
-                identities=data.fields["requester"].identities(attrs["requester"]),
-                name=attrs["requester"].get("name", ""),
-                source_integration=integration,
-            )
-        ticket = services.ticket_create(
-            requester=requester,
+        attrs = data.validated_data
+        requester = attrs.get("requester", {})
+        ticket = services.ticket_open(
+            actor=request.user,
+            requester_id=attrs.get("requester_id"),
+            requester_identities=data.fields["requester"].identities(requester),
+            requester_name=requester.get("name", ""),
+            team_id=attrs.get("team_id"),
             subject=attrs["subject"],
             body=attrs["body"],
             html_body=attrs["html_body"],
@@ -127,11 +103,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             priority=attrs["priority"],
             type=attrs["type"],
             kind=attrs["kind"],
-            team=self._team(attrs.get("team_id")),
             tags=attrs["tags"],
             external_ref=attrs["external_ref"],
-            actor=user,
-            source_integration=integration,
             attachments=_uploads(attrs["attachments"]),
         )
         return Response(
@@ -143,21 +116,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = self.get_object()
         data = TicketUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        attrs = dict(data.validated_data)
-        changes = {
-            k: attrs[k] for k in ("subject", "status", "priority", "type", "tags") if k in attrs
-        }
-        if "team_id" in attrs:
-            changes["team"] = self._team(attrs["team_id"])
-        if "assignee_id" in attrs:
-            assignee_id = attrs["assignee_id"]
-            changes["assignee"] = None
-            if assignee_id is not None:
-                changes["assignee"] = User.objects.filter(pk=assignee_id, is_active=True).first()
-                if changes["assignee"] is None:
-                    raise _field_error("assignee_id", f"User {assignee_id} not found.")
-        services.ticket_update(
-            ticket=ticket, actor=request.user, expected_version=attrs.get("version"), **changes
+        attrs = data.validated_data
+        fields = ("subject", "status", "priority", "type", "tags", "team_id", "assignee_id")
+        services.ticket_edit(
+            ticket=ticket,
+            actor=request.user,
+            expected_version=attrs.get("version"),
+            **{name: attrs[name] for name in fields if name in attrs},
         )
         return Response(TicketSerializer(self._fetch(ticket.pk)).data)
 
@@ -186,26 +151,16 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = MessageCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         attrs = data.validated_data
-        if user.is_agent:
-            message = services.ticket_reply(
-                ticket=ticket,
-                author=user,
-                body=attrs["body"],
-                html_body=attrs["html_body"],
-                public=attrs["public"],
-                status=attrs.get("status"),
-                attachments=_uploads(attrs["attachments"]),
-                expected_version=attrs.get("version"),
-            )
-        else:
-            if not attrs["public"] or "status" in attrs:
-                raise PermissionDenied("Integrations add customer messages only.")
-            message = services.customer_message_add(
-                ticket=ticket,
-                body=attrs["body"],
-                html_body=attrs["html_body"],
-                attachments=_uploads(attrs["attachments"]),
-            )
+        message = services.ticket_message_post(
+            ticket=ticket,
+            author=user,
+            body=attrs["body"],
+            html_body=attrs["html_body"],
+            public=attrs["public"],
+            status=attrs.get("status"),
+            attachments=_uploads(attrs["attachments"]),
+            expected_version=attrs.get("version"),
+        )
         message = selectors.ticket_messages(ticket, include_internal=True).get(pk=message.pk)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 

@@ -251,11 +251,7 @@ class InboundCallView(_JsonDoor):
     dedupe = staticmethod(phone.dedupe_key)
 
     def find_channel(self, data: dict) -> Channel | None:
-        if data.get("channel") or not data.get("to_number"):
-            return super().find_channel(data)
-        active = Channel.objects.filter(kind=ChannelKind.PHONE, is_active=True)
-        by_number = [c for c in active if c.settings.get("number") == data["to_number"]]
-        return by_number[0] if by_number else super().find_channel(data)
+        return phone.channel_for(data)
 
     @extend_schema(
         operation_id="inbound_call",
@@ -274,17 +270,7 @@ class InboundSocialView(_JsonDoor):
     dedupe = staticmethod(social.dedupe_key)
 
     def find_channel(self, data: dict) -> Channel | None:
-        if data.get("channel"):
-            return super().find_channel(data)
-        active = Channel.objects.filter(kind=ChannelKind.SOCIAL, is_active=True)
-        for channel in active:
-            if (
-                channel.settings.get("platform") == data["platform"]
-                and channel.settings.get("account", "").lstrip("@").lower()
-                == data["account"].lstrip("@").lower()
-            ):
-                return channel
-        return None
+        return social.channel_for(data)
 
     @extend_schema(
         operation_id="inbound_social",

@@ -16,7 +16,8 @@ from customers.services import IdentityInput, customer_resolve
 
 from ..models import ChannelKind, Ticket
 from ..status import Status
-from .models import InboundMessage
+from .intake import resolve_channel
+from .models import Channel, InboundMessage
 
 OPEN_STATUSES = [s for s in Status.values if s not in (Status.SOLVED, Status.CLOSED)]
 
@@ -55,6 +56,16 @@ class CallPayloadSerializer(serializers.Serializer):
         if attrs.get("ended_at") and attrs["ended_at"] < attrs["started_at"]:
             raise serializers.ValidationError({"ended_at": ["A call cannot end before it began."]})
         return attrs
+
+
+def channel_for(data: dict) -> Channel | None:
+    """The phone channel of a call record: the one named, else the active one whose number
+    was called, else resolve_channel's answer (the only active phone channel)."""
+    if data.get("channel") or not data.get("to_number"):
+        return resolve_channel(ChannelKind.PHONE, data.get("channel"))
+    active = Channel.objects.filter(kind=ChannelKind.PHONE, is_active=True)
+    by_number = [c for c in active if c.settings.get("number") == data["to_number"]]
+    return by_number[0] if by_number else resolve_channel(ChannelKind.PHONE, data.get("channel"))
 
 
 def dedupe_key(data: dict) -> str:

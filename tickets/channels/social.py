@@ -10,7 +10,8 @@ from customers.services import IdentityInput, customer_resolve
 
 from ..models import ChannelKind
 from .config import SOCIAL_PLATFORMS, normalize_platform
-from .models import ChannelThread, InboundMessage
+from .intake import resolve_channel
+from .models import Channel, ChannelThread, InboundMessage
 
 
 class SocialAuthorSerializer(serializers.Serializer):
@@ -43,6 +44,21 @@ class SocialPayloadSerializer(serializers.Serializer):
         if not attrs["text"].strip() and not attrs["media_urls"]:
             raise serializers.ValidationError({"text": ["A message needs text or media."]})
         return attrs
+
+
+def channel_for(data: dict) -> Channel | None:
+    """The social channel of a post: the one named, else the active one for the post's
+    platform and account (handles compared without "@" and case). None if none is."""
+    if data.get("channel"):
+        return resolve_channel(ChannelKind.SOCIAL, data.get("channel"))
+    account = data["account"].lstrip("@").lower()
+    for channel in Channel.objects.filter(kind=ChannelKind.SOCIAL, is_active=True):
+        if (
+            channel.settings.get("platform") == data["platform"]
+            and channel.settings.get("account", "").lstrip("@").lower() == account
+        ):
+            return channel
+    return None
 
 
 def dedupe_key(data: dict) -> str:

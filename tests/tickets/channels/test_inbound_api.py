@@ -179,3 +179,18 @@ def test_the_delivering_integration_can_read_what_it_created(
     customer = f"/api/v1/customers/{row.ticket.requester_id}/"
     assert integration_client.get(customer).status_code == 200
     assert other_integration_client.get(customer).status_code == 404
+
+
+def test_call_record_goes_to_the_phone_channel_whose_number_was_called(
+    integration_client, phone_channel
+):
+    billing = make_channel("phone", "Billing line", number="+44 20 7946 0001")
+    call = {
+        "call_id": "c-7781",
+        "from_number": "+44 20 7946 0958",
+        "to_number": "+44 (0)20 7946 0001",
+        "started_at": "2026-03-02T10:00:00Z",
+    }
+    response = integration_client.post("/api/v1/inbound/calls/", call, format="json")
+    assert response.status_code == 202, response.content
+    assert response.json()["channel"] == billing.pk

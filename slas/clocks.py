@@ -1,0 +1,281 @@
+"""The SLA clock rules: one table says how each metric's clock reacts to what happens on a
+ticket; the functions below apply it (and the arithmetic of one clock, in business time).
+
+Adding a metric = a `Metric` value (slas.models, with its migration) and one entry in
+METRIC_RULES; nothing below names a metric. Callers run inside the ticket service's
+transaction (under the ticket's lock), so clocks and `Ticket.next_due_at` commit together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from django.db.models import Min
+
+from tickets import services as ticket_services
+from tickets.models import Ticket, TicketKind
+from tickets.status import Status
+
+from . import selectors
+from .business_time import TWENTY_FOUR_SEVEN, CalendarSpec, add_business_minutes
+from .business_time import business_minutes_between as _between
+from .models import Metric, SlaClock, SlaPolicy
+
+
+class OnAgentReply(Enum):
+    NOTHING = "nothing"
+    FULFILS = "fulfils"  # the reply is what the metric waits for
+    RESTARTS = "restarts"  # measured again from the reply, while the ticket is worked on
+
+
+@dataclass(frozen=True)
+class MetricRule:
+    """How one metric's clock reacts to what happens on its ticket."""
+
+    # Started when the ticket is created (or first measured, see ticket_sla_reapply) ...
+    starts_with_ticket: bool = False
+    # ... but only while we owe a first answer: a reactive ticket nobody has replied to.
+    awaits_first_reply: bool = False
+    # (Re)started by each customer message after an agent replied, unless already running.
+    starts_on_customer_message: bool = False
+    agent_reply: OnAgentReply = OnAgentReply.NOTHING
+    # Time the customer waits on us: paused while pending, resumed on a reopen.
+    waits_on_customer: bool = False
+    # Paused while on hold where the policy says so (`SlaPolicy.pause_on_hold`).
+    pauses_on_hold: bool = False
+
+
+METRIC_RULES: dict[str, MetricRule] = {
+    Metric.FIRST_RESPONSE: MetricRule(
+        starts_with_ticket=True, awaits_first_reply=True, agent_reply=OnAgentReply.FULFILS
+    ),
+    Metric.NEXT_RESPONSE: MetricRule(
+        starts_on_customer_message=True, agent_reply=OnAgentReply.FULFILS
+    ),
+    Metric.RESOLUTION: MetricRule(
+        starts_with_ticket=True, waits_on_customer=True, pauses_on_hold=True
+    ),
+    Metric.PERIODIC_UPDATE: MetricRule(
+        starts_with_ticket=True, agent_reply=OnAgentReply.RESTARTS, waits_on_customer=True
+    ),
+}
+# An agent's reply restarts a RESTARTS clock only while the ticket is being worked on.
+WORKED_ON = (Status.NEW, Status.OPEN, Status.ON_HOLD)
+
+
+def _rule(clock: SlaClock) -> MetricRule:
+    return METRIC_RULES.get(clock.metric, MetricRule())
+
+
+def metrics_starting_with(ticket: Ticket) -> list[str]:
+    """The metrics measured from the ticket's arrival, in table order."""
+    owes_first_reply = ticket.kind == TicketKind.REACTIVE and ticket.first_replied_at is None
+    return [
+        metric
+        for metric, rule in METRIC_RULES.items()
+        if rule.starts_with_ticket and (owes_first_reply or not rule.awaits_first_reply)
+    ]
+
+
+# --- one clock, in memory; callers save -------------------------------------------------------
+
+
+def _spec(clock: SlaClock) -> CalendarSpec:
+    if not clock.business_hours:
+        return TWENTY_FOUR_SEVEN
+    return selectors.calendar_spec(clock.policy.calendar)
+
+
+def _schedule(clock: SlaClock) -> None:
+    """due/warn from the running segment's start and the time already consumed."""
+    spec = _spec(clock)
+    remaining = max(0.0, clock.target_minutes - clock.consumed_minutes)
+    clock.due_at = add_business_minutes(clock.segment_started_at, remaining, spec)
+    warn_total = clock.target_minutes * clock.policy.warn_at_percent / 100
+    clock.warn_at = add_business_minutes(
+        clock.segment_started_at, max(0.0, warn_total - clock.consumed_minutes), spec
+    )
+
+
+def _consume(clock: SlaClock, at: datetime) -> None:
+    """Bank the running segment's business time up to `at`."""
+    if clock.running and at > clock.segment_started_at:
+        clock.consumed_minutes += _between(clock.segment_started_at, at, _spec(clock))
+        clock.segment_started_at = at
+
+
+def remaining_minutes(clock: SlaClock, at: datetime) -> float:
+    """Business minutes left before the due time (negative once overdue)."""
+    used = clock.consumed_minutes
+    if clock.running and at > clock.segment_started_at:
+        used += _between(clock.segment_started_at, at, _spec(clock))
+    if clock.running and at > clock.due_at:
+        return -_between(clock.due_at, at, _spec(clock))
+    return clock.target_minutes - used
+
+
+def clock_state(clock: SlaClock) -> str:
+    if clock.fulfilled_at is not None:
+        return "fulfilled"
+    if clock.breached_at is not None:
+        return "breached"
+    if clock.paused_since is not None:
+        return "paused"
+    if clock.warned_at is not None:
+        return "at_risk"
+    return "running"
+
+
+def _fulfil(clock: SlaClock, at: datetime) -> None:
+    _consume(clock, at)
+    clock.fulfilled_at = at
+    clock.paused_since = None
+    clock.next_escalation_at = None  # a met (late) target escalates no further
+    clock.save()
+
+
+def _pause(clock: SlaClock, at: datetime) -> None:
+    if not clock.running:
+        return
+    _consume(clock, at)
+    clock.paused_since = at
+    clock.save()
+
+
+def _resume(clock: SlaClock, at: datetime) -> None:
+    """Continue a paused clock, or a fulfilled clock after a reopen."""
+    clock.paused_since = clock.fulfilled_at = None
+    clock.segment_started_at = at
+    _schedule(clock)
+    clock.save()
+
+
+# --- a ticket's clocks ------------------------------------------------------------------------
+
+
+def clock_start(
+    ticket: Ticket, policy: SlaPolicy, metric: str, at: datetime, *, fresh: bool = False
+) -> SlaClock | None:
+    """(Re)start the ticket's clock for `metric` (None: the policy has no target for it);
+    `fresh`: the ticket has no clocks yet (it was just created), nothing to look up or remove."""
+    target = selectors.target_for(policy, ticket.priority, metric)
+    if target is None:
+        if not fresh:
+            SlaClock.objects.filter(ticket=ticket, metric=metric).delete()
+        return None
+    existing = None if fresh else SlaClock.objects.filter(ticket=ticket, metric=metric).first()
+    clock = existing or SlaClock(ticket=ticket, metric=metric)
+    clock.policy = policy
+    clock.target_minutes = target.minutes
+    clock.business_hours = target.business_hours
+    clock.started_at = clock.segment_started_at = at
+    clock.consumed_minutes = 0
+    clock.paused_since = clock.fulfilled_at = clock.warned_at = clock.breached_at = None
+    clock.escalation_level, clock.next_escalation_at = 0, None
+    _schedule(clock)
+    clock.save()
+    return clock
+
+
+def clocks_start_new(ticket: Ticket, policy: SlaPolicy) -> None:
+    """A ticket just created: start what the table measures from its arrival."""
+    started = [
+        clock_start(ticket, policy, metric, ticket.created_at, fresh=True)
+        for metric in metrics_starting_with(ticket)
+    ]
+    # The clocks were all just created: the earliest due time is known without a query.
+    earliest = min((clock.due_at for clock in started if clock is not None), default=None)
+    if earliest is not None:
+        ticket_services.ticket_sla_fields_set(ticket=ticket, next_due_at=earliest)
+
+
+def clocks_after_agent_reply(ticket: Ticket, at: datetime) -> None:
+    for clock in selectors.ticket_clocks(ticket):
+        if clock.fulfilled_at is not None:
+            continue
+        rule = _rule(clock)
+        if rule.agent_reply is OnAgentReply.FULFILS:
+            _fulfil(clock, at)
+        elif rule.agent_reply is OnAgentReply.RESTARTS and ticket.status in WORKED_ON:
+            clock_start(ticket, selectors.policy_get(clock.policy_id), clock.metric, at)
+
+
+def clocks_after_customer_message(ticket: Ticket, at: datetime) -> None:
+    """A customer wrote after an agent's reply."""
+    policy = None
+    for metric, rule in METRIC_RULES.items():
+        if not rule.starts_on_customer_message:
+            continue
+        running = SlaClock.objects.filter(
+            ticket=ticket, metric=metric, fulfilled_at__isnull=True
+        ).exists()
+        if not running:
+            policy = policy or selectors.ticket_policy(ticket)
+            if policy is not None:
+                clock_start(ticket, policy, metric, at)
+
+
+def clocks_after_status_change(ticket: Ticket, before: str, after: str, at: datetime) -> None:
+    clocks = list(selectors.ticket_clocks(ticket))
+    if after == Status.SOLVED:
+        for clock in clocks:
+            if clock.fulfilled_at is None:
+                _fulfil(clock, at)
+    elif after == Status.PENDING:
+        for clock in clocks:
+            if _rule(clock).waits_on_customer:
+                _pause(clock, at)
+    elif after == Status.ON_HOLD:
+        for clock in clocks:
+            if clock.fulfilled_at is not None:
+                continue
+            if _rule(clock).pauses_on_hold and clock.policy.pause_on_hold:
+                _pause(clock, at)
+            elif clock.paused_since is not None:
+                _resume(clock, at)  # from pending: no longer waiting on the customer
+    elif after in (Status.OPEN, Status.NEW):
+        for clock in clocks:
+            if clock.paused_since is not None:
+                _resume(clock, at)
+            elif before == Status.SOLVED and _rule(clock).waits_on_customer:
+                _resume(clock, at)  # reopened: continue from the time already used
+
+
+def retarget(ticket: Ticket, *, at: datetime, policy: SlaPolicy | None = None) -> int:
+    """Recompute unfinished clocks for the ticket's priority (and `policy`, when given: a
+    re-applied policy or a tier change), keeping the business time already consumed.
+    A priority the policy has no target for keeps the clock's target (an escalation must not
+    stop the clock); a re-applied policy without the metric stops measuring it."""
+    changed = 0
+    new_policy = selectors.policy_get(policy.pk) if policy is not None else None
+    for clock in selectors.ticket_clocks(ticket):
+        if clock.fulfilled_at is not None:
+            continue
+        measure_with = new_policy or clock.policy
+        target = selectors.target_for(measure_with, ticket.priority, clock.metric)
+        if target is None and policy is not None:
+            clock.delete()  # the re-applied policy does not measure this metric
+            changed += 1
+            continue
+        if target is None:
+            continue  # no target at the new priority: keep measuring with the one it had
+        _consume(clock, at)
+        clock.policy = measure_with
+        clock.target_minutes = target.minutes
+        clock.business_hours = target.business_hours
+        _schedule(clock)
+        clock.save()
+        changed += 1
+    refresh_next_due(ticket)
+    return changed
+
+
+def refresh_next_due(ticket: Ticket) -> None:
+    """Ticket.next_due_at = the earliest due time of its running clocks (breached included)."""
+    earliest = SlaClock.objects.filter(
+        ticket=ticket, fulfilled_at__isnull=True, paused_since__isnull=True
+    ).aggregate(earliest=Min("due_at"))["earliest"]
+    if earliest != ticket.next_due_at:
+        ticket_services.ticket_sla_fields_set(ticket=ticket, next_due_at=earliest)
