@@ -25,7 +25,8 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Min, Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
 from helpdesk import events
 from tickets.models import ChannelKind, Direction, Ticket, TicketEvent, TicketKind
@@ -322,20 +323,48 @@ def _outside_plan(ticket: Ticket, tier: SlaTier, *, auto_reply: bool) -> None:
         return
     from tickets.services import system_message_add
 
-    system_message_add(ticket=ticket, body=outside_plan_text(tier), reason=OUTSIDE_PLAN_REASON)
-
-
-def outside_plan_text(tier: SlaTier) -> str:
-    labels = dict(ChannelKind.choices)
-    channels = ", ".join(str(labels.get(c, c)) for c in tier.channels)
-    text = (
-        f"Thank you for your message: we have received it and will answer it. "
-        f"Your {tier.name} plan includes support by {channels}; please use "
-        f"{'it' if len(tier.channels) == 1 else 'one of these'} next time for the fastest answer."
+    system_message_add(
+        ticket=ticket,
+        body=outside_plan_text(tier, ticket.requester.locale),
+        reason=OUTSIDE_PLAN_REASON,
     )
-    if tier.self_service:
-        where = f" at {tier.self_service_url}" if tier.self_service_url else ""
-        text += f" Many questions are answered right away in our help center{where}."
+
+
+# How the automatic answer names channels, in a sentence ("support by email, live chat").
+_CHANNEL_NAMES = {
+    ChannelKind.EMAIL: gettext_lazy("email"),
+    ChannelKind.CHAT: gettext_lazy("live chat"),
+    ChannelKind.PHONE: gettext_lazy("phone"),
+    ChannelKind.SOCIAL: gettext_lazy("social media"),
+    ChannelKind.WEB: gettext_lazy("our web portal"),
+}
+
+
+def outside_plan_text(tier: SlaTier, locale: str = "") -> str:
+    """The automatic answer to a message on a channel the tier does not serve, in the
+    customer's language (customers.Customer.locale) where we have a translation."""
+    with translation.override(locale or settings.LANGUAGE_CODE):
+        channels = ", ".join(str(_CHANNEL_NAMES.get(c, c)) for c in tier.channels)
+        values = {"tier": tier.name, "channels": channels}
+        if len(tier.channels) == 1:
+            text = gettext(
+                "Thank you for your message: we have received it and will answer it. Your "
+                "%(tier)s plan includes support by %(channels)s; please use it next time for "
+                "the fastest answer."
+            )
+        else:
+            text = gettext(
+                "Thank you for your message: we have received it and will answer it. Your "
+                "%(tier)s plan includes support by %(channels)s; please use one of these next "
+                "time for the fastest answer."
+            )
+        text %= values
+        if tier.self_service and tier.self_service_url:
+            text += " " + gettext(
+                "Many questions are answered right away in our help center at %(url)s."
+            ) % {"url": tier.self_service_url}
+        elif tier.self_service:
+            text += " " + gettext("Many questions are answered right away in our help center.")
     return text
 
 

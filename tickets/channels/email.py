@@ -19,7 +19,7 @@ from email.utils import getaddresses, parseaddr
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
-from customers.services import IdentityInput, customer_resolve
+from customers.services import IdentityInput, customer_locale_guess, customer_resolve
 from helpdesk.text import sanitize_html
 
 from ..attachments import AttachmentInput
@@ -55,6 +55,8 @@ class ParsedEmail:
     html: str
     attachments: list[AttachmentInput] = field(default_factory=list)
     auto_reason: str = ""
+    # The sender's declared language: Content-Language, else Exchange's Accept-Language.
+    content_language: str = ""
 
     @property
     def thread_keys(self) -> list[str]:
@@ -248,6 +250,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         html=sanitize_html(trim_quoted_html(html) if is_reply else html),
         attachments=attachments,
         auto_reason=reason,
+        content_language=_header(msg, "Content-Language") or _header(msg, "Accept-Language"),
     )
 
 
@@ -278,6 +281,8 @@ def process(inbound: InboundMessage):
         identities=[IdentityInput("email", parsed.from_address)],
         name=parsed.from_name[:200],
     )
+    # Before the ticket exists, so its automatic answers already speak the customer's language.
+    customer_locale_guess(customer=customer, header=parsed.content_language)
     message_id = parsed.message_id or inbound.dedupe_key
     ticket: Ticket | None = email_threading.find_ticket(channel, parsed, customer)
     message: Message | None = None
