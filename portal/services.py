@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from customers.identities import normalize_email
 from customers.models import Customer, CustomerIdentity, IdentityKind
@@ -84,7 +85,7 @@ def sign_in_link_request(*, email: str, client_ip: str, browser_locale: str = ""
     try:
         address = normalize_email(email)
     except ValidationError as exc:
-        raise ValidationError({"email": ["Enter a valid email address."]}) from exc
+        raise ValidationError({"email": [gettext("Enter a valid email address.")]}) from exc
     for scope, key, limit in (
         ("ip", client_ip, settings.PORTAL_LINKS_PER_HOUR_PER_IP),
         ("email", address, settings.PORTAL_LINKS_PER_HOUR),
@@ -180,9 +181,9 @@ def portal_ticket_open(*, customer: Customer, subject: str, body: str) -> Ticket
     """A new ticket from the portal: web channel, tagged `portal`, the customer's request."""
     errors = {}
     if not subject.strip():
-        errors["subject"] = ["Say in a few words what it is about."]
+        errors["subject"] = [gettext("Say in a few words what it is about.")]
     if not body.strip():
-        errors["body"] = ["Describe what happened."]
+        errors["body"] = [gettext("Describe what happened.")]
     if errors:
         raise ValidationError(errors)
     return tickets.ticket_create(

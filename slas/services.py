@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Min, Prefetch
 from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from helpdesk import events
 from tickets.models import ChannelKind, Direction, Ticket, TicketEvent, TicketKind
@@ -344,7 +344,8 @@ def outside_plan_text(tier: SlaTier, locale: str = "") -> str:
     """The automatic answer to a message on a channel the tier does not serve, in the
     customer's language (customers.Customer.locale) where we have a translation."""
     with translation.override(locale or settings.LANGUAGE_CODE):
-        channels = ", ".join(str(_CHANNEL_NAMES.get(c, c)) for c in tier.channels)
+        separator = pgettext("list separator", ", ")
+        channels = separator.join(str(_CHANNEL_NAMES.get(c, c)) for c in tier.channels)
         values = {"tier": tier.name, "channels": channels}
         if len(tier.channels) == 1:
             text = gettext(
