@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Min, Prefetch
 from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_lazy, pgettext
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from helpdesk import events
 from tickets.models import ChannelKind, Direction, Ticket, TicketEvent, TicketKind
@@ -330,13 +330,13 @@ def _outside_plan(ticket: Ticket, tier: SlaTier, *, auto_reply: bool) -> None:
     )
 
 
-# How the automatic answer names channels, in a sentence ("support by email, live chat").
+# How the automatic answer names channels in its sentence ("support by Email, Live chat").
 _CHANNEL_NAMES = {
-    ChannelKind.EMAIL: gettext_lazy("email"),
-    ChannelKind.CHAT: gettext_lazy("live chat"),
-    ChannelKind.PHONE: gettext_lazy("phone"),
-    ChannelKind.SOCIAL: gettext_lazy("social media"),
-    ChannelKind.WEB: gettext_lazy("our web portal"),
+    ChannelKind.EMAIL: pgettext_lazy("channel in a sentence", "Email"),
+    ChannelKind.CHAT: pgettext_lazy("channel in a sentence", "Live chat"),
+    ChannelKind.PHONE: pgettext_lazy("channel in a sentence", "Phone"),
+    ChannelKind.SOCIAL: pgettext_lazy("channel in a sentence", "Social media"),
+    ChannelKind.WEB: pgettext_lazy("channel in a sentence", "Web / API"),
 }
 
 

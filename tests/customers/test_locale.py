@@ -234,7 +234,7 @@ def test_outside_plan_answer_in_persian_and_default_english(email_only_tier, tea
     assert texts[0].startswith("از پیام شما سپاسگزاریم")
     assert "ایمیل، تلفن" in texts[0]  # the Persian list separator
     assert texts[1].startswith("Thank you for your message")
-    assert "support by email, phone; please use one of these" in texts[1]
+    assert "support by Email, Phone; please use one of these" in texts[1]
 
 
 def _survey_for(locale: str, team) -> Survey:
