@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from customers.locales import locale_from_header
 
@@ -47,7 +48,7 @@ def in_page_locale(view):
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()
         response.headers.setdefault("Content-Language", translation.get_language() or "en")
-        response.headers["Vary"] = "Cookie, Accept-Language"
+        patch_vary_headers(response, ("Cookie", "Accept-Language"))
         return response
 
     return wrapper

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from followups.models import Survey
-from tickets.models import Message, Ticket
+from tickets.models import Attachment, Message, Ticket
 
 
 def tickets_visible_to_customer(customer: Customer) -> QuerySet[Ticket]:
@@ -46,4 +46,17 @@ def surveys_pending_for(customer: Customer) -> QuerySet[Survey]:
         )
         .select_related("ticket")
         .order_by("-sent_at")
+    )
+
+
+def attachment_visible_to_customer(customer: Customer, pk: int) -> Attachment | None:
+    """An attachment of a public message on one of the customer's tickets, else None."""
+    return (
+        Attachment.objects.filter(
+            pk=pk,
+            message__is_public=True,
+            message__ticket__in=tickets_visible_to_customer(customer).values("pk"),
+        )
+        .select_related("message")
+        .first()
     )

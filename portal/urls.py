@@ -12,4 +12,5 @@ urlpatterns = [
     path("tickets/new/", views.ticket_new, name="ticket-new"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket-reply"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
 ]

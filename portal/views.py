@@ -8,7 +8,7 @@ the customer's language (portal.auth.in_page_locale).
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -207,3 +207,20 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         _add_errors(form, exc)
         return render(request, "portal/ticket_new.html", {"form": form, "step": 1}, status=400)
     return redirect(reverse("portal:ticket", kwargs={"pk": ticket.pk}))
+
+
+@customer_required
+@in_page_locale
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """A file of the public conversation, as a download that cannot run in our origin."""
+    attachment = selectors.attachment_visible_to_customer(request.portal_customer, pk)
+    if attachment is None:
+        return _not_found(request)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -306,3 +306,37 @@ def test_home_page_costs_a_constant_number_of_queries(
         response = portal.get("/portal/")
 
     assert response.content.decode().count("data-ticket=") == 12
+
+
+def test_attachments_of_the_public_conversation_download_and_others_do_not(
+    portal, customer, stranger, open_ticket, agent
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tickets.attachments import AttachmentInput
+
+    def attach(name):
+        return [
+            AttachmentInput(name, SimpleUploadedFile(name, b"%PDF-1.4 label"), "application/pdf")
+        ]
+
+    ticket = open_ticket(customer)
+    public = ticket_services.ticket_reply(
+        ticket=ticket, author=agent, body="Your return label", attachments=attach("label.pdf")
+    )
+    note = ticket_services.ticket_reply(
+        ticket=ticket, author=agent, body="courier", public=False, attachments=attach("claim.pdf")
+    )
+    theirs = open_ticket(stranger, attachments=attach("sams-invoice.pdf"))
+    ids = [m.attachments.get().pk for m in (public, note, theirs.messages.get())]
+
+    page = portal.get(f"/portal/tickets/{ticket.pk}/").content.decode()
+    label, internal, other = (portal.get(f"/portal/attachments/{pk}/") for pk in ids)
+
+    assert f'href="/portal/attachments/{ids[0]}/"' in page
+    assert "claim.pdf" not in page
+    assert label.status_code == 200
+    assert b"".join(label.streaming_content) == b"%PDF-1.4 label"
+    assert label["Content-Disposition"].startswith("attachment;")
+    assert label["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert (internal.status_code, other.status_code) == (404, 404)
