@@ -43,11 +43,10 @@ def in_page_locale(view):
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
-        with translation.override(page_locale(request)):
+        locale = page_locale(request)
+        with translation.override(locale):
             response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-                response.render()
-        response.headers.setdefault("Content-Language", translation.get_language() or "en")
+        response.headers.setdefault("Content-Language", locale)
         patch_vary_headers(response, ("Cookie", "Accept-Language"))
         return response
 

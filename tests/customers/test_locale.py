@@ -301,6 +301,7 @@ def test_portal_sign_in_sets_an_unknown_locale_from_the_browser(
 
     assert "Pārbaudiet savu e-pastu" in asked.content.decode()
     assert '<html lang="lv" dir="ltr">' in asked.content.decode()
+    assert asked["Content-Language"] == "lv"
     assert sent.subject == "Jūsu pieteikšanās saite atbalsta portālā"
     assert signed_in.status_code == 302
     customer.refresh_from_db()
