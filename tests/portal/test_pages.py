@@ -340,3 +340,24 @@ def test_attachments_of_the_public_conversation_download_and_others_do_not(
     assert label["Content-Disposition"].startswith("attachment;")
     assert label["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert (internal.status_code, other.status_code) == (404, 404)
+
+
+def test_manager_makes_a_customer_the_organizations_contact_in_the_admin(
+    customer, colleague, open_ticket
+):
+    from tests.helpdesk.test_admin_rules import submitted
+
+    colleagues = open_ticket(colleague, "Delivery for Ravi")
+    manager = UserFactory(username="root", role="manager", is_staff=True, is_superuser=True)
+    admin = Client()
+    admin.force_login(manager)
+    url = f"/admin/customers/customer/{customer.pk}/change/"
+
+    response = admin.post(url, submitted(admin, url, is_organization_contact="on", locale="lt"))
+
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert (customer.is_organization_contact, customer.locale) == (True, "lt")
+    page = portal_client(customer).get(f"/portal/tickets/{colleagues.pk}/")
+    assert page.status_code == 200
+    assert '<html lang="lt" dir="ltr">' in page.content.decode()
