@@ -74,7 +74,7 @@ class CustomerForm(ServiceForm):
 
     class Meta:
         model = Customer
-        fields = ["name", "organization", "tier", "sla_policy"]
+        fields = ["name", "organization", "locale", "is_organization_contact", "tier", "sla_policy"]
 
     def clean(self):
         data = super().clean()
@@ -96,7 +96,12 @@ class CustomerForm(ServiceForm):
 
     def save_through_service(self) -> Customer:
         data = self.cleaned_data
-        sla = {"tier": data["tier"], "sla_policy": data["sla_policy"]}
+        sla = {
+            "tier": data["tier"],
+            "sla_policy": data["sla_policy"],
+            "locale": data["locale"],
+            "is_organization_contact": data["is_organization_contact"],
+        }
         if self.original.pk is not None:
             return services.customer_update(
                 customer=self.original,
@@ -117,10 +122,10 @@ class CustomerForm(ServiceForm):
 @admin.register(Customer)
 class CustomerAdmin(ServiceAdmin):
     form = CustomerForm
-    list_display = ["__str__", "organization", "tier", "created_at"]
+    list_display = ["__str__", "organization", "tier", "locale", "created_at"]
     list_select_related = ["organization", "tier"]
     search_fields = ["name", "identities__value"]
-    list_filter = ["organization"]
+    list_filter = ["organization", "locale", "is_organization_contact"]
     raw_id_fields = ["organization"]
     readonly_fields = ["source_integration", "created_at", "updated_at"]
     inlines = [CustomerIdentityInline]

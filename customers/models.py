@@ -44,11 +44,26 @@ class OrganizationDomain(models.Model):
         return self.domain
 
 
+class Locale(models.TextChoices):
+    """The languages we answer customers in (settings.LANGUAGES has the same codes)."""
+
+    EN = "en", "English"
+    RU = "ru", "Русский"
+    LV = "lv", "Latviešu"
+    LT = "lt", "Lietuvių"
+    FA = "fa", "فارسی"
+
+
 class Customer(models.Model):
     name = models.CharField(max_length=200, blank=True)
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
     )
+    # The language automatic answers, surveys and the portal speak to this customer; blank
+    # until known (set by the API, or guessed once from an email or the portal's browser).
+    locale = models.CharField(max_length=8, choices=Locale.choices, blank=True, default="")
+    # The organization's contact person sees all of the organization's tickets in the portal.
+    is_organization_contact = models.BooleanField(default=False)
     # A customer's own tier and policy win over the organization's (both optional).
     tier = models.ForeignKey(
         "slas.SlaTier", null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"

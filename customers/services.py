@@ -13,6 +13,8 @@ from django.db.models import Exists, OuterRef, Value
 from helpdesk import events
 
 from . import identities as ids
+from .locales import SUPPORTED as SUPPORTED_LOCALES
+from .locales import locale_from_header
 from .models import (
     Customer,
     CustomerIdentity,
@@ -116,11 +118,13 @@ def customer_create(
     identities: Iterable[IdentityInput] = (),
     organization: Organization | None = None,
     source_integration=None,
+    locale: str = "",
 ) -> Customer:
     """Create a customer with its identities. Without an explicit organization, the first email
     whose domain belongs to an organization places the customer there. An integration creating
     it is recorded as its source and as the submitter of each identity."""
     items = _normalized(identities)
+    _check_locale(locale)
     if organization is None:
         for item in items:
             if item.kind == IdentityKind.EMAIL:
@@ -128,7 +132,7 @@ def customer_create(
                 if organization:
                     break
     customer = Customer.objects.create(
-        name=name, organization=organization, source_integration=source_integration
+        name=name, organization=organization, source_integration=source_integration, locale=locale
     )
     _record_submissions(_attach_identities(customer, items), source_integration)
     events.publish(events.CUSTOMER_CREATED, customer=customer)
@@ -144,13 +148,22 @@ def customer_update(
     add_identities: Iterable[IdentityInput] = (),
     tier: object = ...,
     sla_policy: object = ...,
+    locale: str | None = None,
+    is_organization_contact: bool | None = None,
 ) -> Customer:
     """Change a customer. A new own tier or override policy (a current policy version) is
     announced (customer.updated) so the SLA engine re-measures the customer's open tickets,
-    as organization_update does for an organization's."""
+    as organization_update does for an organization's. `locale` ("" = unknown) is the language
+    we answer in; `is_organization_contact` lets the customer see the organization's tickets
+    in the portal."""
     before = {"tier": customer.tier_id, "sla_policy": customer.sla_policy_id}
     if name is not None:
         customer.name = name
+    if locale is not None:
+        _check_locale(locale)
+        customer.locale = locale
+    if is_organization_contact is not None:
+        customer.is_organization_contact = is_organization_contact
     if organization is not ...:
         customer.organization = organization
     if tier is not ...:
@@ -164,6 +177,31 @@ def customer_update(
     changes = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
     if changes:
         events.publish(events.CUSTOMER_UPDATED, customer=customer, changes=changes)
+    return customer
+
+
+def _check_locale(locale: str) -> None:
+    if locale and locale not in SUPPORTED_LOCALES:
+        raise ValidationError(
+            {
+                "locale": [
+                    f"Unknown language {locale!r}: one of {', '.join(sorted(SUPPORTED_LOCALES))}."
+                ]
+            }
+        )
+
+
+def customer_locale_guess(*, customer: Customer, header: str | None) -> Customer:
+    """Remember the language a customer's email or browser declared (`Content-Language`,
+    `Accept-Language`), only while the customer has none: a locale set by the API, the admin
+    or an earlier guess is never overwritten. One conditional UPDATE, so two messages at once
+    cannot flip it either."""
+    guessed = locale_from_header(header)
+    if guessed and not customer.locale:
+        if Customer.objects.filter(pk=customer.pk, locale="").update(locale=guessed):
+            customer.locale = guessed
+        else:
+            customer.refresh_from_db(fields=["locale"])
     return customer
 
 

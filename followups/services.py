@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template import Context, Engine, TemplateSyntaxError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from customers.models import Customer
 from helpdesk import events
@@ -32,7 +32,9 @@ from .models import Action, Delivery, FollowUp, FollowUpRule, FollowUpState, Tri
 logger = logging.getLogger(__name__)
 
 # Plain-text templates: no HTML escaping of a customer's name in an email body.
-_TEMPLATES = Engine(autoescape=False)
+# Rule templates may use {% translate %} / {% blocktranslate %}: rendered in the customer's
+# language (customers.Customer.locale) where the catalogues have the text.
+_TEMPLATES = Engine(autoescape=False, builtins=["django.templatetags.i18n"])
 
 
 def template_check(text: str) -> None:
@@ -74,7 +76,8 @@ def _render(text: str, followup: FollowUp) -> str:
         "ticket": followup.ticket,
         "rule": followup.rule,
     }
-    return _template(text).render(Context(context)).strip()
+    with translation.override(followup.customer.locale or settings.LANGUAGE_CODE):
+        return _template(text).render(Context(context)).strip()
 
 
 def delay_end(rule: FollowUpRule, customer: Customer, start: datetime) -> datetime:

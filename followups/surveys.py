@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from helpdesk import events
 from tickets import services as tickets
@@ -68,10 +69,9 @@ def survey_send(followup: FollowUp) -> str:
     )
     if not created:
         return "skipped: this ticket already has a survey"
-    body = (
-        f"How did we do with “{ticket.subject}”? Two quick questions, no login needed:\n"
-        f"{survey_url(survey)}"
-    )
+    with translation.override(ticket.requester.locale or settings.LANGUAGE_CODE):
+        body = gettext("How did we do with “%(subject)s”? Two quick questions, no login needed:")
+        body = f"{body % {'subject': ticket.subject}}\n{survey_url(survey)}"
     followup.result_message = tickets.system_message_add(ticket=ticket, body=body, reason="survey")
     return f"survey {survey.pk} sent on {ticket.channel}"
 

@@ -6,9 +6,11 @@ so a link cannot be guessed or reused after SURVEY_TTL_DAYS; answering again upd
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -43,6 +45,13 @@ def _form_data(request: HttpRequest) -> dict:
 @require_http_methods(["GET", "POST"])
 def survey_answer_view(request: HttpRequest, token: str) -> HttpResponse:
     survey = survey_from_token(token)
+    # The page speaks the customer's language (Persian right to left, see base.html).
+    locale = survey.customer.locale if survey is not None else ""
+    with translation.override(locale or settings.LANGUAGE_CODE):
+        return _survey_answer(request, survey)
+
+
+def _survey_answer(request: HttpRequest, survey) -> HttpResponse:
     if survey is None:
         if _wants_json(request):
             return JsonResponse(

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "followups",
     "webhooks",
     "desk",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,17 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The languages we speak to customers in (customers.models.Locale): automatic answers, survey
+# pages, follow-up emails and the portal, each in the customer's locale. The desk, the admin
+# and the API stay in English (no LocaleMiddleware: a header must not change API messages).
+LANGUAGES = [
+    ("en", "English"),
+    ("ru", "Русский"),
+    ("lv", "Latviešu"),
+    ("lt", "Lietuvių"),
+    ("fa", "فارسی"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -456,3 +468,11 @@ LOGOUT_REDIRECT_URL = "/desk/login/"
 DESK_PRESENCE_TTL_SECONDS = env_int("DESK_PRESENCE_TTL_SECONDS", 30)
 # How many rows the queue page shows (the API's maximum is 100).
 DESK_QUEUE_ROWS = env_int("DESK_QUEUE_ROWS", 50)
+
+# --- Customer portal (magic-link sign-in; its own signed cookie, never a Django login) ------
+PORTAL_LINK_TTL_MINUTES = env_int("PORTAL_LINK_TTL_MINUTES", 15)
+# Sign-in links requested per email address and per client address in an hour (known or
+# not: the limit answers alike, so it reveals nothing either).
+PORTAL_LINKS_PER_HOUR = env_int("PORTAL_LINKS_PER_HOUR", 5)
+PORTAL_LINKS_PER_HOUR_PER_IP = env_int("PORTAL_LINKS_PER_HOUR_PER_IP", 30)
+PORTAL_SESSION_HOURS = env_int("PORTAL_SESSION_HOURS", 12)

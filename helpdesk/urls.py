@@ -1,5 +1,5 @@
 """URL configuration: the API under /api/v1/, its schema and docs, probes, the agents' desk
-under /desk/, admin."""
+under /desk/, the customer portal under /portal/, admin."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("surveys/<str:token>/", survey_answer_view, name="survey-answer"),
     path("desk/", include("desk.urls")),
+    path("portal/", include("portal.urls")),
     path("admin/", admin.site.urls),
     # Email providers' inbound webhooks (django-anymail): /anymail/<esp>/inbound/
     path("anymail/", include("anymail.urls")),

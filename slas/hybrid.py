@@ -7,6 +7,10 @@ their plan has.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.models import ChannelKind, EventKind, Ticket
@@ -34,19 +38,46 @@ def outside_plan_apply(ticket: Ticket, tier: SlaTier, *, auto_reply: bool) -> No
     if auto_reply or ticket_selectors.system_message_sent(ticket, reason=OUTSIDE_PLAN_REASON):
         return
     ticket_services.system_message_add(
-        ticket=ticket, body=outside_plan_text(tier), reason=OUTSIDE_PLAN_REASON
+        ticket=ticket,
+        body=outside_plan_text(tier, ticket.requester.locale),
+        reason=OUTSIDE_PLAN_REASON,
     )
 
 
-def outside_plan_text(tier: SlaTier) -> str:
-    labels = dict(ChannelKind.choices)
-    channels = ", ".join(str(labels.get(c, c)) for c in tier.channels)
-    text = (
-        f"Thank you for your message: we have received it and will answer it. "
-        f"Your {tier.name} plan includes support by {channels}; please use "
-        f"{'it' if len(tier.channels) == 1 else 'one of these'} next time for the fastest answer."
-    )
-    if tier.self_service:
-        where = f" at {tier.self_service_url}" if tier.self_service_url else ""
-        text += f" Many questions are answered right away in our help center{where}."
+# How the automatic answer names channels in its sentence ("support by Email, Live chat").
+_CHANNEL_NAMES = {
+    ChannelKind.EMAIL: pgettext_lazy("channel in a sentence", "Email"),
+    ChannelKind.CHAT: pgettext_lazy("channel in a sentence", "Live chat"),
+    ChannelKind.PHONE: pgettext_lazy("channel in a sentence", "Phone"),
+    ChannelKind.SOCIAL: pgettext_lazy("channel in a sentence", "Social media"),
+    ChannelKind.WEB: pgettext_lazy("channel in a sentence", "Web / API"),
+}
+
+
+def outside_plan_text(tier: SlaTier, locale: str = "") -> str:
+    """The automatic answer to a message on a channel the tier does not serve, in the
+    customer's language (customers.Customer.locale) where we have a translation."""
+    with translation.override(locale or settings.LANGUAGE_CODE):
+        separator = pgettext("list separator", ", ")
+        channels = separator.join(str(_CHANNEL_NAMES.get(c, c)) for c in tier.channels)
+        values = {"tier": tier.name, "channels": channels}
+        if len(tier.channels) == 1:
+            text = gettext(
+                "Thank you for your message: we have received it and will answer it. Your "
+                "%(tier)s plan includes support by %(channels)s; please use it next time for "
+                "the fastest answer."
+            )
+        else:
+            text = gettext(
+                "Thank you for your message: we have received it and will answer it. Your "
+                "%(tier)s plan includes support by %(channels)s; please use one of these next "
+                "time for the fastest answer."
+            )
+        text %= values
+        if tier.self_service and tier.self_service_url:
+            text += " " + gettext(
+                "Many questions are answered right away in our help center at %(url)s."
+            ) % {"url": tier.self_service_url}
+        elif tier.self_service:
+            text += " " + gettext("Many questions are answered right away in our help center.")
     return text

@@ -3,6 +3,10 @@
 Callers: anonymous, an agent of the ticket's team, an agent of another team, a manager, the
 integration that submitted the customer, and another integration. The world: one ticket in
 team "Support", opened by integration "shop" for its customer, with an attachment.
+A seventh caller, the world's customer signed in to the portal (a portal session), is the
+anonymous caller for the API: 401 on every operation, whatever the table says of the others
+(`test_portal_session_authenticates_no_api_operation`; the portal's own pages are in
+tests/portal/test_pages.py).
 
 Expected outcomes are status codes. For list endpoints, "+" means the world's object is in
 the list and "-" that it is not (a 200 either way): nobody sees what is not theirs, and an
@@ -348,3 +352,36 @@ def test_matrix_covers_every_documented_operation():
     }
     covered = {(method, path.format(**placeholders)) for method, path, _, _ in MATRIX}
     assert documented - covered == set(), "operations missing from the authorization matrix"
+
+
+PORTAL_CASES = [
+    pytest.param(method, path, body, expected["anon"], id=f"{method} {path} customer (portal)")
+    for method, path, body, expected in MATRIX
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "anon_expected"), PORTAL_CASES)
+def test_portal_session_authenticates_no_api_operation(world, method, path, body, anon_expected):
+    """The customer's portal cookie (sent even though a browser would keep it to /portal/)
+    is not an API credential: every operation answers 401 with the error shape, as for
+    anonymous callers, and nothing is written."""
+    from rest_framework.test import APIClient
+
+    from portal.auth import COOKIE
+    from tests.portal.conftest import portal_client
+    from tickets.models import Message, Ticket
+
+    client = APIClient()
+    client.cookies[COOKIE] = portal_client(world.customer).cookies[COOKIE].value
+    counts = (Ticket.objects.count(), Message.objects.count())
+    raw = isinstance(body, bytes)
+    response = client.generic(
+        method,
+        path.format(**world.ids),
+        data=body if raw else None if body is None else json.dumps(body),
+        content_type="message/rfc822" if raw else "application/json",
+    )
+    assert anon_expected == 401
+    assert response.status_code == 401, response.content
+    assert set(response.json()) == {"error"}
+    assert (Ticket.objects.count(), Message.objects.count()) == counts

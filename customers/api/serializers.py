@@ -7,7 +7,7 @@ from rest_framework import serializers
 from slas.config import current_policies
 from slas.models import SlaTier
 
-from ..models import Customer, CustomerIdentity, IdentityKind, Organization
+from ..models import Customer, CustomerIdentity, IdentityKind, Locale, Organization
 from ..services import IdentityInput
 
 
@@ -49,6 +49,8 @@ class CustomerSerializer(serializers.ModelSerializer):
             "organization",
             "tier",
             "sla_policy",
+            "locale",
+            "is_organization_contact",
             "identities",
             "created_at",
             "updated_at",
@@ -69,6 +71,13 @@ class _CustomerFieldsSerializer(serializers.Serializer):
         queryset=Organization.objects.all(), required=False, allow_null=True
     )
     identities = IdentitySerializer(many=True, required=False, help_text="Identities to add.")
+    locale = serializers.ChoiceField(
+        choices=Locale.choices,
+        required=False,
+        allow_blank=True,
+        help_text='The language we answer this customer in ("" = unknown: guessed from the '
+        "next email's Content-Language or the portal's browser language).",
+    )
 
     def identity_inputs(self) -> list[IdentityInput]:
         return [
@@ -81,6 +90,12 @@ class CustomerUpdateSerializer(_CustomerFieldsSerializer):
     """PATCH; the customer's own SLA fields are for managers only, like an organization's."""
 
     SLA_FIELDS = ("tier", "sla_policy")
+
+    is_organization_contact = serializers.BooleanField(
+        required=False,
+        help_text="The organization's contact: sees all of the organization's tickets in the "
+        "customer portal.",
+    )
 
     tier = serializers.PrimaryKeyRelatedField(
         queryset=SlaTier.objects.all(),

@@ -50,6 +50,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             organization=data.validated_data.get("organization"),
             identities=data.identity_inputs(),
             source_integration=request.user if request.user.is_integration else None,
+            locale=data.validated_data.get("locale", ""),
         )
         return Response(
             CustomerSerializer(self.get_queryset().get(pk=customer.pk)).data,
@@ -69,7 +70,13 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data = CustomerUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         changes = {}
-        for name in ("name", "organization", *CustomerUpdateSerializer.SLA_FIELDS):
+        for name in (
+            "name",
+            "organization",
+            "locale",
+            "is_organization_contact",
+            *CustomerUpdateSerializer.SLA_FIELDS,
+        ):
             if name in data.validated_data:
                 changes[name] = data.validated_data[name]
         services.customer_update(

@@ -21,7 +21,12 @@ from email.utils import getaddresses, parseaddr
 from django.core.exceptions import ValidationError
 
 from customers.identities import normalize_email
-from customers.services import IdentityInput, customer_resolve, identity_clear_undeliverable
+from customers.services import (
+    IdentityInput,
+    customer_locale_guess,
+    customer_resolve,
+    identity_clear_undeliverable,
+)
 from helpdesk.text import html_to_text, sanitize_html
 
 from ..attachments import AttachmentInput
@@ -71,6 +76,8 @@ class ParsedEmail:
     auto_class: str = ""
     delivery_statuses: list[RecipientStatus] = field(default_factory=list)
     returned_message_ids: list[str] = field(default_factory=list)  # what a bounce returns
+    # The sender's declared language: Content-Language, else Exchange's Accept-Language.
+    content_language: str = ""
 
     @property
     def thread_keys(self) -> list[str]:
@@ -278,6 +285,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         auto_class=classify(msg, reason, statuses),
         delivery_statuses=statuses,
         returned_message_ids=returned_message_ids(msg) if statuses else [],
+        content_language=_header(msg, "Content-Language") or _header(msg, "Accept-Language"),
     )
 
 
@@ -309,6 +317,8 @@ def process(inbound: InboundMessage):
         name=parsed.from_name[:200],
     )
     identity_clear_undeliverable(address=parsed.from_address)  # it writes, so it exists
+    # Before the ticket exists, so its automatic answers already speak the customer's language.
+    customer_locale_guess(customer=customer, header=parsed.content_language)
     withheld = [part.as_dict() for part in parsed.withheld]
     if parsed.text.strip() or html_to_text(parsed.html).strip() or parsed.attachments:
         body = parsed.text
