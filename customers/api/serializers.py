@@ -34,10 +34,14 @@ class CustomerSerializer(serializers.ModelSerializer):
     identities = IdentitySerializer(many=True, read_only=True)
     email = serializers.CharField(source="primary_email", read_only=True)
     tier = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="The customer's own tier (wins over the organization's)."
+        read_only=True,
+        allow_null=True,
+        help_text="The customer's own tier (wins over the organization's).",
     )
     sla_policy = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="The customer's individual override policy, if any."
+        read_only=True,
+        allow_null=True,
+        help_text="The customer's individual override policy, if any.",
     )
 
     class Meta:

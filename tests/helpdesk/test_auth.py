@@ -104,3 +104,24 @@ def test_admin_action_creates_token_and_shows_key_once(client):
 def test_session_authenticated_agent_can_read_api(client, agent):
     client.force_login(agent)
     assert client.get("/api/v1/tickets/").status_code == 200
+
+
+def test_token_use_is_recorded_after_the_write_commits_not_inside_it(
+    integration, django_capture_on_commit_callbacks
+):
+    """Inside the request's transaction the UPDATE would hold the token's row lock until commit:
+    concurrent requests with one token would queue behind each other (found by
+    tests/faults/test_idempotent_retries.py once the key was claimed after authentication)."""
+    token, key = api_token_create(user=integration, name="shop")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    body = {"subject": "Hi", "body": "Hello", "requester": {"email": "kim@example.com"}}
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post("/api/v1/tickets/", body, format="json")
+        assert response.status_code == 201, response.content
+        token.refresh_from_db()
+        assert token.last_used_at is None  # not written in the request's transaction
+    for callback in callbacks:
+        callback()
+    token.refresh_from_db()
+    assert token.last_used_at is not None

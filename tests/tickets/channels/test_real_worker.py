@@ -7,6 +7,7 @@ import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 
 from helpdesk.celery import app
 from tickets.channels.models import InboundMessage, InboundState
@@ -21,7 +22,13 @@ def real_worker():
     app.conf.task_always_eager = False
     app.control.purge()  # leftovers of an earlier interrupted run on this broker db
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with start_worker(
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=10,
+            queues=list(settings.TASK_QUEUES),  # intake is where process_inbound goes
+        ):
             yield
     finally:
         app.conf.task_always_eager = True
