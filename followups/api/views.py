@@ -1,15 +1,15 @@
-"""Deliveries, follow-up rules, follow-ups, surveys and the at-risk/satisfaction reports."""
+"""Deliveries, follow-up rules, follow-ups, surveys and the at-risk report (the other reports
+live in the reports app)."""
 
 from __future__ import annotations
 
 from django.db.models import F, Prefetch
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from customers.models import Customer
 from customers.selectors import customers_visible_to
@@ -19,7 +19,6 @@ from helpdesk.permissions import INTEGRATION, MANAGER, MANAGERS, STAFF
 
 from .. import services
 from ..models import Delivery, FollowUp, FollowUpRule, Survey
-from ..surveys import satisfaction_report
 from .filters import DeliveryFilter, FollowUpFilter, SurveyFilter
 from .serializers import (
     AtRiskCustomerSerializer,
@@ -27,7 +26,6 @@ from .serializers import (
     DeliverySerializer,
     FollowUpRuleSerializer,
     FollowUpSerializer,
-    SatisfactionReportSerializer,
     SurveySerializer,
 )
 
@@ -147,22 +145,3 @@ class AtRiskReportView(mixins.ListModelMixin, viewsets.GenericViewSet):
             .select_related("health")
             .prefetch_related("identities")
         )
-
-
-class SatisfactionReportView(APIView):
-    """CSAT and CES on 0-100 and NPS over surveys sent in a period (default: 90 days)."""
-
-    roles = {"read": MANAGERS}
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("days", int, description="Period in days (1-730), default 90."),
-        ],
-        responses=SatisfactionReportSerializer,
-    )
-    def get(self, request):
-        raw = request.query_params.get("days", "") or "90"
-        if not raw.isdigit() or not 1 <= int(raw) <= 730:
-            raise ValidationError({"days": ["A whole number of days from 1 to 730."]})
-        since = timezone.now() - timezone.timedelta(days=int(raw))
-        return Response(satisfaction_report(Survey.objects.filter(sent_at__gte=since)))
