@@ -356,18 +356,22 @@ def backlog_report(query: ReportQuery) -> dict:
         .order_by()
     }
     cohort = tickets.filter(_in_window("created_at", query))
-    flow = cohort.annotate(reopened=_reopened(), replies=_public_agent_replies()).aggregate(
-        created=Count("id"),
-        resolved=Count("id", filter=Q(status__in=(Status.SOLVED, Status.CLOSED))),
-        reopened=Count("id", filter=Q(reopened=True)),
-        ever_solved=Count(
-            "id", filter=Q(status__in=(Status.SOLVED, Status.CLOSED)) | Q(reopened=True)
-        ),
-        one_touch=Count(
-            "id",
-            filter=Q(status__in=(Status.SOLVED, Status.CLOSED), replies=1, reopened=False),
-        ),
-    )
+    flow = dict.fromkeys(("created", "resolved", "reopened", "ever_solved", "one_touch"), 0)
+    # Grouped by (status, reopened, replies) rather than aggregated with filters: Django
+    # refuses a filtered Count over an Exists annotation; the groups are few.
+    for row in (
+        cohort.annotate(reopened=_reopened(), replies=_public_agent_replies())
+        .values("status", "reopened", "replies")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        resolved = row["status"] in (Status.SOLVED, Status.CLOSED)
+        flow["created"] += row["n"]
+        flow["resolved"] += row["n"] if resolved else 0
+        flow["reopened"] += row["n"] if row["reopened"] else 0
+        flow["ever_solved"] += row["n"] if resolved or row["reopened"] else 0
+        one_touch = resolved and row["replies"] == 1 and not row["reopened"]
+        flow["one_touch"] += row["n"] if one_touch else 0
     pending = _pending_minutes(cohort, db, now)
     return {
         "query": query.as_dict(),
