@@ -24,7 +24,8 @@ REPORTS = ("sla", "backlog", "satisfaction", "success", "agents")
 def _fields(response) -> dict:
     assert response.status_code == 400, response.content
     body = response.json()
-    assert set(body) == {"error"} and body["error"]["code"] == "invalid"
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == "invalid"
     return {f["field"]: f["message"] for f in body["error"]["fields"]}
 
 
