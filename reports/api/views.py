@@ -17,9 +17,13 @@ from .. import exports, selectors
 from ..params import FILTERS, MAX_DAYS, PERIODS, WINDOW, parse_report_query
 
 _DATE = {"type": "string", "format": "date"}
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
 PARAMETERS = {
     "since": OpenApiParameter(
-        "since", _DATE, description="First day (local, inclusive). Default: 30 days before until."
+        "since",
+        _DATE,
+        description="First day (local, inclusive), 2000-01-01 to 2100-12-31. Default: the "
+        "report's default window ending at until.",
     ),
     "until": OpenApiParameter(
         "until",
@@ -39,13 +43,11 @@ PARAMETERS = {
         str,
         description="IANA time zone of days and periods; default the default SLA calendar's.",
     ),
-    "tier": OpenApiParameter("tier", {"type": "integer", "minimum": 1}, description="SLA tier id."),
-    "team": OpenApiParameter("team", {"type": "integer", "minimum": 1}, description="Team id."),
+    "tier": OpenApiParameter("tier", _ID, description="SLA tier id (an unknown id is a 400)."),
+    "team": OpenApiParameter("team", _ID, description="Team id (an unknown id is a 400)."),
     "channel": OpenApiParameter("channel", str, enum=list(ChannelKind.values)),
     "priority": OpenApiParameter("priority", str, enum=[p.label for p in Priority]),
-    "agent": OpenApiParameter(
-        "agent", {"type": "integer", "minimum": 1}, description="The ticket's assignee (user id)."
-    ),
+    "agent": OpenApiParameter("agent", _ID, description="The ticket's assignee (user id)."),
 }
 
 
@@ -194,8 +196,16 @@ class SurveyExportView(ExportView):
     kind = "surveys"
 
 
+def _documented_get(kind: str):
+    # A function of its own per view: extend_schema annotates the function it decorates.
+    def get(self, request):
+        return ExportView.get(self, request)
+
+    return _export_schema(kind)(get)
+
+
 for _view in (TicketExportView, ClockExportView, SurveyExportView):
-    _view.get = _export_schema(_view.kind)(_view.get)
+    _view.get = _documented_get(_view.kind)
 
 
 class TicketChangesView(APIView):
