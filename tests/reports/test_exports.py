@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from reports import exports
 from tests.conftest import client_for
-from tests.factories import ManagerFactory, TicketFactory
+from tests.factories import TicketFactory
 from tickets.models import Ticket
 
 from .conftest import WEEK
