@@ -65,8 +65,9 @@ def test_reports_read_the_primary_without_a_replica():
     assert report_database() == "default"
 
 
-def test_reports_read_the_replica_when_one_is_configured(settings):
-    settings.DATABASES = {**settings.DATABASES, "replica": {**settings.DATABASES["default"]}}
+def test_reports_read_the_replica_when_one_is_configured(settings, monkeypatch):
+    # What settings.py adds when DATABASE_REPLICA_URL is set (never connected to here).
+    monkeypatch.setitem(settings.DATABASES, "replica", {**settings.DATABASES["default"]})
     assert report_database() == "replica"
     router = ReportsReplicaRouter()
     assert router.db_for_read(AtRiskEpisode) == "replica"
