@@ -16,6 +16,13 @@ from tickets.models import Team
 
 from .views import agent_required
 
+AGE_LABELS = {
+    "under_1d": "< 1 day",
+    "1d_3d": "1-3 days",
+    "3d_7d": "3-7 days",
+    "7d_30d": "7-30 days",
+    "over_30d": "> 30 days",
+}
 WINDOWS = [(7, "Last 7 days"), (30, "Last 30 days"), (90, "Last 90 days"), (365, "Last year")]
 
 
@@ -65,7 +72,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     compliance = selectors.sla_compliance_by_tier_over_time(query, metric)
     backlog = selectors.backlog_report(query)
     satisfaction = selectors.satisfaction_report(query)
-    by_age = [(row["age"].replace("_", " "), row["tickets"]) for row in backlog["open"]["by_age"]]
+    by_age = [(AGE_LABELS[row["age"]], row["tickets"]) for row in backlog["open"]["by_age"]]
     csat_tier = [(row["tier"] or "No tier", row["csat"]) for row in satisfaction["by"]["tier"]]
     csat_channel = [(row["channel"], row["csat"]) for row in satisfaction["by"]["channel"]]
     context = {
@@ -73,6 +80,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "query": query,
         "metric_label": Metric(metric).label,
         "compliance": compliance,
+        # the table beside the chart: one row per period, one column per tier
+        "compliance_rows": [
+            (period, [series["points"][i] for series in compliance["series"]])
+            for i, period in enumerate(compliance["periods"])
+        ],
         "compliance_chart": charts.line_chart(
             compliance["periods"],
             [(s["tier"], [p["compliance"] for p in s["points"]]) for s in compliance["series"]],

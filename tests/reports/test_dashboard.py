@@ -3,6 +3,7 @@ charts; managers only."""
 
 from __future__ import annotations
 
+import html as html_module
 import re
 
 import pytest
@@ -23,7 +24,7 @@ def _cells(html: str, table_id: str) -> list[list[str]]:
     rows = re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)
     return [
         [
-            re.sub(r"<[^>]+>", "", cell).strip()
+            html_module.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
             for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
         ]
         for row in rows
@@ -35,14 +36,17 @@ def test_manager_sees_each_chart_with_its_numbers(world, frozen):
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count("<svg") == 4  # compliance, backlog age, CSAT by tier, CSAT by channel
-    # first response by tier and week (weeks of 12 Oct ... 9 Nov): Gold T2 breached, T1 met
-    sla = {row[0]: row[1:] for row in _cells(html, "sla-table")[1:]}
-    assert sla["Gold"][-2] == "50.0%"  # week of 2 November
-    assert sla["Basic"][-2] == "100.0%"
-    assert sla["No tier"][-2] == "100.0%"  # T4 this week; T5's breach was the week before
-    assert sla["No tier"][-3] == "0.0%"
+    # first response by week (rows) and tier (columns): Gold T1 met + T2 breached
+    header, *weeks = _cells(html, "sla-table")
+    assert header == ["Week", "Basic", "Gold", "No tier"]
+    sla = {row[0]: row[1:] for row in weeks}
+    assert list(sla) == ["2026-10-12", "2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09"]
+    assert sla["2026-11-02"] == ["100.0%", "50.0%", "100.0%"]  # T3; T1, T2; T4
+    assert sla["2026-10-26"] == ["\u2013", "\u2013", "0.0%"]  # T5's breach
     ages = dict(row for row in _cells(html, "age-table")[1:])
-    assert ages == {"under 1d": "0", "1d 3d": "0", "3d 7d": "1", "7d 30d": "2", "over 30d": "0"}
+    assert ages == {
+        "< 1 day": "0", "1-3 days": "0", "3-7 days": "1", "7-30 days": "2", "> 30 days": "0",
+    }  # fmt: skip
     csat = {row[0]: row[1] for row in _cells(html, "csat-tier-table")[1:]}
     # T5's survey (CSAT 1 of 5 = 0) is inside these 30 days, on the no-tier customer
     assert csat == {"Basic": "\u2013", "Gold": "100.0", "No tier": "12.5"}  # no answer
@@ -53,9 +57,9 @@ def test_manager_sees_each_chart_with_its_numbers(world, frozen):
 def test_filters_narrow_every_panel(world, frozen):
     params = {"days": 30, "period": "week", "team": world.teams["billing"].pk}
     html = _client(world.users["mona"]).get("/desk/reports/", params).content.decode()
-    assert {row[0] for row in _cells(html, "sla-table")[1:]} == {"Basic", "No tier"}
-    assert dict(row for row in _cells(html, "age-table")[1:])["3d 7d"] == "1"
-    assert dict(row for row in _cells(html, "age-table")[1:])["7d 30d"] == "0"
+    assert _cells(html, "sla-table")[0] == ["Week", "Basic", "No tier"]
+    ages = dict(row for row in _cells(html, "age-table")[1:])
+    assert (ages["3-7 days"], ages["7-30 days"]) == ("1", "0")
 
 
 def test_an_invalid_filter_falls_back_to_the_default(world, frozen):
