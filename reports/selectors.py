@@ -207,61 +207,51 @@ def sla_report(query: ReportQuery) -> dict:
     """Compliance per metric (met / breached / running), overall and by tier, channel, team,
     priority and period; times as p50/p90 in business minutes (what the clock counted, pauses
     excluded) and calendar minutes (start to fulfilment); breaches by tier and escalation level.
-    Queries: 1 per breakdown + overall + escalations + names = 9, whatever the data."""
+    Queries: names (2) + one GROUPING SETS query on PostgreSQL (one scan of the window's
+    clocks for every breakdown), whatever the data."""
     db = report_database()
-    now = timezone.now()
     clocks = (
         SlaClock.objects.using(db)
         .filter(_in_window("ticket__created_at", query), _tickets(query, "ticket__"))
-        .annotate(state=_sla_state(now))
+        .annotate(state=_sla_state(timezone.now()))
     )
     names = _names(db)
-    aggregates = _sla_aggregates()
+    if connections[db].vendor == "postgresql":
+        grouped, escalations = _sla_grouped_sets(clocks, query, db)
+    else:
+        grouped, escalations = _sla_grouped_one_by_one(clocks, query)
 
     overall = {m: _empty_sla() for m in Metric.values}
-    for row in clocks.values("metric").annotate(**aggregates).order_by():
+    for row in grouped.pop("all"):
         overall[row["metric"]] = _sla_row(row)
-
     breakdowns: dict[str, dict[str, list]] = {}
-    dimensions = {**SLA_DIMENSIONS, "period": _period("ticket__created_at", query)}
-    for dimension, expression in dimensions.items():
+    for dimension, rows in grouped.items():
         per_metric: dict[str, dict] = {m: {} for m in Metric.values}
-        rows = (
-            clocks.annotate(key=expression)
-            .values("metric", "key")
-            .annotate(**aggregates)
-            .order_by()
-        )
         for row in rows:
-            key = _period_key(row["key"], query) if dimension == "period" else row["key"]
-            per_metric[row["metric"]][key] = _sla_row(row)
+            per_metric[row["metric"]][row["key"]] = _sla_row(row)
         if dimension == "period":
             breakdowns[dimension] = {
                 m: _fill_periods(per_metric[m], query, _empty_sla) for m in Metric.values
             }
-        else:
-            breakdowns[dimension] = {
-                m: [
-                    {dimension: _label(dimension, key, names), f"{dimension}_id": key, **value}
-                    if dimension in ("tier", "team")
-                    else {dimension: _label(dimension, key, names), **value}
-                    for key, value in sorted(per_metric[m].items(), key=lambda kv: str(kv[0]))
-                ]
-                for m in Metric.values
-            }
+            continue
+        breakdowns[dimension] = {
+            m: [
+                {
+                    dimension: _label(dimension, key, names),
+                    **({f"{dimension}_id": key} if dimension in ("tier", "team") else {}),
+                    **value,
+                }
+                for key, value in sorted(per_metric[m].items(), key=lambda kv: str(kv[0]))
+            ]
+            for m in Metric.values
+        }
 
-    escalations = (
-        clocks.filter(state="breached")
-        .annotate(tier_key=_tier("ticket__"))
-        .values("tier_key", "escalation_level")
-        .annotate(breaches=Count("id"))
-        .order_by("tier_key", "escalation_level")
-    )
     by_level: dict[int, int] = defaultdict(int)
     by_tier: dict[Any, int] = defaultdict(int)
-    for row in escalations:
-        by_level[row["escalation_level"]] += row["breaches"]
-        by_tier[row["tier_key"]] += row["breaches"]
+    for tier_id, level, breaches in escalations:
+        if breaches:
+            by_level[level] += breaches
+            by_tier[tier_id] += breaches
     return {
         "query": query.as_dict(),
         "metrics": overall,
@@ -276,6 +266,98 @@ def sla_report(query: ReportQuery) -> dict:
             ],
         },
     }
+
+
+SLA_COLUMNS = ("metric", "tier", "channel", "team", "priority", "period", "level")
+SLA_SETS = {
+    "all": ("metric",),
+    "tier": ("metric", "tier"),
+    "channel": ("metric", "channel"),
+    "team": ("metric", "team"),
+    "priority": ("metric", "priority"),
+    "period": ("metric", "period"),
+    "escalation": ("tier", "level"),
+}
+SLA_GROUPING_SQL = """
+SELECT GROUPING({columns}) AS grouping_mask, {columns},
+       COUNT(*) FILTER (WHERE state = 'met') AS met,
+       COUNT(*) FILTER (WHERE state = 'breached') AS breached,
+       COUNT(*) FILTER (WHERE state = 'running') AS running,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY business) FILTER (WHERE done) AS business_p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY business) FILTER (WHERE done) AS business_p90,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY calendar) FILTER (WHERE done) AS calendar_p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY calendar) FILTER (WHERE done) AS calendar_p90
+  FROM ({clocks}) AS clocks
+ GROUP BY GROUPING SETS ({sets})
+"""
+
+
+def _sla_grouped_sets(clocks: QuerySet, query: ReportQuery, db: str) -> tuple[dict, list]:
+    """Every breakdown from one scan: the window's clocks (the ORM's filters, compiled) grouped
+    by GROUPING SETS; each result row says by its GROUPING() mask which breakdown it is."""
+    inner = clocks.annotate(
+        tier=_tier("ticket__"),
+        channel=F("ticket__channel"),
+        team=F("ticket__team_id"),
+        priority=F("ticket__priority"),
+        period=_period("ticket__created_at", query),
+        level=F("escalation_level"),
+        business=F("consumed_minutes"),
+        calendar=MinutesBetween("started_at", "fulfilled_at"),
+        done=Q(fulfilled_at__isnull=False),
+    ).values(*SLA_COLUMNS[1:], "metric", "state", "business", "calendar", "done")
+    inner_sql, params = inner.query.get_compiler(using=db).as_sql()
+    columns = ", ".join(SLA_COLUMNS)
+    sets = ", ".join(f"({', '.join(cols)})" for cols in SLA_SETS.values())
+    masks = {
+        sum(
+            1 << (len(SLA_COLUMNS) - 1 - i) for i, c in enumerate(SLA_COLUMNS) if c not in cols
+        ): name
+        for name, cols in SLA_SETS.items()
+    }
+    sql = SLA_GROUPING_SQL.format(columns=columns, clocks=inner_sql, sets=sets)
+    grouped: dict[str, list] = {name: [] for name in SLA_SETS if name != "escalation"}
+    escalations = []
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c.name for c in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(names, values, strict=True))
+            which = masks[row["grouping_mask"]]
+            if which == "escalation":
+                escalations.append((row["tier"], row["level"], row["breached"]))
+                continue
+            if which == "period":
+                # the local period start (a timestamp without zone: already in ?tz=)
+                row["key"] = row["period"].date().isoformat()
+            elif which != "all":
+                row["key"] = row[which]
+            grouped[which].append(row)
+    return grouped, escalations
+
+
+def _sla_grouped_one_by_one(clocks: QuerySet, query: ReportQuery) -> tuple[dict, list]:
+    """The same breakdowns one query each (databases without GROUPING SETS: SQLite)."""
+    aggregates = _sla_aggregates()
+    grouped = {"all": list(clocks.values("metric").annotate(**aggregates).order_by())}
+    for dimension, expression in {
+        **SLA_DIMENSIONS,
+        "period": _period("ticket__created_at", query),
+    }.items():
+        rows = clocks.annotate(key=expression).values("metric", "key")
+        grouped[dimension] = [
+            {**row, "key": _period_key(row["key"], query) if dimension == "period" else row["key"]}
+            for row in rows.annotate(**aggregates).order_by()
+        ]
+    escalations = [
+        (row["tier_key"], row["escalation_level"], row["breaches"])
+        for row in clocks.filter(state="breached")
+        .annotate(tier_key=_tier("ticket__"))
+        .values("tier_key", "escalation_level")
+        .annotate(breaches=Count("id"))
+        .order_by()
+    ]
+    return grouped, escalations
 
 
 # --- 2. Backlog and flow -------------------------------------------------------------------------

@@ -156,4 +156,4 @@ def test_report_query_count_is_constant_whatever_the_data(world, frozen, report)
 
 # Pinned: token auth (1) + the report's own queries (each selector's docstring counts them);
 # without ?tz= one more reads the default calendar's zone.
-QUERY_BUDGET = {"sla": 10, "backlog": 8, "satisfaction": 10, "success": 8, "agents": 6}
+QUERY_BUDGET = {"sla": 4, "backlog": 8, "satisfaction": 10, "success": 8, "agents": 6}
