@@ -78,7 +78,8 @@ SEED_SQL = [
            c, c + interval '1 hour', c + (g %% 120) * interval '1 minute',
            CASE WHEN g %% 20 > 1 THEN c + (g %% 900) * interval '1 minute' END, false, 1
       FROM generate_series(1, %(tickets)s) g,
-           LATERAL (SELECT now() - ((g::bigint * 7919) %% 525600) * interval '1 minute' AS c) created
+           LATERAL (SELECT now() - ((g::bigint * 7919) %% 525600) * interval '1 minute' AS c)
+           AS created
     """,
     # three clocks per ticket: first response and next response (due after 60 minutes,
     # answered after 0-119), resolution (due after 480, solved after 0-899 or running)
