@@ -75,3 +75,12 @@ def test_reports_read_the_replica_when_one_is_configured(settings, monkeypatch):
     assert router.db_for_write(AtRiskEpisode) == "default"
     assert router.allow_migrate("replica", "reports") is False
     assert router.allow_migrate("default", "reports") is True
+
+
+def test_beat_runs_the_episode_sweep_as_a_task(settings):
+    from reports.tasks import at_risk_episodes_sync as task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["reports-at-risk-episodes"]
+    assert entry["task"] == task.name
+    CustomerHealth.objects.create(customer=CustomerFactory(), at_risk=True, at_risk_since=MONDAY)
+    assert task.delay().get() == {"flagged": 1, "recovered": 0}
