@@ -14,13 +14,14 @@ import platform
 import time
 from pathlib import Path
 
-from . import api, desk_pages, email_intake, followups_sim, sla_sweep
+from . import api, desk_pages, email_intake, followups_sim, reports, sla_sweep
 
 BENCHMARKS = {
     "api": api.run,
     "sla": sla_sweep.run,
     "email_intake": email_intake.run,
     "desk_pages": desk_pages.run,
+    "reports": reports.run,
     "followups_sim": followups_sim.run,
 }
 # The 90-day simulation takes about ten minutes: run it by name (`python -m bench followups_sim`).

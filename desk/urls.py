@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import dashboards, views
 
 app_name = "desk"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket-reply"),
     path("tickets/<int:pk>/fields/", views.ticket_fields, name="ticket-fields"),
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="ticket-presence"),
+    path("reports/", dashboards.dashboard, name="dashboard"),
 ]

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "webhooks",
     "desk",
     "portal",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -129,6 +130,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL;",
     }
+# Reports (and only reports) read from a replica when one is given; it is never migrated.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    # Tests: the replica is the test database itself (no second copy to keep in step).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["reports.routers.ReportsReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (throttling, presence); Redis when REDIS_URL is given ---------------------------
@@ -412,6 +423,18 @@ FOLLOWUP_SWEEP_BATCH = env_int("FOLLOWUP_SWEEP_BATCH", 100)
 SURVEY_TTL_DAYS = env_int("SURVEY_TTL_DAYS", 30)  # a survey link expires after this
 AT_RISK_THRESHOLD = env_int("AT_RISK_THRESHOLD", 2)  # poor experiences in the window
 AT_RISK_WINDOW_DAYS = env_int("AT_RISK_WINDOW_DAYS", 90)
+
+# --- Reports and exports (issue 14) -----------------------------------------------------------
+# The incremental export hands out only rows stamped longer ago than this (reports/exports.py):
+# it must exceed the longest write transaction, so a late commit is never skipped.
+REPORTS_EXPORT_SETTLE_SECONDS = env_int("REPORTS_EXPORT_SETTLE_SECONDS", 60)
+# How often the at-risk episodes (flagged / recovered history) are brought up to date.
+REPORTS_SWEEP_SECONDS = env_int("REPORTS_SWEEP_SECONDS", 60)
+CELERY_BEAT_SCHEDULE["reports-at-risk-episodes"] = {
+    "task": "reports.at_risk_episodes_sync",
+    "schedule": timedelta(seconds=REPORTS_SWEEP_SECONDS),
+    "options": {"expire_seconds": 2 * REPORTS_SWEEP_SECONDS},
+}
 
 # --- Email --------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

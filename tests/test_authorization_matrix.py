@@ -230,6 +230,15 @@ MATRIX = [
     ("GET",    "/api/v1/surveys/{survey}/",                  None,               row(401, 403, 403, 200, 403, 403)),
     ("GET",    "/api/v1/reports/at-risk/",                   None,               row(401, 403, 403, "+", 403, 403)),
     ("GET",    "/api/v1/reports/satisfaction/",              None,               row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/reports/sla/",                       None,               row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/reports/backlog/",                   None,               row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/reports/success/",                   None,               row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/reports/agents/",                    None,               row(401, 403, 403, 200, 403, 403)),
+    # exports: streamed CSV / JSON lines for a period, and the incremental feed; managers only
+    ("GET",    "/api/v1/exports/tickets/",                   None,               row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/exports/clocks/",                    None,               row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/exports/surveys/",                   None,               row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/exports/tickets/changes/",           None,               row(401, 403, 403, 200, 403, 403)),
     # the agents' queue: their teams' tickets (the manager is in no team here)
     ("GET",    "/api/v1/queue/",                             None,               row(401, 200, 200, 200, 403, 403)),
     ("POST",   "/api/v1/queue/claim/",                       None,               row(401, 200, 204, 204, 403, 403)),

@@ -1,4 +1,5 @@
-"""Deliveries, follow-up rules, follow-ups, surveys and the at-risk/satisfaction reports."""
+"""Deliveries, follow-up rules, follow-ups, surveys and the at-risk report (the other reports
+live in the reports app)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from customers.services import customer_named_by
 from helpdesk.api.pagination import CursorPagination
-from helpdesk.api.params import int_parameter, query_int
 from helpdesk.permissions import INTEGRATION, MANAGER, MANAGERS, STAFF
 
 from .. import selectors, services
 from ..models import Delivery, FollowUp, FollowUpRule, Survey
-from ..surveys import satisfaction_report
 from .filters import DeliveryFilter, FollowUpFilter, SurveyFilter
 from .serializers import (
     AtRiskCustomerSerializer,
@@ -24,7 +22,6 @@ from .serializers import (
     DeliverySerializer,
     FollowUpRuleSerializer,
     FollowUpSerializer,
-    SatisfactionReportSerializer,
     SurveySerializer,
 )
 
@@ -131,22 +128,3 @@ class AtRiskReportView(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return selectors.customers_at_risk()
-
-
-class SatisfactionReportView(APIView):
-    """CSAT and CES on 0-100 and NPS over surveys sent in a period (default: 90 days)."""
-
-    roles = {"read": MANAGERS}
-
-    @extend_schema(
-        parameters=[
-            int_parameter(
-                "days", minimum=1, maximum=730, default=90, description="Period in days."
-            ),
-        ],
-        responses=SatisfactionReportSerializer,
-    )
-    def get(self, request):
-        days = query_int(request, "days", default=90, minimum=1, maximum=730)
-        since = timezone.now() - timezone.timedelta(days=days)
-        return Response(satisfaction_report(Survey.objects.filter(sent_at__gte=since)))

@@ -11,9 +11,9 @@ from followups.api.views import (
     DeliveryViewSet,
     FollowUpRuleViewSet,
     FollowUpViewSet,
-    SatisfactionReportView,
     SurveyViewSet,
 )
+from reports.api import views as reports_api
 from slas.api.views import CalendarViewSet, PolicyViewSet, TicketSlaView, TierViewSet
 from tickets.api.queue import QueueClaimView, QueueView
 from tickets.api.views import AttachmentViewSet, TeamViewSet, TicketViewSet
@@ -54,7 +54,23 @@ router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("ping/", PingView.as_view(), name="ping"),
-    path("reports/satisfaction/", SatisfactionReportView.as_view(), name="report-satisfaction"),
+    path("reports/sla/", reports_api.SlaReportView.as_view(), name="report-sla"),
+    path("reports/backlog/", reports_api.BacklogReportView.as_view(), name="report-backlog"),
+    path(
+        "reports/satisfaction/",
+        reports_api.SatisfactionReportView.as_view(),
+        name="report-satisfaction",
+    ),
+    path("reports/success/", reports_api.SuccessReportView.as_view(), name="report-success"),
+    path("reports/agents/", reports_api.AgentsReportView.as_view(), name="report-agents"),
+    path("exports/tickets/", reports_api.TicketExportView.as_view(), name="export-tickets"),
+    path("exports/clocks/", reports_api.ClockExportView.as_view(), name="export-clocks"),
+    path("exports/surveys/", reports_api.SurveyExportView.as_view(), name="export-surveys"),
+    path(
+        "exports/tickets/changes/",
+        reports_api.TicketChangesView.as_view(),
+        name="export-ticket-changes",
+    ),
     path("queue/", QueueView.as_view(), name="queue"),
     path("queue/claim/", QueueClaimView.as_view(), name="queue-claim"),
     path("tickets/<int:pk>/sla/", TicketSlaView.as_view(), name="ticket-sla"),

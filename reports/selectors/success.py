@@ -1,0 +1,231 @@
+"""Success (see reports/selectors/__init__.py for the shared conventions)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import connections
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+
+from followups.models import Action, FollowUp, FollowUpState, Survey
+from tickets.models import Direction, Message, TicketKind
+
+from ..db import report_database
+from ..models import AtRiskEpisode
+from ..params import ReportQuery, local_midnight
+from .common import (
+    _fill_periods,
+    _in_window,
+    _label,
+    _names,
+    _period,
+    _period_key,
+    _rate,
+)
+
+# --- 4. Success ---------------------------------------------------------------------------------
+
+
+def success_report(query: ReportQuery) -> dict:
+    """At-risk customers flagged and recovered per period with causes; follow-ups by action and
+    state (sent only when their row says sent) with answers; outreach outcomes; retention.
+    Queries: episodes (2), follow-ups (2), retention (1), names (2) = 7."""
+    db = report_database()
+    names = _names(db)
+    episodes = AtRiskEpisode.objects.using(db)
+    if query.tier:
+        episodes = episodes.filter(tier_id=query.tier)
+    flagged = {
+        _period_key(r["p"], query): r
+        for r in episodes.filter(_in_window("flagged_at", query))
+        .annotate(p=_period("flagged_at", query))
+        .values("p")
+        .annotate(
+            flagged=Count("id"),
+            **{
+                f"cause_{kind}": Count("id", filter=Q(causes__contains=[kind]))
+                for kind in _cause_kinds()
+            },
+        )
+        .order_by()
+    }
+    recovered = {
+        _period_key(r["p"], query): r["n"]
+        for r in episodes.filter(_in_window("recovered_at", query))
+        .annotate(p=_period("recovered_at", query))
+        .values("p")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    causes: dict[str, int] = defaultdict(int)
+    at_risk_rows = {}
+    for key in set(flagged) | set(recovered):
+        row = flagged.get(key, {})
+        period_causes = {k: row.get(f"cause_{k}", 0) for k in _cause_kinds()}
+        for kind, n in period_causes.items():
+            causes[kind] += n
+        at_risk_rows[key] = {
+            "flagged": row.get("flagged", 0),
+            "recovered": recovered.get(key, 0),
+            "causes": period_causes,
+        }
+
+    followups = FollowUp.objects.using(db).filter(_in_window("due_at", query))
+    if query.tier:
+        followups = followups.filter(
+            Q(customer__tier_id=query.tier)
+            | Q(customer__tier__isnull=True, customer__organization__tier_id=query.tier)
+        )
+    survey_answered = Exists(
+        Survey.objects.filter(ticket=OuterRef("ticket"), answered_at__isnull=False)
+    )
+    customer_wrote = Exists(
+        Message.objects.filter(ticket=OuterRef("result_ticket"), direction=Direction.INBOUND)
+    )
+    by_action: dict[str, dict] = {
+        a: {"scheduled": 0, "sent": 0, "failed": 0, "skipped": 0, "cancelled": 0, "answered": 0}
+        for a in Action.values
+    }
+    for row in (
+        followups.annotate(
+            answered=Case(
+                When(rule__action=Action.SURVEY, then=survey_answered),
+                When(rule__action=Action.OUTREACH, then=customer_wrote),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .values("rule__action", "state")
+        .annotate(n=Count("id"), answered_n=Count("id", filter=Q(answered=True)))
+        .order_by()
+    ):
+        by_action[row["rule__action"]][row["state"]] += row["n"]
+        if row["state"] == FollowUpState.SENT:
+            by_action[row["rule__action"]]["answered"] += row["answered_n"]
+    outcomes = {
+        (row["result_ticket__status"] or "none"): row["n"]
+        for row in followups.filter(rule__action=Action.OUTREACH, state=FollowUpState.SENT)
+        .values("result_ticket__status")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    return {
+        "query": query.as_dict(),
+        "at_risk": {
+            "flagged": sum(r["flagged"] for r in at_risk_rows.values()),
+            "recovered": sum(r["recovered"] for r in at_risk_rows.values()),
+            "causes": dict(causes) or dict.fromkeys(_cause_kinds(), 0),
+            "by_period": _fill_periods(
+                at_risk_rows,
+                query,
+                lambda: {"flagged": 0, "recovered": 0, "causes": dict.fromkeys(_cause_kinds(), 0)},
+            ),
+        },
+        "followups": {
+            "by_action": [{"action": a, **counts} for a, counts in by_action.items()],
+            "outreach_outcomes": [
+                {"ticket_status": status, "followups": n} for status, n in sorted(outcomes.items())
+            ],
+        },
+        "retention": _retention(query, db, names),
+    }
+
+
+def _cause_kinds() -> list[str]:
+    from followups.models import ExperienceKind
+
+    return list(ExperienceKind.values)
+
+
+RETENTION_SQL = """
+WITH active AS (
+    SELECT DISTINCT t.requester_id AS customer_id,
+           date_trunc(%(period)s, t.created_at AT TIME ZONE %(tz)s) AS p
+      FROM tickets_ticket t
+     WHERE t.created_at >= %(start)s AND t.created_at < %(end)s AND t.kind = %(reactive)s
+), marked AS (
+    -- each customer's next active period: one sort instead of a self-join
+    SELECT customer_id, p, LEAD(p) OVER (PARTITION BY customer_id ORDER BY p) AS next_p
+      FROM active
+)
+SELECT m.p + %(step)s::interval AS p, COALESCE(c.tier_id, o.tier_id) AS tier_id,
+       COUNT(*) AS active_before,
+       COUNT(*) FILTER (WHERE m.next_p = m.p + %(step)s::interval) AS active_again
+  FROM marked m
+  JOIN customers_customer c ON c.id = m.customer_id
+  LEFT JOIN customers_organization o ON o.id = c.organization_id
+ WHERE m.p + %(step)s::interval >= %(first)s
+   AND m.p + %(step)s::interval <= %(last)s
+   {tier}
+ GROUP BY 1, 2
+ ORDER BY 1, 2
+"""
+
+
+def _retention(query: ReportQuery, db: str, names: dict) -> dict:
+    """Customers who opened a ticket in the previous period and again in this one, by tier
+    (a retention proxy: coming back to us is the signal the helpdesk has)."""
+    connection = connections[db]
+    if connection.vendor != "postgresql":
+        return {"by_period": [], "by_tier": []}
+    periods = query.periods()
+    first, last = periods[0], periods[-1]
+    previous = _previous_period(first, query.period)
+
+    params = {
+        "period": query.period,
+        "tz": query.tz,
+        "start": local_midnight(previous, query.zone),
+        "end": query.end,
+        "reactive": TicketKind.REACTIVE,
+        "step": f"1 {query.period}",
+        "first": datetime.combine(first, datetime.min.time()),
+        "last": datetime.combine(last, datetime.min.time()),
+    }
+    tier = ""
+    if query.tier:
+        tier, params["tier"] = "AND COALESCE(c.tier_id, o.tier_id) = %(tier)s", query.tier
+    with connection.cursor() as cursor:
+        cursor.execute(RETENTION_SQL.format(tier=tier), params)
+        rows = cursor.fetchall()
+    per_period: dict[str, dict] = defaultdict(lambda: {"active_before": 0, "active_again": 0})
+    per_tier: dict[Any, dict] = defaultdict(lambda: {"active_before": 0, "active_again": 0})
+    for p, tier_id, before, again in rows:
+        key = p.date().isoformat()
+        for bucket in (per_period[key], per_tier[tier_id]):
+            bucket["active_before"] += before
+            bucket["active_again"] += again
+
+    def row(counts: dict) -> dict:
+        return {**counts, "rate": _rate(counts["active_again"], counts["active_before"])}
+
+    return {
+        "by_period": _fill_periods(
+            {k: row(v) for k, v in per_period.items()},
+            query,
+            lambda: row({"active_before": 0, "active_again": 0}),
+        ),
+        "by_tier": [
+            {"tier": _label("tier", k, names), "tier_id": k, **row(v)}
+            for k, v in sorted(per_tier.items(), key=lambda kv: str(_label("tier", kv[0], names)))
+        ],
+    }
+
+
+def _previous_period(day: date, period: str) -> date:
+    if period == "week":
+        return day - timedelta(days=7)
+    if period == "month":
+        return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return day - timedelta(days=1)

@@ -1,0 +1,12 @@
+"""Thin Celery task: keep the at-risk episodes current."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="reports.at_risk_episodes_sync", time_limit=60)
+def at_risk_episodes_sync() -> dict[str, int]:
+    return services.at_risk_episodes_sync()
