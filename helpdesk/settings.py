@@ -372,6 +372,8 @@ CELERY_TASK_ROUTES = {
     "followups.expire_old_flags": _DEFAULT,
     "slas.reapply_organization": _DEFAULT,
     "slas.reapply_customer": _DEFAULT,
+    "reports.at_risk_episodes_sync": _SWEEPS,  # database only, short
+    "portal.send_sign_in_link": _OUTBOUND,
 }
 # Every task has soft and hard time limits (its decorator). The soft limit raises inside the
 # task (a sweep stops between rows and commits what it finished, helpdesk/sweeps.py); the hard

@@ -7,7 +7,9 @@ from celery import shared_task
 from . import mail
 
 
-@shared_task(bind=True, max_retries=3, time_limit=60)
+@shared_task(
+    name="portal.send_sign_in_link", bind=True, max_retries=3, soft_time_limit=45, time_limit=60
+)
 def send_sign_in_link(self, sign_in_id: int, browser_locale: str = "") -> None:
     """Mail one sign-in link (a link no longer usable is not sent). Transient SMTP errors
     are retried; the customer can also simply ask again."""

@@ -7,6 +7,6 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(name="reports.at_risk_episodes_sync", time_limit=60)
+@shared_task(name="reports.at_risk_episodes_sync", soft_time_limit=45, time_limit=60)
 def at_risk_episodes_sync() -> dict[str, int]:
     return services.at_risk_episodes_sync()
