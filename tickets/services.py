@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from types import EllipsisType
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +21,7 @@ from customers.models import Customer
 from helpdesk import events
 from helpdesk.errors import ConflictError
 from helpdesk.text import html_to_text, sanitize_html, text_to_html
+from helpdesk.unset import UNSET, Unset
 
 from .attachments import AttachmentInput, validate_attachment
 from .models import (
@@ -40,8 +40,6 @@ from .models import (
 )
 from .status import Status, TransitionError, check_transition, status_after_agent_reply
 from .status import status_after_customer_message as _status_after_customer_message
-
-UNSET: Any = ...
 
 
 @dataclass
@@ -272,13 +270,13 @@ def ticket_update(
     *,
     ticket: Ticket,
     actor,
-    subject: str | EllipsisType = UNSET,
-    status: str | EllipsisType = UNSET,
-    priority: int | EllipsisType = UNSET,
-    type: str | EllipsisType = UNSET,
-    team: Team | EllipsisType | None = UNSET,
+    subject: str | Unset = UNSET,
+    status: str | Unset = UNSET,
+    priority: int | Unset = UNSET,
+    type: str | Unset = UNSET,
+    team: Team | Unset | None = UNSET,
     assignee: Any = UNSET,
-    tags: Iterable[str] | EllipsisType = UNSET,
+    tags: Iterable[str] | Unset = UNSET,
     expected_version: int | None = None,
 ) -> Ticket:
     """Change a ticket's fields; each change is one audit event.

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from .channels import chat, imap, intake, outbound
 from .channels.models import Channel, OutboundState
+from .models import ChannelKind
 
 
 def _backoff(retries: int) -> int:
@@ -78,7 +79,9 @@ def poll_imap_mailboxes() -> int:
     """Beat: one poll task per active email channel that has IMAP settings."""
     ids = [
         c.pk
-        for c in Channel.objects.filter(kind="email", is_active=True).only("pk", "settings")
+        for c in Channel.objects.filter(kind=ChannelKind.EMAIL, is_active=True).only(
+            "pk", "settings"
+        )
         if c.settings.get("imap")
     ]
     for channel_id in ids:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from slas.config import current_policies
-from slas.models import SlaTier
-
-from ..models import Customer, CustomerIdentity, IdentityKind, Organization
+from ..models import (
+    Customer,
+    CustomerIdentity,
+    IdentityKind,
+    Organization,
+    sla_policy_choices,
+    sla_tier_choices,
+)
 from ..services import IdentityInput
 
 
@@ -83,13 +87,13 @@ class CustomerUpdateSerializer(_CustomerFieldsSerializer):
     SLA_FIELDS = ("tier", "sla_policy")
 
     tier = serializers.PrimaryKeyRelatedField(
-        queryset=SlaTier.objects.all(),
+        queryset=sla_tier_choices(),
         required=False,
         allow_null=True,
         help_text="The customer's own tier, over the organization's (managers only).",
     )
     sla_policy = serializers.PrimaryKeyRelatedField(
-        queryset=current_policies(),
+        queryset=sla_policy_choices(),
         required=False,
         allow_null=True,
         help_text="An individual agreement for this customer: a current policy version; wins "
@@ -111,10 +115,10 @@ class OrganizationSerializer(serializers.ModelSerializer):
         help_text="Email domains whose senders belong to this organization.",
     )
     tier = serializers.PrimaryKeyRelatedField(
-        queryset=SlaTier.objects.all(), required=False, allow_null=True
+        queryset=sla_tier_choices(), required=False, allow_null=True
     )
     sla_policy = serializers.PrimaryKeyRelatedField(
-        queryset=current_policies(),
+        queryset=sla_policy_choices(),
         required=False,
         allow_null=True,
         help_text="An individual agreement: measures the organization's tickets instead of "

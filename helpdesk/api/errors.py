@@ -42,12 +42,6 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class Unprocessable(exceptions.APIException):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = "The request cannot be processed."
-    default_code = "unprocessable"
-
-
 def error_body(status_code: int, code: str, message: str, fields: list | None = None) -> dict:
     return {
         "error": {"status": status_code, "code": code, "message": message, "fields": fields or []}

@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from customers.identities import normalize_phone
+from helpdesk.unset import UNSET, Unset
 from webhooks.services import validate_webhook_url
 
 from ..models import ChannelKind
@@ -109,35 +110,37 @@ def _keep_secrets(new: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]
 def channel_save(
     *,
     channel: Channel,
-    kind: str | None = None,
-    name: str | None = None,
-    settings: dict[str, Any] | None = None,
-    default_team=...,
-    default_priority: int | None = None,
-    is_active: bool | None = None,
+    kind: str | Unset = UNSET,
+    name: str | Unset = UNSET,
+    settings: dict[str, Any] | Unset = UNSET,
+    default_team: object = UNSET,
+    default_priority: int | Unset = UNSET,
+    is_active: bool | Unset = UNSET,
 ) -> Channel:
     """Create or change a channel. Settings are validated for the kind; an email channel's
     address must be unique among email channels (it is how inbound mail finds its channel).
     Omitted secrets keep their stored value, so a client can PATCH without resending them."""
-    if kind is not None:
+    if kind is not UNSET:
         if channel.pk and kind != channel.kind:
             raise ValidationError({"kind": ["A channel's kind cannot change."]})
         channel.kind = kind
-    if name is not None:
+    if name is not UNSET:
         channel.name = name
-    if settings is not None:
+    if settings is not UNSET:
         if not isinstance(settings, dict):
             raise ValidationError({"settings": ["Settings must be an object."]})
         channel.settings = clean_settings(channel.kind, _keep_secrets(settings, channel.settings))
     elif not channel.pk:
         channel.settings = clean_settings(channel.kind, {})
-    if default_team is not ...:
+    if default_team is not UNSET:
         channel.default_team = default_team
-    if default_priority is not None:
+    if default_priority is not UNSET:
         channel.default_priority = default_priority
-    if is_active is not None:
+    if is_active is not UNSET:
         channel.is_active = is_active
-    channel.address = channel.settings.get("address", "") if channel.kind == "email" else ""
+    channel.address = (
+        channel.settings.get("address", "") if channel.kind == ChannelKind.EMAIL else ""
+    )
     if (
         channel.address
         and Channel.objects.filter(kind=ChannelKind.EMAIL, address=channel.address)

@@ -34,7 +34,7 @@ from .email_reports import (
     ignore_automatic,
     returned_message_ids,
 )
-from .models import Channel, InboundMessage
+from .models import InboundMessage
 
 NO_TEXT = "(no text)"
 
@@ -278,17 +278,6 @@ def parse_email(raw: bytes) -> ParsedEmail:
         auto_class=classify(msg, reason, statuses),
         delivery_statuses=statuses,
         returned_message_ids=returned_message_ids(msg) if statuses else [],
-    )
-
-
-def channel_for_recipients(recipients: list[str]) -> Channel | None:
-    """The active email channel whose mailbox the email was sent to."""
-    if not recipients:
-        return None
-    return (
-        Channel.objects.filter(kind=ChannelKind.EMAIL, is_active=True, address__in=recipients)
-        .order_by("id")
-        .first()
     )
 
 

@@ -179,7 +179,7 @@ def intake_process(inbound_id: int) -> InboundMessage:
                 .select_related("channel")
                 .get(pk=inbound_id)
             )
-            if row.state not in (InboundState.RECEIVED, InboundState.PROCESSING):
+            if row.state != InboundState.RECEIVED:
                 return row  # finished, or failed (waiting for a deliberate reprocess)
             row.attempts += 1
             try:
