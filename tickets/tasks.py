@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from .channels import chat, imap, intake, outbound
+from .channels import chat, imap, intake, outbound, processing
 from .channels.models import Channel, OutboundState
 from .models import ChannelKind
 
@@ -27,7 +27,7 @@ def process_inbound(self, inbound_id: int) -> None:
     """Process a stored payload. The row decides whether more attempts are due
     (INBOUND_MAX_RETRIES), so this is safe to run twice and a lost message costs only time."""
     try:
-        intake.intake_process(inbound_id)
+        processing.intake_process(inbound_id)
     except Exception as exc:
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
 

@@ -81,9 +81,7 @@ def delivery_create(
         subscription=subscription,
         next_attempt_at=timezone.now(),
     )
-    from .tasks import deliver_webhook
-
-    enqueue_on_commit(deliver_webhook, delivery.pk)
+    enqueue_on_commit("webhooks.deliver", delivery.pk)
     return delivery
 
 

@@ -10,6 +10,7 @@ errors that are not about a field.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
+from django.views.defaults import bad_request, page_not_found, server_error
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -90,24 +92,35 @@ def _flatten(detail: Any, codes: Any, path: str = "") -> list[dict]:
     return [{"field": path or None, "code": str(codes or "invalid"), "message": str(detail)}]
 
 
+# Exceptions of Django and of our services, as the DRF exception that renders each.
+_TRANSLATIONS: tuple[tuple[type | tuple[type, ...], Callable[[Any], Exception]], ...] = (
+    (DjangoValidationError, lambda e: exceptions.ValidationError(as_serializer_error(e))),
+    (ConflictError, lambda e: Conflict(detail=e.message, code=e.code)),
+    (
+        ProtectedError,
+        lambda e: Conflict(
+            detail="This object is still in use and cannot be deleted.", code="in_use"
+        ),
+    ),
+    (RequestDataTooBig, lambda e: PayloadTooLarge()),
+    # The database went away: tell the client to retry instead of a bare 500.
+    ((OperationalError, InterfaceError), lambda e: ServiceUnavailable()),
+    (Http404, lambda e: exceptions.NotFound()),
+    (PermissionDenied, lambda e: exceptions.PermissionDenied()),
+)
+
+
+def _translated(exc: Exception) -> Exception:
+    for types, translate in _TRANSLATIONS:
+        if isinstance(exc, types):
+            return translate(exc)
+    return exc
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Any:
-    if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=as_serializer_error(exc))
-    elif isinstance(exc, ConflictError):
-        exc = Conflict(detail=exc.message, code=exc.code)
-    elif isinstance(exc, ProtectedError):
-        exc = Conflict(detail="This object is still in use and cannot be deleted.", code="in_use")
-    elif isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge()
-    elif isinstance(exc, (OperationalError, InterfaceError)):
-        # The database went away: tell the client to retry instead of a bare 500.
-        exc = ServiceUnavailable()
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, DatabaseError):
-        return None
+    exc = _translated(exc)
+    if isinstance(exc, DatabaseError):
+        return None  # any other database error: a 500, through Django's handler
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -127,22 +140,16 @@ def api_exception_handler(exc: Exception, context: dict) -> Any:
 def json_handler404(request, exception=None):
     if request.path.startswith("/api/"):
         return error_response(404, "not_found", "Not found.")
-    from django.views.defaults import page_not_found
-
     return page_not_found(request, exception)
 
 
 def json_handler500(request):
     if request.path.startswith("/api/"):
         return error_response(500, "server_error", "Internal server error.")
-    from django.views.defaults import server_error
-
     return server_error(request)
 
 
 def json_handler400(request, exception=None):
     if request.path.startswith("/api/"):
         return error_response(400, "bad_request", "Bad request.")
-    from django.views.defaults import bad_request
-
     return bad_request(request, exception)

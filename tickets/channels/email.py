@@ -26,6 +26,7 @@ from helpdesk.text import html_to_text, sanitize_html
 
 from ..attachments import AttachmentInput
 from ..models import ChannelKind, Message, Ticket
+from . import email_threading
 from .email_mime import WithheldPart, extract
 from .email_reports import (
     RecipientStatus,
@@ -34,6 +35,7 @@ from .email_reports import (
     ignore_automatic,
     returned_message_ids,
 )
+from .intake import Ignored, Outcome, append_message, integration_of, open_ticket
 from .models import InboundMessage
 
 NO_TEXT = "(no text)"
@@ -283,9 +285,6 @@ def parse_email(raw: bytes) -> ParsedEmail:
 
 def process(inbound: InboundMessage):
     """Raw email -> customer -> thread -> new ticket or message. Auto-replies are ignored."""
-    from . import email_threading
-    from .intake import Ignored, Outcome, append_message, integration_of, open_ticket
-
     parsed = parse_email(bytes(inbound.raw_bytes))
     if parsed.auto_reason:
         raise ignore_automatic(parsed)
