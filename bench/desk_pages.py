@@ -1,6 +1,6 @@
 """The agents' desk pages on the demo data: the queue page with 50 rows and a ticket page
 with a 40-message conversation, signed in as an agent, served by gunicorn (DEBUG off), next
-to the same server's no-op API POST (/api/v1/ping/). The issue asks for pages under 200 ms."""
+to the same server's no-op API POST (/api/v1/ping/). The target: pages under 200 ms."""
 
 from __future__ import annotations
 

@@ -156,7 +156,7 @@ def _seed_followups(cursor, customer) -> None:
     cursor.execute(
         """
         INSERT INTO followups_followup (rule_id, customer_id, subject_key, due_at, state,
-            attempts, last_error, outcome, created_at)
+            attempts, error, outcome, created_at)
         SELECT %s, %s, 'bench:' || g,
             CASE WHEN g <= %s THEN now() - interval '1 hour' + g * interval '1 second'
                  ELSE now() + interval '1 hour' + (g %% 100000) * interval '1 minute' END,

@@ -10,7 +10,6 @@ from django.contrib import admin
 from django.db import transaction
 
 from helpdesk.admin_forms import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, ServiceForm
-from slas.admin import current_policy_choices
 
 from . import services
 from .models import Customer, CustomerIdentity, IdentityKind, Organization, OrganizationDomain
@@ -49,10 +48,6 @@ class OrganizationAdmin(ServiceAdmin):
     list_display = ["name", "tier", "created_at"]
     list_filter = ["tier"]
     search_fields = ["name", "domains__domain"]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        kwargs = current_policy_choices(db_field, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class CustomerIdentityInline(ReadOnlyInline, admin.TabularInline):
@@ -129,10 +124,6 @@ class CustomerAdmin(ServiceAdmin):
     raw_id_fields = ["organization"]
     readonly_fields = ["source_integration", "created_at", "updated_at"]
     inlines = [CustomerIdentityInline]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        kwargs = current_policy_choices(db_field, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(CustomerIdentity)

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import QuerySet
+
+# The SLA policy versions an organization or a customer may be put on: the current version of
+# each lineage (older versions are history that running clocks keep). The same rule as
+# slas.config.current_policies; spelled here as the foreign keys' `limit_choices_to`, so the
+# admin's dropdowns, the API's choices and the services read it without customers importing slas
+# (customers sit below tickets and slas).
+CURRENT_POLICY = models.Q(is_current=True)
 
 
 class Organization(models.Model):
@@ -17,7 +25,12 @@ class Organization(models.Model):
     )
     # An individual agreement: measures the organization's tickets instead of the tier's policy.
     sla_policy = models.ForeignKey(
-        "slas.SlaPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "slas.SlaPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=CURRENT_POLICY,
     )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -69,7 +82,12 @@ class Customer(models.Model):
         "slas.SlaTier", null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
     )
     sla_policy = models.ForeignKey(
-        "slas.SlaPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "slas.SlaPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=CURRENT_POLICY,
     )
     # The integration that first submitted this customer; integrations read only their own.
     source_integration = models.ForeignKey(
@@ -169,3 +187,14 @@ class IdentitySubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identity} by {self.integration_id}"
+
+
+def sla_tier_choices() -> QuerySet:
+    """Every SLA tier (what an organization's or a customer's `tier` may name)."""
+    return Customer._meta.get_field("tier").related_model._default_manager.all()
+
+
+def sla_policy_choices() -> QuerySet:
+    """The policy versions an organization's or a customer's `sla_policy` may name."""
+    field = Customer._meta.get_field("sla_policy")
+    return field.related_model._default_manager.complex_filter(field.get_limit_choices_to())

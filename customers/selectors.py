@@ -39,12 +39,12 @@ def customers_visible_to(user) -> QuerySet[Customer]:
     if user.is_agent:
         return customers
     if user.is_integration:
-        from tickets.models import Ticket
-
         submitted = IdentitySubmission.objects.filter(
             identity__customer=OuterRef("pk"), integration=user
         )
-        own_tickets = Ticket.objects.filter(requester=OuterRef("pk"), source_integration=user)
+        # The requester of one of its tickets, through the tickets' reverse relation
+        # (customers sit below tickets and do not import it).
+        own_tickets = Customer.objects.filter(pk=OuterRef("pk"), tickets__source_integration=user)
         return customers.filter(
             Q(source_integration=user) | Exists(submitted) | Exists(own_tickets)
         )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from types import EllipsisType
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Exists, OuterRef, Q, Value
 
 from helpdesk import events
+from helpdesk.unset import UNSET, Unset
 
 from . import identities as ids
 from .locales import SUPPORTED as SUPPORTED_LOCALES
@@ -22,6 +22,7 @@ from .models import (
     IdentitySubmission,
     Organization,
     OrganizationDomain,
+    sla_policy_choices,
 )
 from .selectors import customers_visible_to
 
@@ -143,11 +144,11 @@ def customer_create(
 def customer_update(
     *,
     customer: Customer,
-    name: str | None = None,
-    organization: Organization | EllipsisType | None = ...,
+    name: str | Unset = UNSET,
+    organization: Organization | Unset | None = UNSET,
     add_identities: Iterable[IdentityInput] = (),
-    tier: object = ...,
-    sla_policy: object = ...,
+    tier: object = UNSET,
+    sla_policy: object = UNSET,
     locale: str | None = None,
     is_organization_contact: bool | None = None,
 ) -> Customer:
@@ -157,18 +158,18 @@ def customer_update(
     we answer in; `is_organization_contact` lets the customer see the organization's tickets
     in the portal."""
     before = {"tier": customer.tier_id, "sla_policy": customer.sla_policy_id}
-    if name is not None:
+    if name is not UNSET:
         customer.name = name
     if locale is not None:
         _check_locale(locale)
         customer.locale = locale
     if is_organization_contact is not None:
         customer.is_organization_contact = is_organization_contact
-    if organization is not ...:
+    if organization is not UNSET:
         customer.organization = organization
-    if tier is not ...:
+    if tier is not UNSET:
         customer.tier = tier
-    if sla_policy is not ...:
+    if sla_policy is not UNSET:
         _check_current_policy(sla_policy, before["sla_policy"])
         customer.sla_policy = sla_policy
     customer.save()
@@ -207,10 +208,10 @@ def customer_locale_guess(*, customer: Customer, header: str | None) -> Customer
 
 def _check_current_policy(policy, unchanged_id: int | None) -> None:
     """An override must be a current policy version (keeping the one already set is fine)."""
-    from slas.config import policy_check_current
-
-    if policy is not None and policy.pk != unchanged_id:
-        policy_check_current(policy, field="sla_policy")
+    if policy is None or policy.pk == unchanged_id:
+        return
+    if not sla_policy_choices().filter(pk=policy.pk).exists():
+        raise ValidationError({"sla_policy": [f"{policy} is an old version; use the current one."]})
 
 
 @transaction.atomic
@@ -305,9 +306,7 @@ def identity_clear_undeliverable(*, address: str) -> int:
     ).update(undeliverable_at=None, undeliverable_reason="")
 
 
-def _identity_q(items: list[IdentityInput]):
-    from django.db.models import Q
-
+def _identity_q(items: list[IdentityInput]) -> Q:
     query = Q()
     for item in items:
         query |= Q(kind=item.kind, platform=item.platform, value=item.value)
@@ -330,26 +329,26 @@ def organization_create(
 def organization_update(
     *,
     organization: Organization,
-    name: str | None = None,
-    domains: Iterable[str] | None = None,
-    tier: object = ...,
-    sla_policy: object = ...,
-    notes: str | None = None,
+    name: str | Unset = UNSET,
+    domains: Iterable[str] | Unset = UNSET,
+    tier: object = UNSET,
+    sla_policy: object = UNSET,
+    notes: str | Unset = UNSET,
 ) -> Organization:
     """Change an organization. A new tier or override policy is announced
     (organization.updated) so the SLA engine re-measures the organization's open tickets."""
     before = {"tier": organization.tier_id, "sla_policy": organization.sla_policy_id}
-    if name is not None:
+    if name is not UNSET:
         organization.name = name
-    if tier is not ...:
+    if tier is not UNSET:
         organization.tier = tier
-    if sla_policy is not ...:
+    if sla_policy is not UNSET:
         _check_current_policy(sla_policy, before["sla_policy"])
         organization.sla_policy = sla_policy
-    if notes is not None:
+    if notes is not UNSET:
         organization.notes = notes
     organization.save()
-    if domains is not None:
+    if domains is not UNSET:
         _set_domains(organization, domains)
     after = {"tier": organization.tier_id, "sla_policy": organization.sla_policy_id}
     changes = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
@@ -405,14 +404,12 @@ def customer_merge(*, source: Customer, target: Customer, actor) -> Customer:
 
     Relations are found through the model's meta, so an app that adds a foreign key to
     Customer is merged too without changing this function."""
-    from tickets import services as ticket_services  # tickets depend on customers
-    from tickets.models import EventKind, Ticket
-
     if source.pk == target.pk:
         raise ValidationError({"source_id": ["A customer cannot be merged into itself."]})
     source = Customer.objects.select_for_update().get(pk=source.pk)
     target = Customer.objects.select_for_update().get(pk=target.pk)
-    ticket_ids = list(Ticket.objects.filter(requester=source).values_list("pk", flat=True))
+    # Before anything moves, so the tickets app still finds the source's tickets to audit.
+    events.publish(events.CUSTOMER_MERGING, customer=target, actor=actor, data={"source": source})
     for relation in Customer._meta.get_fields(include_hidden=True):
         # Reverse foreign keys only, including hidden ones (related_name="+").
         if not (relation.auto_created and relation.is_relation and relation.one_to_many):
@@ -420,18 +417,6 @@ def customer_merge(*, source: Customer, target: Customer, actor) -> Customer:
         relation.related_model._base_manager.filter(**{relation.field.name: source}).update(
             **{relation.field.name: target}
         )
-    ticket_services.audit_record_many(
-        entries=[
-            ticket_services.AuditEntry(
-                ticket_id=ticket_id,
-                kind=EventKind.REQUESTER_MERGED,
-                actor_user=actor,
-                before={"requester": source.pk},
-                after={"requester": target.pk},
-            )
-            for ticket_id in ticket_ids
-        ]
-    )
     if not target.name and source.name:
         target.name = source.name
     if target.organization_id is None and source.organization_id is not None:

@@ -13,7 +13,15 @@ from helpdesk.admin_forms import ReadOnlyAdmin, errors_by_field
 from tickets.models import ChannelKind
 
 from . import services
-from .models import CustomerHealth, Delivery, FollowUp, FollowUpRule, PoorExperience, Survey
+from .models import (
+    CustomerHealth,
+    Delivery,
+    FollowUp,
+    FollowUpRule,
+    FollowUpState,
+    PoorExperience,
+    Survey,
+)
 
 
 class FollowUpRuleForm(forms.ModelForm):
@@ -112,7 +120,7 @@ class FollowUpAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Retry the selected failed follow-ups")
     def retry(self, request, queryset):
-        for followup in queryset.filter(state="failed"):
+        for followup in queryset.filter(state=FollowUpState.FAILED):
             services.followup_retry(followup)
 
 

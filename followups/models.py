@@ -115,7 +115,7 @@ class FollowUp(models.Model):
         max_length=10, choices=FollowUpState.choices, default=FollowUpState.SCHEDULED
     )
     attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    error = models.TextField(blank=True)
     outcome = models.CharField(max_length=200, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     result_ticket = models.ForeignKey(
@@ -138,7 +138,7 @@ class FollowUp(models.Model):
             models.Index(
                 fields=["due_at"],
                 name="followup_due_idx",
-                condition=Q(state="scheduled"),
+                condition=Q(state=FollowUpState.SCHEDULED),
             ),
             models.Index(fields=["customer", "-due_at"]),
         ]

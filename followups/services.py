@@ -188,12 +188,6 @@ def followups_schedule(
     )
 
 
-def followups_cancel(*, customer: Customer, subject_key: str, reason: str) -> int:
-    return FollowUp.objects.filter(
-        customer=customer, subject_key=subject_key, state=FollowUpState.SCHEDULED
-    ).update(state=FollowUpState.CANCELLED, outcome=reason[:200], done_at=timezone.now())
-
-
 # --- Execution (called by the sweep, one row at a time, row locked) -----------------------------
 
 
@@ -268,13 +262,13 @@ def followup_execute(followup: FollowUp) -> None:
 def followup_failed(followup: FollowUp, exc: Exception) -> None:
     """A failed attempt: retry with exponential backoff, then stay failed with the error."""
     followup.attempts += 1
-    followup.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    followup.error = f"{type(exc).__name__}: {exc}"[:2000]
     if followup.attempts >= settings.FOLLOWUP_MAX_ATTEMPTS:
         followup.state = FollowUpState.FAILED
         followup.done_at = timezone.now()
     else:
         followup.due_at = timezone.now() + timedelta(minutes=2**followup.attempts)
-    followup.save(update_fields=["attempts", "last_error", "state", "done_at", "due_at"])
+    followup.save(update_fields=["attempts", "error", "state", "done_at", "due_at"])
 
 
 @transaction.atomic

@@ -36,6 +36,9 @@ CUSTOMER_AT_RISK = "customer.at_risk"
 ORGANIZATION_UPDATED = "organization.updated"
 # A customer's own SLA fields changed (`changes`: "tier" / "sla_policy" -> (before, after) ids).
 CUSTOMER_UPDATED = "customer.updated"
+# `data["source"]` is about to be merged into `customer`: published before any row moves, so
+# each app can record what the source still holds (tickets audit `requester_merged`).
+CUSTOMER_MERGING = "customer.merging"
 
 
 @dataclass(frozen=True)

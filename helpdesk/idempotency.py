@@ -23,22 +23,13 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from .api.errors import error_response
+from .api.errors import IdempotentAnswer, error_response
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
 MIN_KEY_LENGTH, MAX_KEY_LENGTH = 1, 255
 RECORD_ATTRIBUTE = "idempotency_record"
-
-
-class IdempotentAnswer(Exception):
-    """Raised from the view's initial(): send `response` instead of running the view (a replay,
-    a 422 or a 409). The API exception handler returns it as it is."""
-
-    def __init__(self, response: HttpResponse):
-        super().__init__(response.status_code)
-        self.response = response
 
 
 def _owner(request: HttpRequest) -> str:

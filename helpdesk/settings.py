@@ -454,7 +454,7 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@helpdesk.localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# --- Channels (issue 4): inbound intake, outbound replies, webhooks ----------------------------
+# --- Channels: inbound intake, outbound replies, webhooks ----------------------------
 # A chat conversation idle longer than this is ended; the next message opens a new ticket.
 CHAT_IDLE_MINUTES = env_int("CHAT_IDLE_MINUTES", 30)
 # A call appends to the caller's open phone ticket updated within this window, else opens one.

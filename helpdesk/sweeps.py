@@ -83,20 +83,33 @@ def sweep_due(
                     if len(batch) < batch_size:
                         break
                     continue
-            for row in batch:
-                try:
-                    with transaction.atomic():
-                        handle(row)
-                except SoftTimeLimitExceeded:
-                    logger.warning("sweep: out of time after %s rows", processed)
-                    out_of_time = True
-                    break
-                except Exception as exc:
-                    logger.exception("sweep: %s %s failed", type(row).__name__, row.pk)
-                    if on_error is not None:
-                        with transaction.atomic():
-                            on_error(row, exc)
-                processed += 1
+            done, out_of_time = _one_by_one(batch, handle, on_error, processed)
+            processed += done
         if out_of_time or len(batch) < batch_size:
             break
     return processed
+
+
+def _one_by_one(
+    batch: list[Row],
+    handle: Callable[[Row], object],
+    on_error: Callable[[Row, Exception], object] | None,
+    processed: int,
+) -> tuple[int, bool]:
+    """Each row in its own savepoint: returns how many were handled or errored, and whether
+    the task ran out of time (then the rest wait for the next sweep)."""
+    done = 0
+    for row in batch:
+        try:
+            with transaction.atomic():
+                handle(row)
+        except SoftTimeLimitExceeded:
+            logger.warning("sweep: out of time after %s rows", processed + done)
+            return done, True
+        except Exception as exc:
+            logger.exception("sweep: %s %s failed", type(row).__name__, row.pk)
+            if on_error is not None:
+                with transaction.atomic():
+                    on_error(row, exc)
+        done += 1
+    return done, False

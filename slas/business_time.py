@@ -163,6 +163,26 @@ def _day_windows(spec: CalendarSpec, day: date) -> list[tuple[datetime, datetime
     return windows
 
 
+Window = tuple[datetime, datetime]
+
+
+def _merged(
+    pending: Window | None, day_windows: list[Window]
+) -> tuple[Window | None, list[Window]]:
+    """Fold one day's sorted windows into the one still open: returns the window still open
+    (it may go on into the next day) and those it closed, in order."""
+    closed = []
+    for start, end in day_windows:
+        if pending is None:
+            pending = (start, end)
+        elif start <= pending[1]:
+            pending = (pending[0], max(pending[1], end))
+        else:
+            closed.append(pending)
+            pending = (start, end)
+    return pending, closed
+
+
 def windows(spec: CalendarSpec, since: datetime) -> Iterator[tuple[datetime, datetime]]:
     """Working windows in UTC, in order, merged, the first one ending after `since`."""
     if spec.always_open:
@@ -180,15 +200,8 @@ def windows(spec: CalendarSpec, since: datetime) -> Iterator[tuple[datetime, dat
         empty_days = 0 if day_windows else empty_days + 1
         if empty_days > MAX_SEARCH_DAYS:
             raise CalendarError("The calendar has no working time in the next three years.")
-        for start, end in day_windows:
-            if pending is None:
-                pending = (start, end)
-            elif start <= pending[1]:
-                pending = (pending[0], max(pending[1], end))
-            else:
-                if pending[1] > since:
-                    yield pending
-                pending = (start, end)
+        pending, closed = _merged(pending, day_windows)
+        yield from (window for window in closed if window[1] > since)
         # Windows of later days start no earlier than the next local midnight minus nothing:
         # an interval starts on its own day, so anything pending that ends before the next
         # day's first possible start is final.

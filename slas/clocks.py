@@ -217,30 +217,48 @@ def clocks_after_customer_message(ticket: Ticket, at: datetime) -> None:
                 clock_start(ticket, policy, metric, at)
 
 
+def _when_solved(clock: SlaClock, before: str, at: datetime) -> None:
+    if clock.fulfilled_at is None:
+        _fulfil(clock, at)
+
+
+def _when_pending(clock: SlaClock, before: str, at: datetime) -> None:
+    if _rule(clock).waits_on_customer:
+        _pause(clock, at)
+
+
+def _when_on_hold(clock: SlaClock, before: str, at: datetime) -> None:
+    if clock.fulfilled_at is not None:
+        return
+    if _rule(clock).pauses_on_hold and clock.policy.pause_on_hold:
+        _pause(clock, at)
+    elif clock.paused_since is not None:
+        _resume(clock, at)  # from pending: no longer waiting on the customer
+
+
+def _when_open(clock: SlaClock, before: str, at: datetime) -> None:
+    if clock.paused_since is not None:
+        _resume(clock, at)
+    elif before == Status.SOLVED and _rule(clock).waits_on_customer:
+        _resume(clock, at)  # reopened: continue from the time already used
+
+
+# What a move to each status does to each of the ticket's clocks.
+_STATUS_STEPS = {
+    Status.SOLVED: _when_solved,
+    Status.PENDING: _when_pending,
+    Status.ON_HOLD: _when_on_hold,
+    Status.OPEN: _when_open,
+    Status.NEW: _when_open,
+}
+
+
 def clocks_after_status_change(ticket: Ticket, before: str, after: str, at: datetime) -> None:
-    clocks = list(selectors.ticket_clocks(ticket))
-    if after == Status.SOLVED:
-        for clock in clocks:
-            if clock.fulfilled_at is None:
-                _fulfil(clock, at)
-    elif after == Status.PENDING:
-        for clock in clocks:
-            if _rule(clock).waits_on_customer:
-                _pause(clock, at)
-    elif after == Status.ON_HOLD:
-        for clock in clocks:
-            if clock.fulfilled_at is not None:
-                continue
-            if _rule(clock).pauses_on_hold and clock.policy.pause_on_hold:
-                _pause(clock, at)
-            elif clock.paused_since is not None:
-                _resume(clock, at)  # from pending: no longer waiting on the customer
-    elif after in (Status.OPEN, Status.NEW):
-        for clock in clocks:
-            if clock.paused_since is not None:
-                _resume(clock, at)
-            elif before == Status.SOLVED and _rule(clock).waits_on_customer:
-                _resume(clock, at)  # reopened: continue from the time already used
+    step = _STATUS_STEPS.get(after)
+    if step is None:
+        return
+    for clock in selectors.ticket_clocks(ticket):
+        step(clock, before, at)
 
 
 def retarget(ticket: Ticket, *, at: datetime, policy: SlaPolicy | None = None) -> int:

@@ -13,6 +13,9 @@ from django.contrib import admin
 from helpdesk.admin_forms import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, ServiceForm
 
 from . import services
+from .channels import config as channel_config
+from .channels.intake import inbound_reprocess
+from .channels.models import Channel, InboundMessage, OutboundEmail
 from .models import Attachment, Message, Tag, Team, Ticket, TicketEvent
 from .status import Status
 
@@ -172,9 +175,6 @@ class TicketEventAdmin(ReadOnlyAdmin):
 
 
 # --- Channels ------------------------------------------------------------------------------
-from .channels import config as channel_config  # noqa: E402
-from .channels.intake import inbound_reprocess  # noqa: E402
-from .channels.models import Channel, InboundMessage, OutboundEmail  # noqa: E402
 
 
 class ChannelAdminForm(ServiceForm):

@@ -1,6 +1,7 @@
 """What the tickets app hears: an agent's public reply is handed to the ticket's channel
 (an outbound email row, or a chat/social webhook, sent after commit), and django-anymail's
-inbound signal is one more door into the email pipeline."""
+inbound signal is one more door into the email pipeline. A customer merged into another
+leaves a `requester_merged` audit event on each of its tickets."""
 
 from __future__ import annotations
 
@@ -8,11 +9,33 @@ from anymail.signals import inbound
 
 from helpdesk import events
 
+from . import services
 from .channels.anymail_inbound import on_anymail_inbound
 from .channels.outbound import on_message_created
+from .models import EventKind, Ticket
+
+
+def on_customer_merging(event: events.DomainEvent) -> None:
+    """Audit each ticket of the customer being merged (`data["source"]`) into `customer`;
+    runs before the merge moves the tickets, in its transaction."""
+    source, target = event.data["source"], event.customer
+    ticket_ids = Ticket.objects.filter(requester=source).values_list("pk", flat=True)
+    services.audit_record_many(
+        entries=[
+            services.AuditEntry(
+                ticket_id=ticket_id,
+                kind=EventKind.REQUESTER_MERGED,
+                actor_user=event.actor,
+                before={"requester": source.pk},
+                after={"requester": target.pk},
+            )
+            for ticket_id in ticket_ids
+        ]
+    )
 
 
 def connect() -> None:
     """Idempotent: events.subscribe and the dispatch_uid ignore a second call."""
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
+    events.subscribe(events.CUSTOMER_MERGING, on_customer_merging)
     inbound.connect(on_anymail_inbound, dispatch_uid="tickets.channels.anymail_inbound")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from .channels.models import Channel, ChannelThread, InboundMessage, OutboundEmail
+from .choices import ChannelKind, Priority
 from .status import Status
 
 
@@ -41,32 +43,11 @@ class Tag(models.Model):
         return self.name
 
 
-class Priority(models.IntegerChoices):
-    """Stored as integers so "most urgent first" is an index order; the API speaks names."""
-
-    LOW = 1, "low"
-    NORMAL = 2, "normal"
-    HIGH = 3, "high"
-    URGENT = 4, "urgent"
-
-    @classmethod
-    def from_name(cls, name: str) -> Priority:
-        return {member.label: member for member in cls}[name]
-
-
 class TicketType(models.TextChoices):
     QUESTION = "question", "Question"
     INCIDENT = "incident", "Incident"
     PROBLEM = "problem", "Problem"
     TASK = "task", "Task"
-
-
-class ChannelKind(models.TextChoices):
-    EMAIL = "email", "Email"
-    CHAT = "chat", "Live chat"
-    PHONE = "phone", "Phone"
-    SOCIAL = "social", "Social media"
-    WEB = "web", "Web / API"
 
 
 class TicketKind(models.TextChoices):
@@ -187,7 +168,7 @@ class Message(models.Model):
                 name="message_single_author",
             ),
             models.CheckConstraint(
-                condition=models.Q(is_public=True) | models.Q(direction="outbound"),
+                condition=models.Q(is_public=True) | models.Q(direction=Direction.OUTBOUND),
                 name="message_notes_are_internal_outbound",
             ),
         ]
@@ -226,7 +207,7 @@ class EventKind(models.TextChoices):
     FIELDS_CHANGED = "fields_changed", "Fields changed"
     MESSAGE_ADDED = "message_added", "Message added"
     REOPENED = "reopened", "Reopened by the customer"
-    REQUESTER_MERGED = "requester_merged", "Requester merged"
+    REQUESTER_MERGED = "requester_merged", "Requester merged into another customer"
     # Recorded by the SLA engine (slas), through tickets.services.audit_record(_many).
     SLA_OUTSIDE_PLAN = "sla.outside_plan", "Channel outside the plan"
     SLA_REAPPLIED = "sla.reapplied", "SLA policy re-applied"
@@ -262,18 +243,9 @@ class TicketEvent(models.Model):
         return f"{self.kind} on #{self.ticket_id}"
 
 
-# Channel configuration and raw intake live in their own module; imported here so Django
-# registers them with the tickets app (and its migrations).
-from .channels.models import (  # noqa: E402
-    Channel,
-    ChannelThread,
-    InboundDoor,
-    InboundMessage,
-    InboundState,
-    OutboundEmail,
-    OutboundState,
-)
-
+# Every model of the tickets app: those above, and the channel models, which live in
+# tickets/channels/models.py and are registered with the app through the import above
+# (Django loads `<app>.models` only). ChannelKind and Priority are shared with the channels.
 __all__ = [
     "Attachment",
     "Channel",
@@ -281,12 +253,9 @@ __all__ = [
     "ChannelThread",
     "Direction",
     "EventKind",
-    "InboundDoor",
     "InboundMessage",
-    "InboundState",
     "Message",
     "OutboundEmail",
-    "OutboundState",
     "Priority",
     "Tag",
     "Team",

@@ -7,6 +7,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from customers.selectors import identities_visible_to
 
 from .models import EventKind, Message, Team, Ticket, TicketEvent
+from .status import ACTIVE
 
 
 def tickets_visible_to(user) -> QuerySet[Ticket]:
@@ -63,8 +64,6 @@ def tickets_in_queue_of(user) -> QuerySet[Ticket]:
     next_due_at puts breached tickets first without a second sort key, and the order is
     served by the next_due_at index. Tickets without a running clock come last.
     """
-    from .status import ACTIVE
-
     return Ticket.objects.filter(
         team__in=Team.objects.filter(members=user), status__in=ACTIVE
     ).order_by(F("next_due_at").asc(nulls_last=True), "-priority", "created_at", "id")
@@ -72,12 +71,13 @@ def tickets_in_queue_of(user) -> QuerySet[Ticket]:
 
 def with_sla_breached(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Annotate `sla_breached`: a running (unfulfilled) clock of the ticket is breached."""
-    from slas.models import SlaClock
-
+    # Through the clocks' reverse relation: tickets sit below slas and do not import it.
     return tickets.annotate(
         sla_breached=Exists(
-            SlaClock.objects.filter(
-                ticket=OuterRef("pk"), breached_at__isnull=False, fulfilled_at__isnull=True
+            Ticket.objects.filter(
+                pk=OuterRef("pk"),
+                sla_clocks__breached_at__isnull=False,
+                sla_clocks__fulfilled_at__isnull=True,
             )
         )
     )

@@ -25,6 +25,7 @@ from helpdesk import events
 from helpdesk.errors import ConflictError
 from helpdesk.models import User
 from helpdesk.text import html_to_text, sanitize_html, text_to_html
+from helpdesk.unset import UNSET, Unset
 
 from .attachments import AttachmentInput, validate_attachment
 from .models import (
@@ -43,8 +44,6 @@ from .models import (
 )
 from .status import Status, TransitionError, check_transition, status_after_agent_reply
 from .status import status_after_customer_message as _status_after_customer_message
-
-UNSET: Any = ...
 
 
 @dataclass
@@ -396,18 +395,20 @@ def _apply_status(ticket: Ticket, target: str, changes: _Changes, kind: str) -> 
     changes.record(kind, before={"status": before}, after={"status": target})
 
 
+# One audited branch per field, in the order the audit trail records them (team before
+# assignee: moving a ticket may unassign it); splitting it would scatter that order.
 @transaction.atomic
-def ticket_update(
+def ticket_update(  # noqa: C901 - one audited branch per field
     *,
     ticket: Ticket,
     actor,
-    subject: str | EllipsisType = UNSET,
-    status: str | EllipsisType = UNSET,
-    priority: int | EllipsisType = UNSET,
-    type: str | EllipsisType = UNSET,
-    team: Team | EllipsisType | None = UNSET,
+    subject: str | Unset = UNSET,
+    status: str | Unset = UNSET,
+    priority: int | Unset = UNSET,
+    type: str | Unset = UNSET,
+    team: Team | Unset | None = UNSET,
     assignee: Any = UNSET,
-    tags: Iterable[str] | EllipsisType = UNSET,
+    tags: Iterable[str] | Unset = UNSET,
     expected_version: int | None = None,
 ) -> Ticket:
     """Change a ticket's fields; each change is one audit event.

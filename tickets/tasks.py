@@ -5,8 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from .channels import chat, imap, intake, outbound
+from .channels import chat, imap, intake, outbound, processing
 from .channels.models import Channel, OutboundState
+from .models import ChannelKind
 
 
 def _backoff(retries: int) -> int:
@@ -26,7 +27,7 @@ def process_inbound(self, inbound_id: int) -> None:
     """Process a stored payload. The row decides whether more attempts are due
     (INBOUND_MAX_RETRIES), so this is safe to run twice and a lost message costs only time."""
     try:
-        intake.intake_process(inbound_id)
+        processing.intake_process(inbound_id)
     except Exception as exc:
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
 
@@ -78,7 +79,9 @@ def poll_imap_mailboxes() -> int:
     """Beat: one poll task per active email channel that has IMAP settings."""
     ids = [
         c.pk
-        for c in Channel.objects.filter(kind="email", is_active=True).only("pk", "settings")
+        for c in Channel.objects.filter(kind=ChannelKind.EMAIL, is_active=True).only(
+            "pk", "settings"
+        )
         if c.settings.get("imap")
     ]
     for channel_id in ids:

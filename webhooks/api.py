@@ -45,7 +45,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "state",
             "attempts",
             "last_status",
-            "last_error",
+            "error",
             "next_attempt_at",
             "created_at",
             "delivered_at",

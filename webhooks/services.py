@@ -81,9 +81,7 @@ def delivery_create(
         subscription=subscription,
         next_attempt_at=timezone.now(),
     )
-    from .tasks import deliver_webhook
-
-    enqueue_on_commit(deliver_webhook, delivery.pk)
+    enqueue_on_commit("webhooks.deliver", delivery.pk)
     return delivery
 
 
@@ -128,7 +126,7 @@ def delivery_attempt(delivery: WebhookDelivery) -> WebhookDelivery:
     except (OSError, ValidationError) as exc:
         status, error = None, f"{type(exc).__name__}: {exc}"
     delivery.last_status = status
-    delivery.last_error = error
+    delivery.error = error
     if status is not None and 200 <= status < 300:
         delivery.state = DeliveryState.DELIVERED
         delivery.delivered_at = now

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from slas.config import current_policies
-from slas.models import SlaTier
-
-from ..models import Customer, CustomerIdentity, IdentityKind, Locale, Organization
+from ..models import (
+    Customer,
+    CustomerIdentity,
+    IdentityKind,
+    Locale,
+    Organization,
+    sla_policy_choices,
+    sla_tier_choices,
+)
 from ..services import IdentityInput
 
 
@@ -102,13 +107,13 @@ class CustomerUpdateSerializer(_CustomerFieldsSerializer):
     )
 
     tier = serializers.PrimaryKeyRelatedField(
-        queryset=SlaTier.objects.all(),
+        queryset=sla_tier_choices(),
         required=False,
         allow_null=True,
         help_text="The customer's own tier, over the organization's (managers only).",
     )
     sla_policy = serializers.PrimaryKeyRelatedField(
-        queryset=current_policies(),
+        queryset=sla_policy_choices(),
         required=False,
         allow_null=True,
         help_text="An individual agreement for this customer: a current policy version; wins "
@@ -130,10 +135,10 @@ class OrganizationSerializer(serializers.ModelSerializer):
         help_text="Email domains whose senders belong to this organization.",
     )
     tier = serializers.PrimaryKeyRelatedField(
-        queryset=SlaTier.objects.all(), required=False, allow_null=True
+        queryset=sla_tier_choices(), required=False, allow_null=True
     )
     sla_policy = serializers.PrimaryKeyRelatedField(
-        queryset=current_policies(),
+        queryset=sla_policy_choices(),
         required=False,
         allow_null=True,
         help_text="An individual agreement: measures the organization's tickets instead of "

@@ -9,6 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from helpdesk.permissions import EVERYONE, MANAGERS, STAFF
+from helpdesk.unset import UNSET
 
 from .. import services
 from ..selectors import customers_visible_to, organizations_visible_to
@@ -130,9 +131,9 @@ class OrganizationViewSet(viewsets.ModelViewSet):
         data = serializer.validated_data
         serializer.instance = services.organization_update(
             organization=serializer.instance,
-            name=data.get("name"),
-            domains=data.get("domain_names"),
-            tier=data.get("tier", ...),
-            sla_policy=data.get("sla_policy", ...),
-            notes=data.get("notes"),
+            name=data.get("name", UNSET),
+            domains=data.get("domain_names", UNSET),
+            tier=data.get("tier", UNSET),
+            sla_policy=data.get("sla_policy", UNSET),
+            notes=data.get("notes", UNSET),
         )

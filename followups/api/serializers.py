@@ -151,7 +151,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
             "due_at",
             "state",
             "attempts",
-            "last_error",
+            "error",
             "outcome",
             "done_at",
             "result_ticket",

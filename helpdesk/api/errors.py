@@ -10,13 +10,15 @@ errors that are not about a field.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.db.models import ProtectedError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.views.defaults import bad_request, page_not_found, server_error
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -40,12 +42,6 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
-
-
-class Unprocessable(exceptions.APIException):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = "The request cannot be processed."
-    default_code = "unprocessable"
 
 
 def error_body(status_code: int, code: str, message: str, fields: list | None = None) -> dict:
@@ -96,28 +92,47 @@ def _flatten(detail: Any, codes: Any, path: str = "") -> list[dict]:
     return [{"field": path or None, "code": str(codes or "invalid"), "message": str(detail)}]
 
 
-def api_exception_handler(exc: Exception, context: dict) -> Any:
-    from helpdesk.idempotency import IdempotentAnswer  # it imports this module
+class IdempotentAnswer(Exception):
+    """Raised from a view's initial() by helpdesk.idempotency: send `response` instead of running
+    the view (a replay, a 422 or a 409). The exception handler returns it as it is."""
 
+    def __init__(self, response: HttpResponse):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+# Exceptions of Django and of our services, as the DRF exception that renders each.
+_TRANSLATIONS: tuple[tuple[type | tuple[type, ...], Callable[[Any], Exception]], ...] = (
+    (DjangoValidationError, lambda e: exceptions.ValidationError(as_serializer_error(e))),
+    (ConflictError, lambda e: Conflict(detail=e.message, code=e.code)),
+    (
+        ProtectedError,
+        lambda e: Conflict(
+            detail="This object is still in use and cannot be deleted.", code="in_use"
+        ),
+    ),
+    (RequestDataTooBig, lambda e: PayloadTooLarge()),
+    # The database went away: tell the client to retry instead of a bare 500.
+    ((OperationalError, InterfaceError), lambda e: ServiceUnavailable()),
+    (Http404, lambda e: exceptions.NotFound()),
+    # A service's refusal keeps its reason.
+    (PermissionDenied, lambda e: exceptions.PermissionDenied(detail=str(e) or None)),
+)
+
+
+def _translated(exc: Exception) -> Exception:
+    for types, translate in _TRANSLATIONS:
+        if isinstance(exc, types):
+            return translate(exc)
+    return exc
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Any:
     if isinstance(exc, IdempotentAnswer):
         return exc.response
-    if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=as_serializer_error(exc))
-    elif isinstance(exc, ConflictError):
-        exc = Conflict(detail=exc.message, code=exc.code)
-    elif isinstance(exc, ProtectedError):
-        exc = Conflict(detail="This object is still in use and cannot be deleted.", code="in_use")
-    elif isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge()
-    elif isinstance(exc, (OperationalError, InterfaceError)):
-        # The database went away: tell the client to retry instead of a bare 500.
-        exc = ServiceUnavailable()
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, PermissionDenied):  # a service's refusal keeps its reason
-        exc = exceptions.PermissionDenied(detail=str(exc) or None)
-    elif isinstance(exc, DatabaseError):
-        return None
+    exc = _translated(exc)
+    if isinstance(exc, DatabaseError):
+        return None  # any other database error: a 500, through Django's handler
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -137,22 +152,16 @@ def api_exception_handler(exc: Exception, context: dict) -> Any:
 def json_handler404(request, exception=None):
     if request.path.startswith("/api/"):
         return error_response(404, "not_found", "Not found.")
-    from django.views.defaults import page_not_found
-
     return page_not_found(request, exception)
 
 
 def json_handler500(request):
     if request.path.startswith("/api/"):
         return error_response(500, "server_error", "Internal server error.")
-    from django.views.defaults import server_error
-
     return server_error(request)
 
 
 def json_handler400(request, exception=None):
     if request.path.startswith("/api/"):
         return error_response(400, "bad_request", "Bad request.")
-    from django.views.defaults import bad_request
-
     return bad_request(request, exception)

@@ -64,6 +64,28 @@ IN_USE = OpenApiResponse(
 )
 
 
+def _statuses(path: str, method: str, operation: dict) -> list[str]:
+    """The error statuses one operation can answer (adding the Idempotency-Key header to a
+    POST and `allowEmptyValue` to query parameters on the way)."""
+    statuses = ["401", "403", "429", "503"]
+    if method in {"post", "put", "patch"}:
+        statuses += ["400", "409", "413"]
+    if method == "post":
+        statuses.append("422")
+        params = operation.setdefault("parameters", [])
+        if not any(p.get("name") == "Idempotency-Key" for p in params):
+            params.append(IDEMPOTENCY_HEADER)
+    query = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
+    for parameter in query:
+        # An empty filter (`?status=`) means "no filter", as an HTML form sends it.
+        parameter["allowEmptyValue"] = True
+    if query and "400" not in statuses:
+        statuses.append("400")  # a malformed filter, cursor or page size
+    if "{" in path:
+        statuses.append("404")
+    return statuses
+
+
 def add_error_responses(result: dict, generator, request, public) -> dict:
     """Document the error shape on every operation, for the statuses it can answer."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
@@ -73,24 +95,8 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
         for method, operation in operations.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
-            statuses = ["401", "403", "429", "503"]
-            if method in {"post", "put", "patch"}:
-                statuses += ["400", "409", "413"]
-            if method == "post":
-                statuses.append("422")
-                params = operation.setdefault("parameters", [])
-                if not any(p.get("name") == "Idempotency-Key" for p in params):
-                    params.append(IDEMPOTENCY_HEADER)
-            query = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
-            for parameter in query:
-                # An empty filter (`?status=`) means "no filter", as an HTML form sends it.
-                parameter["allowEmptyValue"] = True
-            if query and "400" not in statuses:
-                statuses.append("400")  # a malformed filter, cursor or page size
-            if "{" in path:
-                statuses.append("404")
             responses = operation.setdefault("responses", {})
-            for code in statuses:
+            for code in _statuses(path, method, operation):
                 responses.setdefault(code, {"description": _DESCRIPTIONS[code]})
             for code, response in responses.items():
                 if code[0] in "45" and "content" not in response:

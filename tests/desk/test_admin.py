@@ -1,4 +1,4 @@
-"""The admin is where managers configure SLAs, channels and follow-up rules (issue 6, item 5):
+"""The admin is where managers configure SLAs, channels and follow-up rules:
 every page opens, and SLA saves go through slas.config (validation, policy versions)."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ delivered at least once (duplicates at the receiver are allowed), one delivery r
 
 Real processes: gunicorn (2 workers), a Celery worker (-c 2) and Celery beat driving the sweeps
 every second; a local HTTP receiver thread that answers 500 to some first attempts.
-FAULT_TICKETS sets the number of creates (default 2,000, the issue's figure).
+FAULT_TICKETS sets the number of creates (default 2,000).
 """
 
 from __future__ import annotations

@@ -85,8 +85,8 @@ def test_followups_list_by_state_and_retry_only_failed(manager_client, shop, cus
     delivery_record(customer=customer, source=shop, external_ref="A", delivered_at=timezone.now())
     followup = FollowUp.objects.get()
     assert_error(manager_client.post(f"/api/v1/followups/{followup.pk}/retry/"), 400, field="state")
-    FollowUp.objects.filter(pk=followup.pk).update(state="failed", attempts=5, last_error="boom")
+    FollowUp.objects.filter(pk=followup.pk).update(state="failed", attempts=5, error="boom")
     failed = manager_client.get("/api/v1/followups/", {"state": "failed"}).json()["results"]
-    assert [(f["id"], f["last_error"]) for f in failed] == [(followup.pk, "boom")]
+    assert [(f["id"], f["error"]) for f in failed] == [(followup.pk, "boom")]
     retried = manager_client.post(f"/api/v1/followups/{followup.pk}/retry/").json()
     assert (retried["state"], retried["attempts"]) == ("scheduled", 0)

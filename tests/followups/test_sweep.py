@@ -118,7 +118,7 @@ def test_failures_retry_with_backoff_then_stay_failed(customer, shop, settings):
     followup_sweep()
     followup = FollowUp.objects.get()
     assert (followup.state, followup.attempts) == (FollowUpState.SCHEDULED, 1)
-    assert "SMTP down" in followup.last_error
+    assert "SMTP down" in followup.error
     assert followup.due_at > now + timedelta(minutes=1)  # backed off, not hammering
     for _ in range(2):
         with time_machine.travel(FollowUp.objects.get().due_at + timedelta(seconds=1)):

@@ -1,4 +1,4 @@
-"""The admin never bypasses the rules (issue 10, item 4): a change made in /admin/ has exactly
+"""The admin never bypasses the rules: a change made in /admin/ has exactly
 the effects of the same change through the API, an invalid one is a form error that writes
 nothing, and what has no service (or is history) is read-only.
 

@@ -64,3 +64,15 @@ def test_every_beat_entry_names_a_registered_task_and_expires():
     assert settings.CELERY_BEAT_SCHEDULE["sla-sweep"]["options"]["expire_seconds"] == (
         2 * settings.SLA_SWEEP_SECONDS
     )
+
+
+def test_every_task_a_service_queues_by_name_is_registered():
+    root = Path(__file__).resolve().parents[2]
+    queued = {
+        name
+        for path in root.glob("*/**/*.py")
+        if ".venv" not in path.parts and "tests" not in path.parts
+        for name in re.findall(r"enqueue_on_commit\(\s*\"([a-z_.]+)\"", path.read_text())
+    }
+    assert {"tickets.process_inbound", "webhooks.deliver"} <= queued
+    assert queued <= set(_our_tasks()), queued - set(_our_tasks())

@@ -33,6 +33,7 @@ EXPECTED = {
     events.CUSTOMER_AT_RISK: [WEBHOOKS],
     events.ORGANIZATION_UPDATED: ["slas:on_organization_updated", WEBHOOKS],
     events.CUSTOMER_UPDATED: ["slas:on_customer_updated", WEBHOOKS],
+    events.CUSTOMER_MERGING: ["tickets:on_customer_merging", WEBHOOKS],
 }
 
 

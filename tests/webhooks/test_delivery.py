@@ -83,7 +83,7 @@ def test_delivery_gives_up_after_the_retry_window(
         sweep_webhook_deliveries()
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.FAILED
-    assert delivery.last_error == "HTTP 500"
+    assert delivery.error == "HTTP 500"
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
 from helpdesk.api.filters import IsoDateTimeFilter
 
@@ -66,15 +68,20 @@ class TicketFilter(filters.FilterSet):
         return queryset.filter(priority=Priority.from_name(value))
 
     def filter_sla_state(self, queryset, name, value):
-        from django.db.models import Exists, OuterRef
-
-        from slas.models import SlaClock
-
-        unfinished = SlaClock.objects.filter(ticket=OuterRef("pk"), fulfilled_at__isnull=True)
-        breached = Exists(unfinished.filter(breached_at__isnull=False))
+        # One filter() call per Exists, so each names one and the same clock row (through the
+        # clocks' reverse relation: tickets sit below slas and do not import it).
+        ticket = Ticket.objects.filter(pk=OuterRef("pk"))
+        breached = Exists(
+            ticket.filter(
+                sla_clocks__fulfilled_at__isnull=True, sla_clocks__breached_at__isnull=False
+            )
+        )
         at_risk = Exists(
-            unfinished.filter(
-                warned_at__isnull=False, breached_at__isnull=True, paused_since__isnull=True
+            ticket.filter(
+                sla_clocks__fulfilled_at__isnull=True,
+                sla_clocks__warned_at__isnull=False,
+                sla_clocks__breached_at__isnull=True,
+                sla_clocks__paused_since__isnull=True,
             )
         )
         if value == "breached":
@@ -90,6 +97,4 @@ class TicketFilter(filters.FilterSet):
             return queryset.filter(assignee__isnull=True)
         if value.isdigit():
             return queryset.filter(assignee_id=int(value))
-        from rest_framework.exceptions import ValidationError
-
         raise ValidationError({"assignee": ["Use a user id, `me` or `none`."]})

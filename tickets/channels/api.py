@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from helpdesk.api.fields import LabelChoiceField
 from helpdesk.permissions import INTEGRATION, MANAGER, MANAGERS, STAFF
+from helpdesk.unset import UNSET
 
 from ..models import ChannelKind, Priority, Team
 from . import chat, config, phone, social
@@ -87,12 +88,12 @@ class ChannelViewSet(
         try:
             serializer.instance = config.channel_save(
                 channel=channel,
-                kind=data.get("kind"),
-                name=data.get("name"),
-                settings=data.get("settings"),
-                default_team=data.get("default_team", ...),
-                default_priority=data.get("default_priority"),
-                is_active=data.get("is_active"),
+                kind=data.get("kind", UNSET),
+                name=data.get("name", UNSET),
+                settings=data.get("settings", UNSET),
+                default_team=data.get("default_team", UNSET),
+                default_priority=data.get("default_priority", UNSET),
+                is_active=data.get("is_active", UNSET),
             )
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from exc

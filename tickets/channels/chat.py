@@ -15,6 +15,7 @@ from rest_framework import serializers
 from customers.services import IdentityInput, customer_resolve
 
 from ..models import ChannelKind
+from .intake import Outcome, append_message, integration_of, open_ticket
 from .models import Channel, ChannelThread, InboundMessage
 
 
@@ -72,8 +73,6 @@ def end_idle_conversations(now=None) -> int:
 
 
 def process(inbound: InboundMessage):
-    from .intake import Outcome, append_message, integration_of, open_ticket
-
     payload = ChatPayloadSerializer(data=inbound.raw_json)
     payload.is_valid(raise_exception=True)
     data, channel = payload.validated_data, inbound.channel

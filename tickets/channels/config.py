@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from customers.identities import normalize_phone
+from helpdesk.unset import UNSET, Unset
 from webhooks.services import validate_webhook_url
 
 from ..models import ChannelKind
@@ -41,6 +42,55 @@ def normalize_platform(value: str) -> str:
     return "twitter" if platform in ("x", "twitter/x") else platform
 
 
+def _clean_email(values: dict[str, Any], clean: dict[str, Any], errors: dict) -> None:
+    if values.get("address"):
+        try:
+            clean["address"] = str(values["address"]).strip().lower()
+            validate_email(clean["address"])
+        except ValidationError:
+            errors["settings.address"] = ["Enter a valid email address."]
+    if values.get("imap") is not None:
+        imap = values["imap"]
+        if not isinstance(imap, dict) or not imap.get("host") or not imap.get("username"):
+            errors["settings.imap"] = ["IMAP settings need at least host and username."]
+        elif set(imap) - _IMAP_KEYS:
+            errors["settings.imap"] = [f"Unknown IMAP settings: {sorted(set(imap) - _IMAP_KEYS)}."]
+
+
+def _clean_phone(values: dict[str, Any], clean: dict[str, Any], errors: dict) -> None:
+    if values.get("number"):
+        try:
+            clean["number"] = normalize_phone(str(values["number"]))
+        except ValidationError as exc:
+            errors["settings.number"] = exc.messages
+
+
+def _clean_social(values: dict[str, Any], clean: dict[str, Any], errors: dict) -> None:
+    if values.get("platform"):
+        clean["platform"] = normalize_platform(values["platform"])
+        if clean["platform"] not in SOCIAL_PLATFORMS:
+            errors["settings.platform"] = [f"One of {', '.join(SOCIAL_PLATFORMS)}."]
+
+
+def _clean_webhook(values: dict[str, Any], clean: dict[str, Any], errors: dict) -> None:
+    if values.get("webhook_url"):
+        try:
+            validate_webhook_url(str(values["webhook_url"]))
+        except ValidationError as exc:
+            errors["settings.webhook_url"] = exc.messages
+        if not values.get("webhook_secret"):
+            errors["settings.webhook_secret"] = ["A webhook URL needs a secret to sign with."]
+
+
+# What each kind checks beyond the allowed and required keys; webhook settings last, for
+# every kind (one that does not allow them has its "not a setting" error replaced or joined).
+_CLEANERS = {
+    ChannelKind.EMAIL: (_clean_email,),
+    ChannelKind.PHONE: (_clean_phone,),
+    ChannelKind.SOCIAL: (_clean_social,),
+}
+
+
 def clean_settings(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     """Return the settings normalized for `kind`, or raise ValidationError naming each field
     (`settings.address`, ...)."""
@@ -52,34 +102,8 @@ def clean_settings(kind: str, values: dict[str, Any]) -> dict[str, Any]:
         errors[f"settings.{key}"] = [f"Not a setting of a {kind} channel."]
     for key in sorted(_REQUIRED[kind] - {k for k, v in values.items() if v}):
         errors[f"settings.{key}"] = ["This setting is required."]
-    if kind == ChannelKind.EMAIL and values.get("address"):
-        try:
-            clean["address"] = str(values["address"]).strip().lower()
-            validate_email(clean["address"])
-        except ValidationError:
-            errors["settings.address"] = ["Enter a valid email address."]
-    if kind == ChannelKind.EMAIL and values.get("imap") is not None:
-        imap = values["imap"]
-        if not isinstance(imap, dict) or not imap.get("host") or not imap.get("username"):
-            errors["settings.imap"] = ["IMAP settings need at least host and username."]
-        elif set(imap) - _IMAP_KEYS:
-            errors["settings.imap"] = [f"Unknown IMAP settings: {sorted(set(imap) - _IMAP_KEYS)}."]
-    if kind == ChannelKind.PHONE and values.get("number"):
-        try:
-            clean["number"] = normalize_phone(str(values["number"]))
-        except ValidationError as exc:
-            errors["settings.number"] = exc.messages
-    if kind == ChannelKind.SOCIAL and values.get("platform"):
-        clean["platform"] = normalize_platform(values["platform"])
-        if clean["platform"] not in SOCIAL_PLATFORMS:
-            errors["settings.platform"] = [f"One of {', '.join(SOCIAL_PLATFORMS)}."]
-    if values.get("webhook_url"):
-        try:
-            validate_webhook_url(str(values["webhook_url"]))
-        except ValidationError as exc:
-            errors["settings.webhook_url"] = exc.messages
-        if not values.get("webhook_secret"):
-            errors["settings.webhook_secret"] = ["A webhook URL needs a secret to sign with."]
+    for cleaner in (*_CLEANERS.get(kind, ()), _clean_webhook):
+        cleaner(values, clean, errors)
     if errors:
         raise ValidationError(errors)
     return clean
@@ -109,35 +133,38 @@ def _keep_secrets(new: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]
 def channel_save(
     *,
     channel: Channel,
-    kind: str | None = None,
-    name: str | None = None,
-    settings: dict[str, Any] | None = None,
-    default_team=...,
-    default_priority: int | None = None,
-    is_active: bool | None = None,
+    kind: str | Unset = UNSET,
+    name: str | Unset = UNSET,
+    settings: dict[str, Any] | Unset = UNSET,
+    default_team: object = UNSET,
+    default_priority: int | Unset = UNSET,
+    is_active: bool | Unset = UNSET,
 ) -> Channel:
     """Create or change a channel. Settings are validated for the kind; an email channel's
     address must be unique among email channels (it is how inbound mail finds its channel).
     Omitted secrets keep their stored value, so a client can PATCH without resending them."""
-    if kind is not None:
+    if kind is not UNSET:
         if channel.pk and kind != channel.kind:
             raise ValidationError({"kind": ["A channel's kind cannot change."]})
         channel.kind = kind
-    if name is not None:
+    if name is not UNSET:
         channel.name = name
-    if settings is not None:
+    if settings is not UNSET:
         if not isinstance(settings, dict):
             raise ValidationError({"settings": ["Settings must be an object."]})
         channel.settings = clean_settings(channel.kind, _keep_secrets(settings, channel.settings))
     elif not channel.pk:
         channel.settings = clean_settings(channel.kind, {})
-    if default_team is not ...:
-        channel.default_team = default_team
-    if default_priority is not None:
-        channel.default_priority = default_priority
-    if is_active is not None:
-        channel.is_active = is_active
-    channel.address = channel.settings.get("address", "") if channel.kind == "email" else ""
+    for field, value in (
+        ("default_team", default_team),
+        ("default_priority", default_priority),
+        ("is_active", is_active),
+    ):
+        if value is not UNSET:
+            setattr(channel, field, value)
+    channel.address = (
+        channel.settings.get("address", "") if channel.kind == ChannelKind.EMAIL else ""
+    )
     if (
         channel.address
         and Channel.objects.filter(kind=ChannelKind.EMAIL, address=channel.address)

@@ -31,6 +31,7 @@ from helpdesk.text import html_to_text, sanitize_html
 
 from ..attachments import AttachmentInput
 from ..models import ChannelKind, Message, Ticket
+from . import email_threading
 from .email_mime import WithheldPart, extract
 from .email_reports import (
     RecipientStatus,
@@ -39,7 +40,8 @@ from .email_reports import (
     ignore_automatic,
     returned_message_ids,
 )
-from .models import Channel, InboundMessage
+from .intake import Ignored, Outcome, append_message, integration_of, open_ticket
+from .models import InboundMessage
 
 NO_TEXT = "(no text)"
 
@@ -289,22 +291,8 @@ def parse_email(raw: bytes) -> ParsedEmail:
     )
 
 
-def channel_for_recipients(recipients: list[str]) -> Channel | None:
-    """The active email channel whose mailbox the email was sent to."""
-    if not recipients:
-        return None
-    return (
-        Channel.objects.filter(kind=ChannelKind.EMAIL, is_active=True, address__in=recipients)
-        .order_by("id")
-        .first()
-    )
-
-
 def process(inbound: InboundMessage):
     """Raw email -> customer -> thread -> new ticket or message. Auto-replies are ignored."""
-    from . import email_threading
-    from .intake import Ignored, Outcome, append_message, integration_of, open_ticket
-
     parsed = parse_email(bytes(inbound.raw_bytes))
     if parsed.auto_reason:
         raise ignore_automatic(parsed)

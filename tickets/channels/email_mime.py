@@ -4,8 +4,8 @@ the files we store, the parts we withhold (and why), forwarded messages, deliver
 The rule: an email is never refused because of one part. A part whose type or size the
 attachment rules do not accept is withheld (recorded with its name, type, size and reason,
 not stored as a file); signatures and external-body references are recognised as such. A
-multipart whose boundary is missing or wrong is re-read with the boundary its body actually
-uses, else its raw text is kept with the MIME noise stripped. A forwarded message
+multipart whose boundary is missing or wrong is repaired (email_repair.py); text parts are
+decoded whatever their charset (email_text.py). A forwarded message
 (message/rfc822, multipart/digest) becomes a quoted forward with its files kept.
 """
 
@@ -14,16 +14,15 @@ from __future__ import annotations
 import html as html_lib
 import mimetypes
 import re
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
 
-import charset_normalizer
 from django.core.files.base import ContentFile
 
 from ..attachments import AttachmentInput, attachment_problem, resolve_content_type
+from .email_repair import raw_body_text, recover_multipart, strip_mime_noise
+from .email_text import text_of
 
 SIGNATURE_TYPES = frozenset(
     {
@@ -35,18 +34,6 @@ SIGNATURE_TYPES = frozenset(
 FORWARD_TYPES = frozenset({"message/rfc822", "message/global"})
 FORWARD_HEADER = "---------- Forwarded message ----------"
 MAX_FORWARD_DEPTH = 5
-
-# Charset names mail clients use that Python does not know, or knows under another name.
-_CHARSET_ALIASES = {
-    "ks_c_5601-1987": "cp949",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "iso-8859-8-i": "iso-8859-8",
-    "windows-874": "cp874",
-    "x-sjis": "shift_jis",
-    "utf8": "utf-8",
-}
-_NO_CHARSET = frozenset({"", "us-ascii", "ascii", "unknown-8bit", "x-unknown", "x-user-defined"})
 
 
 @dataclass
@@ -82,59 +69,6 @@ class MimeContent:
         if html.strip() and self.forwards:
             html += "".join(f_html or _text_html(f_text) for f_text, f_html in self.forwards)
         return text, html
-
-
-def decode_text(data: bytes, charset: str | None) -> str:
-    """Bytes of a text part as text: the declared charset when it decodes, else UTF-8, else
-    the likeliest legacy charset of our customers' languages, else Latin-1 (which decodes
-    anything). A lying or unknown charset never fails a message."""
-    declared = (charset or "").strip().strip("\"'").lower()
-    declared = _CHARSET_ALIASES.get(declared, declared)
-    candidates = [] if declared in _NO_CHARSET else [declared]
-    for candidate in [*candidates, "utf-8"]:
-        try:
-            return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    guessed = _guess_charset(data)
-    if guessed:
-        return data.decode(guessed, errors="replace")
-    return data.decode("cp1252") if _decodes(data, "cp1252") else data.decode("latin-1")
-
-
-# The legacy 8-bit charsets of the languages our customers write (English and Western Europe,
-# Russian, Latvian and Lithuanian, Persian): what undeclared 8-bit mail is in, in practice.
-_LEGACY_CHARSETS = ["cp1252", "cp1251", "koi8_r", "cp1257", "iso8859_13", "cp1256"]
-
-
-def _guess_charset(data: bytes) -> str | None:
-    """The most plausible of the legacy charsets for undeclared 8-bit text (charset-normalizer
-    measures how much each decoding looks like language), or None when none fits."""
-    best = charset_normalizer.from_bytes(data, cp_isolation=_LEGACY_CHARSETS).best()
-    return best.encoding if best is not None else None
-
-
-def _decodes(data: bytes, charset: str) -> bool:
-    try:
-        data.decode(charset)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def text_of(part: EmailMessage) -> str:
-    """The decoded text of one leaf part (base64 and quoted-printable undone, even broken)."""
-    try:
-        data = part.get_payload(decode=True)
-    except Exception:  # a payload the stdlib cannot even split: keep what is there
-        data = str(part.get_payload()).encode("utf-8", "surrogateescape")
-    if data is None:
-        return ""
-    try:
-        charset = part.get_content_charset()
-    except Exception:
-        charset = None
-    return decode_text(data, charset).replace("\r\n", "\n")
 
 
 def _param(part: EmailMessage, name: str) -> str:
@@ -173,83 +107,6 @@ def header_value(part: EmailMessage, name: str) -> str:
     except Exception:
         values = part.get_all(name) or [""]
         return str(values[0]).strip()
-
-
-# --- broken structure --------------------------------------------------------------------
-
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_BOUNDARY_LINE = re.compile(rb"^--([^\s][^\r\n]{0,199}?)(--)?[ \t]*\r?$", re.MULTILINE)
-_CONTENT_TYPE_HEADER = re.compile(rb"^content-type:[^\r\n]*(\r?\n[ \t][^\r\n]*)*\r?\n", re.I | re.M)
-_NOISE_HEADER = re.compile(
-    r"^(content-[a-z-]+|mime-version)\s*:.*(\n[ \t].*)*\n?", re.IGNORECASE | re.MULTILINE
-)
-_NOISE_BOUNDARY = re.compile(r"^--[^\s]{6,}[ \t]*$\n?", re.MULTILINE)
-
-
-def _split_raw(raw: bytes) -> tuple[bytes, bytes]:
-    match = _HEADER_END.search(raw)
-    if not match:
-        return raw, b""
-    return raw[: match.start()] + b"\r\n", raw[match.end() :]
-
-
-def _body_boundary(body: bytes) -> bytes | None:
-    """The boundary a multipart body really uses: one that opens and closes, else the most
-    frequent delimiter-looking line followed by MIME headers."""
-    opened: Counter[bytes] = Counter()
-    closed: set[bytes] = set()
-    for match in _BOUNDARY_LINE.finditer(body):
-        name = match.group(1).strip()
-        if set(name) <= {ord("-")}:
-            continue  # a line of dashes is a separator, not a boundary
-        if match.group(2):
-            closed.add(name)
-        else:
-            following = body[match.end() : match.end() + 200].lstrip(b"\r\n").lower()
-            if following.startswith((b"content-", b"mime-version")) or name in closed:
-                opened[name] += 1
-    for name, _ in opened.most_common():
-        if name in closed:
-            return name
-    return opened.most_common(1)[0][0] if opened else None
-
-
-def recover_multipart(raw: bytes, msg: EmailMessage) -> EmailMessage | None:
-    """A multipart whose declared boundary is missing, unused or wrong, re-read with the
-    boundary its body uses; None when the body shows none."""
-    head, body = _split_raw(raw)
-    boundary = _body_boundary(body)
-    if boundary is None or b'"' in boundary:
-        return None
-    subtype = msg.get_content_subtype().encode("ascii", "replace") or b"mixed"
-    head = _CONTENT_TYPE_HEADER.sub(b"", head)
-    head += b"Content-Type: multipart/" + subtype + b'; boundary="' + boundary + b'"\r\n'
-    reparsed = BytesParser(policy=policy.default).parsebytes(head + b"\r\n" + body)
-    if not reparsed.is_multipart() or not list(reparsed.iter_parts()):
-        return None
-    return reparsed
-
-
-def strip_mime_noise(text: str) -> str:
-    """Raw text of a broken multipart without its boundary lines and part headers."""
-    text = text.replace("\r\n", "\n")
-    text = _NOISE_BOUNDARY.sub("", text)
-    text = _NOISE_HEADER.sub("", text)
-    return text.strip()
-
-
-def raw_body_text(msg: EmailMessage, raw: bytes) -> str:
-    """Last resort: the message body as text, decoded with the declared or a guessed charset,
-    part headers and boundaries stripped. A body that starts with part headers (a multipart
-    with no boundary at all) is read as that part, so its encoding is undone."""
-    _, body = _split_raw(raw)
-    if not body.strip():
-        return ""
-    if re.match(rb"\s*content-", body, re.IGNORECASE):
-        inner = BytesParser(policy=policy.default).parsebytes(body.lstrip())
-        if inner.get_content_maintype() == "text":
-            return strip_mime_noise(text_of(inner))
-    return strip_mime_noise(decode_text(body, msg.get_param("charset") or None))
 
 
 # --- walking the tree --------------------------------------------------------------------
@@ -351,6 +208,25 @@ class _Walker:
         self.content.attachments.extend(forwarded.attachments)
         self.content.withheld.extend(forwarded.withheld)
 
+    def inline_text(self, part: EmailMessage, parent: str) -> bool:
+        """Take an inline text part that is not a body: True when it is no file either. A
+        calendar is summarized (and kept as a file); a further plain text is kept."""
+        disposition = part.get_content_disposition()
+        named = bool(_filename(part, ""))
+        if part.get_content_maintype() != "text" or disposition == "attachment" or named:
+            return False
+        subtype = part.get_content_subtype()
+        if subtype == "calendar":
+            self.calendar = self.calendar or calendar_summary(text_of(part))
+            return False
+        if subtype in ("plain", "html"):
+            # An alternative body we did not pick is not a file; a further text part of a
+            # mixed message (text, image, more text) is more of the message.
+            if subtype == "plain" and parent != "multipart/alternative":
+                self.extra_texts.append(text_of(part).strip())
+            return True
+        return False
+
     def walk(self, part: EmailMessage, bodies: set[int], parent: str = "") -> None:
         if id(part) in bodies:
             return
@@ -367,18 +243,8 @@ class _Walker:
             for sub in part.iter_parts():
                 self.walk(sub, bodies, content_type)
             return
-        disposition = part.get_content_disposition()
-        named = bool(_filename(part, ""))
-        if part.get_content_maintype() == "text" and disposition != "attachment" and not named:
-            subtype = part.get_content_subtype()
-            if subtype == "calendar":
-                self.calendar = self.calendar or calendar_summary(text_of(part))
-            elif subtype in ("plain", "html"):
-                # An alternative body we did not pick is not a file; a further text part of a
-                # mixed message (text, image, more text) is more of the message.
-                if subtype == "plain" and parent != "multipart/alternative":
-                    self.extra_texts.append(text_of(part).strip())
-                return
+        if self.inline_text(part, parent):
+            return
         try:
             data = part.get_payload(decode=True) or b""
         except Exception:

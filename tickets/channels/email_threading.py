@@ -4,6 +4,7 @@ mailbox has seen or sent, then a `[#123]` token in the subject, else none (a new
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
@@ -11,8 +12,10 @@ from django.utils import timezone
 from customers.models import Customer
 
 from ..models import Ticket
-from .email import ParsedEmail
 from .models import Channel, ChannelThread
+
+if TYPE_CHECKING:  # a type only: email.py imports this module
+    from .email import ParsedEmail
 
 
 def find_ticket(channel: Channel, parsed: ParsedEmail, customer: Customer) -> Ticket | None:

@@ -3,10 +3,9 @@
 1. `intake_store` writes the payload as an InboundMessage. The (channel, dedupe_key) unique
    constraint decides duplicates: a second delivery returns the existing row and changes
    nothing. Processing is queued on commit.
-2. `intake_process` turns the row into a ticket or a message, in one transaction with the
-   row's new state. A permanent error (bad payload) fails the row with its error; a transient
-   one (database, network) leaves it `received` for the next retry, until the retries are
-   spent. `inbound_reprocess` puts a failed row back through the pipeline.
+2. `processing.intake_process` turns the row into a ticket or a message with the channel's
+   processor, which opens tickets and appends messages with the helpers here (`open_ticket`,
+   `append_message`, `Ignored`). `inbound_reprocess` puts a failed row back through.
 """
 
 from __future__ import annotations
@@ -17,8 +16,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -28,7 +25,7 @@ from helpdesk.queueing import enqueue_on_commit
 
 from .. import services as ticket_services
 from ..attachments import AttachmentInput
-from ..models import ChannelKind, Message, Ticket
+from ..models import Message, Ticket
 from .models import Channel, InboundDoor, InboundMessage, InboundState
 
 logger = logging.getLogger(__name__)
@@ -107,17 +104,6 @@ def integration_of(inbound: InboundMessage):
     return user if user is not None and user.is_integration else None
 
 
-def _processors() -> dict[str, Callable[[InboundMessage], Outcome]]:
-    from . import chat, email, phone, social
-
-    return {
-        ChannelKind.EMAIL: email.process,
-        ChannelKind.CHAT: chat.process,
-        ChannelKind.PHONE: phone.process,
-        ChannelKind.SOCIAL: social.process,
-    }
-
-
 def intake_store(
     *,
     channel: Channel,
@@ -146,83 +132,8 @@ def intake_store(
             )
     except IntegrityError:
         return InboundMessage.objects.get(channel=channel, dedupe_key=dedupe_key), False
-    from ..tasks import process_inbound
-
-    enqueue_on_commit(process_inbound, row.pk)
+    enqueue_on_commit("tickets.process_inbound", row.pk)
     return row, True
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        return " ".join(exc.messages)
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _permanent(exc: Exception) -> bool:
-    """Bad input fails at once; anything else (database, network...) may pass on a retry."""
-    from rest_framework.exceptions import ValidationError as ApiValidationError
-
-    return isinstance(exc, (ValidationError, ApiValidationError, ConflictError))
-
-
-def intake_process(inbound_id: int) -> InboundMessage:
-    """Process one stored payload; safe to run twice (a finished row is left alone).
-
-    Raises the error of a transient failure after recording it while attempts remain, so
-    the Celery task retries; a permanent failure (or the last attempt) fails the row."""
-    try:
-        with transaction.atomic():
-            row = (
-                InboundMessage.objects.select_for_update()
-                .select_related("channel")
-                .get(pk=inbound_id)
-            )
-            if row.state not in (InboundState.RECEIVED, InboundState.PROCESSING):
-                return row  # finished, or failed (waiting for a deliberate reprocess)
-            row.attempts += 1
-            try:
-                with transaction.atomic():
-                    outcome = _processors()[row.kind](row)
-            except Ignored as ignored:
-                row.state, row.error = InboundState.IGNORED, ignored.reason[:5000]
-                row.classification = ignored.classification[:40]
-                if ignored.effect is not None:
-                    ignored.effect()
-            else:
-                row.state, row.error = InboundState.PROCESSED, ""
-                row.ticket, row.message = outcome.ticket, outcome.message
-            row.processed_at = timezone.now()
-            row.save(
-                update_fields=[
-                    "state",
-                    "error",
-                    "classification",
-                    "attempts",
-                    "ticket",
-                    "message",
-                    "processed_at",
-                ]
-            )  # not the raw payload: it never changes
-            return row
-    except Exception as exc:
-        row = _record_failure(inbound_id, exc, permanent=_permanent(exc))
-        if row.state == InboundState.RECEIVED:
-            raise  # more attempts are due: the task retries with backoff
-        return row
-
-
-@transaction.atomic
-def _record_failure(inbound_id: int, exc: Exception, *, permanent: bool) -> InboundMessage:
-    row = InboundMessage.objects.select_for_update().get(pk=inbound_id)
-    row.attempts += 1
-    row.error = _error_text(exc)[:5000]
-    spent = row.attempts >= settings.INBOUND_MAX_RETRIES
-    row.state = InboundState.FAILED if permanent or spent else InboundState.RECEIVED
-    row.save(update_fields=["attempts", "error", "state"])
-    logger.warning("inbound %s failed (%s): %s", inbound_id, row.state, row.error)
-    return row
 
 
 @transaction.atomic
@@ -234,9 +145,7 @@ def inbound_reprocess(inbound: InboundMessage) -> InboundMessage:
         return row
     row.state, row.error, row.attempts = InboundState.RECEIVED, "", 0
     row.save(update_fields=["state", "error", "attempts"])
-    from ..tasks import process_inbound
-
-    enqueue_on_commit(process_inbound, row.pk)
+    enqueue_on_commit("tickets.process_inbound", row.pk)
     return row
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from ..models import ChannelKind, Priority
+from ..choices import ChannelKind, Priority
 
 
 class Channel(models.Model):
@@ -48,9 +48,6 @@ class Channel(models.Model):
 
 class InboundState(models.TextChoices):
     RECEIVED = "received", "Received (waiting to be processed)"
-    # Processing runs in one transaction that holds the row lock, so no committed row is
-    # ever "processing" today; the state is kept for processors that would commit in steps.
-    PROCESSING = "processing", "Processing"
     PROCESSED = "processed", "Processed"
     FAILED = "failed", "Failed (see error; can be reprocessed)"
     IGNORED = "ignored", "Ignored (auto-reply, bounce...)"

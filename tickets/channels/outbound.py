@@ -70,9 +70,7 @@ def outbound_email_queue(message: Message) -> OutboundEmail:
     Message.objects.filter(pk=message.pk).update(external_id=outbound.header_message_id)
     if channel is not None:
         email_threading.remember(channel, outbound.header_message_id, message.ticket)
-    from ..tasks import send_outbound_email
-
-    enqueue_on_commit(send_outbound_email, outbound.pk)
+    enqueue_on_commit("tickets.send_reply_email", outbound.pk)
     return outbound
 
 

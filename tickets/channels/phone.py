@@ -16,7 +16,7 @@ from customers.services import IdentityInput, customer_resolve
 
 from ..models import ChannelKind, Ticket
 from ..status import Status
-from .intake import resolve_channel
+from .intake import Outcome, append_message, integration_of, open_ticket, resolve_channel
 from .models import Channel, InboundMessage
 
 OPEN_STATUSES = [s for s in Status.values if s not in (Status.SOLVED, Status.CLOSED)]
@@ -110,8 +110,6 @@ def open_phone_ticket(customer, now=None) -> Ticket | None:
 
 
 def process(inbound: InboundMessage):
-    from .intake import Outcome, append_message, integration_of, open_ticket
-
     payload = CallPayloadSerializer(data=inbound.raw_json)
     payload.is_valid(raise_exception=True)
     data, channel = payload.validated_data, inbound.channel

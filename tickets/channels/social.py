@@ -10,7 +10,7 @@ from customers.services import IdentityInput, customer_resolve
 
 from ..models import ChannelKind
 from .config import SOCIAL_PLATFORMS, normalize_platform
-from .intake import resolve_channel
+from .intake import Outcome, append_message, integration_of, open_ticket, resolve_channel
 from .models import Channel, ChannelThread, InboundMessage
 
 
@@ -71,8 +71,6 @@ def _body(data: dict) -> str:
 
 
 def process(inbound: InboundMessage):
-    from .intake import Outcome, append_message, integration_of, open_ticket
-
     payload = SocialPayloadSerializer(data=inbound.raw_json)
     payload.is_valid(raise_exception=True)
     data, channel = payload.validated_data, inbound.channel

@@ -8,8 +8,9 @@ from django.core.management import call_command
 from django.db import OperationalError, connection
 
 from tickets.channels.email import dedupe_key
-from tickets.channels.intake import intake_process, intake_store
+from tickets.channels.intake import intake_store
 from tickets.channels.models import InboundMessage, InboundState
+from tickets.channels.processing import intake_process
 from tickets.models import Attachment, Message, Ticket
 from tickets.services import ticket_reply, ticket_update
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tickets.channels.intake import inbound_reprocess, intake_process
+from tickets.channels.intake import inbound_reprocess
 from tickets.channels.models import InboundMessage, InboundState
+from tickets.channels.processing import intake_process
 
 
 class Command(BaseCommand):
