@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "followups",
     "webhooks",
     "desk",
+    "knowledge",
 ]
 
 MIDDLEWARE = [

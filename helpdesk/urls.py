@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("surveys/<str:token>/", survey_answer_view, name="survey-answer"),
     path("desk/", include("desk.urls")),
+    path("help/", include("knowledge.urls")),
     path("admin/", admin.site.urls),
     # Email providers' inbound webhooks (django-anymail): /anymail/<esp>/inbound/
     path("anymail/", include("anymail.urls")),

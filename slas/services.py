@@ -322,10 +322,18 @@ def _outside_plan(ticket: Ticket, tier: SlaTier, *, auto_reply: bool) -> None:
         return
     from tickets.services import system_message_add
 
-    system_message_add(ticket=ticket, body=outside_plan_text(tier), reason=OUTSIDE_PLAN_REASON)
+    system_message_add(
+        ticket=ticket, body=outside_plan_text(tier, ticket=ticket), reason=OUTSIDE_PLAN_REASON
+    )
 
 
-def outside_plan_text(tier: SlaTier) -> str:
+# The self-service part of the outside-plan answer. knowledge/ registers a provider in its
+# AppConfig.ready() (knowledge imports slas, never the other way round); a provider takes
+# (ticket=, tier=) and returns text naming help-center articles, or "" to leave the pointer.
+SELF_SERVICE_HINTS: list = []
+
+
+def outside_plan_text(tier: SlaTier, ticket: Ticket | None = None) -> str:
     labels = dict(ChannelKind.choices)
     channels = ", ".join(str(labels.get(c, c)) for c in tier.channels)
     text = (
@@ -334,8 +342,14 @@ def outside_plan_text(tier: SlaTier) -> str:
         f"{'it' if len(tier.channels) == 1 else 'one of these'} next time for the fastest answer."
     )
     if tier.self_service:
+        hints = (hint(ticket=ticket, tier=tier) for hint in SELF_SERVICE_HINTS)
+        hint = next((h for h in hints if h), "") if ticket is not None else ""
         where = f" at {tier.self_service_url}" if tier.self_service_url else ""
-        text += f" Many questions are answered right away in our help center{where}."
+        text += (
+            " " + hint
+            if hint
+            else (f" Many questions are answered right away in our help center{where}.")
+        )
     return text
 
 

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class KnowledgeConfig(AppConfig):
+    name = "knowledge"
+    verbose_name = "Knowledge base and help center"
+
+    def ready(self) -> None:
+        from . import handlers
+
+        handlers.connect()

@@ -1,0 +1,36 @@
+"""PostgreSQL only: the unaccent and pg_trgm extensions and the search indexes (a GIN index
+on each translation's search vector, a trigram GIN index on its title). On SQLite the search
+falls back to substring matching (knowledge/search.py) and this migration does nothing."""
+
+from django.db import migrations
+
+FORWARD = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX IF NOT EXISTS article_search_vector_idx"
+    " ON knowledge_articletranslation USING gin (search_vector)",
+    "CREATE INDEX IF NOT EXISTS article_title_trgm_idx"
+    " ON knowledge_articletranslation USING gin (title gin_trgm_ops)",
+]
+BACKWARD = [
+    "DROP INDEX IF EXISTS article_title_trgm_idx",
+    "DROP INDEX IF EXISTS article_search_vector_idx",
+]
+
+
+def forward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in FORWARD:
+            schema_editor.execute(statement)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in BACKWARD:
+            schema_editor.execute(statement)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("knowledge", "0001_initial")]
+
+    operations = [migrations.RunPython(forward, backward)]

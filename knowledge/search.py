@@ -1,0 +1,236 @@
+"""Full-text search over published article translations.
+
+PostgreSQL: one stored tsvector per translation (title weight A, tags B, body C) in the
+locale's text-search configuration (knowledge.locales), a GIN index on it, ranked with
+ts_rank_cd and highlighted with ts_headline; for Latvian and Persian (no stemmer in
+PostgreSQL) the `simple` configuration on unaccented text, queried by word prefixes (a crude
+stem: "piegādes" finds "piegāde"). Short or misspelled queries that find too little fall back
+to pg_trgm word similarity on the title (a GIN gin_trgm_ops index). Indexes and extensions
+come from migration 0002.
+
+SQLite (`make run` without a server): the same interface with case-insensitive substring
+matching, title hits first. No stemming, no typo tolerance: a development fallback only.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from .locales import LOCALES, locale_of
+
+TRIGRAM_THRESHOLD = 0.4
+MAX_ANY_TERMS = 32
+_MARK_START, _MARK_STOP = "\ue000", "\ue001"
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who is looking: agents see internal articles; a customer's tier rank opens the
+    articles of that tier and the tiers below; anonymous visitors see public ones only."""
+
+    staff: bool = False
+    tier_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    translation_id: int
+    score: float
+    headline: str  # safe HTML: escaped text with <mark> around the matched words
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _config_case(column: str) -> str:
+    cases = " ".join(
+        f"WHEN '{code}' THEN '{locale.search_config}'" for code, locale in LOCALES.items()
+    )
+    return f"(CASE {column} {cases} ELSE 'simple' END)::regconfig"
+
+
+def _unaccented(locale_column: str, expression: str) -> str:
+    """unaccent() for the locales searched with `simple`, the text as is for the stemmers
+    (unaccent would turn Russian й into и and confuse the Russian stemmer)."""
+    simple = ", ".join(f"'{c}'" for c, loc in LOCALES.items() if loc.search_config == "simple")
+    return (
+        f"(CASE WHEN {locale_column} IN ({simple}) THEN unaccent({expression})"
+        f" ELSE {expression} END)"
+    )
+
+
+def index_translations(translation_ids: list[int]) -> None:
+    """Recompute the stored search vectors of these translations (call after saving them or
+    their article's tags). No-op on SQLite."""
+    if not translation_ids or not is_postgres():
+        return
+    config = _config_case("t.locale")
+    title = _unaccented("t.locale", "t.title")
+    tags = _unaccented(
+        "t.locale",
+        "coalesce((SELECT string_agg(value, ' ') FROM jsonb_array_elements_text(a.tags)), '')",
+    )
+    body = _unaccented("t.locale", "t.body_text")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE knowledge_articletranslation t SET search_vector =
+                setweight(to_tsvector({config}, {title}), 'A')
+                || setweight(to_tsvector({config}, {tags}), 'B')
+                || setweight(to_tsvector({config}, {body}), 'C')
+            FROM knowledge_article a
+            WHERE a.id = t.article_id AND t.id = ANY(%s)
+            """,  # noqa: S608 - only our own constants are interpolated
+            [list(translation_ids)],
+        )
+
+
+def _prefix_query(text: str, operator: str) -> str:
+    """A tsquery of word prefixes for the unstemmed locales: words of five letters or more
+    lose their last two (inflection), shorter ones are matched as prefixes whole."""
+    terms = []
+    for word in _WORD.findall(text.lower())[:MAX_ANY_TERMS]:
+        stem = word[:-2] if len(word) >= 5 else word
+        terms.append("'" + stem.replace("'", "") + "':*")
+    return f" {operator} ".join(terms)
+
+
+def _tsquery_sql(locale_code: str, text: str, *, match_all: bool) -> tuple[str, list]:
+    locale = locale_of(locale_code)
+    if locale.search_config == "simple":
+        return "to_tsquery('simple', unaccent(%s))", [
+            _prefix_query(text, "&" if match_all else "|")
+        ]
+    config = f"'{locale.search_config}'::regconfig"
+    if match_all:
+        return f"websearch_to_tsquery({config}, %s)", [text]
+    # Any of the words (a draft ticket is long; it will not contain all of an article).
+    return (
+        "(SELECT coalesce(to_tsquery('simple', string_agg(quote_literal(word), ' | ')), "  # noqa: S608
+        f"''::tsquery) FROM (SELECT unnest(tsvector_to_array(to_tsvector({config}, %s))) "
+        f"AS word LIMIT {MAX_ANY_TERMS}) words)",
+        [text],
+    )
+
+
+def _visibility_sql(audience: Audience) -> tuple[str, list]:
+    clauses = ["a.visibility = 'public'"]
+    params: list = []
+    if audience.tier_rank is not None:
+        clauses.append("(a.visibility = 'tiers' AND tier.rank <= %s)")
+        params.append(audience.tier_rank)
+    if audience.staff:
+        clauses.append("a.visibility = 'internal'")
+    return "(" + " OR ".join(clauses) + ")", params
+
+
+def _safe_headline(raw: str) -> str:
+    escaped = html.escape(raw or "")
+    return escaped.replace(_MARK_START, "<mark>").replace(_MARK_STOP, "</mark>")
+
+
+def search(
+    *, text: str, locale: str, audience: Audience, limit: int = 10, match_all: bool = True
+) -> list[Hit]:
+    """Published translations in `locale` matching `text`, best first, visible to
+    `audience`. `match_all` for a search box (every word), False for suggestions from a
+    draft ticket (any word, ranked by how many and where)."""
+    text = (text or "").strip()[:2000]
+    if not text or limit <= 0:
+        return []
+    code = locale_of(locale).code
+    if not is_postgres():
+        return _search_fallback(text=text, locale=code, audience=audience, limit=limit)
+    query_sql, query_params = _tsquery_sql(code, text, match_all=match_all)
+    visibility_sql, visibility_params = _visibility_sql(audience)
+    config = f"'{locale_of(code).search_config}'::regconfig"
+    options = f"StartSel={_MARK_START}, StopSel={_MARK_STOP}, MaxWords=30, MinWords=12"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH q AS (SELECT {query_sql} AS query),
+            ranked AS (
+                SELECT t.id, t.body_text, ts_rank_cd(t.search_vector, q.query, 32) AS score
+                FROM knowledge_articletranslation t
+                JOIN knowledge_article a ON a.id = t.article_id
+                LEFT JOIN slas_slatier tier ON tier.id = a.min_tier_id
+                CROSS JOIN q
+                WHERE t.locale = %s AND t.search_vector @@ q.query
+                  AND a.status = 'published' AND {visibility_sql}
+                ORDER BY score DESC, t.id
+                LIMIT %s
+            )
+            SELECT ranked.id, ranked.score,
+                   ts_headline({config}, left(ranked.body_text, 5000), q.query, %s)
+            FROM ranked CROSS JOIN q
+            ORDER BY ranked.score DESC, ranked.id
+            """,  # noqa: S608 - only our own constants are interpolated
+            [*query_params, code, *visibility_params, limit, options],
+        )
+        hits = [Hit(row[0], float(row[1]), _safe_headline(row[2])) for row in cursor.fetchall()]
+        if len(hits) < limit and len(text) <= 60:
+            hits += _trigram(cursor, text, code, audience, limit - len(hits), hits)
+    return hits
+
+
+def _trigram(cursor, text: str, code: str, audience: Audience, limit: int, found) -> list[Hit]:
+    """Titles that look like the query (a typo, a partial word): pg_trgm word similarity,
+    served by the title's gin_trgm_ops index."""
+    visibility_sql, visibility_params = _visibility_sql(audience)
+    cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {TRIGRAM_THRESHOLD}")
+    cursor.execute(
+        f"""
+        SELECT t.id, word_similarity(%s, t.title) AS score, left(t.body_text, 200)
+        FROM knowledge_articletranslation t
+        JOIN knowledge_article a ON a.id = t.article_id
+        LEFT JOIN slas_slatier tier ON tier.id = a.min_tier_id
+        WHERE t.locale = %s AND %s <%% t.title AND NOT (t.id = ANY(%s))
+          AND a.status = 'published' AND {visibility_sql}
+        ORDER BY score DESC, t.id
+        LIMIT %s
+        """,  # noqa: S608 - only our own constants are interpolated
+        [text, code, text, [hit.translation_id for hit in found], *visibility_params, limit],
+    )
+    # Below every full-text hit: a look-alike title is a weaker signal than the words.
+    return [Hit(row[0], float(row[1]) * 0.01, html.escape(row[2])) for row in cursor.fetchall()]
+
+
+def _search_fallback(*, text: str, locale: str, audience: Audience, limit: int) -> list[Hit]:
+    """SQLite: substring matches of the query's words; title 3, tags 2, body 1 per word."""
+    from django.db.models import Q
+
+    from .models import ArticleTranslation
+
+    words = _WORD.findall(text.lower())[:MAX_ANY_TERMS]
+    if not words:
+        return []
+    visible = Q(article__visibility="public")
+    if audience.tier_rank is not None:
+        visible |= Q(article__visibility="tiers", article__min_tier__rank__lte=audience.tier_rank)
+    if audience.staff:
+        visible |= Q(article__visibility="internal")
+    matches = Q()
+    for word in words:
+        matches |= Q(title__icontains=word) | Q(body_text__icontains=word)
+    rows = (
+        ArticleTranslation.objects.filter(
+            visible, matches, locale=locale, article__status="published"
+        )
+        .select_related("article")
+        .order_by("id")[:500]
+    )
+    scored = []
+    for row in rows:
+        title, body = row.title.lower(), row.body_text.lower()
+        tags = " ".join(row.article.tags).lower()
+        score = sum(3 * (word in title) + 2 * (word in tags) + (word in body) for word in words)
+        snippet = html.escape(row.body_text[:200])
+        scored.append(Hit(row.id, score / (3 * len(words) * 2), snippet))
+    scored.sort(key=lambda hit: (-hit.score, hit.translation_id))
+    return scored[:limit]
