@@ -277,6 +277,7 @@ SPECTACULAR_SETTINGS = {
         "PriorityEnum": ["low", "normal", "high", "urgent"],
         "CallStatusEnum": ["completed", "missed", "voicemail"],
         "StatusEnum": "tickets.status.Status",
+        "ArticleStatusEnum": "knowledge.models.Status",
         "InboundStateEnum": "tickets.channels.models.InboundState",
     },
 }

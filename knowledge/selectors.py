@@ -137,3 +137,40 @@ def suggest_articles(*, text: str, locale: str, customer=None, limit: int = 5) -
         Suggestion(r.article, r.translation, r.score, article_url(r.translation, absolute=True))
         for r in results
     ]
+
+
+@dataclass(frozen=True)
+class HelpChannel:
+    kind: str
+    name: str
+    label: str  # what to show: an address, a number, an account
+    href: str  # mailto:/tel:/a page, or "" when the channel has no link
+
+
+def help_channels(*, tier=None) -> list[HelpChannel]:
+    """"Still need help?": the active channels the visitor's tier serves (a tier listing
+    no channels serves all), or every active channel for an anonymous visitor."""
+    from tickets.channels.models import Channel
+
+    channels = Channel.objects.filter(is_active=True).order_by("kind", "name")
+    if tier is not None and tier.channels:
+        channels = channels.filter(kind__in=tier.channels)
+    shown = []
+    for channel in channels:
+        options = channel.settings or {}
+        if channel.kind == "email" and options.get("address"):
+            shown.append(
+                HelpChannel("email", channel.name, options["address"], f"mailto:{options['address']}")
+            )
+        elif channel.kind == "phone" and options.get("number"):
+            shown.append(
+                HelpChannel("phone", channel.name, options["number"], f"tel:{options['number']}")
+            )
+        elif channel.kind == "social" and options.get("account"):
+            platform = options.get("platform", "")
+            shown.append(
+                HelpChannel("social", channel.name, f"{platform} @{options['account']}".strip(), "")
+            )
+        elif channel.kind == "chat":
+            shown.append(HelpChannel("chat", channel.name, channel.name, ""))
+    return shown

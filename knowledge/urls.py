@@ -1,4 +1,4 @@
-"""The help center, public: /help/ and /help/<locale>/..."""
+"""The help center, public: /help/ picks a language, /help/<locale>/... are the pages."""
 
 from django.urls import path
 
@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("", views.home_redirect, name="help-root"),
+    path("files/<int:pk>/<str:filename>", views.file, name="help-file"),
     path("<str:locale>/", views.home, name="help-home"),
     path("<str:locale>/search/", views.search_page, name="help-search"),
     path("<str:locale>/categories/<str:slug>/", views.category, name="help-category"),
