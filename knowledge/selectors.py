@@ -148,7 +148,7 @@ class HelpChannel:
 
 
 def help_channels(*, tier=None) -> list[HelpChannel]:
-    """"Still need help?": the active channels the visitor's tier serves (a tier listing
+    """ "Still need help?": the active channels the visitor's tier serves (a tier listing
     no channels serves all), or every active channel for an anonymous visitor."""
     from tickets.channels.models import Channel
 
@@ -160,7 +160,9 @@ def help_channels(*, tier=None) -> list[HelpChannel]:
         options = channel.settings or {}
         if channel.kind == "email" and options.get("address"):
             shown.append(
-                HelpChannel("email", channel.name, options["address"], f"mailto:{options['address']}")
+                HelpChannel(
+                    "email", channel.name, options["address"], f"mailto:{options['address']}"
+                )
             )
         elif channel.kind == "phone" and options.get("number"):
             shown.append(

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
-from .locales import LOCALES, from_accept_language, locale_of
+from .locales import LOCALES, from_accept_language
 from .models import ArticleAttachment, ArticleTranslation, CategoryTranslation, SearchSource
 from .ui import STRINGS
 
@@ -47,7 +47,12 @@ def _context(request: HttpRequest, locale: str, alternates: dict[str, str] | Non
         "locale": current,
         "t": STRINGS[locale],
         "languages": [
-            {"code": code, "name": LOCALES[code].name, "url": switch.get(code), "current": code == locale}
+            {
+                "code": code,
+                "name": LOCALES[code].name,
+                "url": switch.get(code),
+                "current": code == locale,
+            }
             for code in LOCALES
             if switch.get(code)
         ],
@@ -57,9 +62,7 @@ def _context(request: HttpRequest, locale: str, alternates: dict[str, str] | Non
 
 def _page(request, template: str, context: dict, status: int = 200) -> HttpResponse:
     response = render(request, template, context, status=status)
-    response.set_cookie(
-        LOCALE_COOKIE, context["locale"].code, max_age=365 * 86400, samesite="Lax"
-    )
+    response.set_cookie(LOCALE_COOKIE, context["locale"].code, max_age=365 * 86400, samesite="Lax")
     return response
 
 
@@ -91,9 +94,13 @@ def home(request: HttpRequest, locale: str) -> HttpResponse:
     for translation in translations:
         by_category.setdefault(translation.article.category_id, []).append(translation)
     categories = [
-        {"translation": row, "articles": by_category.get(row.category_id, [])[:6],
-         "count": len(by_category.get(row.category_id, []))}
-        for row in CategoryTranslation.objects.filter(locale=locale).select_related("category")
+        {
+            "translation": row,
+            "articles": by_category.get(row.category_id, [])[:6],
+            "count": len(by_category.get(row.category_id, [])),
+        }
+        for row in CategoryTranslation.objects.filter(locale=locale)
+        .select_related("category")
         .order_by("category__position", "category_id")
     ]
     return _page(
@@ -109,9 +116,11 @@ def category(request: HttpRequest, locale: str, slug: str) -> HttpResponse:
     row = CategoryTranslation.objects.filter(locale=locale, slug=slug).first()
     if row is None:
         raise Http404("No such category")
-    articles = selectors.translations_visible_to(_audience(request), locale).filter(
-        article__category_id=row.category_id
-    ).order_by("title")
+    articles = (
+        selectors.translations_visible_to(_audience(request), locale)
+        .filter(article__category_id=row.category_id)
+        .order_by("title")
+    )
     alternates = {
         other.locale: reverse("help-category", args=[other.locale, other.slug])
         for other in CategoryTranslation.objects.filter(category_id=row.category_id)
@@ -179,7 +188,8 @@ def search_page(request: HttpRequest, locale: str) -> HttpResponse:
             query=query, locale=locale, source=SearchSource.HELP_CENTER, results=len(results)
         )
     alternates = {
-        code: reverse("help-search", args=[code]) + "?" + urlencode({"q": query}) for code in LOCALES
+        code: reverse("help-search", args=[code]) + "?" + urlencode({"q": query})
+        for code in LOCALES
     }
     return _page(
         request,
@@ -213,7 +223,7 @@ def _rate_limited(request: HttpRequest) -> bool:
 
 @require_POST
 def vote(request: HttpRequest, locale: str, slug: str) -> HttpResponse:
-    """"Was this helpful?": no login; one vote per visitor (signed cookie id) and article;
+    """ "Was this helpful?": no login; one vote per visitor (signed cookie id) and article;
     voting again changes the vote. Rate-limited per address."""
     locale = _check_locale(locale)
     translation = (
@@ -262,7 +272,9 @@ def file(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
     readable = selectors.articles_visible_to(audience).filter(pk=attachment.article_id).exists()
     if not readable and not audience.staff:
         raise Http404("No such file")
-    inline = attachment.content_type.startswith("image/") and attachment.content_type != "image/svg+xml"
+    inline = (
+        attachment.content_type.startswith("image/") and attachment.content_type != "image/svg+xml"
+    )
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=not inline,
