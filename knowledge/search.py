@@ -151,7 +151,7 @@ def search(
     visibility_sql, visibility_params = _visibility_sql(audience)
     config = f"'{locale_of(code).search_config}'::regconfig"
     options = f"StartSel={_MARK_START}, StopSel={_MARK_STOP}, MaxWords=30, MinWords=12"
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             f"""
             WITH q AS (SELECT {query_sql} AS query),
@@ -174,7 +174,8 @@ def search(
             [*query_params, code, *visibility_params, limit, options],
         )
         hits = [Hit(row[0], float(row[1]), _safe_headline(row[2])) for row in cursor.fetchall()]
-        if len(hits) < limit and len(text) <= 60:
+    if match_all and len(hits) < limit and len(text) <= 60:
+        with transaction.atomic(), connection.cursor() as cursor:  # for SET LOCAL
             hits += _trigram(cursor, text, code, audience, limit - len(hits), hits)
     return hits
 

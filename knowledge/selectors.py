@@ -126,12 +126,12 @@ def suggest_articles(*, text: str, locale: str, customer=None, limit: int = 5) -
     """The best published articles for a draft ticket's text (subject and body), in the
     customer's locale, that the customer (or an anonymous visitor) may read. Any word of the
     draft counts; title matches weigh most. Logs nothing (callers record deflections)."""
+    return _suggest(text, locale, audience_for(customer=customer), limit)
+
+
+def _suggest(text: str, locale: str, audience: Audience, limit: int) -> list[Suggestion]:
     results = search_articles(
-        query=text[:2000],
-        locale=locale,
-        audience=audience_for(customer=customer),
-        limit=limit,
-        match_all=False,
+        query=text[:2000], locale=locale, audience=audience, limit=limit, match_all=False
     )
     return [
         Suggestion(r.article, r.translation, r.score, article_url(r.translation, absolute=True))
@@ -176,3 +176,20 @@ def help_channels(*, tier=None) -> list[HelpChannel]:
         elif channel.kind == "chat":
             shown.append(HelpChannel("chat", channel.name, channel.name, ""))
     return shown
+
+
+def suggestions_for_ticket(ticket, *, tier=None, limit: int = 5) -> list[Suggestion]:
+    """The desk's "Suggested articles" for a ticket from any channel: its subject and first
+    customer message, in the customer's language, as the customer (on `tier`, the ticket's)
+    may read them; never internal articles: the agent sends these links to the customer."""
+    from .handlers import customer_locale
+
+    first = (
+        ticket.messages.filter(direction="inbound")
+        .order_by("id")
+        .values_list("body_text", flat=True)
+        .first()
+    )
+    text = f"{ticket.subject}\n{first or ''}"
+    audience = Audience(tier_rank=tier.rank if tier is not None else None)
+    return _suggest(text, customer_locale(ticket.requester, text), audience, limit)
