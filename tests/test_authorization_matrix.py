@@ -140,8 +140,13 @@ def _knowledge(integration, customer):
     draft = ArticleFactory(title="Crushed parcel", status="draft")
     internal = ArticleFactory(title="Refund playbook", visibility="internal")
     deflection = kb.deflection_record(
-        subject="Box crushed", body="", locale="en", customer=customer, tier=None,
-        requested_by=integration, suggestions=[],
+        subject="Box crushed",
+        body="",
+        locale="en",
+        customer=customer,
+        tier=None,
+        requested_by=integration,
+        suggestions=[],
     )
     return {
         "category": category.pk,
@@ -405,7 +410,5 @@ def test_matrix_covers_every_documented_operation():
             "deflection",
         )
     }
-    covered = {
-        (method, path.split("?")[0].format(**placeholders)) for method, path, _, _ in MATRIX
-    }
+    covered = {(method, path.split("?")[0].format(**placeholders)) for method, path, _, _ in MATRIX}
     assert documented - covered == set(), "operations missing from the authorization matrix"

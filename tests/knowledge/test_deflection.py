@@ -69,7 +69,8 @@ def test_suggest_returns_the_best_articles_with_scores_in_the_drafts_language(
     assert "Возврат товара" not in titles
     assert "Доставка для премиум-клиентов" not in titles  # anonymous: no tier articles
     scores = [s["score"] for s in data["suggestions"]]
-    assert scores == sorted(scores, reverse=True) and scores[0] > 0
+    assert scores == sorted(scores, reverse=True)
+    assert scores[0] > 0
     assert Deflection.objects.get(pk=data["id"]).outcome == "pending"
 
 
