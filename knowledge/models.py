@@ -114,6 +114,9 @@ class ArticleTranslation(models.Model):
     # title (A) over tags (B) over body (C), in the locale's text-search configuration;
     # written by knowledge.search.index_translations in the service that saves the row.
     search_vector = SearchVectorField(null=True, editable=False)
+    # title (A) and tags (B) alone: few rows match a word here, so every such match is ranked
+    # even when a frequent word is in the bodies of tens of thousands (knowledge.search).
+    title_vector = SearchVectorField(null=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

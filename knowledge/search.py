@@ -4,7 +4,7 @@ PostgreSQL: one stored tsvector per translation (title weight A, tags B, body C)
 locale's text-search configuration (knowledge.locales), a GIN index on it, ranked with
 ts_rank_cd and highlighted with ts_headline; for Latvian and Persian (no stemmer in
 PostgreSQL) the `simple` configuration on unaccented text, queried by word prefixes (a crude
-stem: "piegādes" finds "piegāde"). Short or misspelled queries that find too little fall back
+stem: "piegādes" finds "piegāde"). Short or misspelled queries that find nothing fall back
 to pg_trgm word similarity on the title (a GIN gin_trgm_ops index). Indexes and extensions
 come from migration 0002.
 
@@ -22,7 +22,12 @@ from django.db import connection, transaction
 
 from .locales import LOCALES, locale_of
 
-TRIGRAM_THRESHOLD = 0.4
+TRIGRAM_THRESHOLD = 0.5
+# Ranking reads every candidate's vector: at most this many title/tag matches (all of them, in
+# practice: few titles share a word) and body matches are ranked. A word found in the bodies
+# of more articles than that ranks the title matches exactly and a sample of the body ones.
+TITLE_CANDIDATES = 300
+BODY_CANDIDATES = 300
 MAX_ANY_TERMS = 32
 _MARK_START, _MARK_STOP = "\ue000", "\ue001"
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -71,21 +76,28 @@ def index_translations(translation_ids: list[int]) -> None:
     if not translation_ids or not is_postgres():
         return
     config = _config_case("t.locale")
-    title = _unaccented("t.locale", "t.title")
+    head_config = _config_case("h.locale")
+    title = _unaccented("h.locale", "h.title")
     tags = _unaccented(
-        "t.locale",
+        "h.locale",
         "coalesce((SELECT string_agg(value, ' ') FROM jsonb_array_elements_text(a.tags)), '')",
     )
     body = _unaccented("t.locale", "t.body_text")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE knowledge_articletranslation t SET search_vector =
-                setweight(to_tsvector({config}, {title}), 'A')
-                || setweight(to_tsvector({config}, {tags}), 'B')
-                || setweight(to_tsvector({config}, {body}), 'C')
-            FROM knowledge_article a
-            WHERE a.id = t.article_id AND t.id = ANY(%s)
+            UPDATE knowledge_articletranslation t
+            SET search_vector = v.head || setweight(to_tsvector({config}, {body}), 'C'),
+                title_vector = v.head
+            FROM (
+                SELECT h.id,
+                       setweight(to_tsvector({head_config}, {title}), 'A')
+                       || setweight(to_tsvector({head_config}, {tags}), 'B') AS head
+                FROM knowledge_articletranslation h
+                JOIN knowledge_article a ON a.id = h.article_id
+                WHERE h.id = ANY(%s)
+            ) v
+            WHERE v.id = t.id
             """,  # noqa: S608 - only our own constants are interpolated
             [list(translation_ids)],
         )
@@ -154,15 +166,29 @@ def search(
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            WITH q AS (SELECT {query_sql} AS query),
+            WITH q AS MATERIALIZED (SELECT {query_sql} AS query),
+            candidates AS (
+                (SELECT t.id FROM knowledge_articletranslation t
+                 JOIN knowledge_article a ON a.id = t.article_id
+                 LEFT JOIN slas_slatier tier ON tier.id = a.min_tier_id
+                 CROSS JOIN q
+                 WHERE t.locale = %s AND t.title_vector @@ q.query
+                   AND a.status = 'published' AND {visibility_sql}
+                 LIMIT {TITLE_CANDIDATES})
+                UNION
+                (SELECT t.id FROM knowledge_articletranslation t
+                 JOIN knowledge_article a ON a.id = t.article_id
+                 LEFT JOIN slas_slatier tier ON tier.id = a.min_tier_id
+                 CROSS JOIN q
+                 WHERE t.locale = %s AND t.search_vector @@ q.query
+                   AND a.status = 'published' AND {visibility_sql}
+                 LIMIT {BODY_CANDIDATES})
+            ),
             ranked AS (
                 SELECT t.id, t.body_text, ts_rank_cd(t.search_vector, q.query, 32) AS score
-                FROM knowledge_articletranslation t
-                JOIN knowledge_article a ON a.id = t.article_id
-                LEFT JOIN slas_slatier tier ON tier.id = a.min_tier_id
+                FROM candidates c
+                JOIN knowledge_articletranslation t ON t.id = c.id
                 CROSS JOIN q
-                WHERE t.locale = %s AND t.search_vector @@ q.query
-                  AND a.status = 'published' AND {visibility_sql}
                 ORDER BY score DESC, t.id
                 LIMIT %s
             )
@@ -171,10 +197,18 @@ def search(
             FROM ranked CROSS JOIN q
             ORDER BY ranked.score DESC, ranked.id
             """,  # noqa: S608 - only our own constants are interpolated
-            [*query_params, code, *visibility_params, limit, options],
+            [
+                *query_params,
+                code,
+                *visibility_params,
+                code,
+                *visibility_params,
+                limit,
+                options,
+            ],
         )
         hits = [Hit(row[0], float(row[1]), _safe_headline(row[2])) for row in cursor.fetchall()]
-    if match_all and len(hits) < limit and len(text) <= 60:
+    if match_all and not hits and len(text) <= 60:
         with transaction.atomic(), connection.cursor() as cursor:  # for SET LOCAL
             hits += _trigram(cursor, text, code, audience, limit - len(hits), hits)
     return hits

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from knowledge.models import Article, ArticleVersion
-from knowledge.selectors import search_articles
 from knowledge.search import Audience
+from knowledge.selectors import search_articles
 from tests.factories import ArticleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
