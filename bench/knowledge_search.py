@@ -5,7 +5,8 @@ BENCH_KB_ARTICLES (100,000) published public articles, 60% English, 25% Russian,
 Lithuanian, each a title of 3-6 words and a body of 60-120 words: a few hundred frequent
 support words per language (each in several percent of the articles, as in a real
 knowledge base) and a long tail of rarer product and topic words. Search vectors are written
-with the same SQL the service uses (knowledge.search.index_translations).
+with the same SQL the service uses (knowledge.search.index_translations), then the lexicon is
+counted as the hourly task does (knowledge.search.lexicon_rebuild).
 
 Then, in this process with Django set up against that database (DEBUG off), through the full
 Django/DRF stack with an integration's token (the test client, no socket), 200 requests each
@@ -261,7 +262,7 @@ def _seed() -> dict:
 
     from helpdesk.models import Role, User
     from helpdesk.services import api_token_create
-    from knowledge.search import index_translations
+    from knowledge.search import index_translations, lexicon_rebuild
 
     integration = User.objects.filter(username="bench-kb").first() or User.objects.create(
         username="bench-kb", role=Role.INTEGRATION
@@ -307,6 +308,9 @@ def _seed() -> dict:
             for start in range(0, len(translation_ids), 10_000):
                 index_translations(translation_ids[start : start + 10_000])
             cursor.execute("ANALYZE knowledge_articletranslation")
+            rebuild_started = time.monotonic()
+            terms = lexicon_rebuild()
+            print(f"lexicon: {terms:,} lexemes in {time.monotonic() - rebuild_started:.1f} s")
             cursor.execute("ANALYZE knowledge_article")
             print(f"seeded {ARTICLES:,} articles in {time.monotonic() - started:.0f} s")
     return {"token": token, "rare": rare}

@@ -341,6 +341,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "followups.expire_old_flags",
         "schedule": timedelta(hours=24),
     },
+    "knowledge-lexicon-rebuild": {
+        "task": "knowledge.lexicon_rebuild",
+        "schedule": timedelta(hours=1),
+    },
     "sla-sweep": {
         "task": "slas.tasks.sla_sweep",
         "schedule": timedelta(seconds=SLA_SWEEP_SECONDS),

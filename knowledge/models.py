@@ -266,3 +266,23 @@ class Deflection(models.Model):
 
     def __str__(self) -> str:
         return f"Deflection {self.pk}: {self.outcome}"
+
+
+class SearchTerm(models.Model):
+    """The search lexicon: each lexeme of the published articles per locale with the number
+    of articles containing it. Typo correction looks up look-alike lexemes here (pg_trgm), and
+    suggestions drop the lexemes that are in too many articles to tell them apart. New
+    lexemes are added on every save; counts are recomputed by the `knowledge.lexicon_rebuild`
+    task (hourly)."""
+
+    locale = models.CharField(max_length=5)
+    lexeme = models.CharField(max_length=200)
+    documents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["locale", "lexeme"], name="search_term_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lexeme} ({self.locale}, {self.documents})"

@@ -4,9 +4,9 @@ PostgreSQL: one stored tsvector per translation (title weight A, tags B, body C)
 locale's text-search configuration (knowledge.locales), a GIN index on it, ranked with
 ts_rank_cd and highlighted with ts_headline; for Latvian and Persian (no stemmer in
 PostgreSQL) the `simple` configuration on unaccented text, queried by word prefixes (a crude
-stem: "piegādes" finds "piegāde"). Short or misspelled queries that find nothing fall back
-to pg_trgm word similarity on the title (a GIN gin_trgm_ops index). Indexes and extensions
-come from migration 0002.
+stem: "piegādes" finds "piegāde"). A query that finds nothing is corrected word by word to
+the nearest lexeme of the search lexicon (knowledge.SearchTerm, pg_trgm similarity on a GIN
+gin_trgm_ops index) and run again. Indexes and extensions come from migration 0002.
 
 SQLite (`make run` without a server): the same interface with case-insensitive substring
 matching, title hits first. No stemming, no typo tolerance: a development fallback only.
@@ -22,7 +22,9 @@ from django.db import connection, transaction
 
 from .locales import LOCALES, locale_of
 
-TRIGRAM_THRESHOLD = 0.5
+ANY_TERMS = 12
+FREQUENT_SHARE = 0.05
+FREQUENT_MIN = 200  # a small knowledge base keeps every word
 # Ranking reads every candidate's vector: at most this many title/tag matches (all of them, in
 # practice: few titles share a word) and body matches are ranked. A word found in the bodies
 # of more articles than that ranks the title matches exactly and a sample of the body ones.
@@ -101,6 +103,50 @@ def index_translations(translation_ids: list[int]) -> None:
             """,  # noqa: S608 - only our own constants are interpolated
             [list(translation_ids)],
         )
+        # New words join the lexicon at once (typo correction finds them); their counts
+        # are the hourly rebuild's.
+        cursor.execute(
+            """
+            INSERT INTO knowledge_searchterm (locale, lexeme, documents)
+            SELECT DISTINCT t.locale, left(word, 200), 1
+            FROM knowledge_articletranslation t,
+                 unnest(tsvector_to_array(t.search_vector)) AS word
+            WHERE t.id = ANY(%s)
+            ON CONFLICT (locale, lexeme) DO NOTHING
+            """,
+            [list(translation_ids)],
+        )
+
+
+def lexicon_rebuild() -> int:
+    """Recount the lexicon from the published articles (ts_stat over each locale's vectors)
+    in one transaction; returns the number of lexemes. A row with an empty lexeme holds the
+    locale's number of published translations."""
+    if not is_postgres():
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM knowledge_searchterm")
+        for code in LOCALES:
+            documents = (
+                "SELECT t.search_vector FROM knowledge_articletranslation t "  # noqa: S608
+                "JOIN knowledge_article a ON a.id = t.article_id "
+                f"WHERE a.status = 'published' AND t.locale = '{code}'"
+            )
+            cursor.execute(
+                "INSERT INTO knowledge_searchterm (locale, lexeme, documents) "
+                "SELECT %s, left(word, 200), ndoc FROM ts_stat(%s) "
+                "ON CONFLICT (locale, lexeme) DO NOTHING",
+                [code, documents],
+            )
+            cursor.execute(
+                "INSERT INTO knowledge_searchterm (locale, lexeme, documents) "
+                "SELECT %s, '', count(*) FROM knowledge_articletranslation t "
+                "JOIN knowledge_article a ON a.id = t.article_id "
+                "WHERE a.status = 'published' AND t.locale = %s",
+                [code, code],
+            )
+        cursor.execute("SELECT count(*) FROM knowledge_searchterm WHERE lexeme <> ''")
+        return cursor.fetchone()[0]
 
 
 def _prefix_query(text: str, operator: str) -> str:
@@ -122,12 +168,22 @@ def _tsquery_sql(locale_code: str, text: str, *, match_all: bool) -> tuple[str, 
     config = f"'{locale.search_config}'::regconfig"
     if match_all:
         return f"websearch_to_tsquery({config}, %s)", [text]
-    # Any of the words (a draft ticket is long; it will not contain all of an article).
+    # Any of the words (a draft ticket is long; it will not contain all of an article), but
+    # only the informative ones: lexemes in more than FREQUENT_SHARE of the locale's
+    # articles (and more than FREQUENT_MIN, per the lexicon) tell nothing apart and each would cost a posting list of
+    # tens of thousands; the rarest ANY_TERMS are kept (at least the three rarest).
     return (
         "(SELECT coalesce(to_tsquery('simple', string_agg(quote_literal(word), ' | ')), "  # noqa: S608
-        f"''::tsquery) FROM (SELECT unnest(tsvector_to_array(to_tsvector({config}, %s))) "
-        f"AS word LIMIT {MAX_ANY_TERMS}) words)",
-        [text],
+        "''::tsquery) FROM ("
+        "SELECT w.word, row_number() OVER (ORDER BY coalesce(st.documents, 0), w.word) AS n, "
+        "coalesce(st.documents, 0) AS documents, "
+        "(SELECT documents FROM knowledge_searchterm WHERE locale = %s AND lexeme = '') "
+        "AS total "
+        f"FROM unnest(tsvector_to_array(to_tsvector({config}, %s))) AS w(word) "
+        "LEFT JOIN knowledge_searchterm st ON st.locale = %s AND st.lexeme = w.word"
+        f") words WHERE n <= {ANY_TERMS} AND (n <= 3 OR total IS NULL "
+        f"OR documents <= GREATEST(total * {FREQUENT_SHARE}, {FREQUENT_MIN})))",
+        [locale.code, text, locale.code],
     )
 
 
@@ -151,8 +207,9 @@ def search(
     *, text: str, locale: str, audience: Audience, limit: int = 10, match_all: bool = True
 ) -> list[Hit]:
     """Published translations in `locale` matching `text`, best first, visible to
-    `audience`. `match_all` for a search box (every word), False for suggestions from a
-    draft ticket (any word, ranked by how many and where)."""
+    `audience`. `match_all` for a search box (every word; a misspelled word is corrected to
+    the nearest lexeme of the lexicon when nothing matched), False for suggestions from a
+    draft ticket (any informative word, ranked by how many and where)."""
     text = (text or "").strip()[:2000]
     if not text or limit <= 0:
         return []
@@ -160,80 +217,88 @@ def search(
     if not is_postgres():
         return _search_fallback(text=text, locale=code, audience=audience, limit=limit)
     query_sql, query_params = _tsquery_sql(code, text, match_all=match_all)
-    visibility_sql, visibility_params = _visibility_sql(audience)
-    config = f"'{locale_of(code).search_config}'::regconfig"
-    options = f"StartSel={_MARK_START}, StopSel={_MARK_STOP}, MaxWords=30, MinWords=12"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH q AS MATERIALIZED (SELECT {query_sql} AS query),
-            candidates AS (
-                (SELECT t.id FROM knowledge_articletranslation t
-                 JOIN knowledge_article a ON a.id = t.article_id
-                 LEFT JOIN slas_slatier tier ON tier.id = a.min_tier_id
-                 CROSS JOIN q
-                 WHERE t.locale = %s AND t.title_vector @@ q.query
-                   AND a.status = 'published' AND {visibility_sql}
-                 LIMIT {TITLE_CANDIDATES})
-                UNION
-                (SELECT t.id FROM knowledge_articletranslation t
-                 JOIN knowledge_article a ON a.id = t.article_id
-                 LEFT JOIN slas_slatier tier ON tier.id = a.min_tier_id
-                 CROSS JOIN q
-                 WHERE t.locale = %s AND t.search_vector @@ q.query
-                   AND a.status = 'published' AND {visibility_sql}
-                 LIMIT {BODY_CANDIDATES})
-            ),
-            ranked AS (
-                SELECT t.id, t.body_text, ts_rank_cd(t.search_vector, q.query, 32) AS score
-                FROM candidates c
-                JOIN knowledge_articletranslation t ON t.id = c.id
-                CROSS JOIN q
-                ORDER BY score DESC, t.id
-                LIMIT %s
-            )
-            SELECT ranked.id, ranked.score,
-                   ts_headline({config}, left(ranked.body_text, 5000), q.query, %s)
-            FROM ranked CROSS JOIN q
-            ORDER BY ranked.score DESC, ranked.id
-            """,  # noqa: S608 - only our own constants are interpolated
-            [
-                *query_params,
-                code,
-                *visibility_params,
-                code,
-                *visibility_params,
-                limit,
-                options,
-            ],
-        )
-        hits = [Hit(row[0], float(row[1]), _safe_headline(row[2])) for row in cursor.fetchall()]
-    if match_all and not hits and len(text) <= 60:
-        with transaction.atomic(), connection.cursor() as cursor:  # for SET LOCAL
-            hits += _trigram(cursor, text, code, audience, limit - len(hits), hits)
+        hits = _ranked(cursor, query_sql, query_params, code, audience, limit)
+        if match_all and not hits and len(text) <= 100:
+            corrected = _corrected_query(cursor, code, text)
+            if corrected:
+                hits = _ranked(
+                    cursor, "to_tsquery('simple', %s)", [corrected], code, audience, limit
+                )
     return hits
 
 
-def _trigram(cursor, text: str, code: str, audience: Audience, limit: int, found) -> list[Hit]:
-    """Titles that look like the query (a typo, a partial word): pg_trgm word similarity,
-    served by the title's gin_trgm_ops index."""
+def _ranked(cursor, query_sql: str, query_params: list, code: str, audience, limit: int):
     visibility_sql, visibility_params = _visibility_sql(audience)
-    cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {TRIGRAM_THRESHOLD}")
+    config = f"'{locale_of(code).search_config}'::regconfig"
+    options = f"StartSel={_MARK_START}, StopSel={_MARK_STOP}, MaxWords=30, MinWords=12"
     cursor.execute(
         f"""
-        SELECT t.id, word_similarity(%s, t.title) AS score, left(t.body_text, 200)
-        FROM knowledge_articletranslation t
-        JOIN knowledge_article a ON a.id = t.article_id
-        LEFT JOIN slas_slatier tier ON tier.id = a.min_tier_id
-        WHERE t.locale = %s AND %s <%% t.title AND NOT (t.id = ANY(%s))
-          AND a.status = 'published' AND {visibility_sql}
-        ORDER BY score DESC, t.id
-        LIMIT %s
+        WITH q AS MATERIALIZED (SELECT {query_sql} AS query),
+        candidates AS (
+            (SELECT t.id FROM knowledge_articletranslation t
+             JOIN knowledge_article a ON a.id = t.article_id
+             LEFT JOIN slas_slatier tier ON tier.id = a.min_tier_id
+             CROSS JOIN q
+             WHERE t.locale = %s AND t.title_vector @@ q.query
+               AND a.status = 'published' AND {visibility_sql}
+             LIMIT {TITLE_CANDIDATES})
+            UNION
+            (SELECT t.id FROM knowledge_articletranslation t
+             JOIN knowledge_article a ON a.id = t.article_id
+             LEFT JOIN slas_slatier tier ON tier.id = a.min_tier_id
+             CROSS JOIN q
+             WHERE t.locale = %s AND t.search_vector @@ q.query
+               AND a.status = 'published' AND {visibility_sql}
+             LIMIT {BODY_CANDIDATES})
+        ),
+        ranked AS (
+            SELECT t.id, t.body_text, ts_rank_cd(t.search_vector, q.query, 32) AS score
+            FROM candidates c
+            JOIN knowledge_articletranslation t ON t.id = c.id
+            CROSS JOIN q
+            ORDER BY score DESC, t.id
+            LIMIT %s
+        )
+        SELECT ranked.id, ranked.score,
+               ts_headline({config}, left(ranked.body_text, 5000), q.query, %s)
+        FROM ranked CROSS JOIN q
+        ORDER BY ranked.score DESC, ranked.id
         """,  # noqa: S608 - only our own constants are interpolated
-        [text, code, text, [hit.translation_id for hit in found], *visibility_params, limit],
+        [*query_params, code, *visibility_params, code, *visibility_params, limit, options],
     )
-    # Below every full-text hit: a look-alike title is a weaker signal than the words.
-    return [Hit(row[0], float(row[1]) * 0.01, html.escape(row[2])) for row in cursor.fetchall()]
+    return [Hit(row[0], float(row[1]), _safe_headline(row[2])) for row in cursor.fetchall()]
+
+
+def _corrected_query(cursor, code: str, text: str) -> str:
+    """The query with each word the lexicon does not know replaced by its nearest known
+    lexeme (pg_trgm similarity >= 0.3, served by the lexicon's trigram index): "shiping" ->
+    "ship", "доствка" -> "доставк". "" when nothing could be corrected."""
+    locale = locale_of(code)
+    source = "unaccent(%s)" if locale.search_config == "simple" else "%s"
+    cursor.execute(
+        f"SELECT word FROM unnest(tsvector_to_array(to_tsvector("  # noqa: S608
+        f"'{locale.search_config}'::regconfig, {source}))) AS word LIMIT 6",
+        [text],
+    )
+    words = [row[0] for row in cursor.fetchall()]
+    corrected, changed = [], False
+    for word in words:
+        cursor.execute(
+            "SELECT lexeme FROM knowledge_searchterm WHERE locale = %s AND lexeme <> '' "
+            "AND (lexeme = %s OR lexeme %% %s) "
+            "ORDER BY lexeme = %s DESC, similarity(lexeme, %s) DESC, documents DESC LIMIT 1",
+            [code, word, word, word, word],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return ""  # a word like nothing we have: no correction finds it
+        changed = changed or row[0] != word
+        corrected.append(row[0])
+    if not changed:
+        return ""
+    suffix = ":*" if locale.search_config == "simple" else ""
+    return " & ".join("'" + word.replace("'", "''") + "'" + suffix for word in corrected)
 
 
 def _search_fallback(*, text: str, locale: str, audience: Audience, limit: int) -> list[Hit]:

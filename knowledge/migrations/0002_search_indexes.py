@@ -1,6 +1,7 @@
-"""PostgreSQL only: the unaccent and pg_trgm extensions and the search indexes (a GIN index
-on each translation's search vector and title vector, a trigram GIN index on its title). On SQLite the search
-falls back to substring matching (knowledge/search.py) and this migration does nothing."""
+"""PostgreSQL only: the unaccent and pg_trgm extensions and the search indexes (GIN indexes
+on each translation's search vector and title+tags vector, a trigram GIN index on the search
+lexicon). On SQLite the search falls back to substring matching (knowledge/search.py) and
+this migration does nothing."""
 
 from django.db import migrations
 
@@ -11,11 +12,11 @@ FORWARD = [
     " ON knowledge_articletranslation USING gin (search_vector)",
     "CREATE INDEX IF NOT EXISTS article_title_vector_idx"
     " ON knowledge_articletranslation USING gin (title_vector)",
-    "CREATE INDEX IF NOT EXISTS article_title_trgm_idx"
-    " ON knowledge_articletranslation USING gin (title gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS search_term_trgm_idx"
+    " ON knowledge_searchterm USING gin (lexeme gin_trgm_ops)",
 ]
 BACKWARD = [
-    "DROP INDEX IF EXISTS article_title_trgm_idx",
+    "DROP INDEX IF EXISTS search_term_trgm_idx",
     "DROP INDEX IF EXISTS article_search_vector_idx",
     "DROP INDEX IF EXISTS article_title_vector_idx",
 ]

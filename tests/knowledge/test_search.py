@@ -179,3 +179,26 @@ def test_sqlite_fallback_ranks_title_hits_first(settings, monkeypatch):
 
     found = [ArticleTranslation.objects.get(pk=h.translation_id).title for h in hits]
     assert found == ["Printer setup", "Cables"]
+
+
+def test_lexicon_rebuild_counts_the_articles_of_each_lexeme():
+    from knowledge.models import SearchTerm
+
+    ArticleFactory(locale="ru", title="Сроки доставки", body_md="Доставка за два дня.")
+    ArticleFactory(locale="ru", title="Доставка за границу", body_md="В 30 стран.")
+    ArticleFactory(locale="ru", title="Черновик доставки", body_md="x", status="draft")
+
+    search.lexicon_rebuild()
+
+    assert SearchTerm.objects.get(locale="ru", lexeme="доставк").documents == 2
+    assert SearchTerm.objects.get(locale="ru", lexeme="").documents == 2
+
+
+def test_misspelled_word_is_corrected_from_the_lexicon_after_a_rebuild():
+    ArticleFactory(title="Warranty claims", body_md="Send the receipt.")
+    ArticleFactory(title="Gift cards", body_md="Cards never expire.")
+    search.lexicon_rebuild()
+
+    results = search_articles(query="waranty", locale="en", audience=ANON)
+
+    assert titles(results) == ["Warranty claims"]
