@@ -170,8 +170,9 @@ def _tsquery_sql(locale_code: str, text: str, *, match_all: bool) -> tuple[str, 
         return f"websearch_to_tsquery({config}, %s)", [text]
     # Any of the words (a draft ticket is long; it will not contain all of an article), but
     # only the informative ones: lexemes in more than FREQUENT_SHARE of the locale's
-    # articles (and more than FREQUENT_MIN, per the lexicon) tell nothing apart and each would cost a posting list of
-    # tens of thousands; the rarest ANY_TERMS are kept (at least the three rarest).
+    # articles (and more than FREQUENT_MIN, per the lexicon) tell nothing apart and each
+    # would cost a posting list of tens of thousands; the rarest ANY_TERMS are kept (at
+    # least the three rarest).
     return (
         "(SELECT coalesce(to_tsquery('simple', string_agg(quote_literal(word), ' | ')), "  # noqa: S608
         "''::tsquery) FROM ("
