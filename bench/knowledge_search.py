@@ -2,9 +2,10 @@
 
 Seeds (once, by COPY) a database of its own (BENCH_KB_DATABASE_URL, default `hd_bench_kb`):
 BENCH_KB_ARTICLES (100,000) published public articles, 60% English, 25% Russian, 15%
-Lithuanian, each a title of 3-6 words and a body of 60-120 words: a few hundred frequent
-support words per language (each in several percent of the articles, as in a real
-knowledge base) and a long tail of rarer product and topic words. Search vectors are written
+Lithuanian, each a title of 3-5 words (one frequent word, the rest topic words) and a body
+of 60-120 words drawn Zipf-like from ~50 frequent support words per language (the most
+frequent in 60% of the bodies: harsher than a real knowledge base) and 5,000 topic words
+(each in ~250 articles). Search vectors are written
 with the same SQL the service uses (knowledge.search.index_translations), then the lexicon is
 counted as the hourly task does (knowledge.search.lexicon_rebuild).
 
@@ -290,7 +291,11 @@ def _seed() -> dict:
             buffer = io.StringIO()
             for n, article_id in enumerate(ids):
                 locale = "en" if n % 20 < 12 else "ru" if n % 20 < 17 else "lt"
-                title = _text(rng, COMMON[locale], rare, rng.randint(3, 6)).capitalize()
+                # a title names its topic: one frequent word and a few rarer ones
+                title = " ".join(
+                    [_text(rng, COMMON[locale], rare, 1)]
+                    + [rng.choice(rare) for _ in range(rng.randint(2, 4))]
+                ).capitalize()
                 body = _text(rng, COMMON[locale], rare, rng.randint(60, 120)) + "."
                 buffer.write(
                     f"{article_id}\t{locale}\t{title}\ta-{article_id}\t{body}\t"
@@ -307,11 +312,11 @@ def _seed() -> dict:
             translation_ids = [row[0] for row in cursor.fetchall()]
             for start in range(0, len(translation_ids), 10_000):
                 index_translations(translation_ids[start : start + 10_000])
-            cursor.execute("ANALYZE knowledge_articletranslation")
+            cursor.execute("VACUUM ANALYZE knowledge_articletranslation")
             rebuild_started = time.monotonic()
             terms = lexicon_rebuild()
             print(f"lexicon: {terms:,} lexemes in {time.monotonic() - rebuild_started:.1f} s")
-            cursor.execute("ANALYZE knowledge_article")
+            cursor.execute("VACUUM ANALYZE knowledge_article")
             print(f"seeded {ARTICLES:,} articles in {time.monotonic() - started:.0f} s")
     return {"token": token, "rare": rare}
 

@@ -100,8 +100,10 @@ def search_articles(
     hits = search.search(
         text=query, locale=locale, audience=audience, limit=limit, match_all=match_all
     )
-    rows = ArticleTranslation.objects.select_related("article").in_bulk(
-        [hit.translation_id for hit in hits]
+    rows = (
+        ArticleTranslation.objects.select_related("article")
+        .defer("search_vector", "title_vector", "body_md", "body_html", "body_text")
+        .in_bulk([hit.translation_id for hit in hits])
     )
     return [
         SearchResult(

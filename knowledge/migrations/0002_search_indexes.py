@@ -1,6 +1,7 @@
 """PostgreSQL only: the unaccent and pg_trgm extensions and the search indexes (GIN indexes
 on each translation's search vector and title+tags vector, a trigram GIN index on the search
-lexicon). On SQLite the search falls back to substring matching (knowledge/search.py) and
+lexicon). fastupdate is off: articles are written rarely and read often, and a GIN pending
+list (the default) is scanned by every search until a vacuum merges it. On SQLite the search falls back to substring matching (knowledge/search.py) and
 this migration does nothing."""
 
 from django.db import migrations
@@ -9,11 +10,11 @@ FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS article_search_vector_idx"
-    " ON knowledge_articletranslation USING gin (search_vector)",
+    " ON knowledge_articletranslation USING gin (search_vector) WITH (fastupdate = off)",
     "CREATE INDEX IF NOT EXISTS article_title_vector_idx"
-    " ON knowledge_articletranslation USING gin (title_vector)",
+    " ON knowledge_articletranslation USING gin (title_vector) WITH (fastupdate = off)",
     "CREATE INDEX IF NOT EXISTS search_term_trgm_idx"
-    " ON knowledge_searchterm USING gin (lexeme gin_trgm_ops)",
+    " ON knowledge_searchterm USING gin (lexeme gin_trgm_ops) WITH (fastupdate = off)",
 ]
 BACKWARD = [
     "DROP INDEX IF EXISTS search_term_trgm_idx",
