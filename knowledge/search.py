@@ -172,7 +172,7 @@ def _tsquery_sql(locale_code: str, text: str, *, match_all: bool) -> tuple[str, 
     # only the informative ones: lexemes in more than FREQUENT_SHARE of the locale's
     # articles (and more than FREQUENT_MIN, per the lexicon) tell nothing apart and each
     # would cost a posting list of tens of thousands; the rarest ANY_TERMS are kept (at
-    # least the three rarest).
+    # least the three rarest). Words the lexicon lacks are in no article (saves add theirs).
     return (
         "(SELECT coalesce(to_tsquery('simple', string_agg(quote_literal(word), ' | ')), "  # noqa: S608
         "''::tsquery) FROM ("
@@ -181,7 +181,7 @@ def _tsquery_sql(locale_code: str, text: str, *, match_all: bool) -> tuple[str, 
         "(SELECT documents FROM knowledge_searchterm WHERE locale = %s AND lexeme = '') "
         "AS total "
         f"FROM unnest(tsvector_to_array(to_tsvector({config}, %s))) AS w(word) "
-        "LEFT JOIN knowledge_searchterm st ON st.locale = %s AND st.lexeme = w.word"
+        "JOIN knowledge_searchterm st ON st.locale = %s AND st.lexeme = w.word"
         f") words WHERE n <= {ANY_TERMS} AND (n <= 3 OR total IS NULL "
         f"OR documents <= GREATEST(total * {FREQUENT_SHARE}, {FREQUENT_MIN})))",
         [locale.code, text, locale.code],
