@@ -7,7 +7,13 @@ slas.services.SELF_SERVICE_HINTS from KnowledgeConfig.ready(); slas never import
 
 from __future__ import annotations
 
+import logging
+
+from django.db import DatabaseError, transaction
+
 from .locales import guess_locale, locale_of
+
+logger = logging.getLogger(__name__)
 
 INTRO = {
     "en": "These articles from our help center may answer your question right away:",
@@ -34,9 +40,16 @@ def outside_plan_articles(*, ticket, tier) -> str:
     first = ticket.messages.filter(direction="inbound").order_by("id").first()
     text = f"{ticket.subject}\n{first.body_text if first else ''}"
     locale = customer_locale(ticket.requester, text)
-    suggestions = suggest_articles(
-        text=text, locale=locale, customer=ticket.requester, limit=HINT_ARTICLES
-    )
+    try:
+        # In its own savepoint: a failing search must not fail the ticket being created
+        # (this runs inside ticket_create's transaction); the answer then keeps the URL.
+        with transaction.atomic():
+            suggestions = suggest_articles(
+                text=text, locale=locale, customer=ticket.requester, limit=HINT_ARTICLES
+            )
+    except DatabaseError:
+        logger.exception("help-center suggestions failed for ticket %s", ticket.pk)
+        return ""
     if not suggestions:
         return ""
     lines = [f"- {s.translation.title}: {s.url}" for s in suggestions]

@@ -301,3 +301,25 @@ def test_every_suggest_call_is_logged_for_content_gaps(integration_client):
     integration_client.post("/api/v1/help/suggest/", {"subject": "Bitcoin refund"}, format="json")
 
     assert SearchLog.objects.get(source="suggest").results == 0
+
+
+def test_a_failing_search_never_fails_the_ticket_and_keeps_the_pointer(monkeypatch, articles):
+    from django.db import DatabaseError
+
+    import knowledge.selectors
+
+    def broken(**kwargs):
+        raise DatabaseError("search is down")
+
+    monkeypatch.setattr(knowledge.selectors, "suggest_articles", broken)
+    tier = TierFactory(
+        name="Self-service", rank=1, channels=["email"], self_service_url="https://help.acme.test"
+    )
+    customer = CustomerFactory(organization=OrganizationFactory(tier=tier))
+
+    ticket = ticket_services.ticket_create(
+        requester=customer, subject=DRAFT["subject"], body=DRAFT["body"], channel=ChannelKind.CHAT
+    )
+
+    reply = Message.objects.get(ticket=ticket, direction="outbound").body_text
+    assert "help center at https://help.acme.test" in reply
