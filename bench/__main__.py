@@ -14,7 +14,7 @@ import platform
 import time
 from pathlib import Path
 
-from . import api, desk_pages, email_intake, followups_sim, reports, sla_sweep
+from . import api, desk_pages, email_intake, followups_sim, knowledge_search, reports, sla_sweep
 
 BENCHMARKS = {
     "api": api.run,
@@ -23,6 +23,7 @@ BENCHMARKS = {
     "desk_pages": desk_pages.run,
     "reports": reports.run,
     "followups_sim": followups_sim.run,
+    "knowledge_search": knowledge_search.run,
 }
 # The 90-day simulation takes about ten minutes: run it by name (`python -m bench followups_sim`).
 DEFAULT = [name for name in BENCHMARKS if name != "followups_sim"]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from helpdesk.errors import ConflictError
+from knowledge.selectors import suggestions_for_ticket
 from slas.selectors import tier_for
 from tickets import services
 from tickets.models import Ticket
@@ -119,13 +120,14 @@ def _render_ticket(
 ) -> HttpResponse:
     now = timezone.now()
     customer = ticket.requester
+    tier = tier_for(ticket)
     context = {
         "ticket": ticket,
         "conversation": ticket_messages(ticket, include_internal=True),
         "events": selectors.audit_trail(ticket),
         "clocks": selectors.ticket_clocks(ticket, now),
         "customer": customer,
-        "tier": tier_for(ticket),
+        "tier": tier,
         "health": selectors.customer_health(customer),
         "recent_tickets": selectors.customer_recent_tickets(request.user, customer, exclude=ticket),
         "followups": selectors.customer_scheduled_followups(customer),
@@ -134,6 +136,7 @@ def _render_ticket(
         "fields_form": fields_form
         or TicketFieldsForm(initial=TicketFieldsForm.initial_for(ticket), ticket=ticket),
         "conflict": conflict,
+        "suggested_articles": suggestions_for_ticket(ticket, tier=tier),
     }
     return render(request, "desk/ticket.html", context, status=status)
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "desk",
     "portal",
     "reports",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -298,6 +299,7 @@ SPECTACULAR_SETTINGS = {
         "PriorityEnum": ["low", "normal", "high", "urgent"],
         "CallStatusEnum": ["completed", "missed", "voicemail"],
         "StatusEnum": "tickets.status.Status",
+        "ArticleStatusEnum": "knowledge.models.Status",
         "InboundStateEnum": "tickets.channels.models.InboundState",
     },
 }
@@ -374,6 +376,7 @@ CELERY_TASK_ROUTES = {
     "slas.reapply_customer": _DEFAULT,
     "reports.at_risk_episodes_sync": _SWEEPS,  # database only, short
     "portal.send_sign_in_link": _OUTBOUND,
+    "knowledge.lexicon_rebuild": _DEFAULT,
 }
 # Every task has soft and hard time limits (its decorator). The soft limit raises inside the
 # task (a sweep stops between rows and commits what it finished, helpdesk/sweeps.py); the hard
@@ -415,6 +418,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     ),
     "purge-expired-idempotency-keys": _every("helpdesk.purge_idempotency_keys", 3600),
     "followups-expire-old-at-risk-flags": _every("followups.expire_old_flags", 24 * 3600),
+    "knowledge-lexicon-rebuild": _every("knowledge.lexicon_rebuild", 3600),
 }
 
 # --- Proactive follow-ups, surveys, customer health ---------------------------------------------

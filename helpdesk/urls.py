@@ -23,6 +23,7 @@ urlpatterns = [
     path("surveys/<str:token>/", survey_answer_view, name="survey-answer"),
     path("desk/", include("desk.urls")),
     path("portal/", include("portal.urls")),
+    path("help/", include("knowledge.urls")),
     path("admin/", admin.site.urls),
     # Email providers' inbound webhooks (django-anymail): /anymail/<esp>/inbound/
     path("anymail/", include("anymail.urls")),

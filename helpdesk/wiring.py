@@ -11,6 +11,8 @@ every event type):
 1. slas: measure first. Starting, fulfilling and pausing clocks sets `Ticket.next_due_at` (also
    on the ticket object the event carries), and an answer to a ticket outside the customer's
    plan is published as a message of its own: whatever runs later sees the measured ticket.
+   knowledge subscribes to no event: its connect() registers the help-center articles
+   provider of the outside-plan answer (slas.hybrid.SELF_SERVICE_HINTS).
 2. followups: react to the outcome (a solve schedules the survey, a reopen counts as a poor
    experience): rows only, nothing that the SLA handlers read.
 3. tickets: hand an agent's public reply to its channel (an outbound email row, a chat or
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-HANDLERS: tuple[str, ...] = ("slas", "followups", "tickets", "webhooks")
+HANDLERS: tuple[str, ...] = ("slas", "knowledge", "followups", "tickets", "webhooks")
 
 
 def connect() -> None:

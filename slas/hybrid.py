@@ -39,7 +39,7 @@ def outside_plan_apply(ticket: Ticket, tier: SlaTier, *, auto_reply: bool) -> No
         return
     ticket_services.system_message_add(
         ticket=ticket,
-        body=outside_plan_text(tier, ticket.requester.locale),
+        body=outside_plan_text(tier, ticket.requester.locale, ticket=ticket),
         reason=OUTSIDE_PLAN_REASON,
     )
 
@@ -54,9 +54,23 @@ _CHANNEL_NAMES = {
 }
 
 
-def outside_plan_text(tier: SlaTier, locale: str = "") -> str:
+# Providers of a better self-service pointer than the tier's URL: callables
+# `(ticket=, tier=) -> str` ("" when they have nothing). knowledge/ registers one (matching
+# help-center articles); slas never imports it.
+SELF_SERVICE_HINTS: list = []
+
+
+def _self_service_hint(ticket: Ticket | None, tier: SlaTier) -> str:
+    if ticket is None:
+        return ""
+    hints = (hint(ticket=ticket, tier=tier) for hint in SELF_SERVICE_HINTS)
+    return next((h for h in hints if h), "")
+
+
+def outside_plan_text(tier: SlaTier, locale: str = "", ticket: Ticket | None = None) -> str:
     """The automatic answer to a message on a channel the tier does not serve, in the
-    customer's language (customers.Customer.locale) where we have a translation."""
+    customer's language (customers.Customer.locale) where we have a translation; for a
+    self-service tier, the matching help-center articles when a provider finds some."""
     with translation.override(locale or settings.LANGUAGE_CODE):
         separator = pgettext("list separator", ", ")
         channels = separator.join(str(_CHANNEL_NAMES.get(c, c)) for c in tier.channels)
@@ -74,7 +88,10 @@ def outside_plan_text(tier: SlaTier, locale: str = "") -> str:
                 "time for the fastest answer."
             )
         text %= values
-        if tier.self_service and tier.self_service_url:
+        hint = _self_service_hint(ticket, tier) if tier.self_service else ""
+        if hint:
+            text += " " + hint
+        elif tier.self_service and tier.self_service_url:
             text += " " + gettext(
                 "Many questions are answered right away in our help center at %(url)s."
             ) % {"url": tier.self_service_url}

@@ -178,3 +178,43 @@ class FollowUpRuleFactory(DjangoModelFactory):
     body = "Hello {{ customer.name }}, your order {{ delivery.external_ref }} arrived."
     delay_minutes = 60
     quiet_if_open_ticket = False
+
+
+class ArticleFactory(factory.Factory):
+    """A knowledge-base article made through knowledge.services (so its HTML is rendered and
+    its search vector written), published unless `status="draft"`. `translations` maps a
+    locale to {title, body_md}; `title`/`body_md`/`locale` make a one-locale article."""
+
+    class Meta:
+        model = "knowledge.Article"
+
+    title = factory.Sequence(lambda n: f"Article {n}")
+    body_md = "Some text."
+    locale = "en"
+    translations = None
+    status = "published"
+    visibility = "public"
+    min_tier = None
+    tags = ()
+    category = None
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        from knowledge import services
+
+        translations = kwargs.pop("translations") or {
+            kwargs["locale"]: {"title": kwargs["title"], "body_md": kwargs["body_md"]}
+        }
+        article = services.article_create(
+            author=None,
+            translations=translations,
+            category=kwargs["category"],
+            visibility=kwargs["visibility"],
+            min_tier=kwargs["min_tier"],
+            tags=kwargs["tags"],
+        )
+        if kwargs["status"] == "published":
+            article = services.article_publish(article=article, actor=None)
+        elif kwargs["status"] == "archived":
+            article = services.article_archive(article=article, actor=None)
+        return article

@@ -127,9 +127,38 @@ def world(settings):
             name="CRM", url="https://127.0.0.1/hooks", events=["ticket.created"]
         ).pk,
     }
+    ids.update(_knowledge(users["integration"], customer))
     world = World(ticket, customer, organization, team, attachment, ids)
     world.clients = clients
     return world
+
+
+def _knowledge(integration, customer):
+    """A category, a published public article, a draft, an internal article and the
+    suggestions integration "shop" asked for."""
+    from knowledge import services as kb
+    from tests.factories import ArticleFactory
+
+    category = kb.category_save(translations={"en": {"name": "Delivery"}})
+    article = ArticleFactory(title="Damaged box", body_md="Send a photo.", category=category)
+    draft = ArticleFactory(title="Crushed parcel", status="draft")
+    internal = ArticleFactory(title="Refund playbook", visibility="internal")
+    deflection = kb.deflection_record(
+        subject="Box crushed",
+        body="",
+        locale="en",
+        customer=customer,
+        tier=None,
+        requested_by=integration,
+        suggestions=[],
+    )
+    return {
+        "category": category.pk,
+        "article": article.pk,
+        "draft": draft.pk,
+        "internal_article": internal.pk,
+        "deflection": deflection.pk,
+    }
 
 
 def _channels(team):
@@ -180,6 +209,8 @@ NEW_DELIVERY = {"customer": {"email": "d@example.com"}, "external_ref": "ORD-2"}
 NEW_RULE = {"name": "Call", "trigger": "delivery", "action": "outreach", "delay_minutes": 60}
 NEW_CALENDAR = {"name": "Always", "always_open": True}
 NEW_POLICY = {"name": "Gold", "targets": [{"priority": "high", "metric": "resolution", "minutes": 60}]}
+NEW_CATEGORY = {"translations": [{"locale": "en", "name": "Billing"}]}
+NEW_ARTICLE = {"translations": [{"locale": "en", "title": "Returns", "body_md": "Within 14 days."}]}
 MATRIX = [
     ("GET",    "/api/v1/me/",                                None,               row(401, 200, 200, 200, 200, 200)),
     ("GET",    "/api/v1/ping/",                              None,               row(401, 200, 200, 200, 200, 200)),
@@ -281,6 +312,32 @@ MATRIX = [
     ("PATCH",  "/api/v1/webhooks/{webhook}/",                {"active": False},  row(401, 403, 403, 200, 403, 403)),
     ("DELETE", "/api/v1/webhooks/{webhook}/",                None,               row(401, 403, 403, 204, 403, 403)),
     ("GET",    "/api/v1/webhooks/{webhook}/deliveries/",     None,               row(401, 403, 403, 200, 403, 403)),
+    # knowledge base: staff write drafts, managers publish and configure; integrations read
+    # what an anonymous visitor reads (never drafts or internal articles) and ask suggestions
+    ("GET",    "/api/v1/help/categories/",                   None,               row(401, "+", "+", "+", "+", "+")),
+    ("POST",   "/api/v1/help/categories/",                   NEW_CATEGORY,       row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/help/categories/{category}/",        None,               row(401, 200, 200, 200, 200, 200)),
+    ("PATCH",  "/api/v1/help/categories/{category}/",        {"position": 3},    row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/help/categories/{category}/",        None,               row(401, 403, 403, 204, 403, 403)),
+    ("GET",    "/api/v1/help/articles/",                     None,               row(401, "+", "+", "+", "+", "+")),
+    ("POST",   "/api/v1/help/articles/",                     NEW_ARTICLE,        row(401, 201, 201, 201, 403, 403)),
+    ("GET",    "/api/v1/help/articles/{article}/",           None,               row(401, 200, 200, 200, 200, 200)),
+    ("GET",    "/api/v1/help/articles/{draft}/",             None,               row(401, 200, 200, 200, 404, 404)),
+    ("GET",    "/api/v1/help/articles/{internal_article}/",  None,               row(401, 200, 200, 200, 404, 404)),
+    ("PATCH",  "/api/v1/help/articles/{draft}/",             {"tags": ["box"]},  row(401, 200, 200, 200, 403, 403)),
+    ("PATCH",  "/api/v1/help/articles/{article}/",           {"tags": ["box"]},  row(401, 409, 409, 200, 403, 403)),
+    ("POST",   "/api/v1/help/articles/{draft}/publish/",     None,               row(401, 403, 403, 200, 403, 403)),
+    ("POST",   "/api/v1/help/articles/{article}/archive/",   None,               row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/help/articles/{article}/versions/",  None,               row(401, 200, 200, 200, 403, 403)),
+    # no file sent: 400 once the role may upload
+    ("POST",   "/api/v1/help/articles/{draft}/attachments/", {"x": 1},           row(401, 400, 400, 400, 403, 403)),
+    # ticket 0 does not exist: 400 once the role may call it
+    ("POST",   "/api/v1/help/articles/from-ticket/",         {"ticket": 0},      row(401, 400, 400, 400, 403, 403)),
+    ("GET",    "/api/v1/help/search/?q=box",                 None,               row(401, 200, 200, 200, 200, 200)),
+    ("POST",   "/api/v1/help/suggest/",                      {"subject": "Box"}, row(401, 201, 201, 201, 201, 201)),
+    # an outcome is reported by whoever asked for the suggestions (here "shop"), or a manager
+    ("POST",   "/api/v1/help/suggest/{deflection}/outcome/", {"outcome": "solved"}, row(401, 404, 404, 200, 200, 404)),
+    ("GET",    "/api/v1/reports/self-service/",              None,               row(401, 403, 403, 200, 403, 403)),
 ]
 # fmt: on
 
@@ -306,6 +363,8 @@ def _listed(response, world: World, path: str) -> bool:
         "policies": "policy",
         "tiers": "tier",
         "webhooks": "webhook",
+        "categories": "category",
+        "articles": "article",
     }[path.rstrip("/").rsplit("/", 1)[-1]]
     return world.ids[kind] in {row["id"] for row in response.json()["results"]}
 
@@ -357,9 +416,14 @@ def test_matrix_covers_every_documented_operation():
             "tier",
             "channel",
             "webhook",
+            "category",
+            "article",
+            "draft",
+            "internal_article",
+            "deflection",
         )
     }
-    covered = {(method, path.format(**placeholders)) for method, path, _, _ in MATRIX}
+    covered = {(method, path.split("?")[0].format(**placeholders)) for method, path, _, _ in MATRIX}
     assert documented - covered == set(), "operations missing from the authorization matrix"
 
 

@@ -13,6 +13,7 @@ from followups.api.views import (
     FollowUpViewSet,
     SurveyViewSet,
 )
+from knowledge.api import views as knowledge_api
 from reports.api import views as reports_api
 from slas.api.views import CalendarViewSet, PolicyViewSet, TicketSlaView, TierViewSet
 from tickets.api.queue import QueueClaimView, QueueView
@@ -50,6 +51,8 @@ router.register("sla/policies", PolicyViewSet, basename="sla-policy")
 router.register("sla/calendars", CalendarViewSet, basename="sla-calendar")
 router.register("channels", channels_api.ChannelViewSet, basename="channel")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+router.register("help/categories", knowledge_api.CategoryViewSet, basename="kb-category")
+router.register("help/articles", knowledge_api.ArticleViewSet, basename="kb-article")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
@@ -78,5 +81,17 @@ urlpatterns = [
     path("inbound/chat/", channels_api.InboundChatView.as_view(), name="inbound-chat"),
     path("inbound/calls/", channels_api.InboundCallView.as_view(), name="inbound-calls"),
     path("inbound/social/", channels_api.InboundSocialView.as_view(), name="inbound-social"),
+    path("help/search/", knowledge_api.SearchView.as_view(), name="kb-search"),
+    path("help/suggest/", knowledge_api.SuggestView.as_view(), name="kb-suggest"),
+    path(
+        "help/suggest/<int:pk>/outcome/",
+        knowledge_api.SuggestOutcomeView.as_view(),
+        name="kb-suggest-outcome",
+    ),
+    path(
+        "reports/self-service/",
+        knowledge_api.SelfServiceReportView.as_view(),
+        name="report-self-service",
+    ),
     *router.urls,
 ]

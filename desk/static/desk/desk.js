@@ -93,7 +93,24 @@
     });
   }
 
+  // "Suggested articles": one click puts "title: url" into the reply box at the cursor.
+  function articleLinks() {
+    document.addEventListener("click", function (e) {
+      var button = e.target.closest ? e.target.closest(".insert-article") : null;
+      var reply = document.getElementById("reply_body");
+      if (!button || !reply) return;
+      var text = button.dataset.title + ": " + button.dataset.url;
+      var start = reply.selectionStart || 0, end = reply.selectionEnd || 0;
+      var before = reply.value.slice(0, start), after = reply.value.slice(end);
+      var pad = before && !/\s$/.test(before) ? "\n" : "";
+      reply.value = before + pad + text + after;
+      reply.focus();
+      reply.selectionStart = reply.selectionEnd = (before + pad + text).length;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    articleLinks();
     tick();
     setInterval(tick, 1000);
     presence();
