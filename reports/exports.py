@@ -166,7 +166,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, pk = raw.split("|")
         updated_at = parse_datetime(stamp)
-        if updated_at is None or updated_at.tzinfo is None or not pk.isdigit():
+        if (
+            updated_at is None
+            or updated_at.tzinfo is None
+            or not (pk.isascii() and pk.isdigit() and len(pk) <= 19)
+        ):
             raise ValueError
         return updated_at, int(pk)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -161,12 +161,17 @@ def _date(values: dict, name: str, errors: dict) -> date | None:
     return day
 
 
+def _is_number(raw: str) -> bool:
+    """ASCII digits only, and not absurdly long: "²".isdigit() is True and int("²") fails."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 9
+
+
 def _window(values: dict, today: date, default_days: int, errors: dict) -> tuple[date, date]:
     if "days" in values:
         raw = values["days"]
         if "since" in values or "until" in values:
             errors["days"] = ["Give either days or since/until, not both."]
-        elif not raw.isdigit() or not 1 <= int(raw) <= 730:
+        elif not _is_number(raw) or not 1 <= int(raw) <= 730:
             errors["days"] = ["A whole number of days from 1 to 730."]
         else:
             return today - timedelta(days=int(raw) - 1), today
@@ -185,7 +190,7 @@ def _int(values: dict, name: str, errors: dict) -> int | None:
     raw = values.get(name)
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 2**63 - 1:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19) or not 1 <= int(raw) <= 2**63 - 1:
         errors[name] = ["A positive whole number (an id)."]
         return None
     return int(raw)

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from customers.selectors import customers_visible_to
 from helpdesk.api.pagination import CursorPagination
+from helpdesk.api.params import int_parameter, query_int
 from helpdesk.permissions import EVERYONE, MANAGERS, STAFF
 from tickets.attachments import AttachmentInput
 from tickets.selectors import tickets_visible_to
@@ -217,8 +218,12 @@ class SearchView(APIView):
         parameters=[
             OpenApiParameter("q", str, required=True),
             OpenApiParameter("locale", str, enum=list(LOCALES)),
-            OpenApiParameter("customer", int),
-            OpenApiParameter("limit", int, description="1-50, default 10"),
+            OpenApiParameter(
+                "customer",
+                {"type": "integer", "minimum": 1, "maximum": 10**9 - 1},
+                description="A customer id.",
+            ),
+            int_parameter("limit", minimum=1, maximum=50, default=10, description="How many."),
         ],
         responses=SearchResultSerializer(many=True),
     )
@@ -226,19 +231,15 @@ class SearchView(APIView):
         query = request.query_params.get("q", "").strip()
         if not query:
             raise ValidationError({"q": ["Send the words to search for."]}, code="required")
-        raw_limit = request.query_params.get("limit", "10")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 50:
-            raise ValidationError({"limit": ["A whole number from 1 to 50."]})
-        raw_customer = request.query_params.get("customer")
-        if raw_customer is not None and not raw_customer.isdigit():
-            raise ValidationError({"customer": ["A customer id."]})
-        customer = _customer(request.user, int(raw_customer) if raw_customer else None)
+        limit = query_int(request, "limit", default=10, minimum=1, maximum=50)
+        customer_id = query_int(request, "customer", default=0, minimum=1, maximum=10**9 - 1)
+        customer = _customer(request.user, customer_id or None)
         locale = request.query_params.get("locale") or guess_locale(query)
         if locale not in LOCALES:
             raise ValidationError({"locale": [f"One of {', '.join(LOCALES)}."]})
         audience = selectors.audience_for(user=request.user, customer=customer)
         results = selectors.search_articles(
-            query=query, locale=locale, audience=audience, limit=int(raw_limit)
+            query=query, locale=locale, audience=audience, limit=limit
         )
         services.search_log_record(
             query=query, locale=locale, source=SearchSource.API, results=len(results)
