@@ -178,3 +178,24 @@ class FollowUpRuleFactory(DjangoModelFactory):
     body = "Hello {{ customer.name }}, your order {{ delivery.external_ref }} arrived."
     delay_minutes = 60
     quiet_if_open_ticket = False
+
+
+class TriggerFactory(DjangoModelFactory):
+    class Meta:
+        model = "automations.Trigger"
+
+    name = factory.Sequence(lambda n: f"Trigger {n}")
+    event = "ticket.created"
+    conditions = factory.LazyFunction(lambda: {"all": [], "any": []})
+    actions = factory.LazyFunction(lambda: [{"type": "set_priority", "value": "high"}])
+
+
+class TimeRuleFactory(DjangoModelFactory):
+    class Meta:
+        model = "automations.TimeRule"
+
+    name = factory.Sequence(lambda n: f"Time rule {n}")
+    timer = "pending"
+    after = 3
+    unit = "days"
+    actions = factory.LazyFunction(lambda: [{"type": "set_status", "value": "solved"}])

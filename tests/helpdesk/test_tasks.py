@@ -9,7 +9,16 @@ from django.conf import settings
 
 from helpdesk.celery import app
 
-OUR_APPS = {"helpdesk", "customers", "tickets", "slas", "followups", "webhooks", "desk"}
+OUR_APPS = {
+    "helpdesk",
+    "customers",
+    "tickets",
+    "slas",
+    "followups",
+    "webhooks",
+    "desk",
+    "automations",
+}
 
 
 def _our_tasks() -> dict:
