@@ -5,6 +5,12 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from automations.api.views import (
+    AvailabilityView,
+    TeamRoutingViewSet,
+    TimeRuleViewSet,
+    TriggerViewSet,
+)
 from customers.api.views import CustomerViewSet, OrganizationViewSet
 from followups.api.views import (
     AtRiskReportView,
@@ -50,6 +56,9 @@ router.register("sla/policies", PolicyViewSet, basename="sla-policy")
 router.register("sla/calendars", CalendarViewSet, basename="sla-calendar")
 router.register("channels", channels_api.ChannelViewSet, basename="channel")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+router.register("automations/triggers", TriggerViewSet, basename="automation-trigger")
+router.register("automations/time-rules", TimeRuleViewSet, basename="automation-time-rule")
+router.register("automations/routing", TeamRoutingViewSet, basename="automation-routing")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
@@ -62,5 +71,6 @@ urlpatterns = [
     path("inbound/chat/", channels_api.InboundChatView.as_view(), name="inbound-chat"),
     path("inbound/calls/", channels_api.InboundCallView.as_view(), name="inbound-calls"),
     path("inbound/social/", channels_api.InboundSocialView.as_view(), name="inbound-social"),
+    path("automations/availability/", AvailabilityView.as_view(), name="automation-availability"),
     *router.urls,
 ]
