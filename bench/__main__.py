@@ -14,7 +14,7 @@ import platform
 import time
 from pathlib import Path
 
-from . import api, desk_pages, email_intake, followups_sim, sla_sweep
+from . import api, automations, desk_pages, email_intake, followups_sim, sla_sweep
 
 BENCHMARKS = {
     "api": api.run,
@@ -22,6 +22,7 @@ BENCHMARKS = {
     "email_intake": email_intake.run,
     "desk_pages": desk_pages.run,
     "followups_sim": followups_sim.run,
+    "automations": automations.run,
 }
 # The 90-day simulation takes about ten minutes: run it by name (`python -m bench followups_sim`).
 DEFAULT = [name for name in BENCHMARKS if name != "followups_sim"]
