@@ -153,3 +153,29 @@ def test_schema_documents_the_rule_shape(manager_client):
     assert "subject" in condition["properties"]["field"]["enum"]
     assert "contains" in condition["properties"]["operator"]["enum"]
     assert "set_priority" in trigger["actions"]["items"]["properties"]["type"]["enum"]
+
+
+def test_admin_refuses_an_unknown_action_and_records_the_editor(manager):
+    from django.test import Client
+
+    manager.is_staff = True
+    manager.is_superuser = True
+    manager.save()
+    client = Client()
+    client.force_login(manager)
+    form = {
+        "name": "Admin rule",
+        "event": "ticket.created",
+        "position": 0,
+        "active": "on",
+        "conditions": '{"all": [], "any": []}',
+        "actions": '[{"type": "explode"}]',
+    }
+    response = client.post("/admin/automations/trigger/add/", form)
+    assert response.status_code == 200
+    assert "unknown action" in response.content.decode()
+    assert not Trigger.objects.exists()
+    form["actions"] = '[{"type": "add_tags", "value": ["vip"]}]'
+    response = client.post("/admin/automations/trigger/add/", form)
+    assert response.status_code == 302
+    assert Trigger.objects.get().updated_by == manager
