@@ -7,17 +7,18 @@ still in its transaction."""
 
 from __future__ import annotations
 
+from django.db.models.signals import post_delete, post_save
+
 from helpdesk import events
 from tickets.models import Direction, Ticket, TicketKind
 from tickets.status import UNRESOLVED
 
 from . import services, timers
-from .models import Timer, Trigger
+from .models import TeamRouting, Timer, TimeRule, Trigger
 from .routing import ticket_route
+from .selectors import rules_cache_clear, triggers_for
 
-
-def _rules(event_type: str) -> list[Trigger]:
-    return list(Trigger.objects.filter(event=event_type, active=True))
+_rules = triggers_for
 
 
 def on_ticket_created(batch: list[events.DomainEvent]) -> None:
@@ -92,7 +93,11 @@ def on_customer_at_risk(batch: list[events.DomainEvent]) -> None:
 
 
 def connect() -> None:
-    """Idempotent: subscribe_many ignores a second call."""
+    """Idempotent: subscribe_many and the dispatch_uids ignore a second call."""
+    for model in (Trigger, TimeRule, TeamRouting):
+        uid = f"automations.rules_cache_clear.{model.__name__}"
+        post_save.connect(rules_cache_clear, sender=model, dispatch_uid=uid)
+        post_delete.connect(rules_cache_clear, sender=model, dispatch_uid=uid)
     events.subscribe_many(events.TICKET_CREATED, on_ticket_created)
     events.subscribe_many(events.TICKET_UPDATED, on_ticket_updated)
     events.subscribe_many(events.MESSAGE_CREATED, on_message_created)

@@ -33,6 +33,10 @@ def ticket_route(*, ticket: Ticket) -> User | None:
     queue) when the team has no active routing or no agent is available under capacity."""
     from tickets.services import ticket_update
 
+    from .selectors import active_rules
+
+    if ticket.team_id not in active_rules().routed_teams:
+        return None  # no query for teams without routing (most tickets, most desks)
     routing = (
         TeamRouting.objects.select_for_update().filter(team_id=ticket.team_id, active=True).first()
     )

@@ -98,7 +98,7 @@ def triggers_matching(
 ) -> list[Trigger]:
     """The active triggers of `event` whose conditions hold for the ticket now (a dry run)."""
     if rules is None:
-        rules = list(Trigger.objects.filter(event=event, active=True))
+        rules = list(Trigger.objects.filter(event=event, active=True).order_by("position", "id"))
     subject = Subject(ticket=ticket, message=message)
     return [rule for rule in rules if conditions_match(rule.conditions, subject)]
 
@@ -109,7 +109,9 @@ def triggers_run(
     """Fire the matching triggers of `event` on the ticket, in order; returns how many fired.
     Each rule sees the ticket as the rules before it left it."""
     if rules is None:
-        rules = list(Trigger.objects.filter(event=event, active=True))
+        from .selectors import triggers_for
+
+        rules = triggers_for(event)
     chain = _chain.get()
     rules = [rule for rule in rules if rule_key(rule) != chain.source]
     if not rules or ticket.status == Status.CLOSED:

@@ -19,6 +19,7 @@ from tickets.models import Ticket
 from tickets.status import Status
 
 from .models import Timer, TimeRule, TimeRuleDue, TimeUnit
+from .selectors import time_rules_for
 
 # Move the due time of a row not yet applied; an applied row stays as it is (once per ticket).
 _UPSERT = (
@@ -70,7 +71,7 @@ def due_time(rule: TimeRule, ticket: Ticket, start: datetime) -> datetime:
 def timers_start(*, ticket: Ticket, timers: set[str], at: datetime) -> int:
     """(Re)start these timers for the ticket: one due row per active rule, due time moved
     unless the rule already acted on this ticket. Returns how many rules count them."""
-    rules = list(TimeRule.objects.filter(active=True, timer__in=timers))
+    rules = time_rules_for(timers)
     if not rules:
         return 0
     values = [(ticket.pk, rule.pk, due_time(rule, ticket, at)) for rule in rules]

@@ -401,6 +401,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # A chain of triggers firing triggers (rule A's change fires B, B's fires A...) stops at this
 # depth, with an `automation.loop_stopped` note on the ticket's audit trail.
 AUTOMATION_MAX_DEPTH = env_int("AUTOMATION_MAX_DEPTH", 5)
+# How long a process reuses the active triggers, time rules and routed teams (a change made in
+# another process takes effect within this; in the same process at once).
+AUTOMATION_RULES_CACHE_SECONDS = env_int("AUTOMATION_RULES_CACHE_SECONDS", 30)
 
 # --- Proactive follow-ups, surveys, customer health ---------------------------------------------
 # Where customers open links we send (survey answers): the public address of this service.
