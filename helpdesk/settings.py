@@ -277,6 +277,7 @@ SPECTACULAR_SETTINGS = {
         "CallStatusEnum": ["completed", "missed", "voicemail"],
         "StatusEnum": "tickets.status.Status",
         "InboundStateEnum": "tickets.channels.models.InboundState",
+        "TriggerEventEnum": "automations.models.TriggerEvent",
     },
 }
 

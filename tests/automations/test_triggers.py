@@ -311,3 +311,18 @@ def test_dry_run_lists_the_rules_that_would_fire_now(team):
     ticket = _open()
     assert triggers_matching(ticket=ticket, event=events.TICKET_UPDATED) == [hit]
     assert _fired(ticket) == []
+
+
+def test_webhooks_hear_the_creation_before_the_change_a_trigger_made(team, settings):
+    from webhooks.subscriptions import subscription_create
+
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    subscription_create(
+        name="CRM", url="https://127.0.0.1/hooks", events=["ticket.created", "ticket.updated"]
+    )
+    TriggerFactory(actions=[{"type": "set_priority", "value": "urgent"}])
+    ticket = _open()
+    deliveries = WebhookDelivery.objects.filter(subscription__isnull=False).order_by("id")
+    assert [d.event for d in deliveries] == ["ticket.created", "ticket.updated"]
+    assert deliveries[1].payload["changes"]["priority"] == ["normal", "urgent"]
+    assert _fresh(ticket).priority == Priority.URGENT
