@@ -161,6 +161,9 @@ class AvailabilitySerializer(serializers.ModelSerializer):
     capacity = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
     chat_capacity = serializers.IntegerField(min_value=0, max_value=1_000, required=False)
     available = serializers.BooleanField(required=False)
+    changed_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Null until the agent first set it."
+    )
 
     class Meta:
         model = AgentAvailability
