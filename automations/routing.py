@@ -95,6 +95,13 @@ def availability_set(
     them by routing."""
     from tickets.services import ticket_update
 
+    # Lock order as in ticket_route: the teams' routing rows first, then availability, so an
+    # agent going away never deadlocks with a ticket being routed to them.
+    routings = list(
+        TeamRouting.objects.select_for_update()
+        .filter(active=True, team__members=agent)
+        .order_by("id")
+    )
     row, _ = AgentAvailability.objects.select_for_update().get_or_create(agent=agent)
     going_away = available is False and row.available
     for name, value in (
@@ -107,10 +114,9 @@ def availability_set(
             setattr(row, name, value)
     row.save()
     if going_away:
-        routings = TeamRouting.objects.filter(
-            active=True, team__members=agent, on_away__in=(OnAway.QUEUE, OnAway.REASSIGN)
-        )
         for routing in routings:
+            if routing.on_away == OnAway.KEEP:
+                continue
             tickets = Ticket.objects.filter(
                 assignee=agent, team_id=routing.team_id, status__in=ACTIVE
             ).order_by("id")
