@@ -97,6 +97,17 @@ def _webhook_url(action) -> str | None:
     return None
 
 
+def _followup_rule(action) -> str | None:
+    from followups.models import FollowUpRule
+
+    value = action["rule"]
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "rule: give a follow-up rule id."
+    if not FollowUpRule.objects.filter(pk=value, active=True).exists():
+        return f"rule: active follow-up rule {value} not found."
+    return None
+
+
 def _render(body: str, ticket: Ticket) -> str:
     return Template(body).render(Context({"ticket": ticket, "customer": ticket.requester}))
 
@@ -198,6 +209,18 @@ def _webhook(ticket, action):
     return f"webhook queued to {action['url']}"
 
 
+def _schedule_followup(ticket, action):
+    from followups.models import FollowUpRule
+    from followups.services import followup_schedule_for_ticket
+
+    followup = followup_schedule_for_ticket(
+        rule=FollowUpRule.objects.get(pk=action["rule"]),
+        ticket=ticket,
+        subject_key=f"automation:ticket:{ticket.pk}",
+    )
+    return f"follow-up {followup.pk} due {followup.due_at:%Y-%m-%d %H:%M}"
+
+
 ACTIONS: dict[str, ActionSpec] = {
     "set_team": ActionSpec(("value",), _team_exists, _set_team),
     "set_priority": ActionSpec(("value",), _str_in([p.label for p in Priority]), _set_priority),
@@ -210,6 +233,7 @@ ACTIONS: dict[str, ActionSpec] = {
     "reply": ActionSpec(("body",), _template, _reply),
     "notify": ActionSpec((), _notify_target, _notify),
     "webhook": ActionSpec(("url",), _webhook_url, _webhook),
+    "schedule_followup": ActionSpec(("rule",), _followup_rule, _schedule_followup),
 }
 OPTIONAL_KEYS = {"notify": {"agent", "team"}, "webhook": {"secret"}}
 

@@ -65,6 +65,10 @@ ACTIONS_SCHEMA = {
             "team": {"type": "integer", "description": "notify: a team id."},
             "url": {"type": "string", "format": "uri", "description": "webhook: where to."},
             "secret": {"type": "string", "description": "webhook: signing secret."},
+            "rule": {
+                "type": "integer",
+                "description": "schedule_followup: a follow-up rule (its delay, action, template).",
+            },
         },
         "description": "Keys per type: "
         + "; ".join(

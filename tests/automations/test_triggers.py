@@ -326,3 +326,22 @@ def test_webhooks_hear_the_creation_before_the_change_a_trigger_made(team, setti
     assert [d.event for d in deliveries] == ["ticket.created", "ticket.updated"]
     assert deliveries[1].payload["changes"]["priority"] == ["normal", "urgent"]
     assert _fresh(ticket).priority == Priority.URGENT
+
+
+def test_schedule_followup_action_schedules_the_rule_once_per_ticket(team):
+    from followups.models import FollowUp
+    from tests.factories import FollowUpRuleFactory
+
+    call = FollowUpRuleFactory(trigger="delivery", action="email", delay_minutes=120)
+    TriggerFactory(
+        event=events.TICKET_UPDATED,
+        conditions={"all": [_cond("status", "is", "solved")]},
+        actions=[{"type": "schedule_followup", "rule": call.pk}],
+    )
+    ticket = _open()
+    solved = ticket_services.ticket_update(ticket=ticket, actor=None, status="solved")
+    ticket_services.ticket_update(ticket=solved, actor=None, priority=Priority.HIGH)
+    [followup] = FollowUp.objects.filter(rule=call)
+    assert followup.ticket_id == ticket.pk
+    assert followup.customer_id == ticket.requester_id
+    assert followup.state == "scheduled"
