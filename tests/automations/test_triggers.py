@@ -345,3 +345,20 @@ def test_schedule_followup_action_schedules_the_rule_once_per_ticket(team):
     assert followup.ticket_id == ticket.pk
     assert followup.customer_id == ticket.requester_id
     assert followup.state == "scheduled"
+
+
+def test_assignee_condition_and_notify_an_agent(team, django_capture_on_commit_callbacks):
+    bob = UserFactory(teams=[team], email="bob@helpdesk.test")
+    TriggerFactory(
+        event=events.TICKET_UPDATED,
+        conditions={"all": [_cond("assignee", "is", bob.pk)]},
+        actions=[{"type": "notify", "agent": bob.pk}],
+    )
+    ticket = _open()
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.ticket_update(ticket=ticket, actor=None, priority=Priority.HIGH)
+    assert mail.outbox == []  # not bob's yet
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.ticket_update(ticket=_fresh(ticket), actor=None, assignee=bob)
+    [email] = mail.outbox
+    assert email.to == ["bob@helpdesk.test"]
