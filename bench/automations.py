@@ -105,6 +105,7 @@ def _seed() -> int:
 
 
 def _reset(rule_id: int) -> None:
+    """Back to the seeded state: applied rows due again, their tickets solved, no history."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -113,8 +114,16 @@ def _reset(rule_id: int) -> None:
             "(SELECT ticket_id FROM automations_timeruledue WHERE applied_at IS NOT NULL)"
         )
         cursor.execute(
-            "UPDATE automations_timeruledue SET applied_at = NULL, outcome = '', "
-            "due_at = now() - interval '1 hour' WHERE applied_at IS NOT NULL"
+            "UPDATE automations_timeruledue SET applied_at = NULL, outcome = '' "
+            "WHERE applied_at IS NOT NULL"
+        )
+        # Exactly DUE rows due (the first by id), whatever DUE the data was seeded with.
+        cursor.execute(
+            "UPDATE automations_timeruledue SET due_at = CASE WHEN id IN (SELECT id FROM "
+            "automations_timeruledue ORDER BY id LIMIT %s) THEN now() - interval '1 hour' "
+            "ELSE now() + interval '1 day' END WHERE (due_at <= now()) <> (id IN (SELECT id "
+            "FROM automations_timeruledue ORDER BY id LIMIT %s))",
+            [DUE, DUE],
         )
         cursor.execute("DELETE FROM tickets_ticketevent")
         cursor.execute("DELETE FROM webhooks_webhookdelivery")
