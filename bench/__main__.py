@@ -14,7 +14,16 @@ import platform
 import time
 from pathlib import Path
 
-from . import api, desk_pages, email_intake, followups_sim, knowledge_search, reports, sla_sweep
+from . import (
+    api,
+    automations,
+    desk_pages,
+    email_intake,
+    followups_sim,
+    knowledge_search,
+    reports,
+    sla_sweep,
+)
 
 BENCHMARKS = {
     "api": api.run,
@@ -24,6 +33,7 @@ BENCHMARKS = {
     "reports": reports.run,
     "followups_sim": followups_sim.run,
     "knowledge_search": knowledge_search.run,
+    "automations": automations.run,
 }
 # The 90-day simulation takes about ten minutes: run it by name (`python -m bench followups_sim`).
 DEFAULT = [name for name in BENCHMARKS if name != "followups_sim"]

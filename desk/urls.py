@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("queue/rows/", views.queue_rows, name="queue-rows"),
     path("claim/", views.claim, name="claim"),
+    path("availability/", views.availability, name="availability"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket-reply"),
     path("tickets/<int:pk>/fields/", views.ticket_fields, name="ticket-fields"),

@@ -99,6 +99,21 @@ def claim(request: HttpRequest) -> HttpResponse:
     return redirect("desk:ticket", pk=ticket.pk)
 
 
+@require_POST
+@agent_required
+def availability(request: HttpRequest) -> HttpResponse:
+    """The header's available/away toggle (routing assigns only to available agents)."""
+    from automations.routing import availability_set
+
+    available = request.POST.get("available") == "1"
+    availability_set(agent=request.user, available=available)
+    messages.info(request, "You are available." if available else "You are away.")
+    back = request.POST.get("next", "")
+    if not back.startswith("/desk/") or back.startswith("//"):
+        back = "/desk/"
+    return redirect(back)
+
+
 # --- the ticket page ---------------------------------------------------------------------------
 
 

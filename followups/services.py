@@ -188,6 +188,23 @@ def followups_schedule(
     )
 
 
+def followup_schedule_for_ticket(
+    *, rule: FollowUpRule, ticket: Ticket, subject_key: str, start: datetime | None = None
+) -> FollowUp:
+    """Schedule one follow-up of this rule about a ticket (an automation's action), after the
+    rule's delay; once per (rule, subject_key): asking again returns the first one."""
+    followup, _ = FollowUp.objects.get_or_create(
+        rule=rule,
+        subject_key=subject_key[:80],
+        defaults={
+            "customer": ticket.requester,
+            "ticket": ticket,
+            "due_at": delay_end(rule, ticket.requester, start or timezone.now()),
+        },
+    )
+    return followup
+
+
 # --- Execution (called by the sweep, one row at a time, row locked) -----------------------------
 
 

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "slas",
     "followups",
     "webhooks",
+    "automations",
     "desk",
     "portal",
     "reports",
@@ -301,6 +302,7 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "tickets.status.Status",
         "ArticleStatusEnum": "knowledge.models.Status",
         "InboundStateEnum": "tickets.channels.models.InboundState",
+        "TriggerEventEnum": "automations.models.TriggerEvent",
     },
 }
 
@@ -362,6 +364,7 @@ CELERY_TASK_ROUTES = {
     "tickets.sweep_inbound": _SWEEPS,
     "tickets.sweep_reply_emails": _SWEEPS,
     "tickets.end_idle_chats": _SWEEPS,
+    "automations.sweep_time_rules": _SWEEPS,
     "tickets.process_inbound": _INTAKE,
     "tickets.poll_imap_mailboxes": _INTAKE,
     "tickets.poll_imap_mailbox": _INTAKE,
@@ -370,6 +373,7 @@ CELERY_TASK_ROUTES = {
     "webhooks.sweep_deliveries": _OUTBOUND,
     "followups.sweep": _OUTBOUND,
     "slas.notify": _OUTBOUND,
+    "automations.notify": _OUTBOUND,
     "helpdesk.purge_idempotency_keys": _DEFAULT,
     "followups.expire_old_flags": _DEFAULT,
     "slas.reapply_organization": _DEFAULT,
@@ -419,7 +423,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "purge-expired-idempotency-keys": _every("helpdesk.purge_idempotency_keys", 3600),
     "followups-expire-old-at-risk-flags": _every("followups.expire_old_flags", 24 * 3600),
     "knowledge-lexicon-rebuild": _every("knowledge.lexicon_rebuild", 3600),
+    # Time rules (automations): due rows applied within one interval.
+    "automations-time-rules": _every(
+        "automations.sweep_time_rules", env_int("AUTOMATION_SWEEP_SECONDS", 10)
+    ),
 }
+# A chain of triggers firing triggers (rule A's change fires B, B's fires A...) stops at this
+# depth, with an `automation.loop_stopped` note on the ticket's audit trail.
+AUTOMATION_MAX_DEPTH = env_int("AUTOMATION_MAX_DEPTH", 5)
+# How long a process reuses the active triggers, time rules and routed teams (a change made in
+# another process takes effect within this; in the same process at once).
+AUTOMATION_RULES_CACHE_SECONDS = env_int("AUTOMATION_RULES_CACHE_SECONDS", 30)
 
 # --- Proactive follow-ups, surveys, customer health ---------------------------------------------
 # Where customers open links we send (survey answers): the public address of this service.

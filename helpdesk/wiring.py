@@ -20,6 +20,11 @@ every event type):
 4. webhooks: tell the outside world last, so a payload is built from the final state of the
    change. (It subscribes to "*", and "*" subscribers run after an event's own subscribers in
    any case: publish guarantees what this list states.)
+5. automations: managers' rules act on what happened after everyone above recorded it. Its
+   handlers are all `subscribe_many` ones (they run after the event's plain and "*"
+   subscribers): a rule's change is a new change, published as its own event, so webhooks
+   tell "ticket.created" before the "ticket.updated" a trigger made of it, and a rule reads
+   a ticket whose SLA clocks are already measured.
 
 Batch handlers (`subscribe_many`, e.g. followups' breach counter) run after every plain handler
 of the event, or once at the end of an `events.batched()` block.
@@ -29,7 +34,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-HANDLERS: tuple[str, ...] = ("slas", "knowledge", "followups", "tickets", "webhooks")
+HANDLERS: tuple[str, ...] = ("slas", "knowledge", "followups", "tickets", "webhooks", "automations")
 
 
 def connect() -> None:

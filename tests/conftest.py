@@ -27,12 +27,14 @@ def _test_settings(settings, tmp_path):
     # Throttle counters and other cached state must not leak between tests (ids are reused).
     from django.core.cache import cache
 
+    from automations.selectors import rules_cache_clear
     from slas.selectors import policy_cache_clear
     from webhooks.subscriptions import subscriptions_cache_clear
 
     cache.clear()
     policy_cache_clear()
     subscriptions_cache_clear()
+    rules_cache_clear()
 
 
 def client_for(user) -> APIClient:

@@ -218,3 +218,24 @@ class ArticleFactory(factory.Factory):
         elif kwargs["status"] == "archived":
             article = services.article_archive(article=article, actor=None)
         return article
+
+
+class TriggerFactory(DjangoModelFactory):
+    class Meta:
+        model = "automations.Trigger"
+
+    name = factory.Sequence(lambda n: f"Trigger {n}")
+    event = "ticket.created"
+    conditions = factory.LazyFunction(lambda: {"all": [], "any": []})
+    actions = factory.LazyFunction(lambda: [{"type": "set_priority", "value": "high"}])
+
+
+class TimeRuleFactory(DjangoModelFactory):
+    class Meta:
+        model = "automations.TimeRule"
+
+    name = factory.Sequence(lambda n: f"Time rule {n}")
+    timer = "pending"
+    after = 3
+    unit = "days"
+    actions = factory.LazyFunction(lambda: [{"type": "set_status", "value": "solved"}])

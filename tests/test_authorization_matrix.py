@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from automations.models import TeamRouting, TimeRule, Trigger
 from followups.models import CustomerHealth, FollowUp, FollowUpRule, Survey
 from followups.services import delivery_record
 from slas.models import Metric
@@ -126,6 +127,13 @@ def world(settings):
         "webhook": subscription_create(
             name="CRM", url="https://127.0.0.1/hooks", events=["ticket.created"]
         ).pk,
+        "trigger": Trigger.objects.create(
+            name="VIP", event="customer.at_risk", actions=[{"type": "add_tags", "value": ["vip"]}]
+        ).pk,
+        "time_rule": TimeRule.objects.create(
+            name="Nudge", timer="pending", after=2, actions=[{"type": "add_tags", "value": ["x"]}]
+        ).pk,
+        "routing": TeamRouting.objects.create(team=other_team, active=False).pk,
     }
     ids.update(_knowledge(users["integration"], customer))
     world = World(ticket, customer, organization, team, attachment, ids)
@@ -206,6 +214,13 @@ def row(anon, agent, other_agent, manager, integration, other_integration):
 NEW_TICKET = {"subject": "New", "body": "x", "requester": {"email": "n@example.com"}}
 NEW_CUSTOMER = {"identities": [{"kind": "email", "value": "c@example.com"}]}
 NEW_DELIVERY = {"customer": {"email": "d@example.com"}, "external_ref": "ORD-2"}
+NEW_TRIGGER = {
+    "name": "Urgent",
+    "event": "ticket.created",
+    "conditions": {"all": [{"field": "subject", "operator": "contains", "value": "outage"}]},
+    "actions": [{"type": "set_priority", "value": "urgent"}],
+}
+NEW_TIME_RULE = {"name": "Wait", "timer": "solved", "after": 2, "actions": NEW_TRIGGER["actions"]}
 NEW_RULE = {"name": "Call", "trigger": "delivery", "action": "outreach", "delay_minutes": 60}
 NEW_CALENDAR = {"name": "Always", "always_open": True}
 NEW_POLICY = {"name": "Gold", "targets": [{"priority": "high", "metric": "resolution", "minutes": 60}]}
@@ -338,6 +353,25 @@ MATRIX = [
     # an outcome is reported by whoever asked for the suggestions (here "shop"), or a manager
     ("POST",   "/api/v1/help/suggest/{deflection}/outcome/", {"outcome": "solved"}, row(401, 404, 404, 200, 200, 404)),
     ("GET",    "/api/v1/reports/self-service/",              None,               row(401, 403, 403, 200, 403, 403)),
+    # automations: rules and routing for managers; each agent sets their own availability
+    ("GET",    "/api/v1/automations/triggers/",              None,               row(401, 403, 403, "+", 403, 403)),
+    ("POST",   "/api/v1/automations/triggers/",              NEW_TRIGGER,        row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/automations/triggers/{trigger}/",    None,               row(401, 403, 403, 200, 403, 403)),
+    ("PATCH",  "/api/v1/automations/triggers/{trigger}/",    {"active": False},  row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/automations/triggers/{trigger}/",    None,               row(401, 403, 403, 204, 403, 403)),
+    ("POST",   "/api/v1/automations/triggers/dry-run/",      {"ticket": "{ticket}"}, row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/automations/time-rules/",            None,               row(401, 403, 403, "+", 403, 403)),
+    ("POST",   "/api/v1/automations/time-rules/",            NEW_TIME_RULE,      row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/automations/time-rules/{time_rule}/", None,              row(401, 403, 403, 200, 403, 403)),
+    ("PATCH",  "/api/v1/automations/time-rules/{time_rule}/", {"after": 5},      row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/automations/time-rules/{time_rule}/", None,              row(401, 403, 403, 204, 403, 403)),
+    ("GET",    "/api/v1/automations/routing/",               None,               row(401, 403, 403, "+", 403, 403)),
+    ("POST",   "/api/v1/automations/routing/",               {"team": "{team}"}, row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/automations/routing/{routing}/",     None,               row(401, 403, 403, 200, 403, 403)),
+    ("PATCH",  "/api/v1/automations/routing/{routing}/",     {"active": True},   row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/automations/routing/{routing}/",     None,               row(401, 403, 403, 204, 403, 403)),
+    ("GET",    "/api/v1/automations/availability/",          None,               row(401, 200, 200, 200, 403, 403)),
+    ("POST",   "/api/v1/automations/availability/",          {"available": True}, row(401, 200, 200, 200, 403, 403)),
 ]
 # fmt: on
 
@@ -365,6 +399,9 @@ def _listed(response, world: World, path: str) -> bool:
         "webhooks": "webhook",
         "categories": "category",
         "articles": "article",
+        "triggers": "trigger",
+        "time-rules": "time_rule",
+        "routing": "routing",
     }[path.rstrip("/").rsplit("/", 1)[-1]]
     return world.ids[kind] in {row["id"] for row in response.json()["results"]}
 
@@ -373,6 +410,8 @@ def _listed(response, world: World, path: str) -> bool:
 def test_authorization_matrix(world, method, path, body, caller, expected):
     client = world.clients[caller]
     raw = isinstance(body, bytes)  # the raw email door
+    if isinstance(body, dict):  # "{ticket}" in a body: the world's id
+        body = {k: v.format(**world.ids) if isinstance(v, str) else v for k, v in body.items()}
     response = client.generic(
         method,
         path.format(**world.ids),
@@ -421,6 +460,9 @@ def test_matrix_covers_every_documented_operation():
             "draft",
             "internal_article",
             "deflection",
+            "trigger",
+            "time_rule",
+            "routing",
         )
     }
     covered = {(method, path.split("?")[0].format(**placeholders)) for method, path, _, _ in MATRIX}

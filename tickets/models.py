@@ -214,6 +214,10 @@ class EventKind(models.TextChoices):
     SLA_WARNING = "sla.warning", "SLA at risk"
     SLA_BREACHED = "sla.breached", "SLA breached"
     SLA_ESCALATED = "sla.escalated", "SLA escalated"
+    # Recorded by automations (which rule fired and what it did), through audit_record.
+    AUTOMATION_FIRED = "automation.fired", "Automation fired"
+    AUTOMATION_FAILED = "automation.failed", "Automation failed"
+    AUTOMATION_LOOP_STOPPED = "automation.loop_stopped", "Automation chain stopped"
 
 
 class TicketEvent(models.Model):

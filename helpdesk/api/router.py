@@ -5,6 +5,12 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from automations.api.views import (
+    AvailabilityView,
+    TeamRoutingViewSet,
+    TimeRuleViewSet,
+    TriggerViewSet,
+)
 from customers.api.views import CustomerViewSet, OrganizationViewSet
 from followups.api.views import (
     AtRiskReportView,
@@ -53,6 +59,9 @@ router.register("channels", channels_api.ChannelViewSet, basename="channel")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("help/categories", knowledge_api.CategoryViewSet, basename="kb-category")
 router.register("help/articles", knowledge_api.ArticleViewSet, basename="kb-article")
+router.register("automations/triggers", TriggerViewSet, basename="automation-trigger")
+router.register("automations/time-rules", TimeRuleViewSet, basename="automation-time-rule")
+router.register("automations/routing", TeamRoutingViewSet, basename="automation-routing")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
@@ -93,5 +102,6 @@ urlpatterns = [
         knowledge_api.SelfServiceReportView.as_view(),
         name="report-self-service",
     ),
+    path("automations/availability/", AvailabilityView.as_view(), name="automation-availability"),
     *router.urls,
 ]

@@ -7,6 +7,7 @@ import pytest
 from django.apps import apps
 from drf_spectacular.generators import SchemaGenerator
 
+from automations.models import TeamRouting
 from helpdesk.api.parsers import MAX_JSON_DEPTH
 from tests.conftest import assert_error
 from tests.factories import (
@@ -18,13 +19,24 @@ from tests.factories import (
     TeamFactory,
     TicketFactory,
     TierFactory,
+    TimeRuleFactory,
+    TriggerFactory,
 )
 from tickets.channels.models import Channel, InboundMessage
 from webhooks.models import WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"helpdesk", "customers", "tickets", "slas", "followups", "webhooks", "channels"}
+OUR_APPS = {
+    "helpdesk",
+    "customers",
+    "tickets",
+    "slas",
+    "followups",
+    "webhooks",
+    "channels",
+    "automations",
+}
 
 
 def _json_writes() -> list[tuple[str, str]]:
@@ -68,6 +80,9 @@ def objects(db):
         "sla/tiers": TierFactory(),
         "teams": TeamFactory(),
         "tickets": TicketFactory(),
+        "automations/triggers": TriggerFactory(),
+        "automations/time-rules": TimeRuleFactory(),
+        "automations/routing": TeamRouting.objects.create(team=TeamFactory()),
         "webhooks": WebhookSubscription.objects.create(
             name="Hook", url="https://example.com/hook", secret="s3cret", events=[]
         ),

@@ -18,19 +18,29 @@ ROOT = Path(__file__).resolve().parents[2]
 # order holds wherever inside the app a handler lives.
 WEBHOOKS = "webhooks:on_event"
 EXPECTED = {
-    events.TICKET_CREATED: ["slas:on_ticket_created", WEBHOOKS],
-    events.TICKET_UPDATED: ["slas:on_ticket_updated", "followups:on_ticket_updated", WEBHOOKS],
+    events.TICKET_CREATED: ["slas:on_ticket_created", WEBHOOKS, "automations:on_ticket_created"],
+    events.TICKET_UPDATED: [
+        "slas:on_ticket_updated",
+        "followups:on_ticket_updated",
+        WEBHOOKS,
+        "automations:on_ticket_updated",
+    ],
     events.MESSAGE_CREATED: [
         "slas:on_message_created",
         "tickets:on_message_created",
         WEBHOOKS,
+        "automations:on_message_created",
     ],
     events.CUSTOMER_CREATED: ["followups:on_customer_created", WEBHOOKS],
-    events.SLA_WARNING: [WEBHOOKS],
-    events.SLA_BREACHED: [WEBHOOKS, "followups:on_sla_breached"],
+    events.SLA_WARNING: [WEBHOOKS, "automations:on_sla_warning"],
+    events.SLA_BREACHED: [WEBHOOKS, "followups:on_sla_breached", "automations:on_sla_breached"],
     events.FOLLOWUP_SENT: [WEBHOOKS],
-    events.SURVEY_ANSWERED: ["followups:on_survey_answered", WEBHOOKS],
-    events.CUSTOMER_AT_RISK: [WEBHOOKS],
+    events.SURVEY_ANSWERED: [
+        "followups:on_survey_answered",
+        WEBHOOKS,
+        "automations:on_survey_answered",
+    ],
+    events.CUSTOMER_AT_RISK: [WEBHOOKS, "automations:on_customer_at_risk"],
     events.ORGANIZATION_UPDATED: ["slas:on_organization_updated", WEBHOOKS],
     events.CUSTOMER_UPDATED: ["slas:on_customer_updated", WEBHOOKS],
     events.CUSTOMER_MERGING: ["tickets:on_customer_merging", WEBHOOKS],

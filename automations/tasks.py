@@ -1,0 +1,50 @@
+"""Celery tasks of automations: thin, named, queued, time-limited, safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+
+from helpdesk.models import User
+from tickets.models import Team, Ticket
+
+from . import sweeps
+
+
+# DB only, bounded (SKIP LOCKED batches): the sweeps queue. A redelivered run is harmless:
+# each due row is claimed by a conditional UPDATE in the batch that applies it.
+@shared_task(
+    name="automations.sweep_time_rules",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def sweep_time_rules() -> int:
+    return sweeps.time_rules_sweep()
+
+
+@shared_task(name="automations.notify", ignore_result=True, soft_time_limit=30, time_limit=60)
+def notify(ticket_id: int, agent_id: int | None, team_id: int | None) -> int:
+    """Email an agent, or each member of a team, about a ticket a rule pointed at (best
+    effort, queued after the firing committed). Returns how many were written to."""
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    if ticket is None:
+        return 0
+    if agent_id is not None:
+        people = list(User.objects.filter(pk=agent_id, is_active=True))
+    else:
+        team = Team.objects.filter(pk=team_id).first()
+        people = list(team.members.filter(is_active=True)) if team else []
+    addresses = [p.email for p in people if p.email]
+    if not addresses:
+        return 0
+    send_mail(
+        f"[#{ticket.pk}] {ticket.subject}",
+        f"An automation rule asks you to look at ticket #{ticket.pk}: {ticket.subject}",
+        settings.DEFAULT_FROM_EMAIL,
+        addresses,
+    )
+    return len(addresses)

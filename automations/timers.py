@@ -1,0 +1,98 @@
+"""Time-rule due rows, kept by ticket events (never by scanning tickets).
+
+- ticket created: starts "created", "updated" and (a customer's ticket) "customer_message";
+- any ticket change: restarts "updated";
+- status -> pending / solved: starts that timer; leaving it deletes the rows not yet applied;
+- a customer message: restarts "customer_message";
+- closed: every row not yet applied is deleted.
+A row already applied is never re-armed: a time rule acts at most once per ticket.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import connection
+
+from slas.business_time import CalendarSpec, _day_windows, add_business_minutes
+from tickets.models import Ticket
+from tickets.status import Status
+
+from .models import Timer, TimeRule, TimeRuleDue, TimeUnit
+from .selectors import time_rules_for
+
+# Move the due time of a row not yet applied; an applied row stays as it is (once per ticket).
+_UPSERT = (
+    "INSERT INTO automations_timeruledue (ticket_id, rule_id, due_at, outcome) "
+    "VALUES (%s, %s, %s, '') ON CONFLICT (ticket_id, rule_id) DO UPDATE "
+    "SET due_at = EXCLUDED.due_at WHERE automations_timeruledue.applied_at IS NULL"
+)
+# Move the due time of a row not yet applied; an applied row stays as it is (once per ticket).
+_UPSERT = (
+    "INSERT INTO automations_timeruledue (ticket_id, rule_id, due_at, outcome) "
+    "VALUES (%s, %s, %s, '') ON CONFLICT (ticket_id, rule_id) DO UPDATE "
+    "SET due_at = EXCLUDED.due_at WHERE automations_timeruledue.applied_at IS NULL"
+)
+STATUS_TIMERS = {Status.PENDING: Timer.PENDING, Status.SOLVED: Timer.SOLVED}
+
+
+def add_business_days(start: datetime, days: int, spec: CalendarSpec) -> datetime:
+    """`days` business days after `start`: the same local time on the days-th following day
+    that has opening hours and is not a holiday (every day, on a 24/7 calendar)."""
+    if spec.always_open:
+        return start + timedelta(days=days)
+    local = start.astimezone(spec.zone)
+    day, counted = local.date(), 0
+    for _ in range(days * 30 + 366):  # a calendar with no open day ever: give up in a year
+        if counted == days:
+            break
+        day += timedelta(days=1)
+        if _day_windows(spec, day):
+            counted += 1
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=spec.zone)
+
+
+_MINUTES = {TimeUnit.MINUTES: 1, TimeUnit.HOURS: 60, TimeUnit.DAYS: 24 * 60}
+
+
+def due_time(rule: TimeRule, ticket: Ticket, start: datetime) -> datetime:
+    """When the rule comes due for a timer that started at `start`."""
+    if not rule.business_time:
+        return start + timedelta(minutes=rule.after * _MINUTES[rule.unit])
+    from slas.services import calendar_spec, policy_for
+
+    policy = policy_for(ticket)
+    spec = calendar_spec(policy.calendar if policy is not None else None)
+    if rule.unit == TimeUnit.DAYS:
+        return add_business_days(start, rule.after, spec)
+    return add_business_minutes(start, rule.after * _MINUTES[rule.unit], spec)
+
+
+def timers_start(*, ticket: Ticket, timers: set[str], at: datetime) -> int:
+    """(Re)start these timers for the ticket: one due row per active rule, due time moved
+    unless the rule already acted on this ticket. Returns how many rules count them."""
+    rules = time_rules_for(timers)
+    if not rules:
+        return 0
+    values = [(ticket.pk, rule.pk, due_time(rule, ticket, at)) for rule in rules]
+    with connection.cursor() as cursor:
+        cursor.executemany(_UPSERT, values)
+    return len(rules)
+
+
+def timers_stop(*, ticket: Ticket, timers: set[str] | None = None) -> int:
+    """Delete the ticket's rows not yet applied (of these timers; all of them if None)."""
+    rows = TimeRuleDue.objects.filter(ticket=ticket, applied_at__isnull=True)
+    if timers is not None:
+        rows = rows.filter(rule__timer__in=timers)
+    return rows.delete()[0]
+
+
+def timers_on_status(*, ticket: Ticket, before: str, after: str, at: datetime) -> None:
+    if after == Status.CLOSED:
+        timers_stop(ticket=ticket)
+        return
+    if before in STATUS_TIMERS:
+        timers_stop(ticket=ticket, timers={STATUS_TIMERS[before]})
+    if after in STATUS_TIMERS:
+        timers_start(ticket=ticket, timers={STATUS_TIMERS[after]}, at=at)

@@ -1,0 +1,104 @@
+"""The time-rule sweep on a real worker (Redis, PostgreSQL) whose pool process is SIGKILLed
+mid-sweep: the batch in flight rolls back, the task is redelivered (acks_late +
+reject_on_worker_lost) and the rerun finishes; every due row is applied exactly once.
+
+"Mid-sweep" is made certain rather than raced (as in tests/slas/test_worker_killed.py): the
+rows from 150 on move their ticket to a team whose row this test holds locked, so the sweep
+commits its first batch (rows 0-99), then waits inside the second; that is when it is killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import psycopg
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from automations.models import TimeRule, TimeRuleDue
+from customers.models import Customer
+from helpdesk.celery import app
+from tests.factories import TeamFactory
+from tests.slas.test_real_worker import ROOT, _database_url, _wait_for
+from tickets.models import Ticket, TicketEvent
+
+DUE = 400
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
+@pytest.mark.django_db(transaction=True)
+def test_time_rule_sweep_killed_mid_way_applies_every_row_exactly_once():
+    assert connection.vendor == "postgresql"
+    broker = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
+    redis.Redis.from_url(broker).flushdb()
+    TimeRule.objects.update(active=False)  # only this test's rules
+    escalation = TeamFactory(name="Escalation")
+    tag = TimeRule.objects.create(
+        name="tag", timer="solved", after=1, actions=[{"type": "add_tags", "value": ["swept"]}]
+    )
+    move = TimeRule.objects.create(
+        name="move", timer="solved", after=1, actions=[{"type": "set_team", "value": escalation.pk}]
+    )
+    customer = Customer.objects.create(name="C")
+    tickets = Ticket.objects.bulk_create(
+        Ticket(subject=f"T{i}", requester=customer, status="solved") for i in range(DUE)
+    )
+    past = timezone.now() - timedelta(hours=1)
+    TimeRuleDue.objects.bulk_create(
+        TimeRuleDue(ticket=t, rule=tag if i < 150 else move, due_at=past + timedelta(seconds=i))
+        for i, t in enumerate(tickets)
+    )
+    blocker = psycopg.connect(_database_url())  # a transaction of its own, left open
+    blocker.execute("SELECT 1 FROM tickets_team WHERE id = %s FOR UPDATE", [escalation.pk])
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": broker,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--concurrency=1",
+         "-Q", ",".join(settings.TASK_QUEUES), "--loglevel=WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    fired = TicketEvent.objects.filter(kind="automation.fired")
+    try:
+        assert _wait_for(
+            lambda: subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True).stdout,
+            timeout=30,
+        )
+        app.send_task("automations.sweep_time_rules")  # what beat sends
+        assert _wait_for(lambda: fired.count() >= 100, timeout=60)  # a batch committed
+        time.sleep(1)  # the second batch is now waiting on the locked team
+        children = subprocess.run(
+            ["pgrep", "-P", str(worker.pid)], capture_output=True, text=True
+        ).stdout.split()
+        for pid in children:
+            os.kill(int(pid), signal.SIGKILL)  # the pool process running the sweep
+        at_kill = fired.count()
+        assert at_kill == 100, "the first batch, and only it, committed before the kill"
+        blocker.rollback()  # let the redelivered sweep through
+        assert _wait_for(lambda: fired.count() >= DUE, timeout=90)
+        time.sleep(2)
+    finally:
+        blocker.close()
+        worker.terminate()
+        try:
+            output = worker.communicate(timeout=20)[0].decode()
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            output = worker.communicate()[0].decode()
+    print(f"killed after {at_kill} of {DUE} firings; the redelivered sweep finished")
+    assert fired.count() == DUE, output
+    assert fired.values("ticket_id").distinct().count() == DUE
+    assert not TimeRuleDue.objects.filter(applied_at__isnull=True).exists()
+    assert Ticket.objects.filter(team=escalation).count() == DUE - 150
