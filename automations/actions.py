@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.template import Context, Template, TemplateSyntaxError
 
-from helpdesk.models import User
+from accounts.models import User
 from tickets.models import Priority, Team, Ticket, TicketType
 from tickets.status import Status
 
@@ -98,7 +98,7 @@ def _webhook_url(action) -> str | None:
 
 
 def _followup_rule(action) -> str | None:
-    from followups.models import FollowUpRule
+    from success.models import FollowUpRule
 
     value = action["rule"]
     if isinstance(value, bool) or not isinstance(value, int):
@@ -178,7 +178,7 @@ def _reply(ticket, action):
 
 
 def _notify(ticket, action):
-    from helpdesk.queueing import enqueue_on_commit
+    from core.queueing import enqueue_on_commit
 
     from .tasks import notify
 
@@ -210,8 +210,8 @@ def _webhook(ticket, action):
 
 
 def _schedule_followup(ticket, action):
-    from followups.models import FollowUpRule
-    from followups.services import followup_schedule_for_ticket
+    from success.models import FollowUpRule
+    from success.services import followup_schedule_for_ticket
 
     followup = followup_schedule_for_ticket(
         rule=FollowUpRule.objects.get(pk=action["rule"]),

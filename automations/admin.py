@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from helpdesk.admin_forms import ReadOnlyAdmin, errors_by_field
+from core.admin_forms import ReadOnlyAdmin, errors_by_field
 
 from . import services
 from .models import AgentAvailability, TeamRouting, TimeRule, TimeRuleDue, Trigger

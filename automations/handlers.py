@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
 
-from helpdesk import events
+from core import events
 from tickets.models import Direction, Ticket, TicketKind
 from tickets.status import UNRESOLVED
 

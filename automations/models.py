@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from helpdesk import events
+from core import events
 
 
 def _empty_conditions() -> dict:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Count, Q
 
-from helpdesk.models import User
+from accounts.models import User
 from tickets.models import ChannelKind, Ticket
 from tickets.status import ACTIVE, UNRESOLVED
 

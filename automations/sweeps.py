@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from helpdesk.sweeps import sweep_due
+from core.sweeps import sweep_due
 from tickets.status import Status
 
 from .conditions import Subject, conditions_match

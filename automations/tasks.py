@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 
-from helpdesk.models import User
+from accounts.models import User
 from tickets.models import Team, Ticket
 
 from . import sweeps

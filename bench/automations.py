@@ -46,7 +46,7 @@ def _setup_django() -> None:
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         )
     )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()

@@ -239,7 +239,7 @@ def _ensure_database() -> None:
 
 def _setup_django() -> None:
     os.environ.update(harness.environment(DATABASE_URL=DATABASE_URL))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
@@ -261,8 +261,8 @@ def _text(rng: random.Random, common: list[str], rare: list[str], words: int) ->
 def _seed() -> dict:
     from django.db import connection
 
-    from helpdesk.models import Role, User
-    from helpdesk.services import api_token_create
+    from accounts.models import Role, User
+    from accounts.services import api_token_create
     from knowledge.search import index_translations, lexicon_rebuild
 
     integration = User.objects.filter(username="bench-kb").first() or User.objects.create(

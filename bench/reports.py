@@ -49,7 +49,7 @@ def _ensure_database() -> None:
 
 def _setup_django() -> None:
     os.environ.update(harness.environment(DATABASE_URL=DATABASE_URL))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
@@ -153,10 +153,10 @@ def _seed() -> str:
     """The world, once; returns a manager's token."""
     from django.db import connection
 
-    from followups.models import FollowUpRule
-    from helpdesk.models import Role, User
-    from helpdesk.services import api_token_create
+    from accounts.models import Role, User
+    from accounts.services import api_token_create
     from slas.models import SlaPolicy, SlaTier
+    from success.models import FollowUpRule
     from tickets.models import Team
 
     manager = User.objects.filter(username="bench-manager").first() or User.objects.create(
@@ -238,8 +238,8 @@ def _export_child() -> None:
     from django.test import Client
     from django.test.utils import setup_test_environment
 
-    from helpdesk.models import User
-    from helpdesk.services import api_token_create
+    from accounts.models import User
+    from accounts.services import api_token_create
 
     setup_test_environment()
     _, key = api_token_create(user=User.objects.get(username="bench-manager"), name="export")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
-from helpdesk.admin_forms import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, ServiceForm
-from helpdesk.errors import ConflictError
+from core.admin_forms import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, ServiceForm
+from core.errors import ConflictError
 
 from . import services
 from .locales import LOCALE_CHOICES

@@ -1,5 +1,5 @@
 """Article bodies: Markdown (CommonMark + tables + strikethrough, raw HTML off) rendered by
-markdown-it-py, then sanitized with nh3 (helpdesk.text), so what is stored is never raw."""
+markdown-it-py, then sanitized with nh3 (core.text), so what is stored is never raw."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 import nh3
 from markdown_it import MarkdownIt
 
-from helpdesk.text import sanitize_html
+from core.text import sanitize_html
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _markdown.enable(["table", "strikethrough"])

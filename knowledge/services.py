@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from helpdesk.errors import ConflictError
+from core.errors import ConflictError
 from tickets.attachments import AttachmentInput, validate_attachment
 
 from . import search

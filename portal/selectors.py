@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from customers.models import Customer
-from followups.models import Survey
+from success.models import Survey
 from tickets.models import Attachment, Message, Ticket
 
 

@@ -20,10 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from core.queueing import enqueue_on_commit
 from customers.identities import normalize_email
 from customers.models import Customer, CustomerIdentity, IdentityKind
 from customers.services import customer_locale_guess
-from helpdesk.queueing import enqueue_on_commit
 from tickets import services as tickets
 from tickets.models import ChannelKind, Message, Ticket
 

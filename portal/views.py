@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_http_methods, require_POST
 
-from followups.surveys import survey_url
-from helpdesk.errors import ConflictError
+from core.errors import ConflictError
+from success.surveys import survey_url
 from tickets.status import Status
 
 from . import selectors, services

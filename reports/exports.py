@@ -33,8 +33,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from followups.models import Survey
 from slas.models import SlaClock
+from success.models import Survey
 from tickets.models import Ticket
 
 from .db import report_database

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from followups.models import CustomerHealth
+from success.models import CustomerHealth
 
 from .models import AtRiskEpisode
 

@@ -1,4 +1,4 @@
-"""What the SLA engine does when something happens elsewhere (helpdesk.events subscribers).
+"""What the SLA engine does when something happens elsewhere (core.events subscribers).
 
 The ticket handlers run in the ticket service's transaction, so clocks, `Ticket.next_due_at`
 and the ticket change commit (or roll back) together; the clock rules are slas.clocks'.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from helpdesk import events
+from core import events
 from tickets.models import Direction, Ticket
 
 from . import clocks, hybrid, models, selectors

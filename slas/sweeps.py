@@ -1,6 +1,6 @@
 """Warnings, breaches and escalations: sweeps over due clocks, each step applied once.
 
-Each sweep reads one partial index (see SlaClock.Meta.indexes) through helpdesk.sweeps.sweep_due
+Each sweep reads one partial index (see SlaClock.Meta.indexes) through core.sweeps.sweep_due
 (SELECT ... FOR UPDATE SKIP LOCKED, batches). Warnings and breaches are applied a batch at a
 time (set-based claim and audit; if a batch fails, its rows are retried as batches of one:
 there is one code path per step); escalations, which go through the ticket service, one row
@@ -25,9 +25,9 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from helpdesk import events
-from helpdesk.queueing import enqueue_on_commit, send
-from helpdesk.sweeps import sweep_due
+from core import events
+from core.queueing import enqueue_on_commit, send
+from core.sweeps import sweep_due
 from tickets import services as ticket_services
 from tickets.models import EventKind, Priority, Team, Ticket
 from tickets.services import AuditEntry

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from anymail.signals import inbound
 
-from helpdesk import events
+from core import events
 
 from . import services
 from .channels.anymail_inbound import on_anymail_inbound

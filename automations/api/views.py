@@ -11,8 +11,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from helpdesk.api.pagination import CursorPagination
-from helpdesk.permissions import MANAGERS, STAFF
+from accounts.permissions import MANAGERS, STAFF
+from api.pagination import CursorPagination
 from tickets.selectors import tickets_visible_to
 
 from .. import services

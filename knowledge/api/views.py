@@ -15,10 +15,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import EVERYONE, MANAGERS, STAFF
+from api.pagination import CursorPagination
+from api.params import int_parameter, query_int
 from customers.selectors import customers_visible_to
-from helpdesk.api.pagination import CursorPagination
-from helpdesk.api.params import int_parameter, query_int
-from helpdesk.permissions import EVERYONE, MANAGERS, STAFF
 from tickets.attachments import AttachmentInput
 from tickets.selectors import tickets_visible_to
 

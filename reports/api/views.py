@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from helpdesk.permissions import MANAGERS
+from accounts.permissions import MANAGERS
 from tickets.models import ChannelKind, Priority
 
 from .. import exports, selectors

@@ -8,9 +8,9 @@ from django.db.models import (
     Q,
 )
 
-from followups.models import Survey
-from followups.surveys import csat_score
 from slas.models import Metric, SlaClock
+from success.models import Survey
+from success.surveys import csat_score
 from tickets.models import Direction, Message, Ticket
 
 from ..db import MinutesBetween, Percentile, report_database

@@ -72,7 +72,7 @@ def sla_compliance_by_tier_over_time(query: ReportQuery, metric: str) -> dict:
 
 def at_risk_customers(*, limit: int = 10) -> list[dict]:
     """Customers flagged at risk now, most recently flagged first (health_at_risk_idx)."""
-    from followups.models import CustomerHealth
+    from success.models import CustomerHealth
 
     rows = (
         CustomerHealth.objects.using(report_database())

@@ -10,8 +10,8 @@ from django.db.models import (
     Q,
 )
 
-from followups.models import Survey
-from followups.surveys import ces_score, csat_score
+from success.models import Survey
+from success.surveys import ces_score, csat_score
 
 from ..db import report_database
 from ..params import ReportQuery

@@ -14,8 +14,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from helpdesk.api.schema import IN_USE
-from helpdesk.permissions import MANAGERS, STAFF
+from accounts.permissions import MANAGERS, STAFF
+from api.schema import IN_USE
 from tickets.selectors import tickets_visible_to
 
 from .. import config, selectors, services

@@ -16,8 +16,8 @@ from django.db import connection
 from django.utils import timezone
 
 from automations.models import TimeRule, TimeRuleDue
+from config.celery import app
 from customers.models import Customer
-from helpdesk.celery import app
 from tests.slas.test_real_worker import ROOT, _database_url, _wait_for
 from tickets.models import Ticket, TicketEvent
 
@@ -52,7 +52,7 @@ def test_two_concurrent_sweeps_on_a_real_worker_apply_each_row_exactly_once():
         "LOG_LEVEL": "WARNING",
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--concurrency=2",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=2",
          "-Q", ",".join(settings.TASK_QUEUES), "--loglevel=WARNING"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip

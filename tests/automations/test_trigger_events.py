@@ -9,11 +9,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from followups.health import experience_record, health_refresh
-from followups.models import Survey
-from followups.surveys import survey_answer
 from slas.models import Metric
 from slas.sweeps import sla_sweep
+from success.health import experience_record, health_refresh
+from success.models import Survey
+from success.surveys import survey_answer
 from tests.factories import (
     CalendarFactory,
     CustomerFactory,

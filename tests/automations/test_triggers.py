@@ -9,7 +9,7 @@ import time_machine
 from django.core import mail
 
 from automations.services import triggers_matching
-from helpdesk import events
+from core import events
 from tests.factories import (
     CalendarFactory,
     CustomerFactory,
@@ -329,7 +329,7 @@ def test_webhooks_hear_the_creation_before_the_change_a_trigger_made(team, setti
 
 
 def test_schedule_followup_action_schedules_the_rule_once_per_ticket(team):
-    from followups.models import FollowUp
+    from success.models import FollowUp
     from tests.factories import FollowUpRuleFactory
 
     call = FollowUpRuleFactory(trigger="delivery", action="email", delay_minutes=120)

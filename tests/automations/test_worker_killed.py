@@ -23,8 +23,8 @@ from django.db import connection
 from django.utils import timezone
 
 from automations.models import TimeRule, TimeRuleDue
+from config.celery import app
 from customers.models import Customer
-from helpdesk.celery import app
 from tests.factories import TeamFactory
 from tests.slas.test_real_worker import ROOT, _database_url, _wait_for
 from tickets.models import Ticket, TicketEvent
@@ -66,7 +66,7 @@ def test_time_rule_sweep_killed_mid_way_applies_every_row_exactly_once():
         "LOG_LEVEL": "WARNING",
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--concurrency=1",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=1",
          "-Q", ",".join(settings.TASK_QUEUES), "--loglevel=WARNING"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -14,10 +14,10 @@ from django.utils import timezone
 from customers.locales import locale_from_header
 from customers.models import Customer
 from customers.services import customer_locale_guess
-from followups import services as followup_services
-from followups.models import Survey
-from followups.surveys import survey_token
-from followups.tasks import followup_sweep
+from success import services as followup_services
+from success.models import Survey
+from success.surveys import survey_token
+from success.tasks import followup_sweep
 from tests.conftest import assert_error
 from tests.factories import (
     CalendarFactory,

@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from followups.models import Survey
 from slas.models import Metric, SlaClock
+from success.models import Survey
 from tests.factories import UserFactory
 from tests.portal.conftest import portal_client
 from tickets import services as ticket_services
@@ -345,7 +345,7 @@ def test_attachments_of_the_public_conversation_download_and_others_do_not(
 def test_manager_makes_a_customer_the_organizations_contact_in_the_admin(
     customer, colleague, open_ticket
 ):
-    from tests.helpdesk.test_admin_rules import submitted
+    from tests.core.test_admin_rules import submitted
 
     colleagues = open_ticket(colleague, "Delivery for Ravi")
     manager = UserFactory(username="root", role="manager", is_staff=True, is_superuser=True)

@@ -28,10 +28,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from followups.models import CustomerHealth, FollowUp, Survey
 from reports.models import AtRiskEpisode
 from reports.services import at_risk_episodes_sync
 from slas.models import Metric, SlaClock
+from success.models import CustomerHealth, FollowUp, Survey
 from tests.factories import (
     CustomerFactory,
     FollowUpRuleFactory,

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from followups.models import Survey
 from slas.models import Metric, SlaClock
+from success.models import Survey
 from tests.desk.test_browser import browser, page, shoot  # noqa: F401 (fixtures)
 from tests.factories import CustomerFactory, PolicyFactory
 from tickets.models import Ticket

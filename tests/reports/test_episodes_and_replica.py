@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from followups.models import CustomerHealth
 from reports.db import report_database
 from reports.models import AtRiskEpisode
 from reports.routers import ReportsReplicaRouter
 from reports.services import at_risk_episodes_sync
+from success.models import CustomerHealth
 from tests.factories import CustomerFactory, TierFactory
 
 pytestmark = pytest.mark.django_db

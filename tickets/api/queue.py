@@ -11,8 +11,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from helpdesk.api.params import int_parameter, query_int
-from helpdesk.permissions import STAFF
+from accounts.permissions import STAFF
+from api.params import int_parameter, query_int
 
 from .. import selectors, services
 from ..models import Ticket

@@ -11,10 +11,10 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from helpdesk.api.pagination import CursorPagination
-from helpdesk.api.parsers import JSONParser
-from helpdesk.api.schema import IN_USE
-from helpdesk.permissions import EVERYONE, MANAGERS, STAFF
+from accounts.permissions import EVERYONE, MANAGERS, STAFF
+from api.pagination import CursorPagination
+from api.parsers import JSONParser
+from api.schema import IN_USE
 
 from .. import selectors, services
 from ..attachments import AttachmentInput

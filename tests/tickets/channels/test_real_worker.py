@@ -9,7 +9,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
-from helpdesk.celery import app
+from config.celery import app
 from tickets.channels.models import InboundMessage, InboundState
 
 from . import mails

@@ -1,0 +1,70 @@
+"""API token authentication: `Authorization: Token <key>` or `Authorization: Bearer <key>`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from accounts.models import ApiToken
+from accounts.services import hash_token_key
+
+# Writing last_used_at on every request would turn every read into a write; a coarse
+# timestamp is all anyone needs to spot an unused token.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def _touch_after_commit(token_id: int, now) -> None:
+    """Record the use once the request's transaction committed (at once for reads, which run
+    in autocommit). Inside the write transaction the UPDATE would hold the token's row lock
+    until commit, so concurrent requests with the same token would queue behind each other;
+    after commit it is one short statement, and only the first of them matches."""
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+    transaction.on_commit(
+        lambda: ApiToken.objects.filter(stale, pk=token_id).update(last_used_at=now)
+    )
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    keywords = ("token", "bearer")
+
+    def authenticate(self, request):
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].decode(errors="replace").lower() not in self.keywords:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(
+                "Invalid Authorization header: expected 'Token <key>'."
+            )
+        key = parts[1].decode(errors="replace")
+        token = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=hash_token_key(key), revoked_at__isnull=True)
+            .first()
+        )
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            _touch_after_commit(token.pk, now)
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return 'Token realm="api"'
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.auth.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>` or `Bearer <key>`; keys are created by managers.",
+        }
