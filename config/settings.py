@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "portal",
     "reports",
     "knowledge",
+    # Last: its ready() wires every app's handlers and registers every app's tasks.
+    "config",
 ]
 
 MIDDLEWARE = [
