@@ -11,4 +11,4 @@ RUN useradd --create-home helpdesk && mkdir -p /app/var/media /app/var/celery \
     && chown -R helpdesk /app/var
 USER helpdesk
 EXPOSE 8000
-CMD ["gunicorn", "helpdesk.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

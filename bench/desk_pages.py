@@ -14,7 +14,7 @@ from .load import median, run_load
 QUEUE_TICKETS = 60  # more than the 50 rows the queue page shows
 
 SEED = f"""
-from helpdesk.models import User
+from accounts.models import User
 from tickets import services
 from tickets.models import Team, Ticket
 from customers.models import Customer

@@ -170,7 +170,7 @@ def run(*, runs: int = 3, count: int = COUNT) -> list[dict]:
 
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--worker":
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         print(json.dumps(_worker(int(sys.argv[2]), REFERENCE_COUNT)))
     else:
         for row in run(runs=1):

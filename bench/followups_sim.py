@@ -55,9 +55,9 @@ class World:
     def setup(self) -> None:
         from django.core.management import call_command
 
+        from accounts.models import User
         from customers.models import Organization
         from customers.services import IdentityInput, customer_create
-        from helpdesk.models import User
         from slas.models import SlaTier
 
         call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -83,7 +83,7 @@ class World:
     def step(self, now: datetime, hours: float) -> None:
         from django.db import transaction
 
-        from followups.services import delivery_record
+        from success.services import delivery_record
         from tickets import services as tickets
         from tickets.models import Ticket
 
@@ -130,8 +130,8 @@ class World:
         self._answer_surveys()
 
     def _answer_surveys(self) -> None:
-        from followups.models import Survey
-        from followups.surveys import survey_answer
+        from success.models import Survey
+        from success.surveys import survey_answer
 
         for survey in Survey.objects.filter(answered_at__isnull=True, comment="").select_related(
             "ticket", "customer"
@@ -151,7 +151,7 @@ class World:
 def _report(step: timedelta) -> dict:
     from django.db.models import Count, F
 
-    from followups.models import (
+    from success.models import (
         CustomerHealth,
         Delivery,
         FollowUp,
@@ -221,8 +221,8 @@ def _worker(seed: int) -> dict:
     django.setup()
     import time_machine
 
-    from followups.tasks import followup_sweep, health_sweep
     from slas.tasks import sla_sweep
+    from success.tasks import followup_sweep, health_sweep
 
     start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
     world = World(seed, start)
@@ -282,7 +282,7 @@ def run(*, runs: int = 1) -> list[dict]:
 
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--worker":
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         print(json.dumps(_worker(int(sys.argv[2]))))
     else:
         for row in run():

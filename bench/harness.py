@@ -106,7 +106,7 @@ def gunicorn(workers: int, threads: int = 1) -> Iterator[Server]:
             sys.executable,
             "-m",
             "gunicorn",
-            "helpdesk.wsgi",
+            "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -55,7 +55,7 @@ def _setup_django() -> None:
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         )
     )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
@@ -65,8 +65,8 @@ def _seed() -> dict:
     """The world: a team, an agent, a 24/7 policy; customers, tickets and clocks by SQL."""
     from django.db import connection
 
-    from helpdesk.models import Role, User
-    from helpdesk.services import api_token_create
+    from accounts.models import Role, User
+    from accounts.services import api_token_create
     from slas.models import SlaPolicy
     from tickets.models import Team
 
@@ -139,7 +139,7 @@ def _seed() -> dict:
 def _seed_followups(cursor, customer) -> None:
     """1,000,000 scheduled follow-ups of one email rule, the first DUE of them past due."""
     from customers.models import CustomerIdentity
-    from followups.models import FollowUpRule
+    from success.models import FollowUpRule
 
     CustomerIdentity.objects.get_or_create(
         customer=customer, kind="email", platform="", value="bench@example.com"
@@ -256,9 +256,9 @@ def run(*, runs: int = 3) -> list[dict]:
 
     redis.Redis.from_url(BROKER_URL).delete("celery")  # the notifications no worker took
 
-    from followups.models import FollowUp
-    from followups.services import due_followups
-    from followups.tasks import followup_sweep
+    from success.models import FollowUp
+    from success.services import due_followups
+    from success.tasks import followup_sweep
 
     followup_ms, followup_empty_ms, followups_sent = [], [], 0
     for _ in range(runs):

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 
-from helpdesk.admin_forms import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, ServiceForm
+from core.admin_forms import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, ServiceForm
 
 from . import services
 from .models import Customer, CustomerIdentity, IdentityKind, Organization, OrganizationDomain

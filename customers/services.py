@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, Value
 
-from helpdesk import events
-from helpdesk.unset import UNSET, Unset
+from core import events
+from core.unset import UNSET, Unset
 
 from . import identities as ids
 from .models import (

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q
 
-from helpdesk.models import User
+from accounts.models import User
 from slas.models import SlaTier
 from tickets.models import ChannelKind, Priority, Team
 from tickets.status import ACTIVE, Status

@@ -192,7 +192,7 @@ def customer_recent_tickets(user, customer: Customer, *, exclude: Ticket, limit:
 
 
 def customer_scheduled_followups(customer: Customer, *, limit: int = 5):
-    from followups.models import FollowUp, FollowUpState
+    from success.models import FollowUp, FollowUpState
 
     return list(
         FollowUp.objects.filter(customer=customer, state=FollowUpState.SCHEDULED)
@@ -203,7 +203,7 @@ def customer_scheduled_followups(customer: Customer, *, limit: int = 5):
 
 def customer_health(customer: Customer):
     """The customer's CustomerHealth row, or None (select_related on the ticket fetched it)."""
-    from followups.models import CustomerHealth
+    from success.models import CustomerHealth
 
     try:
         return customer.health
@@ -251,7 +251,7 @@ def _value(name: str, value, names: dict) -> str:
 def audit_trail(ticket: Ticket) -> list[AuditRow]:
     """The ticket's events with readable changes ("assignee: — → Alice"): user and team ids
     in before/after are resolved in one query each."""
-    from helpdesk.models import User
+    from accounts.models import User
 
     events = list(ticket_selectors.ticket_events(ticket))
     ids: dict[str, set] = {"assignee": set(), "team": set()}

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from helpdesk.errors import ConflictError
+from core.errors import ConflictError
 from slas.services import tier_for
 from tickets import services
 from tickets.models import Ticket

@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import ValidationError
 
-from helpdesk.admin_forms import ServiceAdmin, ServiceForm
+from core.admin_forms import ServiceAdmin, ServiceForm
 from tickets.models import ChannelKind
 
 from . import config

@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
+from core.errors import ConflictError
 from customers.models import Customer, Organization
-from helpdesk.errors import ConflictError
 from tickets.models import ChannelKind
 
 from .business_time import CalendarError, CalendarSpec, Interval, overlapping_intervals

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
 
-from helpdesk import events
+from core import events
 
 from . import models
 from .services import (

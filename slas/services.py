@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Min, Prefetch
 from django.utils import timezone
 
-from helpdesk import events
+from core import events
 from tickets.models import ChannelKind, Direction, Ticket, TicketEvent, TicketKind
 from tickets.status import Status
 

@@ -1,6 +1,6 @@
 """Warnings, breaches and escalations: sweeps over due clocks, each step applied once.
 
-Each sweep reads one partial index (see SlaClock.Meta.indexes) through helpdesk.sweeps.sweep_due
+Each sweep reads one partial index (see SlaClock.Meta.indexes) through core.sweeps.sweep_due
 (SELECT ... FOR UPDATE SKIP LOCKED, batches). Warnings and breaches are applied a batch at a
 time (set-based claim and audit; row by row only if the batch fails); escalations, which go
 through the ticket service, one row at a time. The lock taken is the
@@ -24,9 +24,9 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from helpdesk import events
-from helpdesk.queueing import enqueue_on_commit, send
-from helpdesk.sweeps import sweep_due
+from core import events
+from core.queueing import enqueue_on_commit, send
+from core.sweeps import sweep_due
 from tickets.models import Priority, Team, Ticket, TicketEvent
 
 from .models import EscalationStep, SlaClock

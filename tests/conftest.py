@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from helpdesk.celery import app as celery_app
-from helpdesk.services import api_token_create
+from accounts.services import api_token_create
+from config.celery import app as celery_app
 
 from .factories import IntegrationFactory, ManagerFactory, TeamFactory, UserFactory
 

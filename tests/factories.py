@@ -5,6 +5,7 @@ from __future__ import annotations
 import factory
 from factory.django import DjangoModelFactory
 
+from accounts.models import Role, User
 from customers.models import (
     Customer,
     CustomerIdentity,
@@ -12,7 +13,6 @@ from customers.models import (
     Organization,
     OrganizationDomain,
 )
-from helpdesk.models import Role, User
 from slas.models import BusinessCalendar, BusinessInterval, SlaPolicy, SlaTarget, SlaTier
 from tickets.models import ChannelKind, Direction, Message, Team, Ticket
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from followups.models import CustomerHealth, FollowUp, FollowUpRule, Survey
-from followups.services import delivery_record
 from slas.models import Metric
+from success.models import CustomerHealth, FollowUp, FollowUpRule, Survey
+from success.services import delivery_record
 from tests.conftest import client_for
 from tests.factories import (
     CalendarFactory,

@@ -27,7 +27,7 @@ def _compose_workers() -> dict[str, list[str]]:
     return {
         name: service["command"]
         for name, service in _compose().items()
-        if service.get("command", [])[:4] == ["celery", "-A", "helpdesk", "worker"]
+        if service.get("command", [])[:4] == ["celery", "-A", "config", "worker"]
     }
 
 
@@ -36,7 +36,7 @@ def _bin_run_workers() -> list[list[str]]:
     return [
         shlex.split(line.rstrip(" &"))[1:]  # without "$PY"
         for line in script.splitlines()
-        if re.match(r'"\$PY" -m celery -A helpdesk worker ', line)
+        if re.match(r'"\$PY" -m celery -A config worker ', line)
     ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
-from helpdesk.admin_forms import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, ServiceForm
+from core.admin_forms import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, ServiceForm
 
 from . import services
 from .channels import config as channel_config

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from anymail.signals import inbound
 
-from helpdesk import events
+from core import events
 
 from .channels.anymail_inbound import on_anymail_inbound
 from .channels.outbound import on_message_created

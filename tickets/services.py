@@ -2,7 +2,7 @@
 
 Each public function runs in one transaction, records an audit event for every change it
 makes (who, when, before/after), bumps `Ticket.version` so collisions can be detected, and
-publishes domain events (helpdesk.events: ticket.created, message.created, ticket.updated)
+publishes domain events (core.events: ticket.created, message.created, ticket.updated)
 that other apps (SLA clocks, channels, webhooks, follow-ups) act on in the same transaction.
 """
 
@@ -17,11 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core import events
+from core.errors import ConflictError
+from core.text import html_to_text, sanitize_html, text_to_html
+from core.unset import UNSET, Unset
 from customers.models import Customer
-from helpdesk import events
-from helpdesk.errors import ConflictError
-from helpdesk.text import html_to_text, sanitize_html, text_to_html
-from helpdesk.unset import UNSET, Unset
 
 from .attachments import AttachmentInput, validate_attachment
 from .models import (

@@ -8,8 +8,8 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from helpdesk.api.pagination import CursorPagination
-from helpdesk.permissions import MANAGERS
+from accounts.permissions import MANAGERS
+from api.pagination import CursorPagination
 
 from . import subscriptions
 from .models import WebhookDelivery, WebhookSubscription

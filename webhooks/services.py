@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from helpdesk.queueing import enqueue_on_commit
+from core.queueing import enqueue_on_commit
 
 from .models import DeliveryState, WebhookDelivery, WebhookSubscription
 

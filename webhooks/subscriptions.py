@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from helpdesk import events
+from core import events
 
 from .models import WebhookSubscription
 from .services import delivery_create, validate_webhook_url

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from helpdesk.sweeps import sweep_due
+from core.sweeps import sweep_due
 
 from . import services
 

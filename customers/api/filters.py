@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Exists, OuterRef
 
-from helpdesk.api.filters import IsoDateTimeFilter
+from api.filters import IsoDateTimeFilter
 
 from ..models import Customer, Organization
 from ..selectors import identities_visible_to

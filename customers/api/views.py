@@ -8,8 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from helpdesk.permissions import EVERYONE, MANAGERS, STAFF
-from helpdesk.unset import UNSET
+from accounts.permissions import EVERYONE, MANAGERS, STAFF
+from core.unset import UNSET
 
 from .. import services
 from ..selectors import customers_visible_to, organizations_visible_to

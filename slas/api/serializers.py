@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from helpdesk.api.fields import LabelChoiceField
+from api.fields import LabelChoiceField
 from tickets.models import ChannelKind, Priority, Team
 
 from .. import config, services

@@ -9,7 +9,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from helpdesk.permissions import MANAGERS, STAFF
+from accounts.permissions import MANAGERS, STAFF
 from tickets.selectors import tickets_visible_to
 
 from .. import config, services

@@ -14,7 +14,7 @@ import pytest
 
 from customers.models import Customer, CustomerIdentity, IdentitySubmission
 from customers.selectors import customers_visible_to
-from followups.models import Delivery, FollowUp
+from success.models import Delivery, FollowUp
 from tests.conftest import assert_error
 from tests.factories import CustomerFactory, FollowUpRuleFactory
 from tickets.models import Ticket

@@ -205,7 +205,7 @@ def test_claim_takes_the_most_urgent_unassigned_ticket(agent, desk, make_ticket)
 
 
 def test_ticket_page_shows_conversation_panels_and_trail(agent, desk, make_ticket, customer):
-    from followups.models import CustomerHealth
+    from success.models import CustomerHealth
 
     ticket = make_ticket(html_body="<p>Hello <b>bold</b><script>alert(1)</script></p>")
     ticket_services.ticket_reply(ticket=ticket, author=agent, body="Secret note", public=False)

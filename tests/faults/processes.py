@@ -113,7 +113,7 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, log: Path | None = None) 
             sys.executable,
             "-m",
             "gunicorn",
-            "helpdesk.wsgi",
+            "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from django.db import connection
 
-from helpdesk.services import api_token_create
+from accounts.services import api_token_create
 from tests.factories import IntegrationFactory, TeamFactory
 
 from .proxy import CuttableProxy
@@ -52,7 +52,7 @@ def server_behind_proxy():
             sys.executable,
             "-m",
             "gunicorn",
-            "helpdesk.wsgi",
+            "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

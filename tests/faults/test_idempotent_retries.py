@@ -5,7 +5,7 @@ A proxy between the client and gunicorn loses the answer: the request reaches th
 is done, but the client's connection is closed before a byte of the response comes back, so
 the client cannot tell whether its ticket exists. It retries with the same key (once, twice at
 the same time, or while the first request is still running) and must end up with exactly one
-ticket and that ticket's id. helpdesk/idempotency.py: a retry arriving while the first request
+ticket and that ticket's id. api/idempotency.py: a retry arriving while the first request
 is in flight waits on the key's unique index and then replays the committed answer; if the
 first request fails instead, its key is released with its rollback and the retry does the work.
 """
@@ -20,8 +20,8 @@ import httpx
 import psycopg
 import pytest
 
-from helpdesk.idempotency import REPLAY_HEADER
-from helpdesk.services import api_token_create
+from accounts.services import api_token_create
+from api.idempotency import REPLAY_HEADER
 from tests.factories import IntegrationFactory, TeamFactory
 from tickets.models import Ticket
 

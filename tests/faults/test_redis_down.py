@@ -12,7 +12,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from helpdesk.services import api_token_create
+from accounts.services import api_token_create
 from tests.factories import IntegrationFactory, TeamFactory
 from tickets.models import Ticket
 from webhooks.models import DeliveryState, WebhookDelivery

@@ -30,9 +30,9 @@ import pytest
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from followups.models import FollowUp, FollowUpState
-from helpdesk.services import api_token_create
+from accounts.services import api_token_create
 from slas.models import SlaClock
+from success.models import FollowUp, FollowUpState
 from tests.factories import FollowUpRuleFactory, IntegrationFactory, PolicyFactory, TeamFactory
 from tickets.models import Priority, Ticket, TicketEvent, TicketKind
 from webhooks.models import DeliveryState, WebhookDelivery
@@ -94,7 +94,7 @@ class Worker:
     def start(self) -> None:
         self._ready_before = self._readies()
         self.process = spawn(
-            [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "-c", "2", *WORKER_FLAGS],
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-c", "2", *WORKER_FLAGS],
             self.env,
             self.log,
         )
@@ -178,7 +178,7 @@ def env(redis, tmp_path):
 @pytest.fixture
 def beat(env, tmp_path):
     process = spawn(
-        [sys.executable, "-m", "celery", "-A", "helpdesk", "beat", "-l", "warning"],
+        [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "warning"],
         env,
         tmp_path / "beat.log",
     )

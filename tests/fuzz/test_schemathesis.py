@@ -11,8 +11,8 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from helpdesk.services import api_token_create
-from helpdesk.wsgi import application
+from accounts.services import api_token_create
+from config.wsgi import application
 from tests.factories import CustomerFactory, ManagerFactory, TeamFactory, TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -315,7 +315,7 @@ def test_periodic_update_restarts_with_each_public_agent_reply(customer, agent, 
 
 
 def test_an_inbound_auto_reply_is_flagged_but_never_answered(customer):
-    from helpdesk import events
+    from core import events
     from tests.factories import TicketFactory
 
     ticket = TicketFactory(requester=customer, channel=ChannelKind.PHONE, team=None)

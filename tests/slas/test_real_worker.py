@@ -65,7 +65,7 @@ def test_worker_and_beat_warn_and_breach_a_one_minute_target_once():
             "-m",
             "celery",
             "-A",
-            "helpdesk",
+            "config",
             "worker",
             "-B",  # embedded beat, with the production scheduler (django_celery_beat)
             "--pool=solo",

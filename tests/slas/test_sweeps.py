@@ -10,7 +10,7 @@ import time_machine
 from django.core import mail
 from django.db import connection
 
-from helpdesk import events
+from core import events
 from slas.models import EscalationStep, Metric, SlaClock
 from slas.sweeps import sla_sweep
 from tests.factories import (
@@ -201,8 +201,8 @@ def test_a_worker_dying_mid_sweep_loses_nothing_and_the_next_sweep_finishes():
 def test_breaches_in_one_batch_become_poor_experiences_and_flag_the_customer():
     """The SLA sweep hands its breaches to the follow-ups app in one batch (events.batched);
     the health sweep then flags the customer with two breached tickets."""
-    from followups.models import CustomerHealth, PoorExperience
-    from followups.tasks import health_sweep
+    from success.models import CustomerHealth, PoorExperience
+    from success.tasks import health_sweep
 
     customer, _, _ = make_world()
     with time_machine.travel(MONDAY_10, tick=False) as traveller:

@@ -22,8 +22,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from config.celery import app
 from customers.models import Customer
-from helpdesk.celery import app
 from slas.models import SlaClock
 from tests.factories import PolicyFactory
 from tests.slas.test_real_worker import ROOT, _database_url, _wait_for
@@ -70,7 +70,7 @@ def test_sweep_killed_mid_way_is_redelivered_and_finishes_exactly_once():
         "LOG_LEVEL": "WARNING",
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--concurrency=1",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=1",
          "-Q", ",".join(settings.TASK_QUEUES), "--loglevel=WARNING"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip

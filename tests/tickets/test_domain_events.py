@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk import events
+from core import events
 from tests.factories import CustomerFactory, TicketFactory
 from tickets import services
 

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
-from helpdesk.api.filters import IsoDateTimeFilter
+from api.filters import IsoDateTimeFilter
 
 from ..models import ChannelKind, Priority, Ticket, TicketKind, TicketType
 from ..status import Status

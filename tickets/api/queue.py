@@ -13,7 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from helpdesk.permissions import STAFF
+from accounts.permissions import STAFF
 
 from .. import selectors, services
 from ..models import Ticket

@@ -8,11 +8,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import User
+from api.fields import BriefUserSerializer, LabelChoiceField
 from customers.api.serializers import CustomerBriefSerializer, OrganizationBriefSerializer
 from customers.identities import normalize_phone
 from customers.services import IdentityInput
-from helpdesk.api.fields import BriefUserSerializer, LabelChoiceField
-from helpdesk.models import User
 
 from ..models import (
     Attachment,

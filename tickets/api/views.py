@@ -11,11 +11,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from accounts.models import User
+from accounts.permissions import EVERYONE, MANAGERS, STAFF
+from api.pagination import CursorPagination
 from customers.selectors import customers_visible_to
 from customers.services import customer_resolve
-from helpdesk.api.pagination import CursorPagination
-from helpdesk.models import User
-from helpdesk.permissions import EVERYONE, MANAGERS, STAFF
 
 from .. import selectors, services
 from ..attachments import AttachmentInput

@@ -11,9 +11,9 @@ from rest_framework import mixins, parsers, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from helpdesk.api.fields import LabelChoiceField
-from helpdesk.permissions import INTEGRATION, MANAGER, MANAGERS, STAFF
-from helpdesk.unset import UNSET
+from accounts.permissions import INTEGRATION, MANAGER, MANAGERS, STAFF
+from api.fields import LabelChoiceField
+from core.unset import UNSET
 
 from ..models import ChannelKind, Priority, Team
 from . import chat, config, phone, social

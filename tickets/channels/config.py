@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from core.unset import UNSET, Unset
 from customers.identities import normalize_phone
-from helpdesk.unset import UNSET, Unset
 from webhooks.services import validate_webhook_url
 
 from ..models import ChannelKind

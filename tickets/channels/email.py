@@ -20,9 +20,9 @@ from email.utils import getaddresses, parseaddr
 
 from django.core.exceptions import ValidationError
 
+from core.text import html_to_text, sanitize_html
 from customers.identities import normalize_email
 from customers.services import IdentityInput, customer_resolve, identity_clear_undeliverable
-from helpdesk.text import html_to_text, sanitize_html
 
 from ..attachments import AttachmentInput
 from ..models import ChannelKind, Message, Ticket

@@ -19,9 +19,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import ConflictError
+from core.queueing import enqueue_on_commit
 from customers.models import Customer
-from helpdesk.errors import ConflictError
-from helpdesk.queueing import enqueue_on_commit
 
 from .. import services as ticket_services
 from ..attachments import AttachmentInput

@@ -16,9 +16,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from core import events
+from core.queueing import enqueue_on_commit
 from customers.models import IdentityKind
-from helpdesk import events
-from helpdesk.queueing import enqueue_on_commit
 from webhooks.services import delivery_create
 
 from ..models import ChannelKind, Direction, Message

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
-from helpdesk.errors import ConflictError
+from core.errors import ConflictError
 
 from ..models import ChannelKind
 from . import chat, email, phone, social

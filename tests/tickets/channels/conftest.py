@@ -69,7 +69,7 @@ def failed_row(channel, raw: bytes) -> InboundMessage:
 @pytest.fixture
 def eager_retries():
     """Eager Celery re-runs a retried task inline only when errors do not propagate."""
-    from helpdesk.celery import app
+    from config.celery import app
 
     app.conf.task_eager_propagates = False
     yield

@@ -219,7 +219,7 @@ def test_channel_tickets_are_announced_like_any_other_and_auto_replies_are_not(
 ):
     """The SLA app (tier rule, clocks) listens to ticket.created: channel tickets must raise
     it, automatic mail must not."""
-    from helpdesk import events
+    from core import events
 
     seen = []
 

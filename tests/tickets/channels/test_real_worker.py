@@ -8,7 +8,7 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 
-from helpdesk.celery import app
+from config.celery import app
 from tickets.channels.models import InboundMessage, InboundState
 
 from . import mails

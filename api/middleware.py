@@ -1,0 +1,71 @@
+"""Request handling shared by every API endpoint that writes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+
+from api import idempotency
+from api.errors import error_response
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _body_limit(request: HttpRequest) -> int:
+    """The endpoint's own `max_body_bytes` (file and raw-email doors), else the API default."""
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return settings.API_MAX_BODY_BYTES
+    view_class = getattr(view, "cls", None) or getattr(view, "view_class", None)
+    return getattr(view_class, "max_body_bytes", settings.API_MAX_BODY_BYTES)
+
+
+class ApiWriteMiddleware:
+    """Every API write runs in one transaction that is rolled back if the answer is 4xx/5xx.
+
+    That makes "bad input changes nothing" a property of the stack rather than of each view,
+    and lets the Idempotency-Key record commit atomically with the work it describes.
+    Work that must leave the request (Celery tasks, webhooks) is queued with on_commit, so it
+    never runs for a rolled-back request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in UNSAFE_METHODS or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_response(400, "bad_request", "Invalid Content-Length header.")
+        limit = _body_limit(request)
+        if length > limit:
+            return error_response(
+                413, "payload_too_large", f"Request body is larger than {limit} bytes."
+            )
+        key = request.headers.get(idempotency.HEADER) if request.method == "POST" else None
+        try:
+            with transaction.atomic():
+                record = None
+                if key is not None:
+                    outcome = idempotency.begin(request, key)
+                    if isinstance(outcome, HttpResponse):
+                        return outcome
+                    record = outcome
+                response = self.get_response(request)
+                if response.status_code >= 400:
+                    transaction.set_rollback(True)
+                elif record is not None:
+                    idempotency.finish(record, response)
+                return response
+        except (OperationalError, InterfaceError):
+            return error_response(
+                503,
+                "service_unavailable",
+                "The database is unavailable; retry shortly.",
+                Retry_After="5",
+            )

@@ -1,0 +1,65 @@
+"""The /api/v1/ router: each app registers its viewsets here, in one visible list."""
+
+from __future__ import annotations
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from api.views import MeView, PingView
+from customers.api.views import CustomerViewSet, OrganizationViewSet
+from slas.api.views import CalendarViewSet, PolicyViewSet, TicketSlaView, TierViewSet
+from success.api.views import (
+    AtRiskReportView,
+    DeliveryViewSet,
+    FollowUpRuleViewSet,
+    FollowUpViewSet,
+    SatisfactionReportView,
+    SurveyViewSet,
+)
+from tickets.api.queue import QueueClaimView, QueueView
+from tickets.api.views import AttachmentViewSet, TeamViewSet, TicketViewSet
+from tickets.channels import api as channels_api
+from webhooks.api import WebhookSubscriptionViewSet
+
+
+class Router(DefaultRouter):
+    """Object ids are integers: anything else is a 404 at the URL, never a ValueError deep in
+    a query (and the schema documents `{id}` as an integer)."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if not hasattr(viewset, "lookup_value_regex"):
+            viewset.lookup_value_regex = "[0-9]+"
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+router = Router(trailing_slash=True)
+router.include_root_view = False
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("teams", TeamViewSet, basename="team")
+router.register("deliveries", DeliveryViewSet, basename="delivery")
+router.register("followup-rules", FollowUpRuleViewSet, basename="followup-rule")
+router.register("followups", FollowUpViewSet, basename="followup")
+router.register("surveys", SurveyViewSet, basename="survey")
+router.register("reports/at-risk", AtRiskReportView, basename="report-at-risk")
+router.register("sla/tiers", TierViewSet, basename="sla-tier")
+router.register("sla/policies", PolicyViewSet, basename="sla-policy")
+router.register("sla/calendars", CalendarViewSet, basename="sla-calendar")
+router.register("channels", channels_api.ChannelViewSet, basename="channel")
+router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+
+urlpatterns = [
+    path("me/", MeView.as_view(), name="me"),
+    path("ping/", PingView.as_view(), name="ping"),
+    path("reports/satisfaction/", SatisfactionReportView.as_view(), name="report-satisfaction"),
+    path("queue/", QueueView.as_view(), name="queue"),
+    path("queue/claim/", QueueClaimView.as_view(), name="queue-claim"),
+    path("tickets/<int:pk>/sla/", TicketSlaView.as_view(), name="ticket-sla"),
+    path("inbound/email/", channels_api.InboundEmailView.as_view(), name="inbound-email"),
+    path("inbound/chat/", channels_api.InboundChatView.as_view(), name="inbound-chat"),
+    path("inbound/calls/", channels_api.InboundCallView.as_view(), name="inbound-calls"),
+    path("inbound/social/", channels_api.InboundSocialView.as_view(), name="inbound-social"),
+    *router.urls,
+]

@@ -1,0 +1,461 @@
+"""Settings, all read from the environment (12-factor) in this one place.
+
+With no environment at all the project runs on embedded defaults: SQLite and kombu's
+filesystem broker, so `make run` works on a laptop with nothing else installed. Production
+sets DATABASE_URL (PostgreSQL), CELERY_BROKER_URL or REDIS_URL (Redis), SECRET_KEY and
+DEBUG=0; `manage.py check --deploy` is clean with those.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("HELPDESK_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", default=True)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_celery_beat",
+    "anymail",
+    "django_htmx",
+    "accounts",
+    "customers",
+    "tickets",
+    "slas",
+    "success",
+    "webhooks",
+    "desk",
+    "config",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # request.htmx for the desk's partial updates (polling the queue rows).
+    "django_htmx.middleware.HtmxMiddleware",
+    # API writes: the per-endpoint body limit (413), then one transaction per write that is
+    # rolled back on any 4xx/5xx, with Idempotency-Key replay.
+    "api.middleware.ApiWriteMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+AUTH_USER_MODEL = "helpdesk.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Fail fast when the database is away, so requests answer 503 instead of hanging.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+        "DB_CONNECT_TIMEOUT", 3
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default is shared by the web server, a worker and beat: take the write
+    # lock at BEGIN and wait for it, rather than failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (throttling, presence); Redis when REDIS_URL is given ---------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis costs a request a second at most, not the OS's TCP timeout
+            # (the throttle then lets the request through, see api/throttling.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Time, language, static and media ------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is missing
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Security (`check --deploy` clean when DEBUG is off) -----------------------------------
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)  # one working day
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- Request limits -------------------------------------------------------------------------
+# Default body limit for API requests; endpoints that take files set `max_body_bytes`.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Django's own guard must admit the largest endpoint limit; ours is enforced per endpoint.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 40 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+ATTACHMENT_ALLOWED_TYPES = env_list(
+    "ATTACHMENT_ALLOWED_TYPES",
+    [
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "image/heic",
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "text/calendar",
+        "message/rfc822",
+        "application/zip",
+        "application/json",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "audio/mpeg",
+        "audio/wav",
+        "audio/ogg",
+        "audio/mp4",
+        "video/mp4",
+    ],
+)
+
+# --- REST framework ---------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RolePermission"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "api.filters.FilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.CredentialRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"credential": os.environ.get("API_THROTTLE_RATE", "1200/min")},
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+if DEBUG:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
+        "rest_framework.renderers.BrowsableAPIRenderer"
+    )
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Helpdesk API",
+    "DESCRIPTION": (
+        "Tickets, messages, customers and SLAs for integrations and agents. "
+        "Authenticate with `Authorization: Token <key>` (or `Bearer <key>`). Every POST honours "
+        'an `Idempotency-Key` header. Errors share one shape: `{"error": {...}}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "TicketTypeEnum": "tickets.models.TicketType",
+        "TicketKindEnum": "tickets.models.TicketKind",
+        "IdentityKindEnum": "customers.models.IdentityKind",
+        "AuthorTypeEnum": ["customer", "agent", "system"],
+        "FollowUpStateEnum": "success.models.FollowUpState",
+        "ChannelKindEnum": "tickets.models.ChannelKind",
+        "PriorityEnum": ["low", "normal", "high", "urgent"],
+        "CallStatusEnum": ["completed", "missed", "voicemail"],
+        "StatusEnum": "tickets.status.Status",
+        "InboundStateEnum": "tickets.channels.models.InboundState",
+    },
+}
+
+IDEMPOTENCY_KEY_TTL = timedelta(hours=env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24))
+
+# --- Celery -------------------------------------------------------------------------------------
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The embedded broker: messages are files in var/celery, so no server is needed.
+    _broker_dir = VAR_DIR / "celery"
+    _broker_dir.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        # remote-control (pidbox) messages too, instead of a `control/` folder in the cwd
+        "control_folder": str(_broker_dir / "control"),
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Redis redelivers an unacknowledged message after this long; it must exceed the
+        # longest task, or a slow task runs twice. Sweeps are short and idempotent anyway.
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    }
+CELERY_TASK_IGNORE_RESULT = True  # state lives in our rows, not in a result backend
+# A task is acknowledged after it ran, so a worker killed mid-task hands it back.
+CELERY_TASK_ACKS_LATE = True
+# ...and a task whose worker process died (SIGKILL, OOM) is requeued rather than dropped.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message at a time per process, so a dying worker holds back at most one task.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Work leaving a request is enqueued with transaction.on_commit (e.g. SLA notifications), so a
+# task never runs for a change that rolled back, nor before the change is visible to it.
+# How often beat runs the SLA sweep (warnings, breaches, escalations), in seconds.
+SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 5)
+# How long a process reuses a policy version with its calendar (an edit made in another
+# process takes effect within this; in the same process at once).
+SLA_POLICY_CACHE_SECONDS = env_int("SLA_POLICY_CACHE_SECONDS", 30)
+# Queues, and what runs on each (README "Events and tasks"). A worker consumes named queues
+# (`-Q`); docker-compose.yml and bin/run start one for `sweeps` and one for the rest, so the
+# SLA sweep never waits behind an SMTP send, a webhook POST or an IMAP poll.
+# - sweeps: beat's sweeps that only touch the database, short and bounded (SKIP LOCKED, so
+#   several sweep workers are safe).
+# - intake: turning stored inbound payloads into tickets; IMAP polls.
+# - outbound: everything that waits on someone else's server: reply emails, webhook POSTs,
+#   SLA notifications, and the two sweeps that send inline (follow-ups, webhook retries).
+# - default: housekeeping (purges, expiries, re-measuring an organization); also any task
+#   without a route.
+TASK_QUEUES = ("sweeps", "intake", "outbound", "default")
+CELERY_TASK_DEFAULT_QUEUE = "default"
+_SWEEPS, _INTAKE, _OUTBOUND, _DEFAULT = ({"queue": name} for name in TASK_QUEUES)
+CELERY_TASK_ROUTES = {
+    "slas.sweep": _SWEEPS,
+    "followups.health_sweep": _SWEEPS,
+    "tickets.sweep_inbound": _SWEEPS,
+    "tickets.sweep_reply_emails": _SWEEPS,
+    "tickets.end_idle_chats": _SWEEPS,
+    "tickets.process_inbound": _INTAKE,
+    "tickets.poll_imap_mailboxes": _INTAKE,
+    "tickets.poll_imap_mailbox": _INTAKE,
+    "tickets.send_reply_email": _OUTBOUND,
+    "webhooks.deliver": _OUTBOUND,
+    "webhooks.sweep_deliveries": _OUTBOUND,
+    "followups.sweep": _OUTBOUND,
+    "slas.notify": _OUTBOUND,
+    "helpdesk.purge_idempotency_keys": _DEFAULT,
+    "followups.expire_old_flags": _DEFAULT,
+    "slas.reapply_organization": _DEFAULT,
+    "slas.reapply_customer": _DEFAULT,
+}
+# Every task has soft and hard time limits (its decorator). The soft limit raises inside the
+# task (a sweep stops between rows and commits what it finished, core/sweeps.py); the hard
+# limit kills the pool process. A task stopped by its time limit is acknowledged, not
+# redelivered (Celery's acks_on_failure_or_timeout): reject_on_worker_lost requeues only a
+# task whose process died on its own (SIGKILL, OOM), so a task that always overruns cannot
+# loop. Every hard limit stays below the broker's visibility_timeout (a test checks), so Redis
+# never hands a running task to a second worker. Limits need the prefork pool (the default).
+
+
+def _every(task: str, seconds: int) -> dict:
+    """A beat entry whose message expires if no worker started it within two periods: the
+    next run does the same work, so a stopped worker does not come back to a backlog of
+    identical runs (django_celery_beat's DatabaseScheduler reads `expire_seconds`)."""
+    return {
+        "task": task,
+        "schedule": timedelta(seconds=seconds),
+        "options": {"expire_seconds": 2 * seconds},
+    }
+
+
+# The whole beat schedule (django_celery_beat copies it into its table at start, by entry
+# name, so a task renamed here is renamed there too).
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # SLA warnings, breaches and escalations.
+    "sla-sweep": _every("slas.sweep", SLA_SWEEP_SECONDS),
+    "followup-sweep": _every("followups.sweep", env_int("FOLLOWUP_SWEEP_SECONDS", 10)),
+    "followups-health-sweep": _every(
+        "followups.health_sweep", env_int("FOLLOWUP_SWEEP_SECONDS", 10)
+    ),
+    "poll-imap-mailboxes": _every("tickets.poll_imap_mailboxes", env_int("IMAP_POLL_SECONDS", 60)),
+    # Safety nets: rows whose Celery message was lost are picked up from the database.
+    "sweep-inbound-messages": _every("tickets.sweep_inbound", 60),
+    "sweep-outbound-emails": _every("tickets.sweep_reply_emails", 60),
+    "end-idle-chats": _every("tickets.end_idle_chats", 60),
+    # Deliveries whose first attempt failed, or whose broker message was lost.
+    "sweep-webhook-deliveries": _every(
+        "webhooks.sweep_deliveries", env_int("WEBHOOK_SWEEP_SECONDS", 30)
+    ),
+    "purge-expired-idempotency-keys": _every("helpdesk.purge_idempotency_keys", 3600),
+    "followups-expire-old-at-risk-flags": _every("followups.expire_old_flags", 24 * 3600),
+}
+
+# --- Proactive follow-ups, surveys, customer health ---------------------------------------------
+# Where customers open links we send (survey answers): the public address of this service.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000")
+FOLLOWUP_MAX_ATTEMPTS = env_int("FOLLOWUP_MAX_ATTEMPTS", 5)  # then failed, visible to managers
+FOLLOWUP_SWEEP_BATCH = env_int("FOLLOWUP_SWEEP_BATCH", 100)
+SURVEY_TTL_DAYS = env_int("SURVEY_TTL_DAYS", 30)  # a survey link expires after this
+AT_RISK_THRESHOLD = env_int("AT_RISK_THRESHOLD", 2)  # poor experiences in the window
+AT_RISK_WINDOW_DAYS = env_int("AT_RISK_WINDOW_DAYS", 90)
+
+# --- Email --------------------------------------------------------------------------------------
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@helpdesk.localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Channels: inbound intake, outbound replies, webhooks ----------------------------
+# A chat conversation idle longer than this is ended; the next message opens a new ticket.
+CHAT_IDLE_MINUTES = env_int("CHAT_IDLE_MINUTES", 30)
+# A call appends to the caller's open phone ticket updated within this window, else opens one.
+CALL_THREAD_WINDOW_HOURS = env_int("CALL_THREAD_WINDOW_HOURS", 24)
+# Processing an inbound payload is retried this often (exponential backoff) before it fails.
+INBOUND_MAX_RETRIES = env_int("INBOUND_MAX_RETRIES", 5)
+# Sending a reply email is retried this often on transient SMTP/network errors.
+OUTBOUND_EMAIL_MAX_RETRIES = env_int("OUTBOUND_EMAIL_MAX_RETRIES", 8)
+PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION") or None
+# Webhooks: never POST into private/loopback networks unless explicitly allowed (tests, dev).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+# A new or changed subscription reaches every process's events within this many seconds.
+WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS = env_int("WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS", 5)
+# Plain http webhook URLs only while developing: payloads carry customers' messages.
+WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", not DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_RETRY_FOR = timedelta(hours=env_int("WEBHOOK_RETRY_HOURS", 24))
+# django-anymail: inbound webhooks are protected by HTTP basic auth with this "user:password".
+ANYMAIL: dict[str, str] = {}
+if os.environ.get("ANYMAIL_WEBHOOK_SECRET"):
+    ANYMAIL["WEBHOOK_SECRET"] = os.environ["ANYMAIL_WEBHOOK_SECRET"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+LOGIN_URL = "/desk/login/"
+LOGIN_REDIRECT_URL = "/desk/"
+LOGOUT_REDIRECT_URL = "/desk/login/"
+# The agents' desk: presence heartbeats expire after this many seconds without a refresh.
+DESK_PRESENCE_TTL_SECONDS = env_int("DESK_PRESENCE_TTL_SECONDS", 30)
+# How many rows the queue page shows (the API's maximum is 100).
+DESK_QUEUE_ROWS = env_int("DESK_QUEUE_ROWS", 50)

@@ -1,0 +1,37 @@
+"""The one place where apps' event handlers are connected, in one explicit order.
+
+Each app keeps what it hears in `<app>/handlers.py` with a `connect()` (domain events through
+core.events, Django signals with a dispatch_uid). ProjectConfig.ready() calls `connect()`
+below once per process; no app wires anything in its own AppConfig.ready().
+
+Within one `publish`, subscribers run in the order they were subscribed, so the order of this
+list is the order handlers of the same event run in (tests/config/test_wiring.py pins it for
+every event type):
+
+1. slas: measure first. Starting, fulfilling and pausing clocks sets `Ticket.next_due_at` (also
+   on the ticket object the event carries), and an answer to a ticket outside the customer's
+   plan is published as a message of its own: whatever runs later sees the measured ticket.
+2. followups: react to the outcome (a solve schedules the survey, a reopen counts as a poor
+   experience): rows only, nothing that the SLA handlers read.
+3. tickets: hand an agent's public reply to its channel (an outbound email row, a chat or
+   social webhook), sent after commit; after the bookkeeping above, which never depends on it.
+4. webhooks: tell the outside world last, so a payload is built from the final state of the
+   change. (It subscribes to "*", and "*" subscribers run after an event's own subscribers in
+   any case: publish guarantees what this list states.)
+
+Batch handlers (`subscribe_many`, e.g. followups' breach counter) run after every plain handler
+of the event, or once at the end of an `events.batched()` block.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+HANDLERS: tuple[str, ...] = ("slas", "success", "tickets", "webhooks")
+
+
+def connect() -> None:
+    """Connect every app's handlers in HANDLERS order. Idempotent: a second call (a test, a
+    second ready()) subscribes nothing twice."""
+    for app in HANDLERS:
+        import_module(f"{app}.handlers").connect()

@@ -1,0 +1,71 @@
+"""What follow-ups and health hear from the rest of the system (domain events, in the
+publisher's transaction: rows only, no I/O)."""
+
+from __future__ import annotations
+
+from core import events
+from tickets.models import TicketKind
+from tickets.status import Status
+
+from . import health, services
+from .models import ExperienceKind, Survey, Trigger
+
+_DONE = {Status.SOLVED, Status.CLOSED}
+
+
+def on_ticket_updated(event: events.DomainEvent) -> None:
+    change = event.changes.get("status")
+    if not change:
+        return
+    before, after = change
+    ticket = event.ticket
+    if after == Status.SOLVED and before not in _DONE and ticket.kind == TicketKind.REACTIVE:
+        services.followups_schedule(
+            trigger=Trigger.TICKET_SOLVED,
+            customer=ticket.requester,
+            subject_key=f"ticket:{ticket.pk}",
+            ticket=ticket,
+            channel=ticket.channel,
+        )
+    elif before in _DONE and after not in _DONE:
+        health.experience_record(
+            customer=ticket.requester,
+            kind=ExperienceKind.REOPENED,
+            source_key=f"reopened:{ticket.pk}:{event.occurred_at:%Y%m%d%H%M%S%f}",
+            ticket=ticket,
+        )
+
+
+def on_sla_breached(batch: list[events.DomainEvent]) -> None:
+    """One INSERT for however many breaches a sweep batch published (events.batched)."""
+    health.experiences_record(
+        [
+            health.Experience(
+                customer_id=event.ticket.requester_id,  # the sweep need not load the customer
+                kind=ExperienceKind.SLA_BREACHED,
+                source_key=f"ticket:{event.ticket.pk}",
+                ticket_id=event.ticket.pk,
+            )
+            for event in batch
+        ]
+    )
+
+
+def on_survey_answered(event: events.DomainEvent) -> None:
+    health.experiences_from_survey(Survey.objects.get(pk=event.data["survey"]))
+
+
+def on_customer_created(event: events.DomainEvent) -> None:
+    services.followups_schedule(
+        trigger=Trigger.CUSTOMER_ONBOARDED,
+        customer=event.customer,
+        subject_key=f"customer:{event.customer.pk}",
+    )
+
+
+def connect() -> None:
+    """Idempotent: events.subscribe ignores a handler already subscribed."""
+    events.subscribe(events.TICKET_UPDATED, on_ticket_updated)
+    events.subscribe_many(events.SLA_BREACHED, on_sla_breached)
+    events.subscribe(events.SURVEY_ANSWERED, on_survey_answered)
+    events.subscribe(events.CUSTOMER_CREATED, on_customer_created)

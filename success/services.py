@@ -1,0 +1,313 @@
+"""Deliveries, follow-up scheduling and execution.
+
+A trigger (a delivery, a solved ticket, an at-risk flag, a new customer) schedules one FollowUp
+row per matching active rule, unique per (rule, subject): replaying the trigger schedules
+nothing more. The follow-up sweep (tasks.followup_sweep) executes due rows exactly once, with
+the quiet rule checked at execution time, when it is true.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.template import Context, Engine, TemplateSyntaxError
+from django.utils import timezone
+
+from core import events
+from customers.models import Customer
+from slas.services import business_deadline, customer_tier
+from tickets import services as tickets
+from tickets.models import Direction, Message, Ticket, TicketKind
+from tickets.status import UNRESOLVED
+
+from .models import Action, Delivery, FollowUp, FollowUpRule, FollowUpState, Trigger
+
+logger = logging.getLogger(__name__)
+
+# Plain-text templates: no HTML escaping of a customer's name in an email body.
+_TEMPLATES = Engine(autoescape=False)
+
+
+def template_check(text: str) -> None:
+    """Raise ValidationError if `text` is not a valid template (checked when a rule is saved,
+    so a typo fails the manager's request, not a follow-up at 3 a.m.)."""
+    try:
+        _TEMPLATES.from_string(text)
+    except TemplateSyntaxError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def rule_check(*, trigger: str, action: str, body: str = "", channels=(), products=()) -> None:
+    """What a follow-up rule's fields must agree on (the API's serializer and the admin's
+    form both call it): a survey follows a solved ticket, an email has a body, channels only
+    for ticket triggers, products only for deliveries. Raises ValidationError by field."""
+    errors: dict[str, list[str]] = {}
+    if action == Action.SURVEY and trigger != Trigger.TICKET_SOLVED:
+        errors["action"] = ["A survey follows a solved ticket (trigger ticket_solved)."]
+    if action == Action.EMAIL and not body:
+        errors["body"] = ["An email rule needs a body."]
+    if channels and trigger != Trigger.TICKET_SOLVED:
+        errors["channels"] = ["Only ticket triggers have a channel to match."]
+    if products and trigger != Trigger.DELIVERY:
+        errors["products"] = ["Only delivery triggers have products to match."]
+    if errors:
+        raise ValidationError(errors)
+
+
+@lru_cache(maxsize=512)
+def _template(text: str):
+    """Compiled once per distinct text (rules rarely change; a sweep renders the same few)."""
+    return _TEMPLATES.from_string(text)
+
+
+def _render(text: str, followup: FollowUp) -> str:
+    context = {
+        "customer": followup.customer,
+        "delivery": followup.delivery,
+        "ticket": followup.ticket,
+        "rule": followup.rule,
+    }
+    return _template(text).render(Context(context)).strip()
+
+
+def delay_end(rule: FollowUpRule, customer: Customer, start: datetime) -> datetime:
+    """When a rule's delay from `start` is over: calendar minutes, or business minutes on the
+    calendar of the customer's SLA policy (24/7 when it has none)."""
+    if not rule.delay_in_business_time:
+        return start + timedelta(minutes=rule.delay_minutes)
+    return business_deadline(customer=customer, start=start, minutes=rule.delay_minutes)
+
+
+# --- Deliveries ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def delivery_record(
+    *,
+    customer: Customer,
+    source,
+    external_ref: str,
+    delivered_at: datetime,
+    products: Iterable[str] = (),
+) -> tuple[Delivery, bool]:
+    """Record a delivery once per (source, external_ref); returns (delivery, created).
+
+    A replay returns the first row unchanged and schedules nothing: the integration may retry
+    as often as it likes.
+    """
+    existing = Delivery.objects.filter(source=source, external_ref=external_ref).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                customer=customer,
+                source=source,
+                external_ref=external_ref,
+                delivered_at=delivered_at,
+                products=list(products),
+            )
+    except IntegrityError:  # a concurrent replay won the race
+        return Delivery.objects.get(source=source, external_ref=external_ref), False
+    followups_schedule(
+        trigger=Trigger.DELIVERY,
+        customer=customer,
+        subject_key=f"delivery:{delivery.pk}",
+        start=delivered_at,
+        delivery=delivery,
+        products=delivery.products,
+    )
+    return delivery, True
+
+
+# --- Scheduling ---------------------------------------------------------------------------------
+
+
+def rules_matching(
+    *, trigger: str, customer: Customer, channel: str = "", products: Iterable[str] = ()
+) -> list[FollowUpRule]:
+    tier = customer_tier(customer)
+    rules = FollowUpRule.objects.filter(active=True, trigger=trigger).prefetch_related("tiers")
+    wanted_products = set(products)
+    matching = []
+    for rule in rules:
+        tiers = {t.pk for t in rule.tiers.all()}
+        if tiers and (tier is None or tier.pk not in tiers):
+            continue
+        if rule.channels and channel not in rule.channels:
+            continue
+        if rule.products and not wanted_products & set(rule.products):
+            continue
+        matching.append(rule)
+    return matching
+
+
+def followups_schedule(
+    *,
+    trigger: str,
+    customer: Customer,
+    subject_key: str,
+    start: datetime | None = None,
+    delivery: Delivery | None = None,
+    ticket: Ticket | None = None,
+    channel: str = "",
+    products: Iterable[str] = (),
+) -> list[FollowUp]:
+    """Schedule one follow-up per matching rule for this subject; replays add nothing."""
+    start = start or timezone.now()
+    rows = [
+        FollowUp(
+            rule=rule,
+            customer=customer,
+            subject_key=subject_key,
+            delivery=delivery,
+            ticket=ticket,
+            due_at=delay_end(rule, customer, start),
+        )
+        for rule in rules_matching(
+            trigger=trigger, customer=customer, channel=channel, products=products
+        )
+    ]
+    if not rows:
+        return []
+    FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(
+        FollowUp.objects.filter(
+            subject_key=subject_key, rule__in=[row.rule for row in rows], customer=customer
+        )
+    )
+
+
+# --- Execution (called by the sweep, one row at a time, row locked) -----------------------------
+
+
+def due_followups():
+    return FollowUp.objects.filter(
+        state=FollowUpState.SCHEDULED, due_at__lte=timezone.now()
+    ).order_by("due_at")
+
+
+def _quiet_reason(followup: FollowUp) -> str:
+    rule, customer = followup.rule, followup.customer
+    if rule.quiet_if_open_ticket:
+        open_tickets = Ticket.objects.filter(requester=customer, status__in=UNRESOLVED)
+        if followup.ticket_id:
+            open_tickets = open_tickets.exclude(pk=followup.ticket_id)
+        if open_tickets.exists():
+            return "quiet: the customer has an open ticket"
+    if rule.quiet_days:
+        since = timezone.now() - timedelta(days=rule.quiet_days)
+        contacted = (
+            FollowUp.objects.filter(
+                customer=customer, state=FollowUpState.SENT, done_at__gte=since
+            ).exists()
+            or Message.objects.filter(
+                ticket__requester=customer,
+                direction=Direction.OUTBOUND,
+                is_public=True,
+                created_at__gte=since,
+            )
+            .exclude(ticket_id=followup.ticket_id)
+            .exists()
+        )
+        if contacted:
+            return f"quiet: contacted in the last {rule.quiet_days} days"
+    return ""
+
+
+def _done(followup: FollowUp, state: str, outcome: str) -> None:
+    followup.state = state
+    followup.outcome = outcome[:200]
+    followup.done_at = timezone.now()
+    followup.save(update_fields=["state", "outcome", "done_at", "result_ticket", "result_message"])
+
+
+def followup_execute(followup: FollowUp) -> None:
+    """Carry out one due follow-up (or skip it), recording the outcome on the row."""
+    rule = followup.rule
+    if not rule.active:
+        return _done(followup, FollowUpState.CANCELLED, "rule deactivated")
+    quiet = _quiet_reason(followup)
+    if quiet:
+        return _done(followup, FollowUpState.SKIPPED, quiet)
+    if rule.action == Action.EMAIL:
+        outcome = _send_email(followup)
+    elif rule.action == Action.SURVEY:
+        from .surveys import survey_send
+
+        outcome = survey_send(followup)
+    else:
+        outcome = _open_outreach(followup)
+    if outcome.startswith("skipped:"):
+        return _done(followup, FollowUpState.SKIPPED, outcome.removeprefix("skipped:").strip())
+    _done(followup, FollowUpState.SENT, outcome)
+    events.publish(
+        events.FOLLOWUP_SENT,
+        customer=followup.customer,
+        ticket=followup.result_ticket or followup.ticket,
+        data={"followup": followup.pk, "rule": rule.pk, "action": rule.action},
+    )
+
+
+def followup_failed(followup: FollowUp, exc: Exception) -> None:
+    """A failed attempt: retry with exponential backoff, then stay failed with the error."""
+    followup.attempts += 1
+    followup.error = f"{type(exc).__name__}: {exc}"[:2000]
+    if followup.attempts >= settings.FOLLOWUP_MAX_ATTEMPTS:
+        followup.state = FollowUpState.FAILED
+        followup.done_at = timezone.now()
+    else:
+        followup.due_at = timezone.now() + timedelta(minutes=2**followup.attempts)
+    followup.save(update_fields=["attempts", "error", "state", "done_at", "due_at"])
+
+
+@transaction.atomic
+def followup_retry(followup: FollowUp) -> FollowUp:
+    """A manager sends a failed follow-up again (after fixing what made it fail)."""
+    if followup.state != FollowUpState.FAILED:
+        raise ValidationError({"state": ["Only a failed follow-up can be retried."]})
+    followup.state = FollowUpState.SCHEDULED
+    followup.attempts = 0
+    followup.due_at = timezone.now()
+    followup.done_at = None
+    followup.save(update_fields=["state", "attempts", "due_at", "done_at"])
+    return followup
+
+
+def _send_email(followup: FollowUp) -> str:
+    address = followup.customer.primary_email
+    if not address:
+        return "skipped: the customer has no email address"
+    subject = _render(followup.rule.subject, followup) or followup.rule.name
+    EmailMessage(
+        subject=subject,
+        body=_render(followup.rule.body, followup),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+        headers={"Auto-Submitted": "auto-generated"},
+    ).send()
+    return f"email sent to {address}"
+
+
+def _open_outreach(followup: FollowUp) -> str:
+    rule = followup.rule
+    subject = _render(rule.subject, followup) or f"Reach out: {rule.name}"
+    note = _render(rule.body, followup) or rule.name
+    ticket = tickets.ticket_create(
+        requester=followup.customer,
+        subject=subject,
+        body=note,
+        channel=rule.outreach_channel,
+        team=rule.team,
+        kind=TicketKind.PROACTIVE,
+        public=False,  # the first message is the team's brief, not something to send
+    )
+    followup.result_ticket = ticket
+    return f"outreach ticket #{ticket.pk} opened"

@@ -1,0 +1,38 @@
+"""Thin Celery tasks: the follow-up sweep and the daily health refresh."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from core.sweeps import sweep_due
+
+from . import health, services
+
+
+# Sends follow-up emails and surveys inline (SMTP): on the outbound queue, and a soft limit
+# that ends the sweep between rows (core.sweeps), the next sweep going on from there.
+@shared_task(name="followups.sweep", soft_time_limit=120, time_limit=180)
+def followup_sweep() -> int:
+    return sweep_due(
+        services.due_followups()
+        .select_related("rule", "customer")
+        .prefetch_related("customer__identities"),
+        handle=services.followup_execute,
+        on_error=services.followup_failed,
+        batch_size=settings.FOLLOWUP_SWEEP_BATCH,
+    )
+
+
+@shared_task(name="followups.health_sweep", soft_time_limit=60, time_limit=90)
+def health_sweep() -> int:
+    return sweep_due(
+        health.uncounted_experiences().select_related("customer"),
+        handle=health.health_sweep_handle,
+        batch_size=settings.FOLLOWUP_SWEEP_BATCH,
+    )
+
+
+@shared_task(name="followups.expire_old_flags", soft_time_limit=300, time_limit=360)
+def expire_old_flags() -> int:
+    return health.expire_old_flags()
