@@ -38,6 +38,7 @@ from .models import (
     TicketKind,
     TicketType,
 )
+from .selectors import tickets_in_queue_of
 from .status import Status, TransitionError, check_transition, status_after_agent_reply
 from .status import status_after_customer_message as _status_after_customer_message
 
@@ -519,8 +520,6 @@ def ticket_claim_next(*, agent) -> Ticket | None:
     SELECT ... FOR UPDATE SKIP LOCKED: two agents claiming at once lock different rows, so
     they never get the same ticket, and neither waits on the other. None when nothing waits.
     """
-    from .selectors import tickets_in_queue_of
-
     candidate = (
         tickets_in_queue_of(agent)
         .filter(assignee__isnull=True)
