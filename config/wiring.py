@@ -11,7 +11,7 @@ every event type):
 1. slas: measure first. Starting, fulfilling and pausing clocks sets `Ticket.next_due_at` (also
    on the ticket object the event carries), and an answer to a ticket outside the customer's
    plan is published as a message of its own: whatever runs later sees the measured ticket.
-2. followups: react to the outcome (a solve schedules the survey, a reopen counts as a poor
+2. success: react to the outcome (a solve schedules the survey, a reopen counts as a poor
    experience): rows only, nothing that the SLA handlers read.
 3. tickets: hand an agent's public reply to its channel (an outbound email row, a chat or
    social webhook), sent after commit; after the bookkeeping above, which never depends on it.
@@ -19,7 +19,7 @@ every event type):
    change. (It subscribes to "*", and "*" subscribers run after an event's own subscribers in
    any case: publish guarantees what this list states.)
 
-Batch handlers (`subscribe_many`, e.g. followups' breach counter) run after every plain handler
+Batch handlers (`subscribe_many`, e.g. success' breach counter) run after every plain handler
 of the event, or once at the end of an `events.batched()` block.
 """
 
