@@ -461,22 +461,22 @@ def customer_message_add(
 def team_save(
     *,
     team: Team,
-    name: str | None = None,
-    description: str | None = None,
-    is_default: bool | None = None,
-    members: Iterable | None = None,
+    name: str | Unset = UNSET,
+    description: str | Unset = UNSET,
+    is_default: bool | Unset = UNSET,
+    members: Iterable | Unset = UNSET,
 ) -> Team:
     """Create or change a team. Making a team the default takes the flag from the previous one."""
-    if name is not None:
+    if name is not UNSET:
         team.name = name
-    if description is not None:
+    if description is not UNSET:
         team.description = description
-    if is_default:
+    if is_default is True:
         Team.objects.filter(is_default=True).exclude(pk=team.pk).update(is_default=False)
-    if is_default is not None:
+    if is_default is not UNSET:
         team.is_default = is_default
     team.save()
-    if members is not None:
+    if members is not UNSET:
         team.members.set(members)
     return team
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from accounts.permissions import EVERYONE, MANAGERS, STAFF
 from api.pagination import CursorPagination
+from core.unset import UNSET
 from customers.selectors import customers_visible_to
 from customers.services import customer_resolve
 
@@ -271,8 +272,8 @@ class TeamViewSet(viewsets.ModelViewSet):
         data = serializer.validated_data
         serializer.instance = services.team_save(
             team=serializer.instance,
-            name=data.get("name"),
-            description=data.get("description"),
-            is_default=data.get("is_default"),
-            members=data.get("members"),
+            name=data.get("name", UNSET),
+            description=data.get("description", UNSET),
+            is_default=data.get("is_default", UNSET),
+            members=data.get("members", UNSET),
         )
