@@ -35,6 +35,8 @@ test: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	# The apps' layers (pyproject.toml [tool.importlinter]; README "Architecture").
+	$(VENV)/bin/lint-imports
 	# Models and migrations agree; an in-memory database, so no server (or db file) is needed.
 	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 

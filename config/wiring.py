@@ -13,7 +13,7 @@ every event type):
    plan is published as a message of its own: whatever runs later sees the measured ticket.
    knowledge subscribes to no event: its connect() registers the help-center articles
    provider of the outside-plan answer (slas.hybrid.SELF_SERVICE_HINTS).
-2. followups: react to the outcome (a solve schedules the survey, a reopen counts as a poor
+2. success: react to the outcome (a solve schedules the survey, a reopen counts as a poor
    experience): rows only, nothing that the SLA handlers read.
 3. tickets: hand an agent's public reply to its channel (an outbound email row, a chat or
    social webhook), sent after commit; after the bookkeeping above, which never depends on it.
@@ -26,7 +26,7 @@ every event type):
    tell "ticket.created" before the "ticket.updated" a trigger made of it, and a rule reads
    a ticket whose SLA clocks are already measured.
 
-Batch handlers (`subscribe_many`, e.g. followups' breach counter) run after every plain handler
+Batch handlers (`subscribe_many`, e.g. success' breach counter) run after every plain handler
 of the event, or once at the end of an `events.batched()` block.
 """
 
@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-HANDLERS: tuple[str, ...] = ("slas", "knowledge", "followups", "tickets", "webhooks", "automations")
+HANDLERS: tuple[str, ...] = ("slas", "knowledge", "success", "tickets", "webhooks", "automations")
 
 
 def connect() -> None:

@@ -17,6 +17,9 @@ class _Unset(Enum):
     def __repr__(self) -> str:
         return "UNSET"
 
+    def __bool__(self) -> bool:
+        return False  # `if name:` treats a missing argument as missing, not as a value
+
 
 UNSET: Final = _Unset.UNSET
 # For type hints: `name: str | Unset = UNSET`.

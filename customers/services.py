@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, Value
+from django.utils import timezone
 
 from core import events
 from core.unset import UNSET, Unset
@@ -274,8 +275,6 @@ def identity_mark_undeliverable(
     replies are no longer mailed to it. Only a known identity is marked (a bounce never
     creates a customer), and with `customer_id` only one of that customer's; returns it, or
     None. Marking again keeps the first time and the latest reason."""
-    from django.utils import timezone
-
     try:
         value = ids.normalize_email(address)
     except ValidationError:

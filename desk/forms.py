@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q
 
-from accounts.models import User
+from accounts.models import Role, User
 from slas.models import SlaTier
 from tickets.models import ChannelKind, Priority, Team
 from tickets.status import ACTIVE, Status
@@ -91,7 +91,7 @@ class TicketFieldsForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Agents of the ticket's team, managers, and whoever holds it now; the service
         # checks the team rule again.
-        who = Q(role="manager")
+        who = Q(role=Role.MANAGER)
         if ticket.team_id is not None:
             who |= Q(teams=ticket.team_id)
         if ticket.assignee_id is not None:

@@ -10,11 +10,13 @@ from datetime import datetime
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 
+from accounts.models import User
 from customers.models import Customer, CustomerIdentity
 from slas.business_time import is_open
 from slas.clocks import clock_state, remaining_minutes
 from slas.models import BusinessCalendar, SlaClock, SlaTier
 from slas.selectors import calendar_spec, tier_for
+from success.models import CustomerHealth, FollowUp, FollowUpState
 from tickets import selectors as ticket_selectors
 from tickets.models import EventKind, Team, Ticket, TicketEvent
 
@@ -193,8 +195,6 @@ def customer_recent_tickets(user, customer: Customer, *, exclude: Ticket, limit:
 
 
 def customer_scheduled_followups(customer: Customer, *, limit: int = 5):
-    from success.models import FollowUp, FollowUpState
-
     return list(
         FollowUp.objects.filter(customer=customer, state=FollowUpState.SCHEDULED)
         .select_related("rule")
@@ -204,8 +204,6 @@ def customer_scheduled_followups(customer: Customer, *, limit: int = 5):
 
 def customer_health(customer: Customer):
     """The customer's CustomerHealth row, or None (select_related on the ticket fetched it)."""
-    from success.models import CustomerHealth
-
     try:
         return customer.health
     except CustomerHealth.DoesNotExist:
@@ -252,8 +250,6 @@ def _value(name: str, value, names: dict) -> str:
 def audit_trail(ticket: Ticket) -> list[AuditRow]:
     """The ticket's events with readable changes ("assignee: — → Alice"): user and team ids
     in before/after are resolved in one query each."""
-    from accounts.models import User
-
     events = list(ticket_selectors.ticket_events(ticket))
     ids: dict[str, set] = {"assignee": set(), "team": set()}
     for event in events:

@@ -112,7 +112,7 @@ def _zone(name: str) -> ZoneInfo:
 @lru_cache(maxsize=64)
 def _country_holidays(country: str, subdivision: str):
     """The `holidays` package's calendar; it expands to a year lazily on first lookup."""
-    import holidays
+    import holidays  # on first use: its 75 ms import is paid only where a calendar has holidays
 
     try:
         return holidays.country_holidays(country, subdiv=subdivision or None)

@@ -28,6 +28,7 @@ from tickets.models import Direction, Message, Ticket, TicketKind
 from tickets.status import UNRESOLVED
 
 from .models import Action, Delivery, FollowUp, FollowUpRule, FollowUpState, Trigger
+from .surveys import survey_send
 
 logger = logging.getLogger(__name__)
 
@@ -260,8 +261,6 @@ def followup_execute(followup: FollowUp) -> None:
     if rule.action == Action.EMAIL:
         outcome = _send_email(followup)
     elif rule.action == Action.SURVEY:
-        from .surveys import survey_send
-
         outcome = survey_send(followup)
     else:
         outcome = _open_outreach(followup)

@@ -42,6 +42,7 @@ from .models import (
     TicketKind,
     TicketType,
 )
+from .selectors import tickets_in_queue_of
 from .status import Status, TransitionError, check_transition, status_after_agent_reply
 from .status import status_after_customer_message as _status_after_customer_message
 
@@ -644,22 +645,22 @@ def ticket_message_post(
 def team_save(
     *,
     team: Team,
-    name: str | None = None,
-    description: str | None = None,
-    is_default: bool | None = None,
-    members: Iterable | None = None,
+    name: str | Unset = UNSET,
+    description: str | Unset = UNSET,
+    is_default: bool | Unset = UNSET,
+    members: Iterable | Unset = UNSET,
 ) -> Team:
     """Create or change a team. Making a team the default takes the flag from the previous one."""
-    if name is not None:
+    if name is not UNSET:
         team.name = name
-    if description is not None:
+    if description is not UNSET:
         team.description = description
-    if is_default:
+    if is_default is True:
         Team.objects.filter(is_default=True).exclude(pk=team.pk).update(is_default=False)
-    if is_default is not None:
+    if is_default is not UNSET:
         team.is_default = is_default
     team.save()
-    if members is not None:
+    if members is not UNSET:
         team.members.set(members)
     return team
 
@@ -703,8 +704,6 @@ def ticket_claim_next(*, agent) -> Ticket | None:
     SELECT ... FOR UPDATE SKIP LOCKED: two agents claiming at once lock different rows, so
     they never get the same ticket, and neither waits on the other. None when nothing waits.
     """
-    from .selectors import tickets_in_queue_of
-
     candidate = (
         tickets_in_queue_of(agent)
         .filter(assignee__isnull=True)

@@ -15,6 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from core import events
+from core.unset import UNSET, Unset
 
 from .models import WebhookSubscription
 from .services import delivery_create, validate_webhook_url
@@ -31,15 +32,15 @@ SUBSCRIBABLE = (
 )
 
 
-def _clean(url: str | None, event_types: Iterable[str] | None) -> dict:
+def _clean(url: str | Unset, event_types: Iterable[str] | Unset) -> dict:
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
-    if url is not None:
+    if url is not UNSET:
         try:
             cleaned["url"] = validate_webhook_url(url)
         except ValidationError as exc:
             errors["url"] = exc.messages
-    if event_types is not None:
+    if event_types is not UNSET:
         chosen = list(dict.fromkeys(event_types))
         unknown = [e for e in chosen if e not in SUBSCRIBABLE]
         if unknown or not chosen:
@@ -79,19 +80,20 @@ def subscription_create(
 def subscription_update(
     subscription: WebhookSubscription,
     *,
-    name: str | None = None,
-    url: str | None = None,
-    events: Iterable[str] | None = None,
-    secret: str | None = None,
-    active: bool | None = None,
+    name: str | Unset = UNSET,
+    url: str | Unset = UNSET,
+    events: Iterable[str] | Unset = UNSET,
+    secret: str | Unset = UNSET,
+    active: bool | Unset = UNSET,
 ) -> WebhookSubscription:
+    """Change a subscription; an empty secret keeps the stored one."""
     for field, value in _clean(url, events).items():
         setattr(subscription, field, value)
-    if name is not None:
+    if name is not UNSET:
         subscription.name = name
-    if secret:
+    if secret is not UNSET and secret:
         subscription.secret = secret
-    if active is not None:
+    if active is not UNSET:
         subscription.active = active
     subscription.save()
     return subscription

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 
 from api.filters import IsoDateTimeFilter
 
+from ..identities import normalize_phone
 from ..models import Customer, Organization
 from ..selectors import identities_visible_to
 
@@ -32,10 +34,6 @@ class CustomerFilter(filters.FilterSet):
         return self._with_identity(queryset, "email", value.strip().lower())
 
     def filter_phone(self, queryset, name, value):
-        from django.core.exceptions import ValidationError
-
-        from ..identities import normalize_phone
-
         try:
             number = normalize_phone(value)
         except ValidationError:

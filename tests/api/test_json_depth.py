@@ -36,6 +36,9 @@ OUR_APPS = {
     "webhooks",
     "channels",
     "automations",
+    "knowledge",
+    "portal",
+    "reports",
 }
 
 

@@ -15,6 +15,7 @@ from accounts.permissions import EVERYONE, MANAGERS, STAFF
 from api.pagination import CursorPagination
 from api.parsers import JSONParser
 from api.schema import IN_USE
+from core.unset import UNSET
 
 from .. import selectors, services
 from ..attachments import AttachmentInput
@@ -242,8 +243,8 @@ class TeamViewSet(viewsets.ModelViewSet):
         data = serializer.validated_data
         serializer.instance = services.team_save(
             team=serializer.instance,
-            name=data.get("name"),
-            description=data.get("description"),
-            is_default=data.get("is_default"),
-            members=data.get("members"),
+            name=data.get("name", UNSET),
+            description=data.get("description", UNSET),
+            is_default=data.get("is_default", UNSET),
+            members=data.get("members", UNSET),
         )
