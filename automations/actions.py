@@ -15,8 +15,13 @@ from django.core.exceptions import ValidationError
 from django.template import Context, Template, TemplateSyntaxError
 
 from accounts.models import User
+from core.queueing import enqueue_on_commit
+from success.models import FollowUpRule
+from success.services import followup_schedule_for_ticket
 from tickets.models import Priority, Team, Ticket, TicketType
+from tickets.services import system_message_add, ticket_reply, ticket_update
 from tickets.status import Status
+from webhooks.services import delivery_create, validate_webhook_url
 
 ROUTING = "routing"
 
@@ -88,7 +93,6 @@ def _notify_target(action) -> str | None:
 
 
 def _webhook_url(action) -> str | None:
-    from webhooks.services import validate_webhook_url
 
     try:
         validate_webhook_url(action["url"])
@@ -98,7 +102,6 @@ def _webhook_url(action) -> str | None:
 
 
 def _followup_rule(action) -> str | None:
-    from success.models import FollowUpRule
 
     value = action["rule"]
     if isinstance(value, bool) or not isinstance(value, int):
@@ -113,7 +116,6 @@ def _render(body: str, ticket: Ticket) -> str:
 
 
 def _update(ticket: Ticket, **changes) -> Ticket:
-    from tickets.services import ticket_update
 
     return ticket_update(ticket=ticket, actor=None, **changes)
 
@@ -164,21 +166,18 @@ def _assign(ticket, action):
 
 
 def _add_note(ticket, action):
-    from tickets.services import ticket_reply
 
     ticket_reply(ticket=ticket, author=None, body=_render(action["body"], ticket), public=False)
     return "internal note added"
 
 
 def _reply(ticket, action):
-    from tickets.services import system_message_add
 
     system_message_add(ticket=ticket, body=_render(action["body"], ticket), reason="automation")
     return "reply sent"
 
 
 def _notify(ticket, action):
-    from core.queueing import enqueue_on_commit
 
     from .tasks import notify
 
@@ -189,7 +188,6 @@ def _notify(ticket, action):
 
 
 def _webhook(ticket, action):
-    from webhooks.services import delivery_create
 
     delivery_create(
         url=action["url"],
@@ -210,8 +208,6 @@ def _webhook(ticket, action):
 
 
 def _schedule_followup(ticket, action):
-    from success.models import FollowUpRule
-    from success.services import followup_schedule_for_ticket
 
     followup = followup_schedule_for_ticket(
         rule=FollowUpRule.objects.get(pk=action["rule"]),

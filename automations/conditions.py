@@ -17,6 +17,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from slas.business_time import is_open
+from slas.selectors import calendar_spec, policy_for, tier_for
 from tickets.models import ChannelKind, Direction, Priority, Ticket, TicketType
 from tickets.status import Status
 
@@ -44,15 +46,11 @@ class Subject:
 
     @cached_property
     def tier(self) -> str | None:
-        from slas.services import tier_for
-
         tier = tier_for(self.ticket)
         return tier.name if tier is not None else None
 
     @cached_property
     def inside_business_hours(self) -> bool:
-        from slas.business_time import is_open
-        from slas.services import calendar_spec, policy_for
 
         policy = policy_for(self.ticket)
         return is_open(self.now, calendar_spec(policy.calendar if policy is not None else None))

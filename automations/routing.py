@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 
 from accounts.models import User
 from tickets.models import ChannelKind, Ticket
+from tickets.services import ticket_update
 from tickets.status import ACTIVE, UNRESOLVED
 
 from .models import AgentAvailability, OnAway, RoutingMethod, TeamRouting
@@ -31,7 +32,6 @@ def _load_filter(chat: bool) -> Q:
 def ticket_route(*, ticket: Ticket) -> User | None:
     """Assign an unassigned ticket by its team's routing; the agent, or None (it stays in the
     queue) when the team has no active routing or no agent is available under capacity."""
-    from tickets.services import ticket_update
 
     from .selectors import active_rules
 
@@ -93,7 +93,6 @@ def availability_set(
     """Toggle an agent available/away (and capacity, skills). Going away applies each of
     their teams' `on_away`: keep the tickets, return open ones to the queue, or reassign
     them by routing."""
-    from tickets.services import ticket_update
 
     # Lock order as in ticket_route: the teams' routing rows first, then availability, so an
     # agent going away never deadlocks with a ticket being routed to them.

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.db import connection
 
 from slas.business_time import CalendarSpec, _day_windows, add_business_minutes
+from slas.selectors import calendar_spec, policy_for
 from tickets.models import Ticket
 from tickets.status import Status
 
@@ -59,8 +60,6 @@ def due_time(rule: TimeRule, ticket: Ticket, start: datetime) -> datetime:
     """When the rule comes due for a timer that started at `start`."""
     if not rule.business_time:
         return start + timedelta(minutes=rule.after * _MINUTES[rule.unit])
-    from slas.services import calendar_spec, policy_for
-
     policy = policy_for(ticket)
     spec = calendar_spec(policy.calendar if policy is not None else None)
     if rule.unit == TimeUnit.DAYS:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from automations.routing import availability_set
 from core.errors import ConflictError
 from knowledge.selectors import suggestions_for_ticket
 from slas.selectors import tier_for
@@ -103,7 +104,6 @@ def claim(request: HttpRequest) -> HttpResponse:
 @agent_required
 def availability(request: HttpRequest) -> HttpResponse:
     """The header's available/away toggle (routing assigns only to available agents)."""
-    from automations.routing import availability_set
 
     available = request.POST.get("available") == "1"
     availability_set(agent=request.user, available=available)

@@ -14,6 +14,9 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 
+from slas.selectors import customer_tier
+from tickets.channels.models import Channel
+
 from . import search
 from .locales import locale_of
 from .models import Article, ArticleTranslation, Category, CategoryTranslation, Status, Visibility
@@ -31,8 +34,6 @@ def audience_for(*, user=None, customer=None) -> Audience:
 def customer_tier_of(customer):
     if customer is None:
         return None
-    from slas.services import customer_tier
-
     return customer_tier(customer)
 
 
@@ -152,7 +153,6 @@ class HelpChannel:
 def help_channels(*, tier=None) -> list[HelpChannel]:
     """ "Still need help?": the active channels the visitor's tier serves (a tier listing
     no channels serves all), or every active channel for an anonymous visitor."""
-    from tickets.channels.models import Channel
 
     channels = Channel.objects.filter(is_active=True).order_by("kind", "name")
     if tier is not None and tier.channels:

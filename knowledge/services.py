@@ -19,6 +19,8 @@ from django.utils.text import slugify
 
 from core.errors import ConflictError
 from tickets.attachments import AttachmentInput, validate_attachment
+from tickets.models import Direction
+from tickets.status import Status as TicketStatus
 
 from . import search
 from .locales import LOCALES
@@ -291,8 +293,6 @@ def article_from_ticket(*, ticket, author, locale: str | None = None) -> Article
     """A draft from a solved (or closed) ticket: its subject as the title, the customer's
     first message as the question and the agents' public replies as the answer. Internal
     notes never reach an article."""
-    from tickets.models import Direction
-    from tickets.status import Status as TicketStatus
 
     from .locales import guess_locale
 

@@ -12,6 +12,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from slas.models import SlaClock
+from success.models import CustomerHealth
 
 from ..db import report_database
 from ..params import ReportQuery
@@ -72,7 +73,6 @@ def sla_compliance_by_tier_over_time(query: ReportQuery, metric: str) -> dict:
 
 def at_risk_customers(*, limit: int = 10) -> list[dict]:
     """Customers flagged at risk now, most recently flagged first (health_at_risk_idx)."""
-    from success.models import CustomerHealth
 
     rows = (
         CustomerHealth.objects.using(report_database())

@@ -18,7 +18,7 @@ from django.db.models import (
     When,
 )
 
-from success.models import Action, FollowUp, FollowUpState, Survey
+from success.models import Action, ExperienceKind, FollowUp, FollowUpState, Survey
 from tickets.models import Direction, Message, TicketKind
 
 from ..db import report_database
@@ -143,7 +143,6 @@ def success_report(query: ReportQuery) -> dict:
 
 
 def _cause_kinds() -> list[str]:
-    from success.models import ExperienceKind
 
     return list(ExperienceKind.values)
 
