@@ -116,7 +116,7 @@ def parse_report_query(
             errors[name] = [f"Unknown parameter; this report takes: {', '.join(allowed)}."]
         elif len(given) != 1:
             errors[name] = ["Give this parameter once."]
-        else:
+        elif given[0].strip():  # empty means "not given", as an HTML form sends it
             values[name] = given[0].strip()
 
     tz = values.get("tz") or None

@@ -281,6 +281,10 @@ def test_json_endpoints_advertise_only_json_and_file_doors_keep_multipart(manage
         "multipart/form-data",
     }
     assert bodies.pop(("post", "/api/v1/inbound/email/")) == {"message/rfc822", "text/plain"}
+    # an article's files: an upload only
+    assert bodies.pop(("post", "/api/v1/help/articles/{id}/attachments/")) == {
+        "multipart/form-data"
+    }
     assert {frozenset(types) for types in bodies.values()} == {frozenset({"application/json"})}
 
 

@@ -78,6 +78,7 @@ def test_dashboard_query_count_is_constant(world, frozen, django_assert_num_quer
     client = _client(world.users["mona"])
     client.get("/desk/reports/")
     # session, user, the default time zone; SLA series (names 2 + 1), backlog (7),
-    # satisfaction (9), at risk (1); the form's tier and team choices (2)
-    with django_assert_num_queries(25):
+    # satisfaction (9), at risk (1); the form's tier and team choices (2); the header's
+    # available/away toggle (1)
+    with django_assert_num_queries(26):
         client.get("/desk/reports/", {"days": 30})
