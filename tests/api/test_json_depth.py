@@ -9,8 +9,10 @@ from drf_spectacular.generators import SchemaGenerator
 
 from api.parsers import MAX_JSON_DEPTH
 from automations.models import TeamRouting
+from knowledge import services as knowledge_services
 from tests.conftest import assert_error
 from tests.factories import (
+    ArticleFactory,
     CalendarFactory,
     CustomerFactory,
     FollowUpRuleFactory,
@@ -86,6 +88,17 @@ def objects(db):
         "automations/triggers": TriggerFactory(),
         "automations/time-rules": TimeRuleFactory(),
         "automations/routing": TeamRouting.objects.create(team=TeamFactory()),
+        "help/articles": ArticleFactory(status="draft"),
+        "help/categories": knowledge_services.category_save(translations={"en": {"name": "Box"}}),
+        "help/suggest": knowledge_services.deflection_record(
+            subject="Box",
+            body="",
+            locale="en",
+            customer=None,
+            tier=None,
+            requested_by=None,
+            suggestions=[],
+        ),
         "webhooks": WebhookSubscription.objects.create(
             name="Hook", url="https://example.com/hook", secret="s3cret", events=[]
         ),

@@ -39,4 +39,4 @@ def test_sla_and_merge_events_read_as_words_in_the_audit_trail():
     for kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED, EventKind.REQUESTER_MERGED):
         services.audit_record(ticket=ticket, kind=kind)
     labels = [row.label for row in audit_trail(ticket)]
-    assert labels[-3:] == ["SLA at risk", "SLA breached", "Requester merged"]
+    assert labels[-3:] == ["SLA at risk", "SLA breached", "Requester merged into another customer"]
