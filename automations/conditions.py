@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from customers.models import Locale
 from slas.business_time import is_open
 from slas.selectors import calendar_spec, policy_for, tier_for
 from tickets.models import ChannelKind, Direction, Priority, Ticket, TicketType
@@ -101,6 +102,8 @@ FIELDS: dict[str, FieldSpec] = {
     "tags": FieldSpec(("includes", "excludes"), lambda s: s.tags),
     "subject": FieldSpec(_TEXT, lambda s: s.ticket.subject),
     "body": FieldSpec(_TEXT, lambda s: s.body),
+    # The customer's language (customers.Customer.locale; "" while unknown matches no value).
+    "language": FieldSpec(_EQ, lambda s: s.ticket.requester.locale, tuple(Locale.values)),
     "business_hours": FieldSpec(
         ("is",), lambda s: s.inside_business_hours, choices=("inside", "outside")
     ),

@@ -362,3 +362,24 @@ def test_assignee_condition_and_notify_an_agent(team, django_capture_on_commit_c
         ticket_services.ticket_update(ticket=_fresh(ticket), actor=None, assignee=bob)
     [email] = mail.outbox
     assert email.to == ["bob@helpdesk.test"]
+
+
+def test_customer_language_condition_routes_russian_speakers(team):
+    russian_desk = TeamFactory(name="Russian desk")
+    TriggerFactory(
+        conditions={"all": [_cond("language", "is", "ru")]},
+        actions=[{"type": "set_team", "value": russian_desk.pk}],
+    )
+    russian = _open(customer=CustomerFactory(locale="ru"))
+    unknown = _open(customer=CustomerFactory())
+    assert _fresh(russian).team == russian_desk
+    assert _fresh(unknown).team != russian_desk
+
+
+def test_language_condition_refuses_a_language_we_do_not_answer_in():
+    from django.core.exceptions import ValidationError
+
+    from automations.conditions import conditions_validate
+
+    with pytest.raises(ValidationError, match="not one of"):
+        conditions_validate({"all": [_cond("language", "is", "de")]})
