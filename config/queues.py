@@ -69,6 +69,7 @@ def beat_schedule(
     imap_poll_seconds: int,
     webhook_sweep_seconds: int,
     automation_sweep_seconds: int,
+    reports_sweep_seconds: int,
 ) -> dict[str, dict]:
     """The whole beat schedule (django_celery_beat copies it into its table at start, by entry
     name, so a task renamed here is renamed there too). Periods come from settings."""
@@ -89,4 +90,6 @@ def beat_schedule(
         "knowledge-lexicon-rebuild": _every("knowledge.lexicon_rebuild", 3600),
         # Time rules (automations): due rows applied within one interval.
         "automations-time-rules": _every("automations.sweep_time_rules", automation_sweep_seconds),
+        # The at-risk history of the success report (flagged / recovered episodes).
+        "reports-at-risk-episodes": _every("reports.at_risk_episodes_sync", reports_sweep_seconds),
     }

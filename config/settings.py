@@ -359,6 +359,7 @@ CELERY_BEAT_SCHEDULE = queues.beat_schedule(
     imap_poll_seconds=env_int("IMAP_POLL_SECONDS", 60),
     webhook_sweep_seconds=env_int("WEBHOOK_SWEEP_SECONDS", 30),
     automation_sweep_seconds=env_int("AUTOMATION_SWEEP_SECONDS", 10),
+    reports_sweep_seconds=env_int("REPORTS_SWEEP_SECONDS", 60),
 )
 # A chain of triggers firing triggers (rule A's change fires B, B's fires A...) stops at this
 # depth, with an `automation.loop_stopped` note on the ticket's audit trail.
@@ -382,11 +383,6 @@ AT_RISK_WINDOW_DAYS = env_int("AT_RISK_WINDOW_DAYS", 90)
 REPORTS_EXPORT_SETTLE_SECONDS = env_int("REPORTS_EXPORT_SETTLE_SECONDS", 60)
 # How often the at-risk episodes (flagged / recovered history) are brought up to date.
 REPORTS_SWEEP_SECONDS = env_int("REPORTS_SWEEP_SECONDS", 60)
-CELERY_BEAT_SCHEDULE["reports-at-risk-episodes"] = {
-    "task": "reports.at_risk_episodes_sync",
-    "schedule": timedelta(seconds=REPORTS_SWEEP_SECONDS),
-    "options": {"expire_seconds": 2 * REPORTS_SWEEP_SECONDS},
-}
 
 # --- Email --------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

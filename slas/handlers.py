@@ -8,10 +8,10 @@ tickets after commit, in a Celery task (there may be many).
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from core import events
+from core.queueing import enqueue_on_commit
 from tickets.models import Direction, Ticket
 
 from . import clocks, hybrid, models, selectors
@@ -67,10 +67,7 @@ def on_organization_updated(event: events.DomainEvent) -> None:
     commit and outside the request (an organization may have many open tickets)."""
     if not {"tier", "sla_policy"} & set(event.changes):
         return
-    from .tasks import sla_reapply_organization  # tasks -> services -> handlers
-
-    organization_id = event.data["organization"]
-    transaction.on_commit(lambda: sla_reapply_organization.delay(organization_id))
+    enqueue_on_commit("slas.reapply_organization", event.data["organization"])
 
 
 def on_customer_updated(event: events.DomainEvent) -> None:
@@ -78,10 +75,7 @@ def on_customer_updated(event: events.DomainEvent) -> None:
     tickets after commit, like an organization's (see on_organization_updated)."""
     if not {"tier", "sla_policy"} & set(event.changes):
         return
-    from .tasks import sla_reapply_customer  # tasks -> services -> handlers
-
-    customer_id = event.customer.pk
-    transaction.on_commit(lambda: sla_reapply_customer.delay(customer_id))
+    enqueue_on_commit("slas.reapply_customer", event.customer.pk)
 
 
 # Everything a cached policy version reads (selectors.policy_get): other processes see an edit

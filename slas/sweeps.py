@@ -74,19 +74,15 @@ class _Pass:
 
     def notify(self, clock: SlaClock, kind: str) -> None:
         """After the row's batch commits (never for a step that rolled back)."""
-        from .tasks import sla_notify
-
         if self.deferred:
-            enqueue_on_commit(sla_notify, [(clock.pk, kind)])
+            enqueue_on_commit("slas.notify", [(clock.pk, kind)])
         else:
             transaction.on_commit(partial(self.notifications.append, (clock.pk, kind)))
 
     def flush(self) -> None:
         """One message for the pass's notifications instead of one broker round trip each."""
-        from .tasks import sla_notify
-
         if self.notifications:
-            send(sla_notify, self.notifications)
+            send("slas.notify", self.notifications)
             self.notifications = []
 
 
