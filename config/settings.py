@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # request.htmx for the desk's partial updates (polling the queue rows).
     "django_htmx.middleware.HtmxMiddleware",
+    # request.customer on /help/ pages: the customer signed in to the portal, if any.
+    "portal.auth.HelpCenterCustomerMiddleware",
     # API writes: the per-endpoint body limit (413), then one transaction per write that is
     # rolled back on any 4xx/5xx, with Idempotency-Key replay.
     "api.middleware.ApiWriteMiddleware",

@@ -1,10 +1,11 @@
 """The portal's own sign-in state: a signed cookie of its own, never Django's session.
 
 The cookie (`helpdesk_portal`, HttpOnly, SameSite=Lax, Secure outside debug, path /portal/)
-carries the signed id of a PortalSignIn row. Only `customer_required` reads it, so a portal
-session authenticates nothing outside the portal (desk, admin and API look at Django's
-session and tokens, which it never touches), and an agent's Django session is not a customer:
-the portal never looks at `request.user`.
+carries the signed id of a PortalSignIn row; a twin (`helpdesk_portal_help`, path /help/) lets
+the help center show a signed-in customer their tier's articles. Only `customer_required` and
+the help-center middleware read them, so a portal session authenticates nothing else (desk,
+admin and API look at Django's session and tokens, which it never touches), and an agent's
+Django session is not a customer: the portal never looks at `request.user`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ from .services import session_token, sign_in_from_session
 
 COOKIE = "helpdesk_portal"
 COOKIE_PATH = "/portal/"
+# The same token for the help center (knowledge/), which shows a signed-in customer their
+# tier's articles: a cookie of its own name, since a response holds one cookie per name.
+HELP_COOKIE = "helpdesk_portal_help"
+HELP_COOKIE_PATH = "/help/"
+_COOKIES = ((COOKIE, COOKIE_PATH), (HELP_COOKIE, HELP_COOKIE_PATH))
 
 
 def browser_locale(request: HttpRequest) -> str:
@@ -63,7 +69,7 @@ def customer_required(view):
         if sign_in is None:
             response = redirect(reverse("portal:sign-in"))
             if COOKIE in request.COOKIES:
-                response.delete_cookie(COOKIE, path=COOKIE_PATH)
+                clear_portal_cookie(response)
             return response
         request.portal_sign_in = sign_in
         request.portal_customer = sign_in.customer
@@ -73,16 +79,33 @@ def customer_required(view):
 
 
 def set_portal_cookie(response: HttpResponse, sign_in) -> None:
-    response.set_cookie(
-        COOKIE,
-        session_token(sign_in),
-        max_age=settings.PORTAL_SESSION_HOURS * 3600,
-        path=COOKIE_PATH,
-        secure=not settings.DEBUG,
-        httponly=True,
-        samesite="Lax",
-    )
+    for name, path in _COOKIES:
+        response.set_cookie(
+            name,
+            session_token(sign_in),
+            max_age=settings.PORTAL_SESSION_HOURS * 3600,
+            path=path,
+            secure=not settings.DEBUG,
+            httponly=True,
+            samesite="Lax",
+        )
 
 
 def clear_portal_cookie(response: HttpResponse) -> None:
-    response.delete_cookie(COOKIE, path=COOKIE_PATH, samesite="Lax")
+    for name, path in _COOKIES:
+        response.delete_cookie(name, path=path, samesite="Lax")
+
+
+class HelpCenterCustomerMiddleware:
+    """On /help/ pages, `request.customer` is the customer signed in to the portal (or None),
+    so the help center shows them their tier's articles and channels. knowledge/ sits below
+    portal/ and cannot read the portal's cookie itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/help/"):
+            sign_in = sign_in_from_session(request.COOKIES.get(HELP_COOKIE))
+            request.customer = sign_in.customer if sign_in is not None else None
+        return self.get_response(request)

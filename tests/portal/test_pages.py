@@ -11,9 +11,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from portal.auth import COOKIE, HELP_COOKIE
 from slas.models import Metric, SlaClock
 from success.models import Survey
-from tests.factories import UserFactory
+from tests.factories import ArticleFactory, TierFactory, UserFactory
 from tests.portal.conftest import portal_client
 from tickets import services as ticket_services
 from tickets.models import ChannelKind, Direction, Ticket, TicketKind
@@ -361,3 +362,23 @@ def test_manager_makes_a_customer_the_organizations_contact_in_the_admin(
     page = portal_client(customer).get(f"/portal/tickets/{colleagues.pk}/")
     assert page.status_code == 200
     assert '<html lang="lt" dir="ltr">' in page.content.decode()
+
+
+def test_a_signed_in_customer_sees_their_tiers_articles_in_the_help_center(customer):
+
+    gold = TierFactory(name="Gold", rank=40)
+    customer.tier = gold
+    customer.save(update_fields=["tier"])
+    ArticleFactory(title="Gold perks", visibility="tiers", min_tier=gold)
+    signed_in = portal_client(customer)
+    signed_in.cookies[HELP_COOKIE] = signed_in.cookies[COOKIE].value
+    assert "Gold perks" in signed_in.get("/help/en/").content.decode()
+    assert "Gold perks" not in Client().get("/help/en/").content.decode()
+
+
+def test_signing_in_sets_the_help_center_twin_and_signing_out_clears_both(customer):
+    client = portal_client(customer)
+    response = client.post("/portal/sign-out/")
+    assert response.cookies[COOKIE]["max-age"] == 0
+    assert response.cookies[HELP_COOKIE]["max-age"] == 0
+    assert response.cookies[HELP_COOKIE]["path"] == "/help/"
