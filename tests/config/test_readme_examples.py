@@ -122,3 +122,6 @@ def test_every_readme_curl_example_works_on_demo_data(django_capture_on_commit_c
     # The ticket create, the email, the chat message, the missed call and the DM: one ticket each.
     assert Ticket.objects.count() == before + 5
     assert Ticket.objects.filter(subject="Where is my order 1001?").exists()
+    # the suggestion example finds the demo help center's article
+    [suggested] = [a for a in answers if a[1] == "/api/v1/help/suggest/"]
+    assert b"Where is my order?" in suggested[3]

@@ -36,6 +36,10 @@ def test_seed_demo_is_idempotent_and_prints_a_working_integration_token():
     assert SlaClock.objects.exists()  # the demo tickets are measured
     assert Team.objects.filter(is_default=True).count() == 1
     assert Ticket.objects.count() == 4
+    # a help center to try: published articles in English and Russian
+    from knowledge.models import Article
+
+    assert Article.objects.filter(status="published").count() >= 4
     # one active channel of each kind, once however often the command runs
     from tickets.channels.models import Channel
 

@@ -17,6 +17,8 @@ from accounts.models import Role, User
 from customers import services as customer_services
 from customers.models import Organization
 from customers.services import IdentityInput
+from knowledge import services as knowledge_services
+from knowledge.models import Article
 from slas import config as sla_config
 from slas.config import EscalationInput, IntervalInput, TargetInput
 from slas.models import BusinessCalendar, Metric, SlaPolicy, SlaTier
@@ -95,6 +97,67 @@ SLA_PLANS = {
 }
 
 
+# category, translations per locale, options (a minimum tier, tags)
+DEMO_ARTICLES = [
+    (
+        "shipping",
+        {
+            "en": {
+                "title": "Where is my order?",
+                "body_md": "Open **Orders** in your account and click the order number: the"
+                " tracking link shows where the parcel is.\n\nNo movement for three working"
+                " days? Write to us with the order number.",
+            },
+            "ru": {
+                "title": "Где мой заказ?",
+                "body_md": "Откройте **Заказы** в личном кабинете и нажмите на номер заказа:"
+                " ссылка отслеживания покажет, где посылка.\n\nДоставка задерживается"
+                " больше трёх рабочих дней? Напишите нам с номером заказа.",
+            },
+        },
+        {"tags": ["delivery", "tracking"]},
+    ),
+    (
+        "shipping",
+        {
+            "en": {
+                "title": "My parcel arrived damaged",
+                "body_md": "Take a photo of the box and the item, then reply to your order"
+                " email with the photos: we send a replacement or refund the order.",
+            },
+        },
+        {"tags": ["damaged", "refund"]},
+    ),
+    (
+        "account",
+        {
+            "en": {
+                "title": "Reset your password",
+                "body_md": "Click **Forgot password?** on the sign-in page and follow the"
+                " link we email you (valid for one hour).",
+            },
+            "ru": {
+                "title": "Как сбросить пароль",
+                "body_md": "Нажмите **Забыли пароль?** на странице входа и перейдите по"
+                " ссылке из письма (действует один час).",
+            },
+        },
+        {"tags": ["password"]},
+    ),
+    (
+        "account",
+        {
+            "en": {
+                "title": "Single sign-on for your team",
+                "body_md": "Enterprise plans can sign in with their company's identity"
+                " provider: ask your account manager for the SAML settings.",
+            },
+        },
+        {"tier": "Enterprise", "tags": ["sso"]},
+    ),
+]
+
+
 class Command(BaseCommand):
     help = "Load demo data (idempotent) and print an integration token."
 
@@ -144,6 +207,7 @@ class Command(BaseCommand):
         _, key = auth_services.api_token_create(user=shop, name="demo")
 
         self._followup_rules(tiers, success)
+        self._help_center(tiers)
         if not Ticket.objects.exists():
             self._tickets(tiers, shop)
 
@@ -166,6 +230,30 @@ class Command(BaseCommand):
                     settings=settings,
                     default_team=support,
                 )
+
+    def _help_center(self, tiers: dict[str, SlaTier]) -> None:
+        """A few published articles, so /help/ and the suggestions have something to show."""
+        if Article.objects.exists():
+            return
+        shipping = knowledge_services.category_save(
+            translations={
+                "en": {"name": "Orders and delivery"},
+                "ru": {"name": "Заказы и доставка"},
+            }
+        )
+        account = knowledge_services.category_save(
+            translations={"en": {"name": "Your account"}, "ru": {"name": "Ваш аккаунт"}}
+        )
+        for category, translations, extra in DEMO_ARTICLES:
+            article = knowledge_services.article_create(
+                author=None,
+                translations=translations,
+                category=shipping if category == "shipping" else account,
+                min_tier=tiers[extra["tier"]] if "tier" in extra else None,
+                visibility="tiers" if "tier" in extra else "public",
+                tags=extra.get("tags", ()),
+            )
+            knowledge_services.article_publish(article=article, actor=None)
 
     def _followup_rules(self, tiers: dict[str, SlaTier], success: Team) -> None:
         """The hybrid model in rules: self-service and standard customers get an email with
