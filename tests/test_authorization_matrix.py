@@ -344,8 +344,8 @@ MATRIX = [
     ("POST",   "/api/v1/help/articles/{draft}/publish/",     None,               row(401, 403, 403, 200, 403, 403)),
     ("POST",   "/api/v1/help/articles/{article}/archive/",   None,               row(401, 403, 403, 200, 403, 403)),
     ("GET",    "/api/v1/help/articles/{article}/versions/",  None,               row(401, 200, 200, 200, 403, 403)),
-    # no file sent: 400 once the role may upload
-    ("POST",   "/api/v1/help/articles/{draft}/attachments/", {"x": 1},           row(401, 400, 400, 400, 403, 403)),
+    # JSON instead of a multipart upload: 415 once the role may upload
+    ("POST",   "/api/v1/help/articles/{draft}/attachments/", {"x": 1},           row(401, 415, 415, 415, 403, 403)),
     # ticket 0 does not exist: 400 once the role may call it
     ("POST",   "/api/v1/help/articles/from-ticket/",         {"ticket": 0},      row(401, 400, 400, 400, 403, 403)),
     ("GET",    "/api/v1/help/search/?q=box",                 None,               row(401, 200, 200, 200, 200, 200)),
