@@ -15,7 +15,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config import queues
+from config import fixed_settings, queues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HELPDESK_VAR_DIR", BASE_DIR / "var"))
@@ -224,30 +224,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 ATTACHMENT_ALLOWED_TYPES = env_list(
     "ATTACHMENT_ALLOWED_TYPES",
     [
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "image/webp",
-        "image/heic",
-        "application/pdf",
-        "text/plain",
-        "text/csv",
-        "text/calendar",
-        "message/rfc822",
-        "application/zip",
-        "application/json",
-        "application/msword",
+        *("image/png", "image/jpeg", "image/gif", "image/webp", "image/heic"),
+        *("application/pdf", "text/plain", "text/csv", "text/calendar", "message/rfc822"),
+        *("application/zip", "application/json", "application/msword"),
         "application/vnd.ms-excel",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         "application/vnd.oasis.opendocument.text",
         "application/vnd.oasis.opendocument.spreadsheet",
-        "audio/mpeg",
-        "audio/wav",
-        "audio/ogg",
-        "audio/mp4",
-        "video/mp4",
+        *("audio/mpeg", "audio/wav", "audio/ogg", "audio/mp4", "video/mp4"),
     ],
 )
 
@@ -279,38 +265,7 @@ if DEBUG:
         "rest_framework.renderers.BrowsableAPIRenderer"
     )
 
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Helpdesk API",
-    "DESCRIPTION": (
-        "Tickets, messages, customers and SLAs for integrations and agents. "
-        "Authenticate with `Authorization: Token <key>` (or `Bearer <key>`). Every POST honours "
-        'an `Idempotency-Key` header. Errors share one shape: `{"error": {...}}`.'
-    ),
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "api.schema.add_error_responses",
-    ],
-    "ENUM_NAME_OVERRIDES": {
-        "TicketTypeEnum": "tickets.models.TicketType",
-        "TicketKindEnum": "tickets.models.TicketKind",
-        "IdentityKindEnum": "customers.models.IdentityKind",
-        "AuthorTypeEnum": ["customer", "agent", "system"],
-        "FollowUpStateEnum": "success.models.FollowUpState",
-        "ChannelKindEnum": "tickets.models.ChannelKind",
-        "PriorityEnum": ["low", "normal", "high", "urgent"],
-        "CallStatusEnum": ["completed", "missed", "voicemail"],
-        "StatusEnum": "tickets.status.Status",
-        "ArticleStatusEnum": "knowledge.models.Status",
-        "InboundStateEnum": "tickets.channels.models.InboundState",
-        "TriggerEventEnum": "automations.models.TriggerEvent",
-    },
-}
+SPECTACULAR_SETTINGS = fixed_settings.SPECTACULAR_SETTINGS
 
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24))
 
@@ -425,14 +380,7 @@ ANYMAIL: dict[str, str] = {}
 if os.environ.get("ANYMAIL_WEBHOOK_SECRET"):
     ANYMAIL["WEBHOOK_SECRET"] = os.environ["ANYMAIL_WEBHOOK_SECRET"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+LOGGING = fixed_settings.logging_config(os.environ.get("LOG_LEVEL", "INFO"))
 
 LOGIN_URL = "/desk/login/"
 LOGIN_REDIRECT_URL = "/desk/"

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from core.admin_forms import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, ServiceForm
 
-from . import services
+from . import organizations, services
 from .models import Customer, CustomerIdentity, IdentityKind, Organization, OrganizationDomain
 
 
@@ -38,8 +38,8 @@ class OrganizationForm(ServiceForm):
         data = self.cleaned_data
         fields = {k: data[k] for k in ("name", "domains", "tier", "sla_policy", "notes")}
         if self.original.pk is None:
-            return services.organization_create(**fields)
-        return services.organization_update(organization=self.original, **fields)
+            return organizations.organization_create(**fields)
+        return organizations.organization_update(organization=self.original, **fields)
 
 
 @admin.register(Organization)

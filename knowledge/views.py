@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import feedback, selectors
 from .locales import LOCALES, from_accept_language
 from .models import ArticleAttachment, ArticleTranslation, CategoryTranslation, SearchSource
 from .ui import STRINGS
@@ -158,7 +158,7 @@ def article(request: HttpRequest, locale: str, slug: str) -> HttpResponse:
         else None
     )
     tier = selectors.customer_tier_of(_customer(request))
-    services.view_record(article=article, locale=locale, tier=tier)
+    feedback.view_record(article=article, locale=locale, tier=tier)
     context = _context(
         request,
         locale,
@@ -184,7 +184,7 @@ def search_page(request: HttpRequest, locale: str) -> HttpResponse:
         results = selectors.search_articles(
             query=query, locale=locale, audience=_audience(request), limit=20
         )
-        services.search_log_record(
+        feedback.search_log_record(
             query=query, locale=locale, source=SearchSource.HELP_CENTER, results=len(results)
         )
     alternates = {
@@ -241,7 +241,7 @@ def vote(request: HttpRequest, locale: str, slug: str) -> HttpResponse:
         return response
     visitor = request.get_signed_cookie(VISITOR_COOKIE, default=None, salt=VISITOR_SALT)
     visitor = visitor or uuid.uuid4().hex
-    services.feedback_record(
+    feedback.feedback_record(
         article=translation.article,
         locale=locale,
         visitor=visitor,

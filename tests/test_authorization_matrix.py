@@ -144,6 +144,7 @@ def world(settings):
 def _knowledge(integration, customer):
     """A category, a published public article, a draft, an internal article and the
     suggestions integration "shop" asked for."""
+    from knowledge import feedback as kb_feedback
     from knowledge import services as kb
     from tests.factories import ArticleFactory
 
@@ -151,7 +152,7 @@ def _knowledge(integration, customer):
     article = ArticleFactory(title="Damaged box", body_md="Send a photo.", category=category)
     draft = ArticleFactory(title="Crushed parcel", status="draft")
     internal = ArticleFactory(title="Refund playbook", visibility="internal")
-    deflection = kb.deflection_record(
+    deflection = kb_feedback.deflection_record(
         subject="Box crushed",
         body="",
         locale="en",

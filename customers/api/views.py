@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from accounts.permissions import EVERYONE, MANAGERS, STAFF
 from core.unset import UNSET
 
-from .. import services
+from .. import organizations, services
 from ..selectors import customers_visible_to, organizations_visible_to
 from .filters import CustomerFilter, OrganizationFilter
 from .serializers import (
@@ -119,7 +119,7 @@ class OrganizationViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.organization_create(
+        serializer.instance = organizations.organization_create(
             name=data["name"],
             domains=data.get("domain_names", []),
             tier=data.get("tier"),
@@ -129,7 +129,7 @@ class OrganizationViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.organization_update(
+        serializer.instance = organizations.organization_update(
             organization=serializer.instance,
             name=data.get("name", UNSET),
             domains=data.get("domain_names", UNSET),

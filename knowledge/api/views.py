@@ -23,7 +23,7 @@ from customers.selectors import customers_visible_to
 from tickets.attachments import AttachmentInput
 from tickets.selectors import tickets_visible_to
 
-from .. import reports, selectors, services
+from .. import feedback, reports, selectors, services
 from ..locales import LOCALES, guess_locale, locale_of
 from ..models import Article, Category, Deflection, SearchSource
 from .serializers import (
@@ -242,7 +242,7 @@ class SearchView(APIView):
         results = selectors.search_articles(
             query=query, locale=locale, audience=audience, limit=limit
         )
-        services.search_log_record(
+        feedback.search_log_record(
             query=query, locale=locale, source=SearchSource.API, results=len(results)
         )
         rows = [
@@ -277,7 +277,7 @@ class SuggestView(APIView):
         suggestions = selectors.suggest_articles(
             text=text, locale=locale, customer=customer, limit=attrs["limit"]
         )
-        deflection = services.deflection_record(
+        deflection = feedback.deflection_record(
             subject=attrs["subject"],
             body=attrs["body"],
             locale=locale_of(locale).code,
@@ -286,7 +286,7 @@ class SuggestView(APIView):
             requested_by=request.user,
             suggestions=suggestions,
         )
-        services.search_log_record(
+        feedback.search_log_record(
             query=text[:500], locale=locale, source=SearchSource.SUGGEST, results=len(suggestions)
         )
         shown = SuggestedArticleSerializer(suggestions, many=True).data
@@ -317,7 +317,7 @@ class SuggestOutcomeView(APIView):
             ticket = tickets_visible_to(request.user).filter(pk=attrs["ticket"]).first()
             if ticket is None:
                 raise ValidationError({"ticket": [f"Ticket {attrs['ticket']} not found."]})
-        deflection = services.deflection_outcome(
+        deflection = feedback.deflection_outcome(
             deflection=deflection,
             outcome=attrs["outcome"],
             article=attrs.get("article"),

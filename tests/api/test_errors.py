@@ -80,15 +80,15 @@ def test_method_not_allowed_is_405_with_shape(manager_client):
 def test_unhandled_error_in_a_write_rolls_back_and_answers_500_json(
     integration_client, monkeypatch
 ):
-    from tickets import services
+    from tickets.services import create
 
-    real = services._tag_objects
+    real = create._tag_objects
 
     def exploding(names):
         real(names)
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "_tag_objects", exploding)
+    monkeypatch.setattr(create, "_tag_objects", exploding)
     integration_client.raise_request_exception = False
     response = integration_client.post(
         "/api/v1/tickets/",

@@ -9,6 +9,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from api.parsers import MAX_JSON_DEPTH
 from automations.models import TeamRouting
+from knowledge import feedback as knowledge_feedback
 from knowledge import services as knowledge_services
 from tests.conftest import assert_error
 from tests.factories import (
@@ -90,7 +91,7 @@ def objects(db):
         "automations/routing": TeamRouting.objects.create(team=TeamFactory()),
         "help/articles": ArticleFactory(status="draft"),
         "help/categories": knowledge_services.category_save(translations={"en": {"name": "Box"}}),
-        "help/suggest": knowledge_services.deflection_record(
+        "help/suggest": knowledge_feedback.deflection_record(
             subject="Box",
             body="",
             locale="en",

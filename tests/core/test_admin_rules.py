@@ -31,6 +31,7 @@ from tests.factories import (
 )
 from tickets import services as tickets
 from tickets.models import Message, Priority, TicketEvent
+from tickets.services.common import _tag_objects as tag_objects
 from webhooks.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +158,7 @@ def test_assignee_outside_the_team_is_a_form_error(admin, root, customer):
 
 def test_tags_set_in_the_admin_are_audited_like_the_api(admin, root, customer):
     ticket, _ = two_equal_tickets(customer, root.support_team)
-    existing = tickets._tag_objects(["leak", "espresso"])
+    existing = tag_objects(["leak", "espresso"])
     url = change_url(ticket)
     response = admin.post(url, submitted(admin, url, tags=[t.pk for t in existing]))
     assert response.status_code == 302, errors_of(response)

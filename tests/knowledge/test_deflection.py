@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from knowledge import services
+from knowledge import feedback
 from knowledge.models import Deflection, SearchLog
 from tests.conftest import assert_error, client_for
 from tests.factories import (
@@ -177,7 +177,7 @@ def test_self_service_report_measures_deflection_views_votes_and_gaps(
     tracking = articles["tracking"]
     for outcome in ("solved", "solved", "ticket", None):
         suggestions = [type("S", (), {"article": tracking, "score": 0.5})()]
-        deflection = services.deflection_record(
+        deflection = feedback.deflection_record(
             subject="x",
             body="",
             locale="ru",
@@ -187,9 +187,9 @@ def test_self_service_report_measures_deflection_views_votes_and_gaps(
             suggestions=suggestions,
         )
         if outcome == "solved":
-            services.deflection_outcome(deflection=deflection, outcome="solved", article=tracking)
+            feedback.deflection_outcome(deflection=deflection, outcome="solved", article=tracking)
         elif outcome == "ticket":
-            services.deflection_outcome(
+            feedback.deflection_outcome(
                 deflection=deflection,
                 outcome="ticket",
                 ticket=ticket_services.ticket_create(requester=customer, subject="x", body="y"),
@@ -223,7 +223,7 @@ def test_self_service_report_measures_deflection_views_votes_and_gaps(
 
 
 def test_self_service_report_period_excludes_older_suggestions(manager_client, articles):
-    old = services.deflection_record(
+    old = feedback.deflection_record(
         subject="x",
         body="",
         locale="en",

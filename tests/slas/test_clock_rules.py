@@ -55,7 +55,7 @@ def test_answered_ticket_measured_late_owes_no_first_response(
 ):
     """A ticket from before its organization had a tier, already answered, gets the clocks
     a new ticket starts with, minus the first response it no longer owes."""
-    from customers.services import organization_update
+    from customers.organizations import organization_update
 
     organization = OrganizationFactory()
     agent = UserFactory(teams=[TeamFactory(is_default=True)])

@@ -262,7 +262,7 @@ def test_ticket_on_a_served_channel_is_not_flagged(customer):
 def test_organization_tier_change_re_measures_its_open_tickets(
     customer, django_capture_on_commit_callbacks
 ):
-    from customers.services import organization_update
+    from customers.organizations import organization_update
 
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         ticket = create(customer)
@@ -281,7 +281,7 @@ def test_organization_tier_change_re_measures_its_open_tickets(
 def test_ticket_of_an_organization_getting_its_first_tier_starts_being_measured(
     django_capture_on_commit_callbacks,
 ):
-    from customers.services import organization_update
+    from customers.organizations import organization_update
 
     organization = OrganizationFactory()
     with time_machine.travel(MONDAY_10, tick=False) as traveller:

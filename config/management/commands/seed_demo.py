@@ -14,6 +14,7 @@ from django.db import transaction
 
 from accounts import services as auth_services
 from accounts.models import Role, User
+from customers import organizations
 from customers import services as customer_services
 from customers.models import Organization
 from customers.services import IdentityInput
@@ -355,10 +356,10 @@ class Command(BaseCommand):
             )
 
     def _tickets(self, tiers: dict, shop: User) -> None:
-        acme = customer_services.organization_create(
+        acme = organizations.organization_create(
             name="Acme Corp", domains=["acme.example"], tier=tiers["Enterprise"]
         )
-        customer_services.organization_create(
+        organizations.organization_create(
             name="Globex", domains=["globex.example"], tier=tiers["Standard"]
         )
         Organization.objects.get_or_create(name="Initech", defaults={"tier": tiers["Premium"]})

@@ -1,0 +1,187 @@
+"""What the ticket operations share: the change record of one update, message creation,
+tags, the default team, the row lock and the status and assignee checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.text import slugify
+
+from core import events
+from core.text import html_to_text, sanitize_html, text_to_html
+from customers.models import Customer
+
+from ..attachments import AttachmentInput, validate_attachment
+from ..models import (
+    Attachment,
+    Message,
+    Tag,
+    Team,
+    Ticket,
+    TicketEvent,
+)
+from ..status import Status, TransitionError, check_transition
+
+
+@dataclass
+class _Changes:
+    """Audit events collected during one operation, written in one INSERT, then announced
+    as one ticket.updated domain event (in the same transaction)."""
+
+    ticket: Ticket
+    actor_user: Any = None
+    actor_customer: Customer | None = None
+    events: list[TicketEvent] = field(default_factory=list)
+    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    def record(self, kind: str, before: dict | None = None, after: dict | None = None) -> None:
+        before, after = before or {}, after or {}
+        self.events.append(
+            TicketEvent(
+                ticket=self.ticket,
+                kind=kind,
+                actor_user=self.actor_user,
+                actor_customer=self.actor_customer,
+                before=before,
+                after=after,
+            )
+        )
+        for name in after.keys() & before.keys():
+            first_before = self.fields.get(name, (before[name], None))[0]
+            self.fields[name] = (first_before, after[name])
+
+    def save(self) -> None:
+        TicketEvent.objects.bulk_create(self.events)
+
+    def publish_update(self, **data: Any) -> None:
+        if self.fields:
+            events.publish(
+                events.TICKET_UPDATED,
+                ticket=self.ticket,
+                actor=self.actor_user,
+                customer=self.actor_customer,
+                changes=dict(self.fields),
+                data=data,
+            )
+
+
+# --- tickets and messages -----------------------------------------------------------------------
+
+
+def _body_pair(body: str, html_body: str) -> tuple[str, str]:
+    """Both renderings of a message body: text for search and plain channels, sanitized HTML."""
+    body, html_body = (body or "").strip(), sanitize_html(html_body or "")
+    if not body and html_body:
+        body = html_to_text(html_body)
+    if not html_body and body:
+        html_body = text_to_html(body)
+    return body, html_body
+
+
+def _tag_objects(names: Iterable[str]) -> list[Tag]:
+    slugs = sorted({slugify(name, allow_unicode=True)[:50] for name in names} - {""})
+    if not slugs:
+        return []
+    Tag.objects.bulk_create([Tag(name=slug) for slug in slugs], ignore_conflicts=True)
+    return list(Tag.objects.filter(name__in=slugs))
+
+
+def _default_team() -> Team | None:
+    return Team.objects.filter(is_default=True).first()
+
+
+def _message_create(
+    *,
+    ticket: Ticket,
+    direction: str,
+    body: str,
+    html_body: str = "",
+    public: bool = True,
+    channel: str | None = None,
+    author_user=None,
+    author_customer: Customer | None = None,
+    external_id: str = "",
+    attachments: Iterable[AttachmentInput] = (),
+    withheld_parts: Iterable[dict] = (),
+) -> Message:
+    files = [validate_attachment(item) for item in attachments]
+    body, html_body = _body_pair(body, html_body)
+    withheld_parts = list(withheld_parts)
+    if not body and not files:
+        raise ValidationError({"body": ["A message needs a body or an attachment."]})
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=direction,
+        is_public=public,
+        channel=channel or ticket.channel,
+        body_text=body,
+        body_html=html_body,
+        author_user=author_user,
+        author_customer=author_customer,
+        external_id=external_id,
+        withheld_parts=withheld_parts,
+    )
+    for item in files:
+        attachment = Attachment(
+            message=message,
+            filename=item.filename,
+            content_type=item.content_type,
+            size=item.size,
+            content_id=item.content_id,
+        )
+        attachment.file.save(item.filename, item.content, save=False)
+        attachment.save()
+    return message
+
+
+def _team_named(team_id: int | None, field: str = "team_id") -> Team | None:
+    if team_id is None:
+        return None
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise ValidationError({field: [f"Team {team_id} does not exist."]})
+    return team
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _check_assignee(assignee, team: Team | None) -> None:
+    if assignee is None:
+        return
+    if not assignee.is_agent:
+        raise ValidationError({"assignee": ["Tickets can only be assigned to agents."]})
+    if (
+        team is not None
+        and not assignee.is_manager
+        and not team.members.filter(pk=assignee.pk).exists()
+    ):
+        raise ValidationError({"assignee": [f"{assignee.display_name} is not in team {team}."]})
+
+
+def _apply_status(ticket: Ticket, target: str, changes: _Changes, kind: str) -> None:
+    if target == ticket.status:
+        return
+    try:
+        check_transition(ticket.status, target)
+    except TransitionError as exc:
+        raise ValidationError({"status": [str(exc)]}) from exc
+    before = ticket.status
+    ticket.status = target
+    now = timezone.now()
+    if target == Status.SOLVED:
+        ticket.solved_at = now
+    elif target == Status.CLOSED:
+        ticket.closed_at = now
+    elif before == Status.SOLVED:
+        ticket.solved_at = None
+    changes.record(kind, before={"status": before}, after={"status": target})
+
+
+# One audited branch per field, in the order the audit trail records them (team before
+# assignee: moving a ticket may unassign it); splitting it would scatter that order.

@@ -1,0 +1,151 @@
+"""Opening tickets: from a channel, an integration or an agent (ticket_open decides who may
+open what and resolves requester and team)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core import events
+from customers.models import Customer
+from customers.services import IdentityInput, customer_named_by
+
+from ..attachments import AttachmentInput
+from ..models import (
+    ChannelKind,
+    Direction,
+    EventKind,
+    Priority,
+    Team,
+    Ticket,
+    TicketKind,
+    TicketType,
+)
+from .common import (
+    _Changes,
+    _default_team,
+    _message_create,
+    _tag_objects,
+    _team_named,
+)
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    requester: Customer,
+    subject: str,
+    body: str = "",
+    html_body: str = "",
+    channel: str = ChannelKind.WEB,
+    priority: int = Priority.NORMAL,
+    type: str = TicketType.QUESTION,
+    team: Team | None = None,
+    assignee=None,
+    tags: Iterable[str] = (),
+    kind: str = TicketKind.REACTIVE,
+    external_ref: str = "",
+    actor=None,
+    source_integration=None,
+    external_id: str = "",
+    attachments: Iterable[AttachmentInput] = (),
+    withheld_parts: Iterable[dict] = (),
+    public: bool = True,
+) -> Ticket:
+    """Open a ticket with its first message.
+
+    A reactive ticket starts with the customer's inbound message; a proactive one (we reach
+    out) starts with the agent's outbound message. The team is the one given, else the
+    default team, so no ticket is left where no agent can see it. A proactive ticket whose
+    first message is a brief for the team (`public=False`) starts with an internal note.
+    """
+    ticket = Ticket.objects.create(
+        subject=subject.strip()[:250],
+        channel=channel,
+        priority=priority,
+        type=type,
+        kind=kind,
+        requester=requester,
+        organization=requester.organization,
+        team=team or _default_team(),
+        assignee=assignee,
+        external_ref=external_ref,
+        source_integration=source_integration,
+    )
+    proactive = kind == TicketKind.PROACTIVE
+    message = _message_create(
+        ticket=ticket,
+        direction=Direction.OUTBOUND if proactive else Direction.INBOUND,
+        body=body,
+        html_body=html_body,
+        channel=channel,
+        author_user=actor if proactive else None,
+        author_customer=None if proactive else requester,
+        external_id=external_id,
+        attachments=attachments,
+        withheld_parts=withheld_parts,
+        public=public or not proactive,
+    )
+    tag_objects = _tag_objects(tags)
+    if tag_objects:
+        ticket.tags.add(*tag_objects)
+    changes = _Changes(ticket, actor_user=actor, actor_customer=None if actor else requester)
+    changes.record(
+        EventKind.CREATED,
+        after={
+            "subject": ticket.subject,
+            "status": ticket.status,
+            "channel": ticket.channel,
+            "priority": Priority(ticket.priority).label,
+            "team": ticket.team_id,
+            "message": message.pk,
+            "tags": [t.name for t in tag_objects],
+        },
+    )
+    changes.save()
+    events.publish(
+        events.TICKET_CREATED, ticket=ticket, message=message, customer=requester, actor=actor
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_open(
+    *,
+    actor,
+    subject: str,
+    requester_id: int | None = None,
+    requester_identities: Iterable[IdentityInput] = (),
+    requester_name: str = "",
+    team_id: int | None = None,
+    kind: str = TicketKind.REACTIVE,
+    **fields: Any,
+) -> Ticket:
+    """ticket_create for an API caller (an agent, a manager or an integration) who names the
+    requester and the team by id or identities.
+
+    Only agents open proactive tickets. The requester is a customer the caller may see (by
+    id), or the one the identities name (found, or created as the integration's); the team is
+    the one named, else the default. Bad input raises ValidationError on its field.
+    """
+    if kind == TicketKind.PROACTIVE and not actor.is_agent:
+        raise ValidationError({"kind": ["Only agents open proactive tickets."]})
+    requester = customer_named_by(
+        actor=actor,
+        customer_id=requester_id,
+        identities=requester_identities,
+        name=requester_name,
+        id_field="requester_id",
+    )
+    return ticket_create(
+        requester=requester,
+        subject=subject,
+        kind=kind,
+        team=_team_named(team_id),
+        actor=actor,
+        source_integration=actor if actor.is_integration else None,
+        **fields,
+    )

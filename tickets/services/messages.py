@@ -1,0 +1,201 @@
+"""Messages on a ticket: agents' replies and notes, customers' messages, automatic answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from core import events
+from core.errors import ConflictError
+from customers.models import Customer
+
+from ..attachments import AttachmentInput
+from ..models import (
+    Direction,
+    EventKind,
+    Message,
+    Ticket,
+)
+from ..status import Status, TransitionError, status_after_agent_reply
+from ..status import status_after_customer_message as _status_after_customer_message
+from .common import (
+    _apply_status,
+    _Changes,
+    _locked,
+    _message_create,
+)
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    author,
+    body: str = "",
+    html_body: str = "",
+    public: bool = True,
+    status: str | None = None,
+    attachments: Iterable[AttachmentInput] = (),
+    expected_version: int | None = None,
+) -> Message:
+    """An agent answers the customer (public) or writes an internal note (not public).
+
+    A public reply is outbound on the ticket's channel, records the first reply time and
+    moves a new ticket to open (or to `status`, e.g. "pending" to wait on the customer).
+    """
+    ticket = _locked(ticket)
+    if expected_version is not None and expected_version != ticket.version:
+        raise ConflictError(
+            f"Ticket #{ticket.pk} changed since you loaded it; review before replying.",
+            code="stale_version",
+        )
+    if ticket.status == Status.CLOSED:
+        raise ConflictError("A closed ticket is final; open a new ticket instead.", code="closed")
+    message = _message_create(
+        ticket=ticket,
+        direction=Direction.OUTBOUND,
+        body=body,
+        html_body=html_body,
+        public=public,
+        author_user=author,
+        attachments=attachments,
+    )
+    changes = _Changes(ticket, actor_user=author)
+    changes.record(
+        EventKind.MESSAGE_ADDED,
+        after={"message": message.pk, "public": public, "direction": Direction.OUTBOUND},
+    )
+    if public:
+        if ticket.first_replied_at is None:
+            ticket.first_replied_at = message.created_at
+        _apply_status(
+            ticket,
+            status_after_agent_reply(ticket.status, status),
+            changes,
+            EventKind.STATUS_CHANGED,
+        )
+    elif status:
+        _apply_status(ticket, status, changes, EventKind.STATUS_CHANGED)
+    ticket.version += 1
+    ticket.save()
+    changes.save()
+    events.publish(events.MESSAGE_CREATED, ticket=ticket, message=message, actor=author)
+    changes.publish_update()
+    return message
+
+
+@transaction.atomic
+def customer_message_add(
+    *,
+    ticket: Ticket,
+    customer: Customer | None = None,
+    body: str = "",
+    html_body: str = "",
+    channel: str | None = None,
+    external_id: str = "",
+    attachments: Iterable[AttachmentInput] = (),
+    withheld_parts: Iterable[dict] = (),
+) -> Message:
+    """The customer wrote on an existing ticket (from any channel, or an integration).
+
+    A pending or solved ticket becomes open again (a solved one records a reopen); a closed
+    ticket refuses the message with ConflictError: the channel opens a new ticket instead.
+    """
+    ticket = _locked(ticket)
+    customer = customer or ticket.requester
+    try:
+        target = _status_after_customer_message(ticket.status)
+    except TransitionError as exc:
+        raise ConflictError(str(exc), code="closed") from exc
+    message = _message_create(
+        ticket=ticket,
+        direction=Direction.INBOUND,
+        body=body,
+        html_body=html_body,
+        channel=channel,
+        author_customer=customer,
+        external_id=external_id,
+        attachments=attachments,
+        withheld_parts=withheld_parts,
+    )
+    changes = _Changes(ticket, actor_customer=customer)
+    changes.record(
+        EventKind.MESSAGE_ADDED,
+        after={"message": message.pk, "public": True, "direction": Direction.INBOUND},
+    )
+    reopened = ticket.status == Status.SOLVED
+    _apply_status(
+        ticket, target, changes, EventKind.REOPENED if reopened else EventKind.STATUS_CHANGED
+    )
+    ticket.version += 1
+    ticket.save()
+    changes.save()
+    events.publish(events.MESSAGE_CREATED, ticket=ticket, message=message, customer=customer)
+    changes.publish_update(reopened=reopened)
+    return message
+
+
+def ticket_message_post(
+    *,
+    ticket: Ticket,
+    author,
+    body: str = "",
+    html_body: str = "",
+    public: bool = True,
+    status: str | None = None,
+    attachments: Iterable[AttachmentInput] = (),
+    expected_version: int | None = None,
+) -> Message:
+    """A message from an API caller: an agent's reply or internal note (ticket_reply), or the
+    customer's message an integration relays (customer_message_add). An integration writes
+    neither internal notes nor status changes (PermissionDenied)."""
+    if author.is_agent:
+        return ticket_reply(
+            ticket=ticket,
+            author=author,
+            body=body,
+            html_body=html_body,
+            public=public,
+            status=status,
+            attachments=attachments,
+            expected_version=expected_version,
+        )
+    if not public or status is not None:
+        raise PermissionDenied("Integrations add customer messages only.")
+    return customer_message_add(
+        ticket=ticket, body=body, html_body=html_body, attachments=attachments
+    )
+
+
+@transaction.atomic
+def system_message_add(
+    *, ticket: Ticket, body: str, html_body: str = "", reason: str = "automatic"
+) -> Message:
+    """An automatic public message to the customer (no author), e.g. the reply naming the
+    channels a tier serves. It goes out on the ticket's channel like any public outbound
+    message, but it is nobody's reply: it neither fulfils SLA response clocks nor changes the
+    ticket's status (subscribers can tell by `event.data["system"]`)."""
+    ticket = _locked(ticket)
+    message = _message_create(
+        ticket=ticket, direction=Direction.OUTBOUND, body=body, html_body=html_body
+    )
+    changes = _Changes(ticket)
+    changes.record(
+        EventKind.MESSAGE_ADDED,
+        after={
+            "message": message.pk,
+            "public": True,
+            "direction": Direction.OUTBOUND,
+            "system": reason,
+        },
+    )
+    changes.save()
+    events.publish(
+        events.MESSAGE_CREATED,
+        ticket=ticket,
+        message=message,
+        data={"system": True, "reason": reason},
+    )
+    return message
