@@ -17,6 +17,7 @@ from .models import (
     SearchLog,
 )
 
+
 def view_record(*, article: Article, locale: str, tier=None) -> ArticleView:
     return ArticleView.objects.create(article=article, locale=locale, tier=tier)
 
