@@ -92,7 +92,9 @@ class ActionsField(serializers.JSONField):
 class _RuleSerializer(serializers.ModelSerializer):
     conditions = ConditionsField(required=False)
     actions = ActionsField()
-    updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    updated_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who changed it last."
+    )
 
 
 _RULE_FIELDS = [
@@ -142,7 +144,9 @@ class DryRunSerializer(serializers.Serializer):
 
 class TeamRoutingSerializer(serializers.ModelSerializer):
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
-    updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    updated_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who changed it last."
+    )
 
     class Meta:
         model = TeamRouting

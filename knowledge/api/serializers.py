@@ -134,7 +134,7 @@ class ArticleSerializer(serializers.ModelSerializer):
 
 
 class ArticleVersionSerializer(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ArticleVersion
