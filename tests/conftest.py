@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -123,3 +125,18 @@ def assert_error(response, status: int, code: str | None = None, field: str | No
     if field is not None:
         assert field in [f["field"] for f in error["fields"]], error
     return error
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium under Playwright (tests/browser.py has the flags and the page helper)."""
+    from playwright import sync_api
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):  # CI installs it (.ci/run); fail loudly, never skip
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

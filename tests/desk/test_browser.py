@@ -4,56 +4,24 @@ var/screenshots/ (ignored by git)."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
-from playwright import sync_api
 
 from slas.models import Metric, SlaClock
+from tests.browser import open_page, shoot
 from tests.factories import ManagerFactory
 from tickets.models import Priority, Ticket
 
-# Sync Playwright runs an event loop in this thread; fixtures and the live server still use
-# the database synchronously, which Django would otherwise refuse inside a running loop.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = settings.VAR_DIR / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):  # CI installs it (.ci/run); fail loudly, never skip
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    with open_page(browser, width=1280, height=800) as page:
+        yield page
 
 
 def sign_in(page, live_server, username: str) -> None:
@@ -63,11 +31,6 @@ def sign_in(page, live_server, username: str) -> None:
     page.get_by_label("Password").fill("pw")  # the factories' password
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/desk/")
-
-
-def shoot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
 
 @pytest.fixture

@@ -3,32 +3,16 @@ right-to-left and a visitor votes. Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from django.conf import settings
 from playwright import sync_api
 
 from knowledge import services
 from knowledge.models import ArticleFeedback
+from tests.browser import SCREENSHOTS, open_page
 from tests.factories import ArticleFactory
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = settings.VAR_DIR / "screenshots"
 
 PERSIAN_BODY = """برای پیگیری سفارش خود این مراحل را انجام دهید:
 
@@ -40,23 +24,10 @@ PERSIAN_BODY = """برای پیگیری سفارش خود این مراحل را
 """
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):  # CI installs it (.ci/run); fail loudly, never skip
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="fa-IR")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    with open_page(browser, width=1100, height=900, locale="fa-IR") as page:
+        yield page
 
 
 @pytest.fixture

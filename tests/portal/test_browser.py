@@ -5,23 +5,21 @@ ticket in two steps; Persian pages right to left. Screenshots: var/screenshots/p
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import types
 from dataclasses import dataclass
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.utils import timezone
-from playwright import sync_api
 
 from customers.models import Customer
 from portal.auth import COOKIE
 from portal.models import PortalSignIn
 from portal.services import session_token
 from slas.models import Metric, SlaClock
+from tests.browser import open_page, shoot
 from tests.factories import CustomerFactory
 from tests.portal.conftest import LINK
 from tickets import services as ticket_services
@@ -29,48 +27,13 @@ from tickets.channels.config import channel_save
 from tickets.channels.models import Channel
 from tickets.models import ChannelKind, Direction, Ticket
 
-# Sync Playwright runs an event loop in this thread; fixtures and the live server still use
-# the database synchronously, which Django would otherwise refuse inside a running loop.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = settings.VAR_DIR / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):  # CI installs it (.ci/run); fail loudly, never skip
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 800}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def shoot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    with open_page(browser, width=1100, height=800, locale="en-US") as page:
+        yield page
 
 
 @dataclass

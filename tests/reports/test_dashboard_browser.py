@@ -12,13 +12,19 @@ import time_machine
 
 from slas.models import Metric, SlaClock
 from success.models import Survey
-from tests.desk.test_browser import browser, page, shoot  # noqa: F401 (fixtures)
+from tests.browser import open_page, shoot
 from tests.factories import CustomerFactory, PolicyFactory
 from tickets.models import Ticket
 
 from .conftest import NOW
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page(browser):
+    with open_page(browser, width=1280, height=800) as page:
+        yield page
 
 
 @pytest.fixture
@@ -63,7 +69,7 @@ def busy_month(world):
     return world
 
 
-def test_manager_reads_the_dashboard(page, live_server, busy_month, settings):  # noqa: F811
+def test_manager_reads_the_dashboard(page, live_server, busy_month, settings):
     # "Now" is the constructed world's; a browser-session cookie, so the frozen clock does
     # not make the browser drop it.
     settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -101,7 +107,7 @@ def test_manager_reads_the_dashboard(page, live_server, busy_month, settings):  
         shoot(page, "dashboard-billing-weekly.png")
 
 
-def test_an_agent_gets_a_403_in_the_browser(page, live_server, world, settings):  # noqa: F811
+def test_an_agent_gets_a_403_in_the_browser(page, live_server, world, settings):
     page.goto(f"{live_server.url}/desk/login/")
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill("pw")
