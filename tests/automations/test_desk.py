@@ -14,12 +14,12 @@ def test_agent_goes_available_then_away_from_the_header(agent):
     client = desk_client(agent)
     page = client.get("/desk/").content.decode()
     assert 'aria-pressed="false"' in page
-    assert ">Away</button>" in page
+    assert ">Away · be available</button>" in page
     response = client.post("/desk/availability/", {"available": "1", "next": "/desk/"})
     assert response.status_code == 302
     assert response["Location"] == "/desk/"
     assert AgentAvailability.objects.get(agent=agent).available is True
-    assert ">Available</button>" in client.get("/desk/").content.decode()
+    assert ">Available · step away</button>" in client.get("/desk/").content.decode()
     client.post("/desk/availability/", {"available": "0", "next": "https://evil.example/"})
     assert AgentAvailability.objects.get(agent=agent).available is False
 

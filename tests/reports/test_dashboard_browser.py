@@ -117,3 +117,4 @@ def test_an_agent_gets_a_403_in_the_browser(page, live_server, world, settings):
     assert response.status == 403
     assert page.get_by_role("heading", level=1).inner_text() == "Managers only"
     assert page.get_by_role("link", name="Reports").count() == 0  # not offered to agents
+    shoot(page, "dashboard-403.png")
