@@ -1,0 +1,82 @@
+"""The channel adapter registry: what the rest of the system knows about a channel kind.
+
+One adapter per kind (healthchecks' TRANSPORTS is the model): intake, configuration, the API
+doors, outbound routing and the desk ask the registry instead of testing `kind == ...`.
+Adding a channel is an adapter module that calls `register(...)`, a ChannelKind value and a
+migration for the enum.
+
+An adapter declares:
+- `label`, `icon`: how people see the kind (the desk draws `icon` as an inline SVG);
+- `capabilities`: what a reply on this kind can be (see Capabilities);
+- inbound: `payload_serializer` (validates a door's JSON), `dedupe_key(data)`,
+  `channel_for(data)` (which configured Channel a payload belongs to) and `process(inbound)`
+  (raw row -> customer -> thread -> ticket or message);
+- configuration: `settings_allowed`, `settings_required`, `settings_clean(values, clean,
+  errors)` for what the kind checks beyond allowed and required keys;
+- outbound: `reply_transport`, the name of the outbox transport that carries a public reply
+  on this kind ("email", "webhook", ...; None when the kind cannot carry replies, e.g. phone),
+  and `reply_envelope(message, thread)`, the transport's payload for one reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a public reply on this kind can carry."""
+
+    replies: bool = False  # can a public reply go back on this kind at all
+    attachments: bool = False
+    html: bool = False
+    # A live conversation (chat, social): automatic answers wait until its thread exists and
+    # a reply goes to the conversation, not to an address.
+    conversation: bool = False
+    # Replies are only allowed this long after the customer's last message (WhatsApp: 24 h).
+    reply_window: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class ChannelAdapter:
+    kind: str
+    label: str
+    icon: str
+    capabilities: Capabilities = field(default_factory=Capabilities)
+    # Inbound (None for kinds without a door of their own, e.g. tickets created by the API).
+    payload_serializer: type | None = None
+    dedupe_key: Callable[[dict], str] | None = None
+    channel_for: Callable[[dict], Any] | None = None
+    process: Callable[[Any], Any] | None = None
+    # Configuration.
+    settings_allowed: frozenset[str] = frozenset()
+    settings_required: frozenset[str] = frozenset()
+    settings_clean: tuple[Callable[[dict, dict, dict], None], ...] = ()
+    # Outbound.
+    reply_transport: str | None = None
+    reply_envelope: Callable[..., dict] | None = None
+
+
+_ADAPTERS: dict[str, ChannelAdapter] = {}
+
+
+def register(adapter: ChannelAdapter) -> ChannelAdapter:
+    """Add (or replace, e.g. in a test) the adapter of `adapter.kind`."""
+    _ADAPTERS[adapter.kind] = adapter
+    return adapter
+
+
+def unregister(kind: str) -> None:
+    _ADAPTERS.pop(kind, None)
+
+
+def adapter(kind: str) -> ChannelAdapter:
+    """The adapter of `kind`; KeyError for a kind nobody registered."""
+    return _ADAPTERS[kind]
+
+
+def adapters() -> list[ChannelAdapter]:
+    return list(_ADAPTERS.values())
