@@ -10,7 +10,7 @@ from anymail.signals import inbound
 from core import events
 
 from . import services
-from .channels.anymail_inbound import on_anymail_inbound
+from .channels.email.anymail import on_anymail_inbound
 from .channels.outbound import on_message_created
 from .models import EventKind, Ticket
 
@@ -38,4 +38,4 @@ def connect() -> None:
     """Idempotent: events.subscribe and the dispatch_uid ignore a second call."""
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
     events.subscribe(events.CUSTOMER_MERGING, on_customer_merging)
-    inbound.connect(on_anymail_inbound, dispatch_uid="tickets.channels.anymail_inbound")
+    inbound.connect(on_anymail_inbound, dispatch_uid="tickets.channels.email.anymail")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from .channels import chat, imap, intake, outbound, processing
+from .channels import chat, intake, outbound, processing
+from .channels.email import imap
 from .channels.models import Channel, OutboundState
 from .models import ChannelKind
 

@@ -18,9 +18,9 @@ from typing import Any
 
 from django.db import transaction
 
-from . import email as email_channel
-from .intake import intake_store
-from .models import Channel, InboundDoor
+from ..intake import intake_store
+from ..models import Channel, InboundDoor
+from .parse import dedupe_key
 
 logger = logging.getLogger(__name__)
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
@@ -75,7 +75,7 @@ def poll_channel(
                     continue  # another poller got here first
                 intake_store(
                     channel=locked,
-                    dedupe_key=email_channel.dedupe_key(raw),
+                    dedupe_key=dedupe_key(raw),
                     raw_bytes=raw,
                     door=InboundDoor.IMAP,
                 )
