@@ -104,11 +104,15 @@ def channel_for(data: dict) -> Channel | None:
     return resolve_channel(ChannelKind.CHAT, data.get("channel"))
 
 
+def public_contact(channel: Channel) -> tuple[str, str] | None:
+    return (channel.name, "")  # the widget is on the site: its name says where
+
+
 ADAPTER = ChannelAdapter(
     kind=ChannelKind.CHAT,
     label=pgettext_lazy("channel in a sentence", "Live chat"),
     icon="chat",
-    capabilities=Capabilities(replies=True, conversation=True),
+    capabilities=Capabilities(replies=True, conversation=True, live=True),
     payload_serializer=ChatPayloadSerializer,
     dedupe_key=dedupe_key,
     channel_for=channel_for,
@@ -116,4 +120,5 @@ ADAPTER = ChannelAdapter(
     settings_allowed=frozenset({"widget_id", "webhook_url", "webhook_secret"}),
     settings_required=frozenset({"widget_id"}),
     reply_transport="webhook",
+    public_contact=public_contact,
 )

@@ -27,6 +27,7 @@ from customers.models import Customer
 from .. import services as ticket_services
 from ..attachments import AttachmentInput
 from ..models import Message, Ticket
+from . import registry
 from .models import Channel, ChannelThread, InboundDoor, InboundMessage, InboundState
 
 logger = logging.getLogger(__name__)
@@ -181,3 +182,23 @@ def resolve_channel(kind: str, ref: Any = None, *, address_candidates=()) -> Cha
             return found
     only = list(active[:2])
     return only[0] if len(only) == 1 else None
+
+
+@dataclass(frozen=True)
+class TicketChannel:
+    """Where a ticket opened through the API says it came from."""
+
+    kind: str
+    channel: Channel | None = None  # a configured channel named by id or name
+
+
+def ticket_channel_named(value: str) -> TicketChannel | None:
+    """A registered channel kind ("phone"), else the active configured channel with that id
+    or name ("Support line"); None when it is neither."""
+    if registry.find(value) is not None:
+        return TicketChannel(kind=value)
+    text = str(value)
+    active = Channel.objects.filter(is_active=True)
+    found = active.filter(pk=int(text)).first() if text.isdigit() else None
+    found = found or active.filter(name=text).first()
+    return TicketChannel(kind=found.kind, channel=found) if found else None

@@ -147,6 +147,11 @@ def clean_settings(values: dict, clean: dict, errors: dict) -> None:
             errors["settings.number"] = exc.messages
 
 
+def public_contact(channel: Channel) -> tuple[str, str] | None:
+    number = channel.settings.get("number")
+    return (number, f"tel:{number}") if number else None
+
+
 ADAPTER = ChannelAdapter(
     kind=ChannelKind.PHONE,
     label=pgettext_lazy("channel in a sentence", "Phone"),
@@ -160,4 +165,5 @@ ADAPTER = ChannelAdapter(
     settings_required=frozenset({"number"}),
     settings_clean=(clean_settings,),
     reply_transport=None,
+    public_contact=public_contact,
 )

@@ -111,6 +111,12 @@ def clean_settings(values: dict, clean: dict, errors: dict) -> None:
             errors["settings.platform"] = [f"One of {', '.join(SOCIAL_PLATFORMS)}."]
 
 
+def public_contact(channel: Channel) -> tuple[str, str] | None:
+    account = channel.settings.get("account")
+    platform = channel.settings.get("platform", "")
+    return (f"{platform} @{account}".strip(), "") if account else None
+
+
 ADAPTER = ChannelAdapter(
     kind=ChannelKind.SOCIAL,
     label=pgettext_lazy("channel in a sentence", "Social media"),
@@ -124,4 +130,5 @@ ADAPTER = ChannelAdapter(
     settings_required=frozenset({"platform", "account"}),
     settings_clean=(clean_settings,),
     reply_transport="webhook",
+    public_contact=public_contact,
 )

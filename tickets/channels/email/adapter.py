@@ -86,6 +86,11 @@ def clean_settings(values: dict, clean: dict, errors: dict) -> None:
             errors["settings.imap"] = [f"Unknown IMAP settings: {sorted(set(imap) - _IMAP_KEYS)}."]
 
 
+def public_contact(channel) -> tuple[str, str] | None:
+    address = channel.settings.get("address")
+    return (address, f"mailto:{address}") if address else None
+
+
 ADAPTER = ChannelAdapter(
     kind=ChannelKind.EMAIL,
     label=pgettext_lazy("channel in a sentence", "Email"),
@@ -100,4 +105,5 @@ ADAPTER = ChannelAdapter(
     settings_required=frozenset({"address"}),
     settings_clean=(clean_settings,),
     reply_transport="email",
+    public_contact=public_contact,
 )
