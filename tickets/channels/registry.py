@@ -2,16 +2,18 @@
 
 One adapter per kind (healthchecks' TRANSPORTS is the model): intake, configuration, the API
 doors, outbound routing and the desk ask the registry instead of testing `kind == ...`.
-Adding a channel is an adapter module that calls `register(...)`, a ChannelKind value and a
-migration for the enum.
+Adding a channel is an adapter module (listed in tickets/apps.py CHANNEL_ADAPTERS), a
+ChannelKind value and a migration for the enum (README: "Adding a channel").
 
 An adapter declares:
 - `label`, `icon`: how people see the kind (translated; the desk draws `icon`, a name from
   desk/icons.py, as an inline SVG);
-- `capabilities`: what a reply on this kind can be (see Capabilities);
-- inbound: `payload_serializer` (validates a door's JSON), `dedupe_key(data)`,
-  `channel_for(data)` (which configured Channel a payload belongs to) and `process(inbound)`
-  (raw row -> customer -> thread -> ticket or message);
+- `capabilities`: what a reply on this kind can be, and whether it is live (see Capabilities);
+- inbound: `payload_serializer` (validates a door's JSON; the door is inbound/<kind>/),
+  `dedupe_key(data)` and `channel_for(data)` (which configured Channel a payload belongs to)
+  on the validated data, and `process(inbound)` (raw row -> customer -> thread -> ticket or
+  message, with threads.continue_or_open). Email's door takes raw bytes: its dedupe_key takes
+  the bytes, its channel_for {"channel", "recipients"};
 - configuration: `settings_allowed`, `settings_required`, `settings_clean(values, clean,
   errors)` for what the kind checks beyond allowed and required keys;
 - outbound: `reply_transport`, the name of the outbox transport that carries a public reply
