@@ -26,6 +26,7 @@ from customers.models import Customer
 from .. import services as ticket_services
 from ..attachments import AttachmentInput
 from ..models import Message, Ticket
+from ..selectors import merge_target_of
 from .models import Channel, InboundDoor, InboundMessage, InboundState
 
 logger = logging.getLogger(__name__)
@@ -89,8 +90,9 @@ def open_ticket(
 
 
 def append_message(ticket: Ticket, **kwargs: Any) -> Message | None:
-    """The customer's message on an existing ticket; None if the ticket is closed (final),
-    in which case the caller opens a new ticket."""
+    """The customer's message on an existing ticket (or on the ticket it was merged into);
+    None if that ticket is closed (final), in which case the caller opens a new ticket."""
+    ticket = merge_target_of(ticket)
     try:
         with transaction.atomic():
             return ticket_services.customer_message_add(ticket=ticket, **kwargs)
