@@ -1,5 +1,6 @@
 """Which ticket an email belongs to: In-Reply-To/References against the Message-IDs this
-mailbox has seen or sent, then a `[#123]` token in the subject, else none (a new ticket)."""
+mailbox has seen or sent, then a `[#123]` token in the subject, else none (a new ticket).
+A merge moves the merged ticket's Message-IDs to the target; a token follows the pointer."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from customers.models import Customer
 
 from ..models import Ticket
+from ..selectors import merge_target_of
 from .models import Channel, ChannelThread
 
 if TYPE_CHECKING:  # a type only: email.py imports this module
@@ -36,7 +38,9 @@ def find_ticket(channel: Channel, parsed: ParsedEmail, customer: Customer) -> Ti
         same_sender = Q(requester=customer)
         if customer.organization_id:
             same_sender |= Q(organization_id=customer.organization_id)
-        return Ticket.objects.filter(same_sender, pk=token).first()
+        ticket = Ticket.objects.filter(same_sender, pk=token).first()
+        # A merged ticket's token leads to the ticket it was merged into.
+        return merge_target_of(ticket) if ticket is not None else None
     return None
 
 
