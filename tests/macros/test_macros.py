@@ -133,10 +133,12 @@ def test_apply_sends_the_reply_sets_the_fields_and_counts_the_use(
     )
     assert sorted(ticket.tags.values_list("name", flat=True)) == ["billing-issue", "refund"]
     reply = Message.objects.get(ticket=ticket, direction="outbound")
-    assert reply.is_public and reply.body_text.startswith("Hi Kim, the refund")
+    assert reply.is_public
+    assert reply.body_text.startswith("Hi Kim, the refund")
     assert response.json()["message"]["id"] == reply.pk
     stored = Macro.objects.get(pk=macro["id"])
-    assert stored.usage_count == 1 and stored.last_used_at is not None
+    assert stored.usage_count == 1
+    assert stored.last_used_at is not None
     assert ticket.events.filter(kind=EventKind.MACRO_APPLIED, actor_user=agent).count() == 1
 
 

@@ -45,7 +45,8 @@ def test_merge_closes_the_source_with_a_pointer_and_audits_both(agent_client, ag
     assert response.status_code == 200, response.content
     assert response.json()["target"]["id"] == target.pk
     source.refresh_from_db()
-    assert source.status == "closed" and source.closed_at is not None
+    assert source.status == "closed"
+    assert source.closed_at is not None
     assert TicketMerge.objects.get(source=source).target == target
     kinds = list(source.events.values_list("kind", "after"))
     assert (EventKind.MERGED_INTO, {"merged_into": target.pk}) in kinds

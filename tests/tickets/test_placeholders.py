@@ -58,5 +58,5 @@ def test_values_are_inserted_as_text_not_markup(context):
 )
 def test_anything_off_the_list_is_refused(text, context):
     assert placeholders_check(text)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"placeholder|tags|braces"):
         placeholders_render(text, context)
