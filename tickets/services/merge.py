@@ -80,7 +80,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor) -> TicketMerge:
     _check_mergeable(source, target)
     # The target as an incident of the source would become its own incident.
     ProblemLink.objects.filter(incident=target, problem=source).delete()
-    threads = ChannelThread.objects.filter(ticket=source).update(ticket=target)
+    ChannelThread.objects.filter(ticket=source).update(ticket=target)
     TicketMerge.objects.filter(target=source).update(target=target)
     ProblemLink.objects.filter(problem=source).update(problem=target)
     ProblemLink.objects.filter(incident=source).delete()  # the target carries the conversation
@@ -89,7 +89,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor) -> TicketMerge:
     target_changes = _Changes(target, actor_user=actor)
     target_changes.record(
         EventKind.MERGED_FROM,
-        after={"merged_from": source.pk, "messages": source.messages.count(), "threads": threads},
+        after={"merged_from": source.pk, "messages": source.messages.count()},
     )
     target.version += 1
     target.save(update_fields=["version", "updated_at"])
