@@ -9,6 +9,10 @@ from django.db import models
 from tickets.models import Priority
 from tickets.status import Status
 
+# What a macro may set the status to: closed is final and reached only from solved.
+MACRO_STATUSES = (Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED)
+MACRO_STATUS_CHOICES = [(status.value, status.label) for status in MACRO_STATUSES]
+
 
 class Macro(models.Model):
     name = models.CharField(max_length=100)
@@ -19,7 +23,7 @@ class Macro(models.Model):
     )
     is_shared = models.BooleanField(default=False)
     # What applying the macro changes besides the reply (blank / null / []: nothing).
-    set_status = models.CharField(max_length=10, choices=Status.choices, blank=True)
+    set_status = models.CharField(max_length=10, choices=MACRO_STATUS_CHOICES, blank=True)
     set_priority = models.PositiveSmallIntegerField(choices=Priority.choices, null=True, blank=True)
     set_team = models.ForeignKey(
         "tickets.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

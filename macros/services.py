@@ -20,13 +20,9 @@ from tickets import services as ticket_services
 from tickets.attachments import AttachmentInput
 from tickets.models import EventKind, Message, Priority, Team, Ticket
 from tickets.placeholders import PlaceholderContext, placeholders_check, placeholders_render
-from tickets.status import Status
 
-from .models import Macro
+from .models import MACRO_STATUSES, Macro
 from .selectors import may_change
-
-# What a macro may set the status to: closed is final and reached only from solved.
-MACRO_STATUSES = (Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED)
 
 
 def _tags(names: Iterable[str]) -> list[str]:

@@ -8,8 +8,7 @@ from api.fields import BriefUserSerializer, LabelChoiceField
 from tickets.api.serializers import MessageSerializer, TicketSerializer
 from tickets.models import Priority
 
-from ..models import Macro
-from ..services import MACRO_STATUSES
+from ..models import MACRO_STATUS_CHOICES, Macro
 
 
 class MacroSerializer(serializers.ModelSerializer):
@@ -47,7 +46,7 @@ class MacroWriteSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=20_000)
     is_shared = serializers.BooleanField(default=False)
     set_status = serializers.ChoiceField(
-        choices=[s.value for s in MACRO_STATUSES], allow_blank=True, default=""
+        choices=MACRO_STATUS_CHOICES, allow_blank=True, default=""
     )
     set_priority = LabelChoiceField(Priority, allow_null=True, default=None)
     set_team_id = serializers.IntegerField(allow_null=True, default=None, min_value=1)
@@ -65,7 +64,7 @@ class MacroApplySerializer(serializers.Serializer):
     )
     public = serializers.BooleanField(default=True, help_text="False: an internal note.")
     status = serializers.ChoiceField(
-        choices=[s.value for s in MACRO_STATUSES],
+        choices=MACRO_STATUS_CHOICES,
         required=False,
         help_text="Overrides the macro's status.",
     )
