@@ -125,6 +125,14 @@ def macro_changes(macro: Macro) -> dict:
     return changes
 
 
+def macro_count_use(*, macro: Macro) -> None:
+    """One more use (an agent's apply, an automation's reply): one UPDATE, no lost counts
+    under concurrency (F expression)."""
+    Macro.objects.filter(pk=macro.pk).update(
+        usage_count=F("usage_count") + 1, last_used_at=timezone.now()
+    )
+
+
 @dataclass(frozen=True)
 class MacroApplied:
     ticket: Ticket
@@ -179,9 +187,7 @@ def macro_apply(
     fields = _field_changes(macro, ticket)
     if fields:
         ticket = ticket_services.ticket_update(ticket=ticket, actor=actor, **fields)
-    Macro.objects.filter(pk=macro.pk).update(
-        usage_count=F("usage_count") + 1, last_used_at=timezone.now()
-    )
+    macro_count_use(macro=macro)
     ticket_services.audit_record(
         ticket=ticket,
         kind=EventKind.MACRO_APPLIED,

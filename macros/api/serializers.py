@@ -13,6 +13,9 @@ from ..models import MACRO_STATUS_CHOICES, Macro
 
 class MacroSerializer(serializers.ModelSerializer):
     owner = BriefUserSerializer(read_only=True)
+    set_status = serializers.ChoiceField(
+        choices=MACRO_STATUS_CHOICES, allow_blank=True, read_only=True
+    )
     set_priority = LabelChoiceField(Priority, allow_null=True, read_only=True)
     set_team_id = serializers.IntegerField(allow_null=True, read_only=True)
     add_tags = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -45,9 +48,7 @@ class MacroWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     body = serializers.CharField(max_length=20_000)
     is_shared = serializers.BooleanField(default=False)
-    set_status = serializers.ChoiceField(
-        choices=MACRO_STATUS_CHOICES, allow_blank=True, default=""
-    )
+    set_status = serializers.ChoiceField(choices=MACRO_STATUS_CHOICES, allow_blank=True, default="")
     set_priority = LabelChoiceField(Priority, allow_null=True, default=None)
     set_team_id = serializers.IntegerField(allow_null=True, default=None, min_value=1)
     add_tags = serializers.ListField(

@@ -4,6 +4,7 @@ to a ticket (the reply sent, status, priority, team and tags set, the use counte
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from macros.models import Macro
 from tests.conftest import assert_error
@@ -190,3 +191,22 @@ def test_names_are_unique_per_owner(agent_client, agent):
     other = UserFactory(username="bob")
     Macro.objects.create(name=REFUND["name"], body="x", owner=other)
     assert Macro.objects.filter(name=REFUND["name"]).count() == 2
+
+
+def test_admin_saves_through_the_service(db):
+    manager = UserFactory(username="root", is_staff=True, is_superuser=True, role="manager")
+    client = Client()
+    client.force_login(manager)
+    bad = client.post(
+        "/admin/macros/macro/add/",
+        {"name": "Bad", "body": "{{ ticket.requester.email }}", "add_tags": "[]"},
+    )
+    assert bad.status_code == 200
+    assert "is not a placeholder" in bad.content.decode()
+    assert not Macro.objects.exists()
+    good = client.post(
+        "/admin/macros/macro/add/",
+        {"name": "Good", "body": "Hi {{ customer.name }}", "is_shared": "on", "add_tags": '["x"]'},
+    )
+    assert good.status_code == 302, good.content.decode()[:2000]
+    assert Macro.objects.get().owner == manager
