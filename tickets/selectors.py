@@ -32,7 +32,9 @@ def tickets_visible_to(user) -> QuerySet[Ticket]:
 def with_list_relations(tickets: QuerySet[Ticket], user) -> QuerySet[Ticket]:
     """Everything the ticket serializer reads, in a constant number of queries; the
     requester's identities as far as `user` may see them (customers.selectors)."""
-    return tickets.select_related("requester", "organization", "team", "assignee").prefetch_related(
+    return tickets.select_related(
+        "requester", "organization", "team", "assignee", "merge"
+    ).prefetch_related(
         "tags",
         Prefetch("requester__identities", queryset=identities_visible_to(user)),
     )

@@ -125,3 +125,22 @@ def test_agent_merges_only_tickets_they_see(other_agent_client, agent_client, pa
 def test_integrations_cannot_merge(integration_client, pair):
     source, target = pair
     assert_error(merge(integration_client, source, target), 403)
+
+
+def test_the_api_shows_the_pointer_in_constant_queries(
+    agent_client, pair, team, django_assert_max_num_queries
+):
+    source, target = pair
+    merge(agent_client, source, target)
+    assert agent_client.get(f"/api/v1/tickets/{source.pk}/").json()["merged_into"] == target.pk
+    assert agent_client.get(f"/api/v1/tickets/{target.pk}/").json()["merged_into"] is None
+    with django_assert_max_num_queries(6) as first:
+        agent_client.get("/api/v1/tickets/")
+    for n in range(5):
+        duplicate = services.ticket_create(
+            requester=source.requester, subject=f"dup {n}", body="x", team=team
+        )
+        services.ticket_merge(source=duplicate, target=target, actor=None)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        rows = agent_client.get("/api/v1/tickets/").json()["results"]
+    assert sum(1 for row in rows if row["merged_into"] == target.pk) == 6
