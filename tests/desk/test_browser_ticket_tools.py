@@ -52,6 +52,12 @@ def test_agent_inserts_a_macro_by_its_shortcut_and_sends_it(
     page.keyboard.type("refund")
     assert page.locator("#macro-list [data-macro]:visible").count() == 1
     shoot(page, "macro-picker.png")
+    page.set_viewport_size({"width": 400, "height": 800})  # a narrow window: the dialog fits
+    box = dialog.bounding_box()
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 400
+    shoot(page, "macro-picker-narrow.png")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.keyboard.press("Enter")
     assert not dialog.is_visible()
     text = page.locator("#reply_body").input_value()

@@ -39,7 +39,7 @@
       if (!dialog.open) dialog.showModal();
       filter.value = "";
       load().then(function () { apply(""); filter.focus(); }).catch(function () {
-        list.textContent = "The macros could not be loaded; try again.";
+        list.textContent = root.dataset.textFailed;
       });
     }
     function apply(text) {
@@ -57,8 +57,8 @@
       var pad = before && !/\n$/.test(before) ? "\n\n" : "";
       reply.value = before + pad + body + after;
       hidden.value = li.dataset.macro;
-      var text = "Macro \u201c" + li.dataset.name + "\u201d inserted.";
-      if (li.dataset.changes) text += " On send it also sets " + li.dataset.changes + ".";
+      var text = root.dataset.textInserted.replace("{name}", li.dataset.name);
+      if (li.dataset.changes) text += " " + root.dataset.textSets.replace("{changes}", li.dataset.changes);
       chosen.querySelector("span").textContent = text;
       chosen.hidden = false;
       dialog.close();
