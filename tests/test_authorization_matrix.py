@@ -29,6 +29,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from automations.models import TeamRouting, TimeRule, Trigger
+from macros.models import Macro
 from slas.models import Metric
 from success.models import CustomerHealth, FollowUp, FollowUpRule, Survey
 from success.services import delivery_record
@@ -135,7 +136,20 @@ def world(settings):
         ).pk,
         "routing": TeamRouting.objects.create(team=other_team, active=False).pk,
         "kind": "phone",  # the door by kind (inbound/{kind}/)
+        "macro": Macro.objects.create(
+            name="Thanks",
+            body="Thanks {{ customer.first_name }}",
+            owner=users["manager"],
+            is_shared=True,
+        ).pk,
     }
+    ids["macro_id"] = ids["macro"]
+    # An incident of the world's ticket (in the same team), for the problem endpoints.
+    incident = ticket_services.ticket_create(
+        requester=customer, subject="Me too", body="Same here", team=team
+    )
+    ticket_services.problem_incidents_link(problem=ticket, incidents=[incident], actor=None)
+    ids["incident_id"] = incident.pk
     ids.update(_knowledge(users["integration"], customer))
     world = World(ticket, customer, organization, team, attachment, ids)
     world.clients = clients
@@ -227,6 +241,7 @@ NEW_RULE = {"name": "Call", "trigger": "delivery", "action": "outreach", "delay_
 NEW_CALENDAR = {"name": "Always", "always_open": True}
 NEW_POLICY = {"name": "Gold", "targets": [{"priority": "high", "metric": "resolution", "minutes": 60}]}
 NEW_CATEGORY = {"translations": [{"locale": "en", "name": "Billing"}]}
+NEW_MACRO = {"name": "Photo please", "body": "Hi {{ customer.first_name }}, a photo?"}
 NEW_ARTICLE = {"translations": [{"locale": "en", "title": "Returns", "body_md": "Within 14 days."}]}
 MATRIX = [
     ("GET",    "/api/v1/me/",                                None,               row(401, 200, 200, 200, 200, 200)),
@@ -375,6 +390,21 @@ MATRIX = [
     ("DELETE", "/api/v1/automations/routing/{routing}/",     None,               row(401, 403, 403, 204, 403, 403)),
     ("GET",    "/api/v1/automations/availability/",          None,               row(401, 200, 200, 200, 403, 403)),
     ("POST",   "/api/v1/automations/availability/",          {"available": True}, row(401, 200, 200, 200, 403, 403)),
+    # macros: staff use shared ones and their own; only managers change a shared one
+    ("GET",    "/api/v1/macros/",                            None,               row(401, "+", "+", "+", 403, 403)),
+    ("POST",   "/api/v1/macros/",                            NEW_MACRO,          row(401, 201, 201, 201, 403, 403)),
+    ("GET",    "/api/v1/macros/{macro}/",                    None,               row(401, 200, 200, 200, 403, 403)),
+    ("PATCH",  "/api/v1/macros/{macro}/",                    {"name": "Merci"},  row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/macros/{macro}/",                    None,               row(401, 403, 403, 204, 403, 403)),
+    ("GET",    "/api/v1/tickets/{ticket}/macros/{macro_id}/preview/", None,      row(401, 200, 404, 200, 403, 403)),
+    ("POST",   "/api/v1/tickets/{ticket}/macros/{macro_id}/apply/",   {},        row(401, 201, 404, 201, 403, 403)),
+    # merge and problems: both ends visible to the caller (target 0: 400 once the source is)
+    ("POST",   "/api/v1/tickets/{ticket}/merge/",            {"target_id": 0},   row(401, 400, 404, 400, 403, 403)),
+    ("GET",    "/api/v1/tickets/{ticket}/incidents/",        None,               row(401, 200, 404, 200, 403, 403)),
+    ("POST",   "/api/v1/tickets/{ticket}/incidents/",        {"incident_ids": [0]}, row(401, 400, 404, 400, 403, 403)),
+    ("DELETE", "/api/v1/tickets/{ticket}/incidents/{incident_id}/", None,         row(401, 204, 404, 204, 403, 403)),
+    ("GET",    "/api/v1/tickets/{ticket}/problem/",          None,               row(401, 200, 404, 200, 403, 403)),
+    ("PATCH",  "/api/v1/tickets/{ticket}/problem/",          {"solve_incidents": False}, row(401, 200, 404, 200, 403, 403)),
 ]
 # fmt: on
 
@@ -405,6 +435,7 @@ def _listed(response, world: World, path: str) -> bool:
         "triggers": "trigger",
         "time-rules": "time_rule",
         "routing": "routing",
+        "macros": "macro",
     }[path.rstrip("/").rsplit("/", 1)[-1]]
     return world.ids[kind] in {row["id"] for row in response.json()["results"]}
 
@@ -466,9 +497,11 @@ def test_matrix_covers_every_documented_operation():
             "trigger",
             "time_rule",
             "routing",
+            "macro",
         )
     }
     placeholders["kind"] = "{kind}"
+    placeholders.update(macro_id="{macro_id}", incident_id="{incident_id}")
     covered = {(method, path.split("?")[0].format(**placeholders)) for method, path, _, _ in MATRIX}
     assert documented - covered == set(), "operations missing from the authorization matrix"
 

@@ -42,6 +42,12 @@ class TicketSerializer(serializers.ModelSerializer):
     team = TeamBriefSerializer(read_only=True, allow_null=True)
     assignee = BriefUserSerializer(read_only=True, allow_null=True)
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    merged_into = serializers.IntegerField(
+        source="merge.target_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The ticket this one was merged into (it is closed); null if not merged.",
+    )
 
     class Meta:
         model = Ticket
@@ -67,6 +73,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "next_due_at",
             "outside_plan",
             "version",
+            "merged_into",
         ]
         read_only_fields = fields
 

@@ -27,6 +27,7 @@ from customers.models import Customer
 from .. import services as ticket_services
 from ..attachments import AttachmentInput
 from ..models import Message, Ticket
+from ..selectors import merge_target_of
 from . import registry
 from .models import Channel, ChannelThread, InboundDoor, InboundMessage, InboundState
 
@@ -100,8 +101,9 @@ def open_ticket(
 
 
 def append_message(ticket: Ticket, **kwargs: Any) -> Message | None:
-    """The customer's message on an existing ticket; None if the ticket is closed (final),
-    in which case the caller opens a new ticket."""
+    """The customer's message on an existing ticket (or on the ticket it was merged into);
+    None if that ticket is closed (final), in which case the caller opens a new ticket."""
+    ticket = merge_target_of(ticket)
     try:
         with transaction.atomic():
             return ticket_services.customer_message_add(ticket=ticket, **kwargs)

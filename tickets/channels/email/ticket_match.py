@@ -1,6 +1,7 @@
 """Which mailbox an email came to, and which ticket it belongs to: In-Reply-To/References
 against the Message-IDs this mailbox has seen or sent, then a `[#123]` token in the subject,
-else none (a new ticket)."""
+else none (a new ticket). A merge moves the merged ticket's Message-IDs to the target; a
+token follows the pointer."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db.models import Q
 from customers.models import Customer
 
 from ...models import ChannelKind, Ticket
+from ...selectors import merge_target_of
 from ..intake import resolve_channel
 from ..models import Channel, ChannelThread
 
@@ -44,5 +46,7 @@ def find_ticket(channel: Channel, parsed: ParsedEmail, customer: Customer) -> Ti
         same_sender = Q(requester=customer)
         if customer.organization_id:
             same_sender |= Q(organization_id=customer.organization_id)
-        return Ticket.objects.filter(same_sender, pk=token).first()
+        ticket = Ticket.objects.filter(same_sender, pk=token).first()
+        # A merged ticket's token leads to the ticket it was merged into.
+        return merge_target_of(ticket) if ticket is not None else None
     return None
