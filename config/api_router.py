@@ -13,6 +13,7 @@ from automations.api.views import (
     TriggerViewSet,
 )
 from customers.api.views import CustomerViewSet, OrganizationViewSet
+from goodwill.api.views import GestureViewSet, LimitViewSet, TicketGoodwillView
 from knowledge.api import views as knowledge_api
 from reports.api import views as reports_api
 from slas.api.views import CalendarViewSet, PolicyViewSet, TicketSlaView, TierViewSet
@@ -23,6 +24,7 @@ from success.api.views import (
     FollowUpViewSet,
     SurveyViewSet,
 )
+from tickets.api.bulk import TicketBulkView
 from tickets.api.queue import QueueClaimView, QueueView
 from tickets.api.views import AttachmentViewSet, TeamViewSet, TicketViewSet
 from tickets.channels import api as channels_api
@@ -61,6 +63,8 @@ router.register("help/articles", knowledge_api.ArticleViewSet, basename="kb-arti
 router.register("automations/triggers", TriggerViewSet, basename="automation-trigger")
 router.register("automations/time-rules", TimeRuleViewSet, basename="automation-time-rule")
 router.register("automations/routing", TeamRoutingViewSet, basename="automation-routing")
+router.register("goodwill/limits", LimitViewSet, basename="goodwill-limit")
+router.register("goodwill", GestureViewSet, basename="goodwill")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
@@ -74,6 +78,9 @@ urlpatterns = [
     ),
     path("reports/success/", reports_api.SuccessReportView.as_view(), name="report-success"),
     path("reports/agents/", reports_api.AgentsReportView.as_view(), name="report-agents"),
+    path("reports/goodwill/", reports_api.GoodwillReportView.as_view(), name="report-goodwill"),
+    path("tickets/bulk/", TicketBulkView.as_view(), name="ticket-bulk"),
+    path("tickets/<int:pk>/goodwill/", TicketGoodwillView.as_view(), name="ticket-goodwill"),
     path("exports/tickets/", reports_api.TicketExportView.as_view(), name="export-tickets"),
     path("exports/clocks/", reports_api.ClockExportView.as_view(), name="export-clocks"),
     path("exports/surveys/", reports_api.SurveyExportView.as_view(), name="export-surveys"),

@@ -218,6 +218,11 @@ class EventKind(models.TextChoices):
     AUTOMATION_FIRED = "automation.fired", "Automation fired"
     AUTOMATION_FAILED = "automation.failed", "Automation failed"
     AUTOMATION_LOOP_STOPPED = "automation.loop_stopped", "Automation chain stopped"
+    # Recorded by goodwill (gestures within limits, requests and decisions), through audit_record.
+    GOODWILL_GRANTED = "goodwill.granted", "Goodwill granted"
+    GOODWILL_REQUESTED = "goodwill.requested", "Goodwill requested (above the limit)"
+    GOODWILL_APPROVED = "goodwill.approved", "Goodwill request approved"
+    GOODWILL_DECLINED = "goodwill.declined", "Goodwill request declined"
 
 
 class TicketEvent(models.Model):
