@@ -17,6 +17,7 @@ from goodwill.api.views import GestureViewSet, LimitViewSet, TicketGoodwillView
 from knowledge.api import views as knowledge_api
 from reports.api import views as reports_api
 from slas.api.views import CalendarViewSet, PolicyViewSet, TicketSlaView, TierViewSet
+from success.api.timeline import CustomerTimelineView, OrganizationTimelineView
 from success.api.views import (
     AtRiskReportView,
     DeliveryViewSet,
@@ -79,6 +80,12 @@ urlpatterns = [
     path("reports/success/", reports_api.SuccessReportView.as_view(), name="report-success"),
     path("reports/agents/", reports_api.AgentsReportView.as_view(), name="report-agents"),
     path("reports/goodwill/", reports_api.GoodwillReportView.as_view(), name="report-goodwill"),
+    path("customers/<int:pk>/timeline/", CustomerTimelineView.as_view(), name="customer-timeline"),
+    path(
+        "organizations/<int:pk>/timeline/",
+        OrganizationTimelineView.as_view(),
+        name="organization-timeline",
+    ),
     path("tickets/bulk/", TicketBulkView.as_view(), name="ticket-bulk"),
     path("tickets/<int:pk>/goodwill/", TicketGoodwillView.as_view(), name="ticket-goodwill"),
     path("exports/tickets/", reports_api.TicketExportView.as_view(), name="export-tickets"),

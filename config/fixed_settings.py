@@ -32,6 +32,8 @@ SPECTACULAR_SETTINGS = {
         "ArticleStatusEnum": "knowledge.models.Status",
         "InboundStateEnum": "tickets.channels.models.InboundState",
         "TriggerEventEnum": "automations.models.TriggerEvent",
+        "GestureKindEnum": "goodwill.models.GestureKind",
+        "GestureStateEnum": "goodwill.models.GestureState",
     },
 }
 

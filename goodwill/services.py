@@ -108,6 +108,12 @@ def gesture_record(
         errors["reason"] = ["Say why (the customer's situation, what went wrong)."]
     if errors:
         raise ValidationError(errors)
+    # The stored status, under the row lock (a colleague may have closed it meanwhile).
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("requester__tier", "organization__tier")
+        .get(pk=ticket.pk)
+    )
     if ticket.status == Status.CLOSED:
         raise ConflictError("A closed ticket is final: record goodwill on a new one.", "closed")
     tier = tier_for(ticket)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from slas.models import SlaTier
@@ -44,7 +46,7 @@ class GestureSerializer(serializers.ModelSerializer):
 
 class GestureCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=GestureKind.choices)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0.01)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     currency = serializers.CharField(
         min_length=3, max_length=3, help_text="ISO 4217, e.g. EUR; no conversion happens."
     )
@@ -65,7 +67,7 @@ class LimitSerializer(serializers.ModelSerializer):
         help_text="SLA tier id; null: any tier without a limit of its own.",
     )
     currency = serializers.CharField(min_length=3, max_length=3, help_text="ISO 4217")
-    max_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    max_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
 
     class Meta:
         model = GoodwillLimit
