@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboards, views
+from . import bulk, customers, dashboards, goodwill, views
 
 app_name = "desk"
 
@@ -16,4 +16,10 @@ urlpatterns = [
     path("tickets/<int:pk>/fields/", views.ticket_fields, name="ticket-fields"),
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="ticket-presence"),
     path("reports/", dashboards.dashboard, name="dashboard"),
+    path("tickets/bulk/", bulk.bulk, name="tickets-bulk"),
+    path("tickets/<int:pk>/goodwill/", goodwill.ticket_goodwill, name="ticket-goodwill"),
+    path("goodwill/", goodwill.requests, name="goodwill-requests"),
+    path("goodwill/<int:pk>/decide/", goodwill.decide, name="goodwill-decide"),
+    path("customers/<int:pk>/", customers.customer_page, name="customer"),
+    path("organizations/<int:pk>/", customers.organization_page, name="organization"),
 ]

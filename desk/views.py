@@ -27,7 +27,9 @@ from tickets.models import Ticket
 from tickets.selectors import ticket_messages
 
 from . import presence, selectors
+from .bulk_form import BulkForm
 from .forms import DeskLoginForm, QueueFilterForm, ReplyForm, TicketFieldsForm
+from .goodwill_panel import goodwill_context
 
 
 class LoginView(auth_views.LoginView):
@@ -73,7 +75,12 @@ def _queue_context(request: HttpRequest) -> dict:
     rows = selectors.queue_rows(
         request.user, filters, limit=settings.DESK_QUEUE_ROWS, now=timezone.now()
     )
-    return {"form": form, "rows": rows, "query": request.GET.urlencode()}
+    return {
+        "form": form,
+        "rows": rows,
+        "query": request.GET.urlencode(),
+        "bulk_form": BulkForm(user=request.user),
+    }
 
 
 @require_GET
@@ -152,6 +159,7 @@ def _render_ticket(
         or TicketFieldsForm(initial=TicketFieldsForm.initial_for(ticket), ticket=ticket),
         "conflict": conflict,
         "suggested_articles": suggestions_for_ticket(ticket, tier=tier),
+        **goodwill_context(ticket),
     }
     return render(request, "desk/ticket.html", context, status=status)
 
