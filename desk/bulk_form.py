@@ -44,6 +44,7 @@ class BulkForm(forms.Form):
             .distinct()
             .order_by("first_name", "username")
         )
+        self.fields["assignee"].label_from_instance = lambda user: user.display_name
         # Which ids may be sent is the service's business (visibility, per ticket).
         self.fields["ids"].valid_value = lambda value: True  # type: ignore[method-assign]
 

@@ -39,7 +39,7 @@ def _clean_amount(amount, errors: dict, name: str = "amount") -> Decimal | None:
     if not value.is_finite() or value.as_tuple().exponent < -2:
         errors[name] = ["A number with at most two decimals."]
         return None
-    return value
+    return value.quantize(Decimal("0.01"))
 
 
 def _clean_currency(currency: str, errors: dict) -> str:
@@ -77,10 +77,24 @@ def _data(gesture: Gesture) -> dict:
     }
 
 
+def _audit(gesture: Gesture) -> dict:
+    """What the ticket's audit trail keeps: which gesture, what, how much, why."""
+    after = {
+        "gesture": gesture.pk,
+        "kind": gesture.kind,
+        "amount": str(gesture.amount),
+        "currency": gesture.currency,
+        "reason": gesture.reason,
+    }
+    if gesture.decision_note:
+        after["note"] = gesture.decision_note
+    return after
+
+
 def _announce(gesture: Gesture, *, audit_kind: str, event_type: str, actor) -> None:
     data = _data(gesture)
     ticket_services.audit_record(
-        ticket=gesture.ticket, kind=audit_kind, after=data["gesture"], actor_user=actor
+        ticket=gesture.ticket, kind=audit_kind, after=_audit(gesture), actor_user=actor
     )
     events.publish(
         event_type, ticket=gesture.ticket, customer=gesture.customer, actor=actor, data=data

@@ -21,6 +21,7 @@ from datetime import datetime
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from customers.models import Customer, Organization
 from tickets.selectors import tickets_visible_to
@@ -87,7 +88,11 @@ def _tickets(customers, user) -> QuerySet:
 
 
 def _ticket_entry(t) -> Entry:
-    detail = _("%(channel)s · %(count)s messages, last %(last)s") % {
+    detail = ngettext(
+        "%(channel)s · %(count)s message, last %(last)s",
+        "%(channel)s · %(count)s messages, last %(last)s",
+        t.message_count,
+    ) % {
         "channel": t.get_channel_display(),
         "count": t.message_count,
         "last": t.last_message_at.strftime("%Y-%m-%d %H:%M UTC") if t.last_message_at else "—",

@@ -82,7 +82,7 @@ def test_manager_sees_every_source_newest_first(manager_client, history):
         "ticket",
     ]
     assert entries[0]["ticket_id"] == tickets[2].pk
-    assert "1 messages" in entries[0]["detail"]
+    assert "1 message, last" in entries[0]["detail"]
     assert entries[4]["detail"] == "CSAT 2"
 
 
