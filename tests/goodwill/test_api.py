@@ -127,3 +127,40 @@ def test_goodwill_report_is_strict_and_for_managers(agent_client, manager_client
     )
     assert_error(manager_client.get("/api/v1/reports/goodwill/?tier=999999"), 400, field="tier")
     assert_error(agent_client.get("/api/v1/reports/goodwill/"), 403)
+
+
+def test_gesture_lists_cost_constant_queries(
+    agent, agent_client, manager_client, limits, standard_ticket, django_assert_num_queries
+):
+    from goodwill.services import gesture_record
+
+    for n in range(12):
+        gesture_record(
+            ticket=standard_ticket,
+            actor=agent,
+            kind="discount",
+            amount=str(n + 1),
+            currency="EUR",
+            reason="Late",
+        )
+    # token, the ticket, its gestures (with the people)
+    with django_assert_num_queries(3):
+        assert len(agent_client.get(url(standard_ticket)).json()) == 12
+    # token, the page (gestures with ticket, customer, tier and people)
+    with django_assert_num_queries(2):
+        page = manager_client.get("/api/v1/goodwill/?page_size=10").json()
+    assert len(page["results"]) == 10
+    # agents: the same page, narrowed to their tickets in the same query
+    with django_assert_num_queries(2):
+        agent_client.get("/api/v1/goodwill/?page_size=10")
+    with django_assert_num_queries(2):
+        manager_client.get("/api/v1/goodwill/limits/")
+
+
+def test_a_retried_post_with_the_same_key_records_once(agent_client, limits, standard_ticket):
+    first = agent_client.post(url(standard_ticket), BODY, format="json", HTTP_IDEMPOTENCY_KEY="g-1")
+    again = agent_client.post(url(standard_ticket), BODY, format="json", HTTP_IDEMPOTENCY_KEY="g-1")
+    assert first.status_code == 201
+    assert again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert Gesture.objects.count() == 1
