@@ -18,11 +18,19 @@ ACTION_CHOICES = [
 ]
 
 
+class TicketIdsField(forms.TypedMultipleChoiceField):
+    """Ticket ids as checked; which of them the agent may change is the service's business
+    (per ticket, `not_found` otherwise), not a list of choices."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
 class BulkForm(forms.Form):
     """The queue's bulk bar: which tickets (checkboxes), which action, and its value (one
     field per action; the chosen action's is used)."""
 
-    ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], label=gettext_lazy("Tickets"))
+    ids = TicketIdsField(coerce=int, choices=[], label=gettext_lazy("Tickets"))
     action = forms.ChoiceField(choices=ACTION_CHOICES, label=gettext_lazy("Action"))
     assignee = forms.ModelChoiceField(
         queryset=User.objects.none(),
@@ -45,8 +53,6 @@ class BulkForm(forms.Form):
             .order_by("first_name", "username")
         )
         self.fields["assignee"].label_from_instance = lambda user: user.display_name
-        # Which ids may be sent is the service's business (visibility, per ticket).
-        self.fields["ids"].valid_value = lambda value: True  # type: ignore[method-assign]
 
     def value(self):
         action = self.cleaned_data["action"]

@@ -1,6 +1,6 @@
 """One timeline of a customer (or of an organization's customers) across channels: tickets
 (with a summary of their messages), follow-ups, surveys, deliveries, poor experiences (what
-flags a customer at risk). Newest first, a page at a time.
+flags a customer at risk) and the flag itself. Newest first, a page at a time.
 
 Each source is one `Source`: a queryset of the rows the caller may see for those customers,
 annotated with `timeline_at`, and a function that turns a row into an `Entry`. A page costs
@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 from customers.models import Customer, Organization
 from tickets.selectors import tickets_visible_to
 
-from .models import PoorExperience
+from .models import CustomerHealth, PoorExperience
 from .selectors import deliveries_visible_to, followups_visible_to, surveys_visible_to
 
 
@@ -204,6 +204,29 @@ def _poor_experience_entry(p) -> Entry:
     )
 
 
+def _at_risk(customers, user) -> QuerySet:
+    """The customer's current at-risk flag, at the moment it was raised (its causes are the
+    poor experiences above)."""
+    if not (user.is_authenticated and user.is_agent):
+        return CustomerHealth.objects.none()
+    return CustomerHealth.objects.filter(
+        customer__in=customers, at_risk=True, at_risk_since__isnull=False
+    ).annotate(timeline_at=F("at_risk_since"), id=F("customer_id"))
+
+
+def _at_risk_entry(h) -> Entry:
+    return Entry(
+        "at_risk",
+        h.customer_id,
+        h.timeline_at,
+        _("Flagged at risk"),
+        _("health %(score)s/100") % {"score": h.score},
+        "at_risk",
+        None,
+        h.customer_id,
+    )
+
+
 # The order is each source's rank in the cursor (append, do not reorder).
 SOURCES: tuple[Source, ...] = (
     Source("ticket", _tickets, _ticket_entry),
@@ -211,6 +234,7 @@ SOURCES: tuple[Source, ...] = (
     Source("survey", _surveys, _survey_entry),
     Source("delivery", _deliveries, _delivery_entry),
     Source("poor_experience", _poor_experiences, _poor_experience_entry),
+    Source("at_risk", _at_risk, _at_risk_entry),
 )
 
 

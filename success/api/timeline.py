@@ -58,7 +58,7 @@ def _page_args(params) -> tuple[int, Cursor | None]:
     }
     size, cursor = PAGE_SIZE, None
     raw = params.get("page_size", str(PAGE_SIZE))
-    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE):
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3 and 1 <= int(raw) <= MAX_PAGE_SIZE):
         errors["page_size"] = [f"A whole number from 1 to {MAX_PAGE_SIZE}."]
     else:
         size = int(raw)

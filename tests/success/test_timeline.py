@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from success.models import FollowUp, FollowUpRule, PoorExperience, Survey
+from success.models import CustomerHealth, FollowUp, FollowUpRule, PoorExperience, Survey
 from tests.conftest import assert_error
 from tests.factories import CustomerFactory, OrganizationFactory
 from tickets import services as ticket_services
@@ -62,6 +62,9 @@ def history(team, other_team):
         source_key="ticket:2",
         occurred_at=now - timedelta(days=4),
     )
+    CustomerHealth.objects.create(
+        customer=kim, score=40, at_risk=True, at_risk_since=now - timedelta(days=2)
+    )
     return kim, tickets
 
 
@@ -74,6 +77,7 @@ def test_manager_sees_every_source_newest_first(manager_client, history):
     entries = manager_client.get(url(kim)).json()["results"]
     assert [e["source"] for e in entries] == [
         "ticket",
+        "at_risk",
         "followup",
         "poor_experience",
         "ticket",
@@ -83,7 +87,8 @@ def test_manager_sees_every_source_newest_first(manager_client, history):
     ]
     assert entries[0]["ticket_id"] == tickets[2].pk
     assert "1 message, last" in entries[0]["detail"]
-    assert entries[4]["detail"] == "CSAT 2"
+    assert entries[5]["detail"] == "CSAT 2"
+    assert entries[1]["detail"] == "health 40/100"
 
 
 def test_agent_sees_only_their_teams_tickets_and_no_surveys(agent_client, history):
@@ -91,6 +96,7 @@ def test_agent_sees_only_their_teams_tickets_and_no_surveys(agent_client, histor
     entries = agent_client.get(url(kim)).json()["results"]
     assert [e["source"] for e in entries] == [
         "ticket",
+        "at_risk",
         "followup",
         "poor_experience",
         "ticket",
@@ -110,7 +116,7 @@ def test_pages_join_up_with_constant_queries(manager_client, history, django_ass
     next_url = f"{url(kim)}?page_size=2"
     pages = 0
     while next_url:
-        with django_assert_num_queries(7):  # the token, the customer, one per source (5)
+        with django_assert_num_queries(8):  # the token, the customer, one per source (6)
             page = manager_client.get(next_url).json()
         seen += [(e["source"], e["id"]) for e in page["results"]]
         next_url = page["next"]
@@ -123,7 +129,7 @@ def test_pages_join_up_with_constant_queries(manager_client, history, django_ass
 def test_organization_timeline_and_strict_parameters(manager_client, history):
     kim, _ = history
     org = manager_client.get(f"/api/v1/organizations/{kim.organization_id}/timeline/")
-    assert len(org.json()["results"]) == 7
+    assert len(org.json()["results"]) == 8
     assert_error(manager_client.get(f"{url(kim)}?page=2"), 400, field="page")
     assert_error(manager_client.get(f"{url(kim)}?cursor=nonsense"), 400, field="cursor")
     assert_error(manager_client.get(f"{url(kim)}?page_size=0"), 400, field="page_size")
