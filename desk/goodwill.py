@@ -19,7 +19,7 @@ from tickets.models import Ticket
 
 from . import selectors as desk_selectors
 from .goodwill_panel import GestureForm
-from .views import agent_required
+from .views import _apply_errors, _render_ticket, agent_required
 
 
 @require_POST
@@ -30,20 +30,16 @@ def ticket_goodwill(request: HttpRequest, pk: int) -> HttpResponse:
     except Ticket.DoesNotExist:
         raise Http404(_("No such ticket.")) from None
     form = GestureForm(request.POST)
-    back = reverse("desk:ticket", args=[pk]) + "#goodwill-title"
     if not form.is_valid():
-        for name, errors in form.errors.items():
-            label = form.fields[name].label if name in form.fields else _("Goodwill")
-            messages.error(request, f"{label}: {' '.join(errors)}")
-        return redirect(back)
+        return _render_ticket(request, ticket, goodwill_form=form, status=400)
     try:
         gesture = services.gesture_record(ticket=ticket, actor=request.user, **form.cleaned_data)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(back)
+        _apply_errors(form, exc)
+        return _render_ticket(request, ticket, goodwill_form=form, status=400)
     except ConflictError as exc:
-        messages.error(request, exc.message)
-        return redirect(back)
+        form.add_error(None, exc.message)
+        return _render_ticket(request, ticket, goodwill_form=form, status=409)
     amount = f"{gesture.amount} {gesture.currency}"
     if gesture.state == GestureState.GRANTED:
         messages.success(request, _("Goodwill granted: %(amount)s.") % {"amount": amount})
@@ -53,7 +49,7 @@ def ticket_goodwill(request: HttpRequest, pk: int) -> HttpResponse:
             _("%(amount)s is above your limit: a manager will approve or decline it.")
             % {"amount": amount},
         )
-    return redirect(back)
+    return redirect(reverse("desk:ticket", args=[pk]) + "#goodwill-title")
 
 
 @require_GET

@@ -137,6 +137,7 @@ def _render_ticket(
     *,
     reply_form: ReplyForm | None = None,
     fields_form: TicketFieldsForm | None = None,
+    goodwill_form=None,
     conflict: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -159,7 +160,7 @@ def _render_ticket(
         or TicketFieldsForm(initial=TicketFieldsForm.initial_for(ticket), ticket=ticket),
         "conflict": conflict,
         "suggested_articles": suggestions_for_ticket(ticket, tier=tier),
-        **goodwill_context(ticket),
+        **goodwill_context(ticket, goodwill_form),
     }
     return render(request, "desk/ticket.html", context, status=status)
 
