@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from customers.models import Customer, CustomerIdentity
+from goodwill.selectors import gestures_visible_to
 from slas.selectors import customer_policy, customer_tier
 from success.models import ExperienceKind
 from success.timeline import (
@@ -55,6 +56,7 @@ def customer_page(request: HttpRequest, pk: int) -> HttpResponse:
         "policy": customer_policy(customer),
         "health": health,
         "reasons": _reasons(health),
+        "gestures": list(gestures_visible_to(request.user).filter(customer=customer)[:10]),
         **_page(request, Customer.objects.filter(pk=customer.pk), request.user),
     }
     return render(request, "desk/customer.html", context)
