@@ -13,10 +13,12 @@ from automations.api.views import (
     TriggerViewSet,
 )
 from customers.api.views import CustomerViewSet, OrganizationViewSet
+from goodwill.api.views import GestureViewSet, LimitViewSet, TicketGoodwillView
 from knowledge.api import views as knowledge_api
 from macros.api import views as macros_api
 from reports.api import views as reports_api
 from slas.api.views import CalendarViewSet, PolicyViewSet, TicketSlaView, TierViewSet
+from success.api.timeline import CustomerTimelineView, OrganizationTimelineView
 from success.api.views import (
     AtRiskReportView,
     DeliveryViewSet,
@@ -25,6 +27,7 @@ from success.api.views import (
     SurveyViewSet,
 )
 from tickets.api import relations as relations_api
+from tickets.api.bulk import TicketBulkView
 from tickets.api.queue import QueueClaimView, QueueView
 from tickets.api.views import AttachmentViewSet, TeamViewSet, TicketViewSet
 from tickets.channels import api as channels_api
@@ -64,6 +67,8 @@ router.register("automations/triggers", TriggerViewSet, basename="automation-tri
 router.register("automations/time-rules", TimeRuleViewSet, basename="automation-time-rule")
 router.register("automations/routing", TeamRoutingViewSet, basename="automation-routing")
 router.register("macros", macros_api.MacroViewSet, basename="macro")
+router.register("goodwill/limits", LimitViewSet, basename="goodwill-limit")
+router.register("goodwill", GestureViewSet, basename="goodwill")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
@@ -77,6 +82,15 @@ urlpatterns = [
     ),
     path("reports/success/", reports_api.SuccessReportView.as_view(), name="report-success"),
     path("reports/agents/", reports_api.AgentsReportView.as_view(), name="report-agents"),
+    path("reports/goodwill/", reports_api.GoodwillReportView.as_view(), name="report-goodwill"),
+    path("customers/<int:pk>/timeline/", CustomerTimelineView.as_view(), name="customer-timeline"),
+    path(
+        "organizations/<int:pk>/timeline/",
+        OrganizationTimelineView.as_view(),
+        name="organization-timeline",
+    ),
+    path("tickets/bulk/", TicketBulkView.as_view(), name="ticket-bulk"),
+    path("tickets/<int:pk>/goodwill/", TicketGoodwillView.as_view(), name="ticket-goodwill"),
     path("exports/tickets/", reports_api.TicketExportView.as_view(), name="export-tickets"),
     path("exports/clocks/", reports_api.ClockExportView.as_view(), name="export-clocks"),
     path("exports/surveys/", reports_api.SurveyExportView.as_view(), name="export-surveys"),

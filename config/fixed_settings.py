@@ -33,6 +33,8 @@ SPECTACULAR_SETTINGS = {
         "InboundStateEnum": "tickets.channels.models.InboundState",
         "TriggerEventEnum": "automations.models.TriggerEvent",
         "MacroStatusEnum": "macros.models.MACRO_STATUS_CHOICES",
+        "GestureKindEnum": "goodwill.models.GestureKind",
+        "GestureStateEnum": "goodwill.models.GestureState",
     },
 }
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "tickets",
     "slas",
     "success",
+    "goodwill",
     "webhooks",
     "automations",
     "desk",

@@ -39,6 +39,11 @@ CUSTOMER_UPDATED = "customer.updated"
 # `data["source"]` is about to be merged into `customer`: published before any row moves, so
 # each app can record what the source still holds (tickets audit `requester_merged`).
 CUSTOMER_MERGING = "customer.merging"
+# Goodwill (goodwill.services): a gesture granted (within the limit, or approved by a manager),
+# requested (above the limit, waiting for a manager) or declined; `data["gesture"]` says what.
+GOODWILL_GRANTED = "goodwill.granted"
+GOODWILL_REQUESTED = "goodwill.requested"
+GOODWILL_DECLINED = "goodwill.declined"
 
 
 @dataclass(frozen=True)

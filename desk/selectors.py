@@ -274,7 +274,7 @@ def audit_trail(ticket: Ticket) -> list[AuditRow]:
         before, after = event.before or {}, event.after or {}
         changes = []
         for name, value in after.items():
-            if name in ("message", "direction"):
+            if name in ("message", "direction", "gesture"):
                 continue
             if name in before:
                 old, new = _value(name, before[name], names), _value(name, value, names)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboards, ticket_tools, views
+from . import bulk, customers, dashboards, goodwill, ticket_tools, views
 
 app_name = "desk"
 
@@ -31,4 +31,10 @@ urlpatterns = [
         ticket_tools.problem_settings,
         name="ticket-problem-settings",
     ),
+    path("tickets/bulk/", bulk.bulk, name="tickets-bulk"),
+    path("tickets/<int:pk>/goodwill/", goodwill.ticket_goodwill, name="ticket-goodwill"),
+    path("goodwill/", goodwill.requests, name="goodwill-requests"),
+    path("goodwill/<int:pk>/decide/", goodwill.decide, name="goodwill-decide"),
+    path("customers/<int:pk>/", customers.customer_page, name="customer"),
+    path("organizations/<int:pk>/", customers.organization_page, name="organization"),
 ]

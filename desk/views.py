@@ -28,7 +28,9 @@ from tickets.selectors import ticket_messages
 
 from . import macros as desk_macros
 from . import presence, selectors
+from .bulk_form import BulkForm
 from .forms import DeskLoginForm, QueueFilterForm, ReplyForm, TicketFieldsForm
+from .goodwill_panel import goodwill_context
 
 
 class LoginView(auth_views.LoginView):
@@ -74,7 +76,12 @@ def _queue_context(request: HttpRequest) -> dict:
     rows = selectors.queue_rows(
         request.user, filters, limit=settings.DESK_QUEUE_ROWS, now=timezone.now()
     )
-    return {"form": form, "rows": rows, "query": request.GET.urlencode()}
+    return {
+        "form": form,
+        "rows": rows,
+        "query": request.GET.urlencode(),
+        "bulk_form": BulkForm(user=request.user),
+    }
 
 
 @require_GET
@@ -131,6 +138,7 @@ def _render_ticket(
     *,
     reply_form: ReplyForm | None = None,
     fields_form: TicketFieldsForm | None = None,
+    goodwill_form=None,
     conflict: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -153,6 +161,7 @@ def _render_ticket(
         or TicketFieldsForm(initial=TicketFieldsForm.initial_for(ticket), ticket=ticket),
         "conflict": conflict,
         "suggested_articles": suggestions_for_ticket(ticket, tier=tier),
+        **goodwill_context(ticket, goodwill_form),
     }
     return render(request, "desk/ticket.html", context, status=status)
 

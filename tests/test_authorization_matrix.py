@@ -151,6 +151,7 @@ def world(settings):
     ticket_services.problem_incidents_link(problem=ticket, incidents=[incident], actor=None)
     ids["incident_id"] = incident.pk
     ids.update(_knowledge(users["integration"], customer))
+    ids.update(_goodwill(ticket, users["agent"]))
     world = World(ticket, customer, organization, team, attachment, ids)
     world.clients = clients
     return world
@@ -183,6 +184,18 @@ def _knowledge(integration, customer):
         "internal_article": internal.pk,
         "deflection": deflection.pk,
     }
+
+
+def _goodwill(ticket, agent):
+    """A request above the (absent) limit that alice made, waiting for a manager, and a limit."""
+    from goodwill.models import GoodwillLimit
+    from goodwill.services import gesture_record
+
+    gesture = gesture_record(
+        ticket=ticket, actor=agent, kind="refund", amount="50", currency="EUR", reason="Late"
+    )
+    limit = GoodwillLimit.objects.create(role="agent", currency="EUR", max_amount=20)
+    return {"gesture": gesture.pk, "goodwill_limit": limit.pk}
 
 
 def _channels(team):
@@ -242,6 +255,9 @@ NEW_CALENDAR = {"name": "Always", "always_open": True}
 NEW_POLICY = {"name": "Gold", "targets": [{"priority": "high", "metric": "resolution", "minutes": 60}]}
 NEW_CATEGORY = {"translations": [{"locale": "en", "name": "Billing"}]}
 NEW_MACRO = {"name": "Photo please", "body": "Hi {{ customer.first_name }}, a photo?"}
+NEW_GESTURE = {"kind": "fee_waived", "amount": "5", "currency": "EUR", "reason": "Late"}
+NEW_LIMIT = {"role": "agent", "currency": "USD", "max_amount": "20"}
+BULK = {"ids": [999999], "action": "add_tag", "value": "x"}
 NEW_ARTICLE = {"translations": [{"locale": "en", "title": "Returns", "body_md": "Within 14 days."}]}
 MATRIX = [
     ("GET",    "/api/v1/me/",                                None,               row(401, 200, 200, 200, 200, 200)),
@@ -388,6 +404,24 @@ MATRIX = [
     ("GET",    "/api/v1/automations/routing/{routing}/",     None,               row(401, 403, 403, 200, 403, 403)),
     ("PATCH",  "/api/v1/automations/routing/{routing}/",     {"active": True},   row(401, 403, 403, 200, 403, 403)),
     ("DELETE", "/api/v1/automations/routing/{routing}/",     None,               row(401, 403, 403, 204, 403, 403)),
+    # goodwill: staff record on tickets they see, managers decide requests and set limits
+    ("GET",    "/api/v1/tickets/{ticket}/goodwill/",         None,               row(401, 200, 404, 200, 403, 403)),
+    ("POST",   "/api/v1/tickets/{ticket}/goodwill/",         NEW_GESTURE,        row(401, 201, 404, 201, 403, 403)),
+    ("GET",    "/api/v1/goodwill/",                          None,               row(401, "+", "-", "+", 403, 403)),
+    ("GET",    "/api/v1/goodwill/{gesture}/",                None,               row(401, 200, 404, 200, 403, 403)),
+    ("POST",   "/api/v1/goodwill/{gesture}/approve/",        {},                 row(401, 403, 403, 200, 403, 403)),
+    ("POST",   "/api/v1/goodwill/{gesture}/decline/",        {"note": "No"},     row(401, 403, 403, 200, 403, 403)),
+    ("GET",    "/api/v1/goodwill/limits/",                   None,               row(401, "+", "+", "+", 403, 403)),
+    ("POST",   "/api/v1/goodwill/limits/",                   NEW_LIMIT,          row(401, 403, 403, 201, 403, 403)),
+    ("GET",    "/api/v1/goodwill/limits/{goodwill_limit}/",  None,               row(401, 200, 200, 200, 403, 403)),
+    ("PATCH",  "/api/v1/goodwill/limits/{goodwill_limit}/",  {"max_amount": "30"}, row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/goodwill/limits/{goodwill_limit}/",  None,               row(401, 403, 403, 204, 403, 403)),
+    ("GET",    "/api/v1/reports/goodwill/",                  None,               row(401, 403, 403, 200, 403, 403)),
+    # bulk actions: staff, each ticket as they may see it (999999 is nobody's: not_found, 200)
+    ("POST",   "/api/v1/tickets/bulk/",                      BULK,               row(401, 200, 200, 200, 403, 403)),
+    # timelines: agents read customers (and organizations) of tickets they see
+    ("GET",    "/api/v1/customers/{customer}/timeline/",     None,               row(401, 200, 404, 200, 403, 403)),
+    ("GET",    "/api/v1/organizations/{organization}/timeline/", None,           row(401, 200, 404, 200, 403, 403)),
     ("GET",    "/api/v1/automations/availability/",          None,               row(401, 200, 200, 200, 403, 403)),
     ("POST",   "/api/v1/automations/availability/",          {"available": True}, row(401, 200, 200, 200, 403, 403)),
     # macros: staff use shared ones and their own; only managers change a shared one
@@ -436,8 +470,12 @@ def _listed(response, world: World, path: str) -> bool:
         "time-rules": "time_rule",
         "routing": "routing",
         "macros": "macro",
+        "goodwill": "gesture",
+        "limits": "goodwill_limit",
     }[path.rstrip("/").rsplit("/", 1)[-1]]
-    return world.ids[kind] in {row["id"] for row in response.json()["results"]}
+    body = response.json()
+    rows = body["results"] if isinstance(body, dict) else body  # unpaginated lists
+    return world.ids[kind] in {row["id"] for row in rows}
 
 
 @pytest.mark.parametrize(("method", "path", "body", "caller", "expected"), CASES)
@@ -498,6 +536,8 @@ def test_matrix_covers_every_documented_operation():
             "time_rule",
             "routing",
             "macro",
+            "gesture",
+            "goodwill_limit",
         )
     }
     placeholders["kind"] = "{kind}"

@@ -226,6 +226,11 @@ class EventKind(models.TextChoices):
     INCIDENT_UNLINKED = "incident_unlinked", "Unlinked from a problem"
     PROBLEM_UPDATE_SENT = "problem.update_sent", "Problem solved: incidents updated"
     MACRO_APPLIED = "macro.applied", "Macro applied"
+    # Recorded by goodwill (gestures within limits, requests and decisions), through audit_record.
+    GOODWILL_GRANTED = "goodwill.granted", "Goodwill granted"
+    GOODWILL_REQUESTED = "goodwill.requested", "Goodwill requested (above the limit)"
+    GOODWILL_APPROVED = "goodwill.approved", "Goodwill request approved"
+    GOODWILL_DECLINED = "goodwill.declined", "Goodwill request declined"
 
 
 class TicketEvent(models.Model):

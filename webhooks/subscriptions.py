@@ -29,6 +29,9 @@ SUBSCRIBABLE = (
     events.FOLLOWUP_SENT,
     events.SURVEY_ANSWERED,
     events.CUSTOMER_AT_RISK,
+    events.GOODWILL_GRANTED,
+    events.GOODWILL_REQUESTED,
+    events.GOODWILL_DECLINED,
 )
 
 

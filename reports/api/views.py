@@ -126,12 +126,24 @@ class AgentsReportView(ReportView):
         return Response(selectors.agents_report(self.query(request)))
 
 
+class GoodwillReportView(ReportView):
+    """Goodwill granted per currency (no conversion) by tier, agent and kind, and the
+    requests above the limits: pending, approved, declined. Gestures count in the window they
+    were recorded in (default: 30 days)."""
+
+    parameters = ("since", "until", "tz", "tier", "agent")
+
+    def get(self, request):
+        return Response(selectors.goodwill_report(self.query(request)))
+
+
 for _view, _text in (
     (SlaReportView, "Compliance, times and breaches; see the README's Reports section."),
     (BacklogReportView, "Open tickets, flow, reopen rate, one-touch, pending time."),
     (SatisfactionReportView, "surveys_sent, answers, response_rate, csat, ces, nps, by."),
     (SuccessReportView, "at_risk, followups, retention."),
     (AgentsReportView, "agents: one row per agent."),
+    (GoodwillReportView, "totals, by_tier, by_agent, by_kind (per currency), requests."),
 ):
     _view.get = _report_schema(_view, _text)(_view.get)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from .agents import agents_report
 from .backlog import backlog_report
 from .dashboard import at_risk_customers, sla_compliance_by_tier_over_time
+from .goodwill import goodwill_report
 from .satisfaction import satisfaction_report
 from .sla import sla_report
 from .success import success_report
@@ -23,6 +24,7 @@ __all__ = [
     "agents_report",
     "at_risk_customers",
     "backlog_report",
+    "goodwill_report",
     "satisfaction_report",
     "sla_compliance_by_tier_over_time",
     "sla_report",

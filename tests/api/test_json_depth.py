@@ -9,6 +9,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from api.parsers import MAX_JSON_DEPTH
 from automations.models import TeamRouting
+from goodwill.models import Gesture, GoodwillLimit
 from knowledge import feedback as knowledge_feedback
 from knowledge import services as knowledge_services
 from tests.conftest import assert_error
@@ -24,6 +25,7 @@ from tests.factories import (
     TierFactory,
     TimeRuleFactory,
     TriggerFactory,
+    UserFactory,
 )
 from tickets.channels.models import Channel, InboundMessage
 from webhooks.models import WebhookSubscription
@@ -42,6 +44,7 @@ OUR_APPS = {
     "knowledge",
     "portal",
     "reports",
+    "goodwill",
 }
 
 
@@ -103,7 +106,25 @@ def objects(db):
         "webhooks": WebhookSubscription.objects.create(
             name="Hook", url="https://example.com/hook", secret="s3cret", events=[]
         ),
+        "goodwill": _gesture(),
+        "goodwill/limits": GoodwillLimit.objects.create(
+            role="agent", currency="EUR", max_amount=20
+        ),
     }
+
+
+def _gesture() -> Gesture:
+    ticket = TicketFactory()
+    return Gesture.objects.create(
+        ticket=ticket,
+        customer=ticket.requester,
+        kind="refund",
+        amount=5,
+        currency="EUR",
+        reason="Late",
+        state="pending",
+        requested_by=UserFactory(),
+    )
 
 
 def url_for(path: str, objects: dict) -> str:

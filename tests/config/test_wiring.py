@@ -46,6 +46,9 @@ EXPECTED = {
     events.ORGANIZATION_UPDATED: ["slas:on_organization_updated", WEBHOOKS],
     events.CUSTOMER_UPDATED: ["slas:on_customer_updated", WEBHOOKS],
     events.CUSTOMER_MERGING: ["tickets:on_customer_merging", WEBHOOKS],
+    events.GOODWILL_GRANTED: [WEBHOOKS],
+    events.GOODWILL_REQUESTED: [WEBHOOKS],
+    events.GOODWILL_DECLINED: [WEBHOOKS],
 }
 
 

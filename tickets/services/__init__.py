@@ -6,13 +6,15 @@ publishes domain events (core.events: ticket.created, message.created, ticket.up
 that other apps (SLA clocks, channels, webhooks, follow-ups) act on in the same transaction.
 
 One module per idea: `create` (opening tickets), `update` (fields, status, teams, claiming),
-`messages` (replies, notes, customer messages, automatic answers), `audit` (the audit trail
-for other apps' changes and the SLA fields), `merge` (merging duplicates), `problems`
-(incidents linked to a problem, the update when it is solved), `common` (what they share).
-Callers import from here: `from tickets import services`.
+`messages` (replies, notes, customer messages, automatic answers), `bulk` (one action on
+many tickets, each through ticket_update), `audit` (the audit trail for other apps' changes
+and the SLA fields), `merge` (merging duplicates), `problems` (incidents linked to a problem,
+the update when it is solved), `common` (what they share). Callers import from here:
+`from tickets import services`.
 """
 
 from .audit import AuditEntry, audit_record, audit_record_many, ticket_sla_fields_set
+from .bulk import BulkResult, tickets_bulk_update
 from .create import ticket_create, ticket_open
 from .merge import ticket_merge
 from .messages import customer_message_add, system_message_add, ticket_message_post, ticket_reply
@@ -26,6 +28,7 @@ from .update import team_save, ticket_claim_next, ticket_edit, ticket_update
 
 __all__ = [
     "AuditEntry",
+    "BulkResult",
     "audit_record",
     "audit_record_many",
     "customer_message_add",
@@ -44,4 +47,5 @@ __all__ = [
     "ticket_reply",
     "ticket_sla_fields_set",
     "ticket_update",
+    "tickets_bulk_update",
 ]

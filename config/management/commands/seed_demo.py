@@ -19,6 +19,8 @@ from customers import organizations
 from customers import services as customer_services
 from customers.models import Organization
 from customers.services import IdentityInput
+from goodwill import services as goodwill_services
+from goodwill.models import GoodwillLimit
 from knowledge import services as knowledge_services
 from knowledge.models import Article
 from slas import config as sla_config
@@ -149,6 +151,7 @@ class Command(BaseCommand):
 
         self._followup_rules(tiers, success)
         self._help_center(tiers)
+        self._goodwill_limits(tiers)
         if not Ticket.objects.exists():
             self._tickets(tiers, shop)
 
@@ -160,6 +163,14 @@ class Command(BaseCommand):
             "  Channels: " + ", ".join(f"{name} ({kind})" for name, kind, _ in DEMO_CHANNELS)
         )
         self.stdout.write(f"  Integration token (shop): {key}")
+
+    def _goodwill_limits(self, tiers: dict[str, SlaTier]) -> None:
+        """Agents grant up to 20 EUR alone, up to 100 on Enterprise; more waits for a manager."""
+        for tier, amount in ((None, "20"), (tiers["Enterprise"], "100")):
+            if not GoodwillLimit.objects.filter(role="agent", tier=tier, currency="EUR").exists():
+                goodwill_services.limit_save(
+                    role="agent", tier=tier, currency="EUR", max_amount=amount
+                )
 
     def _channels(self, support: Team) -> None:
         for name, kind, settings in DEMO_CHANNELS:

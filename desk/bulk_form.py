@@ -1,0 +1,65 @@
+"""The queue's bulk bar (desk/bulk.py has the view; this module imports no view, so the
+queue page's context in desk/views.py can build the form)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from tickets.models import Team
+from tickets.status import Status
+
+ACTION_CHOICES = [
+    ("assign", gettext_lazy("Assign to")),
+    ("set_status", gettext_lazy("Set status")),
+    ("add_tag", gettext_lazy("Add tag")),
+    ("move_team", gettext_lazy("Move to team")),
+]
+
+
+class TicketIdsField(forms.TypedMultipleChoiceField):
+    """Ticket ids as checked; which of them the agent may change is the service's business
+    (per ticket, `not_found` otherwise), not a list of choices."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
+class BulkForm(forms.Form):
+    """The queue's bulk bar: which tickets (checkboxes), which action, and its value (one
+    field per action; the chosen action's is used)."""
+
+    ids = TicketIdsField(coerce=int, choices=[], label=gettext_lazy("Tickets"))
+    action = forms.ChoiceField(choices=ACTION_CHOICES, label=gettext_lazy("Action"))
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label=gettext_lazy("Agent"),
+        empty_label=gettext_lazy("Nobody (unassign)"),
+    )
+    status = forms.ChoiceField(choices=Status.choices, required=False, label=gettext_lazy("Status"))
+    tag = forms.CharField(max_length=50, required=False, label=gettext_lazy("Tag"))
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), required=False, label=gettext_lazy("Team")
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = (
+            User.objects.filter(is_active=True, role__in=("agent", "manager"))
+            .filter(teams__in=Team.objects.filter(members=user))
+            .distinct()
+            .order_by("first_name", "username")
+        )
+        self.fields["assignee"].label_from_instance = lambda user: user.display_name
+
+    def value(self):
+        action = self.cleaned_data["action"]
+        if action == "assign":
+            user = self.cleaned_data["assignee"]
+            return user.pk if user else None
+        if action == "move_team":
+            team = self.cleaned_data["team"]
+            return team.pk if team else None
+        return self.cleaned_data["status" if action == "set_status" else "tag"]
