@@ -7,11 +7,19 @@ that other apps (SLA clocks, channels, webhooks, follow-ups) act on in the same 
 
 One module per idea: `create` (opening tickets), `update` (fields, status, teams, claiming),
 `messages` (replies, notes, customer messages, automatic answers), `audit` (the audit trail
-for other apps' changes and the SLA fields), `common` (what they share). Callers import from
+for other apps' changes and the SLA fields), `bulk` (set-based changes of many tickets, for
+sweeps), `common` (what they share). Callers import from
 here: `from tickets import services`.
 """
 
-from .audit import AuditEntry, audit_record, audit_record_many, ticket_sla_fields_set
+from .audit import (
+    AuditEntry,
+    audit_record,
+    audit_record_many,
+    ticket_sla_fields_set,
+    tickets_next_due_set,
+)
+from .bulk import tickets_status_set
 from .create import ticket_create, ticket_open
 from .messages import customer_message_add, system_message_add, ticket_message_post, ticket_reply
 from .update import team_save, ticket_claim_next, ticket_edit, ticket_update
@@ -31,4 +39,6 @@ __all__ = [
     "ticket_reply",
     "ticket_sla_fields_set",
     "ticket_update",
+    "tickets_next_due_set",
+    "tickets_status_set",
 ]

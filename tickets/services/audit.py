@@ -91,3 +91,13 @@ def ticket_sla_fields_set(
         Ticket.objects.filter(pk=ticket.pk).update(**values)
         for name, value in values.items():
             setattr(ticket, name, value)
+
+
+def tickets_next_due_set(*, tickets: Iterable[Ticket]) -> int:
+    """ticket_sla_fields_set(next_due_at=...) for many tickets at once: writes each ticket's
+    in-memory `next_due_at` (set by the SLA engine) in one UPDATE. Derived state: no version
+    bump, no audit. Returns how many tickets were written."""
+    tickets = list(tickets)
+    if tickets:
+        Ticket.objects.bulk_update(tickets, ["next_due_at"])
+    return len(tickets)
