@@ -96,28 +96,16 @@ def rule_apply(rule: Rule, ticket: Ticket, *, event: str) -> list[str] | None:
 
 def rule_apply_status_many(rule: Rule, tickets: list[Ticket], *, event: str, status: str) -> None:
     """rule_apply for a rule whose one action is `set_status`, on a batch of tickets at once
-    (the time-rule sweep): the firings audited in one INSERT (before the change, as
-    rule_apply records them), then the status set through tickets_status_set with the rule
-    as the chain's source, so the ticket.updated events it publishes do not fire it again.
-    Raises when any ticket cannot move: the caller rolls the batch back and goes row by row."""
-    key = rule_key(rule)
-    ticket_services.audit_record_many(
-        entries=[
-            ticket_services.AuditEntry(
-                ticket.pk,
-                FIRED,
-                after={
-                    "rule": key,
-                    "name": rule.name,
-                    "event": event,
-                    "actions": [status_done(status)],
-                },
-            )
-            for ticket in tickets
-        ]
-    )
+    (the time-rule sweep): the firings audited before the change (as rule_apply records
+    them; in the same INSERT as the status changes), the status set through
+    tickets_status_set with the rule as the chain's source, so the ticket.updated events it
+    publishes do not fire it again. Raises when any ticket cannot move: the caller rolls the
+    batch back and goes row by row."""
+    firing = {"rule": rule_key(rule), "name": rule.name, "event": event}
+    firing["actions"] = [status_done(status)]
+    fired = [ticket_services.AuditEntry(ticket.pk, FIRED, after=dict(firing)) for ticket in tickets]
     with _running(rule):
-        ticket_services.tickets_status_set(ticket_ids=[t.pk for t in tickets], status=status)
+        ticket_services.tickets_status_set(tickets=tickets, status=status, audit_first=fired)
 
 
 def triggers_matching(

@@ -17,8 +17,9 @@ from django.utils import timezone
 from core import events
 from core.errors import ConflictError
 
-from ..models import EventKind, Ticket, TicketEvent
+from ..models import EventKind, Ticket
 from ..status import Status, TransitionError, check_transition
+from .audit import AuditEntry, audit_record_many
 
 
 def _moved_fields(target: str, now) -> dict:
@@ -57,38 +58,62 @@ def _in_memory(ticket: Ticket, target: str, now) -> None:
         ticket.solved_at = None
 
 
+def _locked(tickets: list[Ticket]) -> None:
+    """Lock the rows and bring what this service decides on (status, version) up to date on
+    the caller's objects (one statement; the objects keep what they loaded with them)."""
+    current = dict(
+        (pk, (status, version))
+        for pk, status, version in Ticket.objects.select_for_update()
+        .filter(pk__in=[t.pk for t in tickets])
+        .order_by("id")
+        .values_list("id", "status", "version")
+    )
+    for ticket in tickets:
+        ticket.status, ticket.version = current[ticket.pk]
+
+
 @transaction.atomic
-def tickets_status_set(*, ticket_ids: Iterable[int], status: str, actor=None) -> list[Ticket]:
-    """Move these tickets to `status`; returns the tickets that changed (fresh, locked, with
-    requester and organization), in id order. Tickets already there are left alone (no audit,
-    no event), as ticket_update leaves them. A closed ticket (ConflictError) or a transition
-    the table refuses (ValidationError) fails the whole call: nothing is written.
+def tickets_status_set(
+    *,
+    tickets: Iterable[Ticket],
+    status: str,
+    actor=None,
+    audit_first: Iterable[AuditEntry] = (),
+) -> list[Ticket]:
+    """Move these tickets to `status`; returns those that changed, in the order given.
+    Tickets already there are left alone (no audit, no event), as ticket_update leaves them.
+    A closed ticket (ConflictError) or a transition the table refuses (ValidationError) fails
+    the whole call: nothing is written. `audit_first`: audit events to record before the
+    change, in the same INSERT (a rule's firing, recorded before what it did).
 
     Side effects, as for ticket_update: one STATUS_CHANGED audit event per ticket, the version
     bumped, one `ticket.updated` event per ticket (changes {"status": (before, after)}), all in
-    the caller's transaction."""
-    locked = list(
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("requester", "organization")
-        .filter(pk__in=list(ticket_ids))
-        .order_by("id")
-    )
-    _check(locked, status)
-    moving = [ticket for ticket in locked if ticket.status != status]
-    if not moving:
+    the caller's transaction. The objects given are updated in memory and are what the
+    events carry (load them with what subscribers read: requester, organization)."""
+    tickets = list(tickets)
+    if not tickets:
         return []
+    _locked(tickets)
+    _check(tickets, status)
+    moving = [ticket for ticket in tickets if ticket.status != status]
     now = timezone.now()
-    Ticket.objects.filter(pk__in=[t.pk for t in moving]).update(**_moved_fields(status, now))
+    if moving:
+        Ticket.objects.filter(pk__in=[t.pk for t in moving]).update(**_moved_fields(status, now))
     befores = {ticket.pk: ticket.status for ticket in moving}
-    TicketEvent.objects.bulk_create(
-        TicketEvent(
-            ticket=ticket,
-            kind=EventKind.STATUS_CHANGED,
-            actor_user=actor,
-            before={"status": befores[ticket.pk]},
-            after={"status": status},
-        )
-        for ticket in moving
+    audit_record_many(
+        entries=[
+            *audit_first,
+            *(
+                AuditEntry(
+                    ticket.pk,
+                    EventKind.STATUS_CHANGED,
+                    after={"status": status},
+                    before={"status": befores[ticket.pk]},
+                    actor_user=actor,
+                )
+                for ticket in moving
+            ),
+        ]
     )
     for ticket in moving:
         _in_memory(ticket, status, now)
