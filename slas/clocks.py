@@ -347,6 +347,7 @@ def refresh_next_due_many(tickets: list[Ticket]) -> None:
             fulfilled_at__isnull=True,
             paused_since__isnull=True,
         )
+        .order_by()  # not the model's ordering: it would join and group by the ticket
         .values("ticket_id")
         .annotate(earliest=Min("due_at"))
         .values_list("ticket_id", "earliest")

@@ -15,6 +15,7 @@ here: `from tickets import services`.
 from .audit import (
     AuditEntry,
     audit_record,
+    audit_record_alike,
     audit_record_many,
     ticket_sla_fields_set,
     tickets_next_due_set,
@@ -27,6 +28,7 @@ from .update import team_save, ticket_claim_next, ticket_edit, ticket_update
 __all__ = [
     "AuditEntry",
     "audit_record",
+    "audit_record_alike",
     "audit_record_many",
     "customer_message_add",
     "system_message_add",

@@ -1,9 +1,10 @@
 """Changing many tickets at once, set-based: what ticket_update does for one ticket's status,
 for a batch (a time-rule sweep closing the tickets solved for four days), in a constant number
-of statements: one locking read, one UPDATE, one audit INSERT, and one `ticket.updated` per
-ticket published with core.events.publish_many (subscribers with a batch form take them all
-in one call). Same invariants as ticket_update: every change audited, the version bumped,
-the transition table asked first, closed tickets never moved."""
+of statements: one locking read, one UPDATE, an audit INSERT per distinct content (a rule's
+firing, the move from each status), and one `ticket.updated` per ticket published with
+core.events.publish_many (subscribers with a batch form take them all in one call). Same
+invariants as ticket_update: every change audited, the version bumped, the transition table
+asked first, closed tickets never moved."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from core.errors import ConflictError
 
 from ..models import EventKind, Ticket
 from ..status import Status, TransitionError, check_transition
-from .audit import AuditEntry, audit_record_many
+from .audit import AuditEntry, audit_record_alike
 
 
 def _moved_fields(target: str, now) -> dict:
@@ -84,7 +85,7 @@ def tickets_status_set(
     Tickets already there are left alone (no audit, no event), as ticket_update leaves them.
     A closed ticket (ConflictError) or a transition the table refuses (ValidationError) fails
     the whole call: nothing is written. `audit_first`: audit events to record before the
-    change, in the same INSERT (a rule's firing, recorded before what it did).
+    change (a rule's firing, recorded before what it did; at most one per ticket).
 
     Side effects, as for ticket_update: one STATUS_CHANGED audit event per ticket, the version
     bumped, one `ticket.updated` event per ticket (changes {"status": (before, after)}), all in
@@ -100,7 +101,7 @@ def tickets_status_set(
     if moving:
         Ticket.objects.filter(pk__in=[t.pk for t in moving]).update(**_moved_fields(status, now))
     befores = {ticket.pk: ticket.status for ticket in moving}
-    audit_record_many(
+    audit_record_alike(
         entries=[
             *audit_first,
             *(
