@@ -80,6 +80,8 @@ def subscribe(event_type: str, handler: Handler, *, many: ManyHandler | None = N
 def unsubscribe(event_type: str, handler: Handler) -> None:
     if handler in _subscribers[event_type]:
         _subscribers[event_type].remove(handler)
+    if not any(handler in handlers for handlers in _subscribers.values()):
+        _batch_forms.pop(handler, None)
 
 
 _many_subscribers: dict[str, list[ManyHandler]] = defaultdict(list)
