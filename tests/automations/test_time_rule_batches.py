@@ -204,3 +204,45 @@ def test_subscribers_see_every_ticket_a_batch_changed_exactly_as_row_by_row(team
             ("Close tickets solved for 4 days", ""),
             ("Solve after 1 hour", "applied"),
         ]
+
+
+def test_rows_the_batch_cannot_take_set_based_go_row_by_row_after_it_in_order(team):
+    """One batch: a status row set-based; a ticket whose first row adds a tag (row by row),
+    so its solve row follows it row by row; a refused transition, a failed firing."""
+    solve = _solve_rule()
+    customer = _measured_customer()
+    [solved] = _tickets(1, "pending", customer)  # only the solve rule counts its timer
+    tag = TimeRuleFactory(
+        name="Tag waiting", timer="pending", after=30, unit="minutes",
+        actions=[{"type": "add_tags", "value": ["waiting"]}],
+    )  # fmt: skip
+    [tagged_then_solved] = _tickets(1, "pending", customer)
+    refused = TimeRuleFactory(  # new -> closed is not a transition: a failed firing
+        name="Close new", timer="created", after=30, unit="minutes",
+        actions=[{"type": "set_status", "value": "closed"}],
+    )  # fmt: skip
+    with time_machine.travel(MONDAY, tick=False):
+        opened = ticket_services.ticket_create(requester=customer, subject="New", body="Hi")
+    with time_machine.travel(MONDAY + timedelta(hours=2), tick=False):
+        assert time_rules_sweep() == 4
+    outcomes = {(row.ticket_id, row.rule_id): row.outcome for row in TimeRuleDue.objects.all()}
+    assert outcomes == {
+        (solved.pk, solve.pk): "applied",
+        (tagged_then_solved.pk, tag.pk): "applied",
+        (tagged_then_solved.pk, solve.pk): "applied",
+        (opened.pk, refused.pk): "failed",
+    }
+    fired = TicketEvent.objects.filter(kind="automation.fired").order_by("id")
+    assert [(e.ticket_id, e.after["name"]) for e in fired] == [
+        (solved.pk, "Solve after 1 hour"),  # the set-based part comes first
+        (tagged_then_solved.pk, "Tag waiting"),
+        (tagged_then_solved.pk, "Solve after 1 hour"),
+    ]
+    tickets = Ticket.objects.in_bulk([solved.pk, tagged_then_solved.pk, opened.pk])
+    assert [tickets[t.pk].status for t in (solved, tagged_then_solved, opened)] == [
+        "solved",
+        "solved",
+        "new",
+    ]
+    assert list(tickets[tagged_then_solved.pk].tags.values_list("name", flat=True)) == ["waiting"]
+    assert TicketEvent.objects.filter(ticket=opened, kind="automation.failed").count() == 1
