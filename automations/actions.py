@@ -141,9 +141,22 @@ def _set_priority(ticket, action):
     return f"priority -> {action['value']}"
 
 
+def status_done(status: str) -> str:
+    """What a set_status action did, in the audit trail's words."""
+    return f"status -> {status}"
+
+
 def _set_status(ticket, action):
     _update(ticket, status=action["value"])
-    return f"status -> {action['value']}"
+    return status_done(action["value"])
+
+
+def single_status_target(actions: list[Mapping[str, Any]]) -> str | None:
+    """The status a rule sets when its only action is set_status (a batch of such firings can
+    be applied set-based: automations.services.rule_apply_status_many), else None."""
+    if len(actions) == 1 and actions[0].get("type") == "set_status":
+        return actions[0]["value"]
+    return None
 
 
 def _set_type(ticket, action):

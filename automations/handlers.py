@@ -36,17 +36,37 @@ def on_ticket_created(batch: list[events.DomainEvent]) -> None:
 
 
 def on_ticket_updated(batch: list[events.DomainEvent]) -> None:
+    """Timers first (set-based for a batch of tickets: a sweep's publish_many), then, ticket
+    by ticket in order, the triggers and routing. A ticket met twice in one batch is done
+    one event at a time from its second event on, so its events keep their order."""
     rules = _rules(events.TICKET_UPDATED)
+    firsts, seen = [], set()
     for event in batch:
-        ticket = event.ticket
-        if "status" in event.changes:
-            before, after = event.changes["status"]
-            timers.timers_on_status(ticket=ticket, before=before, after=after, at=event.occurred_at)
-        if ticket.status in UNRESOLVED:
-            timers.timers_start(ticket=ticket, timers={Timer.UPDATED}, at=event.occurred_at)
-        services.triggers_run(ticket=ticket, event=events.TICKET_UPDATED, rules=rules)
-        if "team" in event.changes:
-            ticket_route(ticket=ticket)
+        if event.ticket.pk in seen:
+            break
+        seen.add(event.ticket.pk)
+        firsts.append(event)
+    timers.timers_on_status_many(
+        [
+            (event.ticket, *event.changes["status"], event.occurred_at)
+            for event in firsts
+            if "status" in event.changes
+        ]
+    )
+    timers.timers_start_many(
+        starts=[(e.ticket, e.occurred_at) for e in firsts if e.ticket.status in UNRESOLVED],
+        timers={Timer.UPDATED},
+    )
+    for event in firsts:
+        _after_timers(event, rules)
+    for event in batch[len(firsts) :]:
+        on_ticket_updated([event])
+
+
+def _after_timers(event: events.DomainEvent, rules: list[Trigger]) -> None:
+    services.triggers_run(ticket=event.ticket, event=events.TICKET_UPDATED, rules=rules)
+    if "team" in event.changes:
+        ticket_route(ticket=event.ticket)
 
 
 def on_message_created(batch: list[events.DomainEvent]) -> None:

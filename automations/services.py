@@ -27,7 +27,7 @@ from tickets import services as ticket_services
 from tickets.models import EventKind, Ticket, TicketEvent
 from tickets.status import Status
 
-from .actions import action_apply, actions_validate
+from .actions import action_apply, actions_validate, status_done
 from .conditions import Subject, conditions_match, conditions_validate
 from .models import Rule, Timer, TimeRule, Trigger, TriggerEvent
 
@@ -92,6 +92,20 @@ def rule_apply(rule: Rule, ticket: Ticket, *, event: str) -> list[str] | None:
         _audit(ticket, FAILED, rule=key, name=rule.name, event=event, error=message)
         return None
     return done
+
+
+def rule_apply_status_many(rule: Rule, tickets: list[Ticket], *, event: str, status: str) -> None:
+    """rule_apply for a rule whose one action is `set_status`, on a batch of tickets at once
+    (the time-rule sweep): the firings audited before the change (as rule_apply records
+    them; in the same INSERT as the status changes), the status set through
+    tickets_status_set with the rule as the chain's source, so the ticket.updated events it
+    publishes do not fire it again. Raises when any ticket cannot move: the caller rolls the
+    batch back and goes row by row."""
+    firing = {"rule": rule_key(rule), "name": rule.name, "event": event}
+    firing["actions"] = [status_done(status)]
+    fired = [ticket_services.AuditEntry(ticket.pk, FIRED, after=dict(firing)) for ticket in tickets]
+    with _running(rule):
+        ticket_services.tickets_status_set(tickets=tickets, status=status, audit_first=fired)
 
 
 def triggers_matching(

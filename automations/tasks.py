@@ -23,7 +23,7 @@ from . import sweeps
     time_limit=90,
 )
 def sweep_time_rules() -> int:
-    return sweeps.time_rules_sweep()
+    return sweeps.time_rules_sweep(batch_size=settings.AUTOMATION_SWEEP_BATCH_SIZE)
 
 
 @shared_task(name="automations.notify", ignore_result=True, soft_time_limit=30, time_limit=60)

@@ -28,10 +28,11 @@ _UPSERT = (
     "VALUES (%s, %s, %s, '') ON CONFLICT (ticket_id, rule_id) DO UPDATE "
     "SET due_at = EXCLUDED.due_at WHERE automations_timeruledue.applied_at IS NULL"
 )
-# Move the due time of a row not yet applied; an applied row stays as it is (once per ticket).
-_UPSERT = (
+# The same for many (ticket, rule, due) rows in one statement (a batch of ticket events).
+_UPSERT_MANY = (
     "INSERT INTO automations_timeruledue (ticket_id, rule_id, due_at, outcome) "
-    "VALUES (%s, %s, %s, '') ON CONFLICT (ticket_id, rule_id) DO UPDATE "
+    "SELECT t, r, d, '' FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) AS v(t, r, d) "
+    "ON CONFLICT (ticket_id, rule_id) DO UPDATE "
     "SET due_at = EXCLUDED.due_at WHERE automations_timeruledue.applied_at IS NULL"
 )
 STATUS_TIMERS = {Status.PENDING: Timer.PENDING, Status.SOLVED: Timer.SOLVED}
@@ -85,6 +86,43 @@ def timers_stop(*, ticket: Ticket, timers: set[str] | None = None) -> int:
     if timers is not None:
         rows = rows.filter(rule__timer__in=timers)
     return rows.delete()[0]
+
+
+def timers_start_many(*, starts: list[tuple[Ticket, datetime]], timers: set[str]) -> int:
+    """timers_start for many (ticket, started at) pairs, in one statement. Each ticket at most
+    once (one row per ticket and rule). Returns how many rows were written or moved."""
+    rules = time_rules_for(timers)
+    values = [(t.pk, rule.pk, due_time(rule, t, at)) for t, at in starts for rule in rules]
+    if not values:
+        return 0
+    tickets, rule_ids, due = (list(column) for column in zip(*values, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT_MANY, [tickets, rule_ids, due])
+        return cursor.rowcount
+
+
+def timers_stop_many(*, ticket_ids: list[int], timers: set[str] | None = None) -> int:
+    """timers_stop for many tickets, in one DELETE."""
+    if not ticket_ids:
+        return 0
+    rows = TimeRuleDue.objects.filter(ticket_id__in=ticket_ids, applied_at__isnull=True)
+    if timers is not None:
+        rows = rows.filter(rule__timer__in=timers)
+    return rows.delete()[0]
+
+
+def timers_on_status_many(changes: list[tuple[Ticket, str, str, datetime]]) -> None:
+    """timers_on_status for many (ticket, before, after, at), each ticket at most once: one
+    DELETE or upsert per kind of move instead of one per ticket."""
+    closed = [t.pk for t, _before, after, _at in changes if after == Status.CLOSED]
+    timers_stop_many(ticket_ids=closed)
+    still = [change for change in changes if change[2] != Status.CLOSED]
+    for status, timer in STATUS_TIMERS.items():
+        left = [t.pk for t, before, _after, _at in still if before == status]
+        timers_stop_many(ticket_ids=left, timers={timer})
+    for status, timer in STATUS_TIMERS.items():
+        entered = [(t, at) for t, _before, after, at in still if after == status]
+        timers_start_many(starts=entered, timers={timer})
 
 
 def timers_on_status(*, ticket: Ticket, before: str, after: str, at: datetime) -> None:

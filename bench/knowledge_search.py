@@ -25,11 +25,8 @@ import os
 import random
 import statistics
 import time
-from urllib.parse import urlparse
 
-import psycopg
-
-from . import harness
+from . import seed
 
 DATABASE_URL = os.environ.get(
     "BENCH_KB_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hd_bench_kb"
@@ -227,24 +224,6 @@ def _rare_words(rng: random.Random, count: int = 5000) -> list[str]:
     return sorted(words)
 
 
-def _ensure_database() -> None:
-    url = urlparse(DATABASE_URL)
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        name = url.path.lstrip("/")
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    harness.manage("migrate", "--noinput", DATABASE_URL=DATABASE_URL)
-
-
-def _setup_django() -> None:
-    os.environ.update(harness.environment(DATABASE_URL=DATABASE_URL))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-
-
 def _text(rng: random.Random, common: list[str], rare: list[str], words: int) -> str:
     # Zipf-like: the first common words are the most frequent
     picks = [
@@ -338,8 +317,8 @@ def _timed(call, count: int = REQUESTS) -> list[float]:
 
 
 def run(*, runs: int = 3) -> list[dict]:
-    _ensure_database()
-    _setup_django()
+    seed.ensure_database(DATABASE_URL)
+    seed.setup_django(DATABASE_URL)
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment

@@ -19,11 +19,8 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from urllib.parse import urlparse
 
-import psycopg
-
-from . import harness
+from . import seed
 
 DATABASE_URL = os.environ.get(
     "BENCH_SLA_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hd_bench_sla"
@@ -33,32 +30,7 @@ DUE = 1000
 CUSTOMERS = 10_000  # tickets spread over them (per-customer health is refreshed per breach)
 
 
-def _ensure_database() -> None:
-    url = urlparse(DATABASE_URL)
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        name = url.path.lstrip("/")
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    harness.manage("migrate", "--noinput", DATABASE_URL=DATABASE_URL)
-
-
 BROKER_URL = os.environ.get("BENCH_SLA_BROKER_URL", "redis://127.0.0.1:6379/2")
-
-
-def _setup_django() -> None:
-    """The production shape (DEBUG off, Redis broker) in this process."""
-    os.environ.update(
-        harness.environment(
-            DATABASE_URL=DATABASE_URL,
-            CELERY_BROKER_URL=BROKER_URL,
-            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        )
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
 
 
 def _seed() -> dict:
@@ -67,8 +39,9 @@ def _seed() -> dict:
 
     from accounts.models import Role, User
     from accounts.services import api_token_create
+    from customers.models import Customer
     from slas.models import SlaPolicy
-    from tickets.models import Team
+    from tickets.models import Team, Ticket
 
     team, _ = Team.objects.get_or_create(name="Bench team")
     agent = User.objects.filter(username="bench-agent").first()
@@ -89,28 +62,34 @@ def _seed() -> dict:
                 "TRUNCATE slas_slaclock, tickets_ticketevent, tickets_ticket, "
                 "customers_customer CASCADE"
             )
-            cursor.execute(
-                "INSERT INTO customers_customer (name, created_at, updated_at) "
-                "SELECT 'Bench customer ' || g, now(), now() FROM generate_series(1, %s) g",
-                [CUSTOMERS],
+            seed.insert_series(
+                cursor, Customer, count=CUSTOMERS, values={"name": "'Bench customer ' || g"}
             )
             cursor.execute("SELECT min(id) FROM customers_customer")
             first_customer = cursor.fetchone()[0]
             # Open tickets; next_due_at spread over the next ~7 days, the first DUE ones past.
-            cursor.execute(
-                """
-                INSERT INTO tickets_ticket (subject, status, priority, type, channel, kind,
-                    requester_id, team_id, external_ref, created_at, updated_at, outside_plan,
-                    version, next_due_at)
-                SELECT 'Bench ticket ' || g, CASE WHEN g %% 3 = 0 THEN 'new' ELSE 'open' END,
-                    1 + g %% 4, 'question', 'email', 'reactive', %s + g %% %s, %s, '',
-                    now() - (g %% 10000) * interval '1 minute', now(), false, 1,
-                    CASE WHEN g <= %s THEN now() - interval '1 hour' + g * interval '1 second'
-                         ELSE now() + interval '1 hour' + (g %% 10000) * interval '1 minute'
-                    END
-                FROM generate_series(1, %s) AS g
-                """,
-                [first_customer, CUSTOMERS, team.pk, DUE, TICKETS],
+            seed.insert_series(
+                cursor,
+                Ticket,
+                count=TICKETS,
+                values={
+                    "subject": "'Bench ticket ' || g",
+                    "status": "CASE WHEN g %% 3 = 0 THEN 'new' ELSE 'open' END",
+                    "priority": "1 + g %% 4",
+                    "channel": "'email'",
+                    "requester_id": "%(first)s + g %% %(customers)s",
+                    "team_id": "%(team)s",
+                    "created_at": "now() - (g %% 10000) * interval '1 minute'",
+                    "next_due_at": "CASE WHEN g <= %(due)s "
+                    "THEN now() - interval '1 hour' + g * interval '1 second' "
+                    "ELSE now() + interval '1 hour' + (g %% 10000) * interval '1 minute' END",
+                },
+                params={
+                    "first": first_customer,
+                    "customers": CUSTOMERS,
+                    "team": team.pk,
+                    "due": DUE,
+                },
             )
             cursor.execute(
                 """
@@ -225,8 +204,12 @@ def _percentile(samples: list[float], q: float) -> float:
 
 
 def run(*, runs: int = 3) -> list[dict]:
-    _ensure_database()
-    _setup_django()
+    seed.ensure_database(DATABASE_URL)
+    seed.setup_django(
+        DATABASE_URL,
+        CELERY_BROKER_URL=BROKER_URL,
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
     from django.test import Client
     from django.test.utils import setup_test_environment
     from django.utils import timezone

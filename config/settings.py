@@ -326,6 +326,9 @@ AUTOMATION_MAX_DEPTH = env_int("AUTOMATION_MAX_DEPTH", 5)
 # How long a process reuses the active triggers, time rules and routed teams (a change made in
 # another process takes effect within this; in the same process at once).
 AUTOMATION_RULES_CACHE_SECONDS = env_int("AUTOMATION_RULES_CACHE_SECONDS", 30)
+# Due time-rule rows per batch (one transaction; a sweep takes up to 50 batches). Larger
+# batches apply a wave faster and hold their tickets' locks longer.
+AUTOMATION_SWEEP_BATCH_SIZE = env_int("AUTOMATION_SWEEP_BATCH_SIZE", 500)
 
 # --- Proactive follow-ups, surveys, customer health ---------------------------------------------
 # Where customers open links we send (survey answers): the public address of this service.

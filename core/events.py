@@ -8,6 +8,11 @@ transaction, so whatever they write (SLA clocks, a webhook delivery row, a sched
 commits or rolls back together with the change.
 Handlers therefore must not do network I/O: they write rows, and Celery (queued with
 transaction.on_commit, or a sweep over due rows) does the slow part afterwards.
+
+A set-based service (a sweep changing a batch of tickets) announces its changes with
+`publish_many`: each subscriber sees every event, in the usual subscriber order; a plain
+handler registered with a batch form (`subscribe(type, handler, many=...)`) gets the whole
+list at once, so a batch costs it a few statements instead of a few per event.
 """
 
 from __future__ import annotations
@@ -63,18 +68,27 @@ Handler = Callable[[DomainEvent], object]
 _subscribers: dict[str, list[Handler]] = defaultdict(list)
 
 
-def subscribe(event_type: str, handler: Handler) -> None:
-    """Register `handler` for `event_type` ("*" for every event). Idempotent."""
+ManyHandler = Callable[[list[DomainEvent]], object]
+# A plain handler's batch form: what publish_many calls instead of the handler once per event.
+_batch_forms: dict[Handler, ManyHandler] = {}
+
+
+def subscribe(event_type: str, handler: Handler, *, many: ManyHandler | None = None) -> None:
+    """Register `handler` for `event_type` ("*" for every event). Idempotent. `many`, when
+    given, is the handler's batch form: the same effect for a list of events (publish_many)."""
     if handler not in _subscribers[event_type]:
         _subscribers[event_type].append(handler)
+    if many is not None:
+        _batch_forms[handler] = many
 
 
 def unsubscribe(event_type: str, handler: Handler) -> None:
     if handler in _subscribers[event_type]:
         _subscribers[event_type].remove(handler)
+    if not any(handler in handlers for handlers in _subscribers.values()):
+        _batch_forms.pop(handler, None)
 
 
-ManyHandler = Callable[[list[DomainEvent]], object]
 _many_subscribers: dict[str, list[ManyHandler]] = defaultdict(list)
 _collecting: ContextVar[dict[ManyHandler, list[DomainEvent]] | None] = ContextVar(
     "collecting", default=None
@@ -131,3 +145,28 @@ def publish(event_type: str, **fields: Any) -> DomainEvent:
         else:
             held.setdefault(handler, []).append(event)
     return event
+
+
+def publish_many(event_type: str, items: list[Mapping[str, Any]]) -> list[DomainEvent]:
+    """Publish one event per item (the fields of each), as a set-based change does: every
+    subscriber sees every event, in the order `publish` calls subscribers; a plain handler
+    with a batch form and each `subscribe_many` handler get the whole list in one call (held
+    until the end of an enclosing `batched()` block, like `publish`'s)."""
+    occurred_at = timezone.now()
+    batch = [DomainEvent(type=event_type, **{"occurred_at": occurred_at, **item}) for item in items]
+    if not batch:
+        return batch
+    for handler in [*_subscribers[event_type], *_subscribers["*"]]:
+        many = _batch_forms.get(handler)
+        if many is not None:
+            many(batch)
+            continue
+        for event in batch:
+            handler(event)
+    held = _collecting.get()
+    for handler in _many_subscribers[event_type]:
+        if held is None:
+            handler(list(batch))
+        else:
+            held.setdefault(handler, []).extend(batch)
+    return batch

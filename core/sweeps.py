@@ -28,7 +28,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import models, transaction
+from django.db import connections, models, transaction
+from django.db.models.expressions import RawSQL
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +63,7 @@ def sweep_due(
     for _ in range(max_batches):
         with transaction.atomic():
             batch = list(
-                due.exclude(pk__in=seen).select_for_update(skip_locked=True, of=lock_of)[
-                    :batch_size
-                ]
+                _not_in(due, seen).select_for_update(skip_locked=True, of=lock_of)[:batch_size]
             )
             seen.update(row.pk for row in batch)
             if handle_batch is not None and batch:
@@ -88,6 +87,21 @@ def sweep_due(
         if out_of_time or len(batch) < batch_size:
             break
     return processed
+
+
+_INTEGER_KEYS = {"AutoField", "BigAutoField", "IntegerField", "BigIntegerField"}
+
+
+def _not_in(due: models.QuerySet[Row], seen: set) -> models.QuerySet[Row]:
+    """`due` without the rows already met in this sweep. On PostgreSQL, an integer key list
+    goes as one array parameter: thousands of `%s` placeholders (a sweep of 50 batches of
+    100 excludes up to 4,900) cost more to build and parse than the batch's own work."""
+    if not seen:
+        return due
+    pk = due.model._meta.pk
+    if connections[due.db].vendor == "postgresql" and pk.get_internal_type() in _INTEGER_KEYS:
+        return due.exclude(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [sorted(seen)]))
+    return due.exclude(pk__in=seen)
 
 
 def _one_by_one(

@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import Enum
 
 from django.db.models import Min
+from django.utils import timezone
 
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketKind
@@ -128,28 +129,43 @@ def clock_state(clock: SlaClock) -> str:
     return "running"
 
 
-def _fulfil(clock: SlaClock, at: datetime) -> None:
+# The steps below change a clock in memory and say whether they did; callers save (one
+# clock.save(), or one bulk UPDATE for a batch of tickets: clocks_after_status_changes).
+def _fulfil(clock: SlaClock, at: datetime) -> bool:
     _consume(clock, at)
     clock.fulfilled_at = at
     clock.paused_since = None
     clock.next_escalation_at = None  # a met (late) target escalates no further
-    clock.save()
+    return True
 
 
-def _pause(clock: SlaClock, at: datetime) -> None:
+def _pause(clock: SlaClock, at: datetime) -> bool:
     if not clock.running:
-        return
+        return False
     _consume(clock, at)
     clock.paused_since = at
-    clock.save()
+    return True
 
 
-def _resume(clock: SlaClock, at: datetime) -> None:
+def _resume(clock: SlaClock, at: datetime) -> bool:
     """Continue a paused clock, or a fulfilled clock after a reopen."""
     clock.paused_since = clock.fulfilled_at = None
     clock.segment_started_at = at
     _schedule(clock)
-    clock.save()
+    return True
+
+
+# What the steps above may change (plus updated_at, which bulk_update does not set itself).
+_STEP_FIELDS = (
+    "consumed_minutes",
+    "segment_started_at",
+    "fulfilled_at",
+    "paused_since",
+    "next_escalation_at",
+    "due_at",
+    "warn_at",
+    "updated_at",
+)
 
 
 # --- a ticket's clocks ------------------------------------------------------------------------
@@ -198,6 +214,7 @@ def clocks_after_agent_reply(ticket: Ticket, at: datetime) -> None:
         rule = _rule(clock)
         if rule.agent_reply is OnAgentReply.FULFILS:
             _fulfil(clock, at)
+            clock.save()
         elif rule.agent_reply is OnAgentReply.RESTARTS and ticket.status in WORKED_ON:
             clock_start(ticket, selectors.policy_get(clock.policy_id), clock.metric, at)
 
@@ -217,30 +234,30 @@ def clocks_after_customer_message(ticket: Ticket, at: datetime) -> None:
                 clock_start(ticket, policy, metric, at)
 
 
-def _when_solved(clock: SlaClock, before: str, at: datetime) -> None:
-    if clock.fulfilled_at is None:
-        _fulfil(clock, at)
+def _when_solved(clock: SlaClock, before: str, at: datetime) -> bool:
+    return clock.fulfilled_at is None and _fulfil(clock, at)
 
 
-def _when_pending(clock: SlaClock, before: str, at: datetime) -> None:
-    if _rule(clock).waits_on_customer:
-        _pause(clock, at)
+def _when_pending(clock: SlaClock, before: str, at: datetime) -> bool:
+    return _rule(clock).waits_on_customer and _pause(clock, at)
 
 
-def _when_on_hold(clock: SlaClock, before: str, at: datetime) -> None:
+def _when_on_hold(clock: SlaClock, before: str, at: datetime) -> bool:
     if clock.fulfilled_at is not None:
-        return
+        return False
     if _rule(clock).pauses_on_hold and clock.policy.pause_on_hold:
-        _pause(clock, at)
-    elif clock.paused_since is not None:
-        _resume(clock, at)  # from pending: no longer waiting on the customer
-
-
-def _when_open(clock: SlaClock, before: str, at: datetime) -> None:
+        return _pause(clock, at)
     if clock.paused_since is not None:
-        _resume(clock, at)
-    elif before == Status.SOLVED and _rule(clock).waits_on_customer:
-        _resume(clock, at)  # reopened: continue from the time already used
+        return _resume(clock, at)  # from pending: no longer waiting on the customer
+    return False
+
+
+def _when_open(clock: SlaClock, before: str, at: datetime) -> bool:
+    if clock.paused_since is not None:
+        return _resume(clock, at)
+    if before == Status.SOLVED and _rule(clock).waits_on_customer:
+        return _resume(clock, at)  # reopened: continue from the time already used
+    return False
 
 
 # What a move to each status does to each of the ticket's clocks.
@@ -260,7 +277,36 @@ def clocks_after_status_change(ticket: Ticket, before: str, after: str, at: date
     if step is None:
         return
     for clock in selectors.ticket_clocks(ticket):
-        step(clock, before, at)
+        if step(clock, before, at):
+            clock.save()
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One ticket's status change, for clocks_after_status_changes."""
+
+    ticket: Ticket
+    before: str
+    after: str
+    at: datetime
+
+
+def clocks_after_status_changes(changes: list[StatusChange]) -> int:
+    """clocks_after_status_change for a batch of tickets (each at most once), set-based: one
+    read of their clocks, the same step per clock, one UPDATE of the changed ones. Returns how
+    many clocks changed."""
+    stepping = {c.ticket.pk: c for c in changes if c.after in _STATUS_STEPS}
+    if not stepping:
+        return 0
+    changed = []
+    for clock in selectors.tickets_clocks(list(stepping)):
+        change = stepping[clock.ticket_id]
+        if _STATUS_STEPS[change.after](clock, change.before, change.at):
+            clock.updated_at = timezone.now()
+            changed.append(clock)
+    if changed:
+        SlaClock.objects.bulk_update(changed, _STEP_FIELDS)
+    return len(changed)
 
 
 def retarget(ticket: Ticket, *, at: datetime, policy: SlaPolicy | None = None) -> int:
@@ -290,6 +336,31 @@ def retarget(ticket: Ticket, *, at: datetime, policy: SlaPolicy | None = None) -
         changed += 1
     refresh_next_due(ticket)
     return changed
+
+
+def refresh_next_due_many(tickets: list[Ticket]) -> None:
+    """refresh_next_due for a batch of tickets: one grouped read, one UPDATE of the tickets
+    whose earliest due time moved."""
+    if not tickets:
+        return
+    earliest = dict(
+        SlaClock.objects.filter(
+            ticket_id__in=[t.pk for t in tickets],
+            fulfilled_at__isnull=True,
+            paused_since__isnull=True,
+        )
+        .order_by()  # not the model's ordering: it would join and group by the ticket
+        .values("ticket_id")
+        .annotate(earliest=Min("due_at"))
+        .values_list("ticket_id", "earliest")
+    )
+    moved = []
+    for ticket in tickets:
+        due = earliest.get(ticket.pk)
+        if due != ticket.next_due_at:
+            ticket.next_due_at = due
+            moved.append(ticket)
+    ticket_services.tickets_next_due_set(tickets=moved)
 
 
 def refresh_next_due(ticket: Ticket) -> None:

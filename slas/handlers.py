@@ -62,6 +62,27 @@ def on_ticket_updated(event: events.DomainEvent) -> None:
     clocks.refresh_next_due(ticket)
 
 
+def on_tickets_updated(batch: list[events.DomainEvent]) -> None:
+    """on_ticket_updated for a batch (tickets.services.tickets_status_set): the status steps
+    of every ticket's clocks in one read and one UPDATE, then next_due_at in one read and one
+    UPDATE. An event that also changed the priority (or a ticket met twice) goes one by one."""
+    seen: set[int] = set()
+    stepped, one_by_one = [], []
+    for event in batch:
+        later = event.ticket.pk in seen  # after that ticket's first event, in order
+        seen.add(event.ticket.pk)
+        (one_by_one if later or "priority" in event.changes else stepped).append(event)
+    changes = [
+        clocks.StatusChange(event.ticket, *event.changes["status"], event.occurred_at)
+        for event in stepped
+        if "status" in event.changes
+    ]
+    clocks.clocks_after_status_changes(changes)
+    clocks.refresh_next_due_many([event.ticket for event in stepped])
+    for event in one_by_one:
+        on_ticket_updated(event)
+
+
 def on_organization_updated(event: events.DomainEvent) -> None:
     """A new tier or override policy: re-measure the organization's unresolved tickets, after
     commit and outside the request (an organization may have many open tickets)."""
@@ -96,7 +117,7 @@ def connect() -> None:
     events.subscribe(events.CUSTOMER_UPDATED, on_customer_updated)
     events.subscribe(events.TICKET_CREATED, on_ticket_created)
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
-    events.subscribe(events.TICKET_UPDATED, on_ticket_updated)
+    events.subscribe(events.TICKET_UPDATED, on_ticket_updated, many=on_tickets_updated)
     for model in _POLICY_PARTS:
         uid = f"slas.policy_cache_clear.{model.__name__}"
         post_save.connect(policy_cache_clear, sender=model, weak=False, dispatch_uid=uid)

@@ -128,3 +128,11 @@ def ticket_clocks(ticket: Ticket, *metrics: str) -> QuerySet[SlaClock]:
     if metrics:
         clocks = clocks.filter(metric__in=metrics)
     return clocks.prefetch_related("policy__calendar__intervals", "policy__calendar__holidays")
+
+
+def tickets_clocks(ticket_ids: list[int]) -> QuerySet[SlaClock]:
+    """ticket_clocks for many tickets at once (a sweep's batch), in ticket and id order."""
+    clocks = SlaClock.objects.filter(ticket_id__in=ticket_ids).select_related("policy__calendar")
+    return clocks.order_by("ticket_id", "id").prefetch_related(
+        "policy__calendar__intervals", "policy__calendar__holidays"
+    )

@@ -8,7 +8,7 @@ from tickets.models import TicketKind
 from tickets.status import Status
 
 from . import health, services
-from .models import ExperienceKind, Survey, Trigger
+from .models import ExperienceKind, FollowUpRule, Survey, Trigger
 
 _DONE = {Status.SOLVED, Status.CLOSED}
 
@@ -34,6 +34,25 @@ def on_ticket_updated(event: events.DomainEvent) -> None:
             source_key=f"reopened:{ticket.pk}:{event.occurred_at:%Y%m%d%H%M%S%f}",
             ticket=ticket,
         )
+
+
+def on_tickets_updated(batch: list[events.DomainEvent]) -> None:
+    """on_ticket_updated for a batch: the same per ticket, but a batch of solves asks once
+    whether any follow-up rule waits for a solve (none: no statement per ticket)."""
+    solves = [event for event in batch if _is_solve(event)]
+    if (
+        solves
+        and not FollowUpRule.objects.filter(active=True, trigger=Trigger.TICKET_SOLVED).exists()
+    ):
+        batch = [event for event in batch if not _is_solve(event)]
+    for event in batch:
+        if "status" in event.changes:
+            on_ticket_updated(event)
+
+
+def _is_solve(event: events.DomainEvent) -> bool:
+    before, after = event.changes.get("status", (None, None))
+    return after == Status.SOLVED and before not in _DONE
 
 
 def on_sla_breached(batch: list[events.DomainEvent]) -> None:
@@ -65,7 +84,7 @@ def on_customer_created(event: events.DomainEvent) -> None:
 
 def connect() -> None:
     """Idempotent: events.subscribe ignores a handler already subscribed."""
-    events.subscribe(events.TICKET_UPDATED, on_ticket_updated)
+    events.subscribe(events.TICKET_UPDATED, on_ticket_updated, many=on_tickets_updated)
     events.subscribe_many(events.SLA_BREACHED, on_sla_breached)
     events.subscribe(events.SURVEY_ANSWERED, on_survey_answered)
     events.subscribe(events.CUSTOMER_CREATED, on_customer_created)

@@ -9,12 +9,12 @@ from django.db.models.signals import post_delete, post_save
 from core import events
 
 from .models import WebhookSubscription
-from .subscriptions import on_event, subscriptions_cache_clear
+from .subscriptions import on_event, on_events, subscriptions_cache_clear
 
 
 def connect() -> None:
     """Idempotent: events.subscribe and the dispatch_uid ignore a second call."""
-    events.subscribe("*", on_event)
+    events.subscribe("*", on_event, many=on_events)
     for signal in (post_save, post_delete):
         signal.connect(
             subscriptions_cache_clear,

@@ -85,6 +85,20 @@ def delivery_create(
     return delivery
 
 
+def deliveries_create(deliveries: list[WebhookDelivery]) -> list[WebhookDelivery]:
+    """delivery_create for many unsaved rows at once (a batch of events): one INSERT, each
+    row sent after commit."""
+    if not deliveries:
+        return []
+    now = timezone.now()
+    for delivery in deliveries:
+        delivery.next_attempt_at = now
+    created = WebhookDelivery.objects.bulk_create(deliveries)
+    for delivery in created:
+        enqueue_on_commit("webhooks.deliver", delivery.pk)
+    return created
+
+
 def retry_delay(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... doubling, at most 2 h between attempts."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 7200))

@@ -17,8 +17,8 @@ from django.db import transaction
 from core import events
 from core.unset import UNSET, Unset
 
-from .models import WebhookSubscription
-from .services import delivery_create, validate_webhook_url
+from .models import WebhookDelivery, WebhookSubscription
+from .services import deliveries_create, delivery_create, validate_webhook_url
 
 SUBSCRIBABLE = (
     events.TICKET_CREATED,
@@ -169,3 +169,28 @@ def on_event(event: events.DomainEvent) -> None:
             source=f"subscription:{subscription.pk}",
             subscription=subscription,
         )
+
+
+def on_events(batch: list[events.DomainEvent]) -> None:
+    """on_event for a batch of events (core.events.publish_many): the same rows, in the same
+    order, written in one INSERT."""
+    rows = []
+    for event in batch:
+        if event.type not in SUBSCRIBABLE:
+            continue
+        subscriptions = [s for s in active_subscriptions() if event.type in s.events]
+        if not subscriptions:
+            continue
+        payload = event_payload(event)
+        rows += [
+            WebhookDelivery(
+                url=subscription.url,
+                secret=subscription.secret,
+                event=event.type,
+                payload=payload,
+                source=f"subscription:{subscription.pk}",
+                subscription=subscription,
+            )
+            for subscription in subscriptions
+        ]
+    deliveries_create(rows)

@@ -64,6 +64,7 @@ def test_time_rule_sweep_killed_mid_way_applies_every_row_exactly_once():
         "CELERY_BROKER_URL": broker,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "LOG_LEVEL": "WARNING",
+        "AUTOMATION_SWEEP_BATCH_SIZE": "100",  # the test's arithmetic: batches of 100
     }
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=1",

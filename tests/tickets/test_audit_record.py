@@ -40,3 +40,30 @@ def test_sla_and_merge_events_read_as_words_in_the_audit_trail():
         services.audit_record(ticket=ticket, kind=kind)
     labels = [row.label for row in audit_trail(ticket)]
     assert labels[-3:] == ["SLA at risk", "SLA breached", "Requester merged into another customer"]
+
+
+def test_alike_events_are_one_insert_per_content_in_the_order_given(django_assert_num_queries):
+    tickets = TicketFactory.create_batch(4)
+    fired = {"rule": "time:1", "actions": ["status -> closed"]}
+    entries = [
+        services.AuditEntry(ticket_id=t.pk, kind=EventKind.AUTOMATION_FIRED, after=fired)
+        for t in reversed(tickets)
+    ] + [
+        services.AuditEntry(
+            ticket_id=t.pk,
+            kind=EventKind.STATUS_CHANGED,
+            before={"status": "solved" if i % 2 else "pending"},
+            after={"status": "closed"},
+        )
+        for i, t in enumerate(tickets)
+    ]
+    with django_assert_num_queries(3):  # the firings; from solved; from pending
+        assert services.audit_record_alike(entries=entries) == 8
+    rows = list(TicketEvent.objects.order_by("id").values_list("ticket_id", "kind", "before"))
+    assert rows == [
+        *((t.pk, EventKind.AUTOMATION_FIRED, {}) for t in reversed(tickets)),
+        *((t.pk, EventKind.STATUS_CHANGED, {"status": "pending"}) for t in tickets[0::2]),
+        *((t.pk, EventKind.STATUS_CHANGED, {"status": "solved"}) for t in tickets[1::2]),
+    ]
+    with pytest.raises(ValueError, match=r"sla\.snoozed"):
+        services.audit_record_alike(entries=[services.AuditEntry(tickets[0].pk, "sla.snoozed")])

@@ -7,13 +7,21 @@ that other apps (SLA clocks, channels, webhooks, follow-ups) act on in the same 
 
 One module per idea: `create` (opening tickets), `update` (fields, status, teams, claiming),
 `messages` (replies, notes, customer messages, automatic answers), `bulk` (one action on
-many tickets, each through ticket_update), `audit` (the audit trail for other apps' changes
-and the SLA fields), `merge` (merging duplicates), `problems` (incidents linked to a problem,
-the update when it is solved), `common` (what they share). Callers import from here:
-`from tickets import services`.
+many tickets, each through ticket_update), `batch` (set-based changes of many tickets, for
+sweeps), `audit` (the audit trail for other apps' changes and the SLA fields), `merge`
+(merging duplicates), `problems` (incidents linked to a problem, the update when it is
+solved), `common` (what they share). Callers import from here: `from tickets import services`.
 """
 
-from .audit import AuditEntry, audit_record, audit_record_many, ticket_sla_fields_set
+from .audit import (
+    AuditEntry,
+    audit_record,
+    audit_record_alike,
+    audit_record_many,
+    ticket_sla_fields_set,
+    tickets_next_due_set,
+)
+from .batch import tickets_status_set
 from .bulk import BulkResult, tickets_bulk_update
 from .create import ticket_create, ticket_open
 from .merge import ticket_merge
@@ -30,6 +38,7 @@ __all__ = [
     "AuditEntry",
     "BulkResult",
     "audit_record",
+    "audit_record_alike",
     "audit_record_many",
     "customer_message_add",
     "problem_incident_unlink",
@@ -48,4 +57,6 @@ __all__ = [
     "ticket_sla_fields_set",
     "ticket_update",
     "tickets_bulk_update",
+    "tickets_next_due_set",
+    "tickets_status_set",
 ]
