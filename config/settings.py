@@ -389,6 +389,10 @@ LOGOUT_REDIRECT_URL = "/desk/login/"
 DESK_PRESENCE_TTL_SECONDS = env_int("DESK_PRESENCE_TTL_SECONDS", 30)
 # How many rows the queue page shows (the API's maximum is 100).
 DESK_QUEUE_ROWS = env_int("DESK_QUEUE_ROWS", 50)
+# A public reply to an unassigned ticket from the desk assigns it to the replier.
+DESK_ASSIGN_ON_REPLY = env_bool("DESK_ASSIGN_ON_REPLY", True)
+# The languages the desk speaks to agents (their profile picks one; default English).
+DESK_LANGUAGES = [("en", "English"), ("ru", "Русский")]
 
 # --- Customer portal (magic-link sign-in; its own signed cookie, never a Django login) ------
 PORTAL_LINK_TTL_MINUTES = env_int("PORTAL_LINK_TTL_MINUTES", 15)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboards, views
+from . import dashboards, list_pages, views
 
 app_name = "desk"
 
@@ -16,4 +16,9 @@ urlpatterns = [
     path("tickets/<int:pk>/fields/", views.ticket_fields, name="ticket-fields"),
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="ticket-presence"),
     path("reports/", dashboards.dashboard, name="dashboard"),
+    path("views/<slug:slug>/", list_pages.builtin_view, name="view"),
+    path("saved-views/", list_pages.saved_view_create, name="saved-view-create"),
+    path("saved-views/<int:pk>/", list_pages.saved_view, name="saved-view"),
+    path("saved-views/<int:pk>/delete/", list_pages.saved_view_delete, name="saved-view-delete"),
+    path("profile/", list_pages.profile, name="profile"),
 ]
