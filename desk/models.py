@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ViewSort(models.TextChoices):
-    URGENCY = "urgency", "Most urgent first"
-    UPDATED = "updated", "Last updated first"
+    URGENCY = "urgency", _("Most urgent first")
+    UPDATED = "updated", _("Last updated first")
 
 
 class SavedView(models.Model):
