@@ -32,7 +32,7 @@ CLOCK_STATE = {
     "at_risk": _("at risk"),
     "breached": _("breached"),
     "paused": _("paused"),
-    "fulfilled": _("met"),
+    "fulfilled": _("fulfilled"),
 }
 METRIC = {
     "first_response": pgettext_lazy("metric", "First response"),

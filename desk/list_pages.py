@@ -79,7 +79,10 @@ def _render_view(
     context = {
         "title": title,
         "rows": rows,
-        "form": ViewFilterForm(request.GET or None, initial={"sort": sort}, user=request.user),
+        # A saved view shows its own filters until the agent changes them.
+        "form": ViewFilterForm(
+            request.GET or None, initial={**dict(_as_params(base)), "sort": sort}, user=request.user
+        ),
         "errors": errors,
         "query": request.GET.urlencode(),
         "save_filters": _as_params({**base, **filters}),

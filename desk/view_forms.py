@@ -9,9 +9,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import ChannelKind, Priority, Team
-from tickets.status import Status
+from tickets.models import Priority, Team
 
+from . import labels
 from .models import ViewSort
 
 ANY = [("", _("Any"))]
@@ -21,13 +21,15 @@ class ViewFilterForm(forms.Form):
     """GET parameters of a view page (each one of desk.ticket_lists.FILTERS)."""
 
     status = forms.ChoiceField(
-        choices=ANY + list(Status.choices), required=False, label=_("Status")
+        choices=[*ANY, *labels.STATUS.items()], required=False, label=_("Status")
     )
     priority = forms.ChoiceField(
-        choices=ANY + [(p.label, p.label) for p in Priority], required=False, label=_("Priority")
+        choices=[*ANY, *[(p.label, labels.PRIORITY[p]) for p in Priority]],
+        required=False,
+        label=_("Priority"),
     )
     channel = forms.ChoiceField(
-        choices=ANY + list(ChannelKind.choices), required=False, label=_("Channel")
+        choices=[*ANY, *labels.CHANNEL.items()], required=False, label=_("Channel")
     )
     team = forms.ChoiceField(choices=ANY, required=False, label=_("Team"))
     assignee = forms.ChoiceField(

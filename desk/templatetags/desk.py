@@ -44,12 +44,12 @@ def minutes_left(minutes: float | None) -> str:
     seconds = round(abs(minutes) * 60)
     if seconds < 3600:  # the last hour counts seconds
         text = f"{seconds // 60}m {seconds % 60:02d}s"
-        return f"overdue {text}" if minutes < 0 else text
+        return _("overdue %(time)s") % {"time": text} if minutes < 0 else text
     total = round(abs(minutes))
     hours, mins = divmod(total, 60)
     days, hours = divmod(hours, 24)
     text = f"{days}d {hours}h" if days else f"{hours}h {mins:02d}m" if hours else f"{mins}m"
-    return f"overdue {text}" if minutes < 0 else text
+    return _("overdue %(time)s") % {"time": text} if minutes < 0 else text
 
 
 def _svg_icon(name: str, label: str = "") -> SafeString:
@@ -92,6 +92,12 @@ def due_when(clock) -> str:
 
 
 @register.filter
+def time_kind(clock) -> str:
+    """Whether a countdown counts business hours or calendar time."""
+    return _("business hours") if clock.business_hours else _("calendar time")
+
+
+@register.filter
 def clock_css(clock) -> str:
     """Colour class of a countdown as rendered (desk.js keeps it current)."""
     if clock is None:
@@ -126,3 +132,9 @@ def metric_label(value: str) -> str:
 @register.filter
 def clock_state_label(value: str) -> str:
     return labels.CLOCK_STATE.get(value, value)
+
+
+@register.simple_tag
+def overdue_pattern() -> str:
+    """The "overdue %(time)s" words for desk.js, in the agent's language."""
+    return _("overdue %(time)s")
