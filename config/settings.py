@@ -171,8 +171,9 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 # The languages we speak to customers in (customers.models.Locale): automatic answers, survey
-# pages, follow-up emails and the portal, each in the customer's locale. The desk, the admin
-# and the API stay in English (no LocaleMiddleware: a header must not change API messages).
+# pages, follow-up emails and the portal, each in the customer's locale. The desk speaks the
+# agent's profile language (DESK_LANGUAGES); the admin and the API stay in English (no
+# LocaleMiddleware: a header must not change API messages).
 LANGUAGES = [
     ("en", "English"),
     ("ru", "Русский"),
