@@ -320,3 +320,12 @@ def test_audit_trail_speaks_words(desk, agent, make_ticket):
     assert "Status: Open → Pending" in html or "Status: New → Pending" in html
     assert "public: True" not in html
     assert "public: False" not in html
+
+
+def test_managers_dashboard_speaks_the_profile_language(manager):
+    desk_services.agent_profile_update(user=manager, language="ru")
+    response = desk_client(manager).get("/desk/reports/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Соблюдаем ли мы SLA?" in html
+    assert "Последние 30 дней" in html
