@@ -115,3 +115,7 @@ def test_ticket_page_fits_400_px(browser, live_server, agent, tickets):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 400, f"the page is {width}px wide"
         shoot(page, "ticket-400.png")
+        page.goto(f"{live_server.url}/desk/views/pending/")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, f"the view page is {width}px wide"
+        shoot(page, "views-400.png")

@@ -329,3 +329,27 @@ def test_managers_dashboard_speaks_the_profile_language(manager):
     html = response.content.decode()
     assert "Соблюдаем ли мы SLA?" in html
     assert "Последние 30 дней" in html
+
+
+def test_an_sla_escalation_away_is_named_as_such(desk, agent, make_ticket):
+    ticket = make_ticket()
+    ticket_services.ticket_reply(ticket=ticket, author=agent, body="Looking", public=False)
+    ticket_services.ticket_update(ticket=ticket, actor=None, team=TeamFactory(name="Tier 2"))
+    html = desk.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert "Tier 2" in html
+    assert "the system (SLA escalation)" in html
+
+
+def test_profile_and_moved_pages_cost_constant_queries(
+    desk, agent, make_ticket, django_assert_max_num_queries
+):
+    # session, user, the agent's zone (twice: the header and the form's default), toggle
+    with django_assert_max_num_queries(5):
+        assert desk.get("/desk/profile/").status_code == 200
+    ticket = make_ticket()
+    for n in range(10):
+        ticket_services.ticket_reply(ticket=ticket, author=agent, body=f"n{n}", public=False)
+    ticket_services.ticket_update(ticket=ticket, actor=None, team=TeamFactory(name="Tier 2"))
+    # session, user, zone, visibility, the ticket, the agent's events, the move, the toggle
+    with django_assert_max_num_queries(8):
+        assert "Tier 2" in desk.get(f"/desk/tickets/{ticket.pk}/").content.decode()
