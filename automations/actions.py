@@ -16,6 +16,8 @@ from django.template import Context, Template, TemplateSyntaxError
 
 from accounts.models import User
 from core.queueing import enqueue_on_commit
+from macros.models import Macro
+from macros.services import macro_count_use, macro_render
 from success.models import FollowUpRule
 from success.services import followup_schedule_for_ticket
 from tickets.models import Priority, Team, Ticket, TicketType
@@ -111,6 +113,15 @@ def _followup_rule(action) -> str | None:
     return None
 
 
+def _shared_macro(action) -> str | None:
+    value = action["macro"]
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "macro: give a shared macro's id."
+    if not Macro.objects.filter(pk=value, is_shared=True).exists():
+        return f"macro: shared macro {value} not found."
+    return None
+
+
 def _render(body: str, ticket: Ticket) -> str:
     return Template(body).render(Context({"ticket": ticket, "customer": ticket.requester}))
 
@@ -177,6 +188,17 @@ def _reply(ticket, action):
     return "reply sent"
 
 
+def _reply_macro(ticket, action):
+    """A shared macro's reply as the automatic answer (its placeholders filled, no agent:
+    `{{ agent.name|default:"..." }}` speaks for the team); only the text: a rule sets fields
+    with its own actions."""
+    macro = Macro.objects.get(pk=action["macro"])
+    body = macro_render(macro=macro, ticket=ticket, agent=None)
+    system_message_add(ticket=ticket, body=body, reason="automation")
+    macro_count_use(macro=macro)
+    return f"reply from macro {macro.name!r}"
+
+
 def _notify(ticket, action):
 
     from .tasks import notify
@@ -227,6 +249,7 @@ ACTIONS: dict[str, ActionSpec] = {
     "assign": ActionSpec(("value",), _agent_or_routing, _assign),
     "add_note": ActionSpec(("body",), _template, _add_note),
     "reply": ActionSpec(("body",), _template, _reply),
+    "reply_macro": ActionSpec(("macro",), _shared_macro, _reply_macro),
     "notify": ActionSpec((), _notify_target, _notify),
     "webhook": ActionSpec(("url",), _webhook_url, _webhook),
     "schedule_followup": ActionSpec(("rule",), _followup_rule, _schedule_followup),

@@ -15,6 +15,7 @@ from automations.api.views import (
 from customers.api.views import CustomerViewSet, OrganizationViewSet
 from desk.api.views import SavedViewViewSet
 from knowledge.api import views as knowledge_api
+from macros.api import views as macros_api
 from reports.api import views as reports_api
 from slas.api.views import CalendarViewSet, PolicyViewSet, TicketSlaView, TierViewSet
 from success.api.views import (
@@ -24,6 +25,7 @@ from success.api.views import (
     FollowUpViewSet,
     SurveyViewSet,
 )
+from tickets.api import relations as relations_api
 from tickets.api.queue import QueueClaimView, QueueView
 from tickets.api.views import AttachmentViewSet, TeamViewSet, TicketViewSet
 from tickets.channels import api as channels_api
@@ -63,6 +65,7 @@ router.register("help/articles", knowledge_api.ArticleViewSet, basename="kb-arti
 router.register("automations/triggers", TriggerViewSet, basename="automation-trigger")
 router.register("automations/time-rules", TimeRuleViewSet, basename="automation-time-rule")
 router.register("automations/routing", TeamRoutingViewSet, basename="automation-routing")
+router.register("macros", macros_api.MacroViewSet, basename="macro")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
@@ -91,6 +94,8 @@ urlpatterns = [
     path("inbound/chat/", channels_api.InboundChatView.as_view(), name="inbound-chat"),
     path("inbound/calls/", channels_api.InboundCallView.as_view(), name="inbound-calls"),
     path("inbound/social/", channels_api.InboundSocialView.as_view(), name="inbound-social"),
+    # Any other registered kind with a JSON payload (after the named doors above).
+    path("inbound/<str:kind>/", channels_api.InboundKindView.as_view(), name="inbound-kind"),
     path("help/search/", knowledge_api.SearchView.as_view(), name="kb-search"),
     path("help/suggest/", knowledge_api.SuggestView.as_view(), name="kb-suggest"),
     path(
@@ -104,5 +109,28 @@ urlpatterns = [
         name="report-self-service",
     ),
     path("automations/availability/", AvailabilityView.as_view(), name="automation-availability"),
+    # merge, problems and macros on a ticket (tickets/api/relations.py, macros/api/views.py)
+    path("tickets/<int:pk>/merge/", relations_api.TicketMergeView.as_view(), name="ticket-merge"),
+    path(
+        "tickets/<int:pk>/incidents/",
+        relations_api.ProblemIncidentsView.as_view(),
+        name="ticket-incidents",
+    ),
+    path(
+        "tickets/<int:pk>/incidents/<int:incident_id>/",
+        relations_api.ProblemIncidentView.as_view(),
+        name="ticket-incident",
+    ),
+    path("tickets/<int:pk>/problem/", relations_api.ProblemView.as_view(), name="ticket-problem"),
+    path(
+        "tickets/<int:pk>/macros/<int:macro_id>/preview/",
+        macros_api.MacroPreviewView.as_view(),
+        name="ticket-macro-preview",
+    ),
+    path(
+        "tickets/<int:pk>/macros/<int:macro_id>/apply/",
+        macros_api.MacroApplyView.as_view(),
+        name="ticket-macro-apply",
+    ),
     *router.urls,
 ]

@@ -32,6 +32,7 @@ SPECTACULAR_SETTINGS = {
         "ArticleStatusEnum": "knowledge.models.Status",
         "InboundStateEnum": "tickets.channels.models.InboundState",
         "TriggerEventEnum": "automations.models.TriggerEvent",
+        "MacroStatusEnum": "macros.models.MACRO_STATUS_CHOICES",
     },
 }
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "portal",
     "reports",
     "knowledge",
+    "macros",
     # Last: its ready() wires every app's handlers and registers every app's tasks.
     "config",
 ]

@@ -17,6 +17,8 @@ every event type):
    experience): rows only, nothing that the SLA handlers read.
 3. tickets: hand an agent's public reply to its channel (an outbound email row, a chat or
    social webhook), sent after commit; after the bookkeeping above, which never depends on it.
+   A solved problem's update to its incidents is sent here too (the problem's clocks are
+   measured by then).
 4. webhooks: tell the outside world last, so a payload is built from the final state of the
    change. (It subscribes to "*", and "*" subscribers run after an event's own subscribers in
    any case: publish guarantees what this list states.)

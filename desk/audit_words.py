@@ -58,7 +58,7 @@ FIELD_LABELS = {
 }
 METRICS = labels.METRIC
 # Bookkeeping keys the trail does not show (the message itself is in the conversation).
-HIDDEN = {"message", "direction", "public", "system", "at", "clock"}
+HIDDEN = {"message", "direction", "public", "system", "at", "clock", "gesture"}
 
 
 @dataclass(frozen=True)
@@ -157,10 +157,15 @@ def _names(events: list[TicketEvent]) -> dict[str, dict]:
 
 def audit_rows(events: list[TicketEvent]) -> list[AuditRow]:
     names = _names(events)
+    choice_labels = dict(EventKind.choices)
     return [
         AuditRow(
             event,
-            str(KIND_LABELS.get(event.kind, event.kind.replace("_", " "))),
+            str(
+                KIND_LABELS.get(event.kind)
+                or choice_labels.get(event.kind)  # kinds added since: their own labels
+                or event.kind.replace("_", " ")
+            ),
             _changes(event, names),
         )
         for event in events

@@ -25,7 +25,8 @@ CHANNEL = {
     "chat": _("Live chat"),
     "phone": _("Phone"),
     "social": _("Social media"),
-    "web": _("Web / API"),
+    "web": _("Web"),
+    "api": _("API"),
 }
 CLOCK_STATE = {
     "running": _("running"),

@@ -180,6 +180,9 @@ def desk_ticket(user, pk: int) -> Ticket:
             "organization__tier",
             "team",
             "assignee",
+            "merge__target",  # merges and problems (desk/relation_selectors.py)
+            "problem_link__problem",
+            "problem_settings",
         )
         .prefetch_related(
             "tags",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboards, list_pages, views
+from . import dashboards, list_pages, ticket_tools, views
 
 app_name = "desk"
 
@@ -16,6 +16,21 @@ urlpatterns = [
     path("tickets/<int:pk>/fields/", views.ticket_fields, name="ticket-fields"),
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="ticket-presence"),
     path("reports/", dashboards.dashboard, name="dashboard"),
+    # macros, merge and problems on the ticket page (desk/ticket_tools.py)
+    path("tickets/<int:pk>/macros/", ticket_tools.macro_picker, name="ticket-macros"),
+    path("tickets/<int:pk>/merge/", ticket_tools.merge, name="ticket-merge"),
+    path("tickets/<int:pk>/problem/", ticket_tools.link_to_problem, name="ticket-link-problem"),
+    path("tickets/<int:pk>/incidents/", ticket_tools.link_incidents, name="ticket-incidents"),
+    path(
+        "tickets/<int:pk>/incidents/<int:incident_id>/unlink/",
+        ticket_tools.unlink_incident,
+        name="ticket-unlink-incident",
+    ),
+    path(
+        "tickets/<int:pk>/problem/settings/",
+        ticket_tools.problem_settings,
+        name="ticket-problem-settings",
+    ),
     path("views/<slug:slug>/", list_pages.builtin_view, name="view"),
     path("saved-views/", list_pages.saved_view_create, name="saved-view-create"),
     path("saved-views/<int:pk>/", list_pages.saved_view, name="saved-view"),

@@ -28,6 +28,7 @@ from tickets import services
 from tickets.models import Ticket
 from tickets.selectors import ticket_messages
 
+from . import macros as desk_macros
 from . import presence, selectors
 from .forms import DeskLoginForm, QueueFilterForm, ReplyForm, TicketFieldsForm
 from .profile import agent_locale
@@ -206,7 +207,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_ticket(request, ticket, reply_form=form, status=400)
     try:
-        services.ticket_reply(
+        desk_macros.reply_service(request)(  # ticket_reply, or macro_apply for a picked macro
             ticket=ticket,
             author=request.user,
             body=form.cleaned_data["body"],
@@ -224,6 +225,8 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request, _("Public reply added.") if form.public else _("Internal note added.")
     )
+    if not selectors.is_visible(request.user, pk):  # a macro moved it to another team
+        return redirect("desk:queue")
     return redirect("desk:ticket", pk=pk)
 
 

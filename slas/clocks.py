@@ -246,6 +246,8 @@ def _when_open(clock: SlaClock, before: str, at: datetime) -> None:
 # What a move to each status does to each of the ticket's clocks.
 _STATUS_STEPS = {
     Status.SOLVED: _when_solved,
+    # Closed without being solved: a ticket merged into another (its clocks stop there).
+    Status.CLOSED: _when_solved,
     Status.PENDING: _when_pending,
     Status.ON_HOLD: _when_on_hold,
     Status.OPEN: _when_open,

@@ -30,6 +30,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from automations.models import TeamRouting, TimeRule, Trigger
 from desk.models import SavedView
+from macros.models import Macro
 from slas.models import Metric
 from success.models import CustomerHealth, FollowUp, FollowUpRule, Survey
 from success.services import delivery_record
@@ -139,7 +140,21 @@ def world(settings):
         "saved_view": SavedView.objects.create(
             owner=users["agent"], name="Mine, urgent", filters={"view": "mine"}
         ).pk,
+        "kind": "phone",  # the door by kind (inbound/{kind}/)
+        "macro": Macro.objects.create(
+            name="Thanks",
+            body="Thanks {{ customer.first_name }}",
+            owner=users["manager"],
+            is_shared=True,
+        ).pk,
     }
+    ids["macro_id"] = ids["macro"]
+    # An incident of the world's ticket (in the same team), for the problem endpoints.
+    incident = ticket_services.ticket_create(
+        requester=customer, subject="Me too", body="Same here", team=team
+    )
+    ticket_services.problem_incidents_link(problem=ticket, incidents=[incident], actor=None)
+    ids["incident_id"] = incident.pk
     ids.update(_knowledge(users["integration"], customer))
     world = World(ticket, customer, organization, team, attachment, ids)
     world.clients = clients
@@ -231,6 +246,7 @@ NEW_RULE = {"name": "Call", "trigger": "delivery", "action": "outreach", "delay_
 NEW_CALENDAR = {"name": "Always", "always_open": True}
 NEW_POLICY = {"name": "Gold", "targets": [{"priority": "high", "metric": "resolution", "minutes": 60}]}
 NEW_CATEGORY = {"translations": [{"locale": "en", "name": "Billing"}]}
+NEW_MACRO = {"name": "Photo please", "body": "Hi {{ customer.first_name }}, a photo?"}
 NEW_ARTICLE = {"translations": [{"locale": "en", "title": "Returns", "body_md": "Within 14 days."}]}
 MATRIX = [
     ("GET",    "/api/v1/me/",                                None,               row(401, 200, 200, 200, 200, 200)),
@@ -326,6 +342,7 @@ MATRIX = [
     ("POST",   "/api/v1/inbound/chat/",                      CHAT,               row(401, 403, 403, 202, 202, 202)),
     ("POST",   "/api/v1/inbound/calls/",                     CALL,               row(401, 403, 403, 202, 202, 202)),
     ("POST",   "/api/v1/inbound/social/",                    SOCIAL,             row(401, 403, 403, 202, 202, 202)),
+    ("POST",   "/api/v1/inbound/{kind}/",                    CALL,               row(401, 403, 403, 202, 202, 202)),
     # outbound webhook subscriptions: managers only
     ("GET",    "/api/v1/webhooks/",                          None,               row(401, 403, 403, "+", 403, 403)),
     ("POST",   "/api/v1/webhooks/",                          NEW_WEBHOOK,        row(401, 403, 403, 201, 403, 403)),
@@ -384,6 +401,21 @@ MATRIX = [
     ("GET",    "/api/v1/saved-views/{saved_view}/",          None,               row(401, 200, 404, 404, 403, 403)),
     ("PATCH",  "/api/v1/saved-views/{saved_view}/",          {"sort": "updated"}, row(401, 200, 404, 404, 403, 403)),
     ("DELETE", "/api/v1/saved-views/{saved_view}/",          None,               row(401, 204, 404, 404, 403, 403)),
+    # macros: staff use shared ones and their own; only managers change a shared one
+    ("GET",    "/api/v1/macros/",                            None,               row(401, "+", "+", "+", 403, 403)),
+    ("POST",   "/api/v1/macros/",                            NEW_MACRO,          row(401, 201, 201, 201, 403, 403)),
+    ("GET",    "/api/v1/macros/{macro}/",                    None,               row(401, 200, 200, 200, 403, 403)),
+    ("PATCH",  "/api/v1/macros/{macro}/",                    {"name": "Merci"},  row(401, 403, 403, 200, 403, 403)),
+    ("DELETE", "/api/v1/macros/{macro}/",                    None,               row(401, 403, 403, 204, 403, 403)),
+    ("GET",    "/api/v1/tickets/{ticket}/macros/{macro_id}/preview/", None,      row(401, 200, 404, 200, 403, 403)),
+    ("POST",   "/api/v1/tickets/{ticket}/macros/{macro_id}/apply/",   {},        row(401, 201, 404, 201, 403, 403)),
+    # merge and problems: both ends visible to the caller (target 0: 400 once the source is)
+    ("POST",   "/api/v1/tickets/{ticket}/merge/",            {"target_id": 0},   row(401, 400, 404, 400, 403, 403)),
+    ("GET",    "/api/v1/tickets/{ticket}/incidents/",        None,               row(401, 200, 404, 200, 403, 403)),
+    ("POST",   "/api/v1/tickets/{ticket}/incidents/",        {"incident_ids": [0]}, row(401, 400, 404, 400, 403, 403)),
+    ("DELETE", "/api/v1/tickets/{ticket}/incidents/{incident_id}/", None,         row(401, 204, 404, 204, 403, 403)),
+    ("GET",    "/api/v1/tickets/{ticket}/problem/",          None,               row(401, 200, 404, 200, 403, 403)),
+    ("PATCH",  "/api/v1/tickets/{ticket}/problem/",          {"solve_incidents": False}, row(401, 200, 404, 200, 403, 403)),
 ]
 # fmt: on
 
@@ -415,6 +447,7 @@ def _listed(response, world: World, path: str) -> bool:
         "time-rules": "time_rule",
         "routing": "routing",
         "saved-views": "saved_view",
+        "macros": "macro",
     }[path.rstrip("/").rsplit("/", 1)[-1]]
     return world.ids[kind] in {row["id"] for row in response.json()["results"]}
 
@@ -477,8 +510,11 @@ def test_matrix_covers_every_documented_operation():
             "time_rule",
             "routing",
             "saved_view",
+            "macro",
         )
     }
+    placeholders["kind"] = "{kind}"
+    placeholders.update(macro_id="{macro_id}", incident_id="{incident_id}")
     covered = {(method, path.split("?")[0].format(**placeholders)) for method, path, _, _ in MATRIX}
     assert documented - covered == set(), "operations missing from the authorization matrix"
 

@@ -1,7 +1,8 @@
 """What the tickets app hears: an agent's public reply is handed to the ticket's channel
 (an outbound email row, or a chat/social webhook, sent after commit), and django-anymail's
 inbound signal is one more door into the email pipeline. A customer merged into another
-leaves a `requester_merged` audit event on each of its tickets."""
+leaves a `requester_merged` audit event on each of its tickets. A problem solved tells its
+incidents' requesters (tickets.services.problems)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from anymail.signals import inbound
 from core import events
 
 from . import services
-from .channels.anymail_inbound import on_anymail_inbound
+from .channels.email.anymail import on_anymail_inbound
 from .channels.outbound import on_message_created
-from .models import EventKind, Ticket
+from .models import EventKind, ProblemLink, Ticket
+from .status import Status
 
 
 def on_customer_merging(event: events.DomainEvent) -> None:
@@ -34,8 +36,19 @@ def on_customer_merging(event: events.DomainEvent) -> None:
     )
 
 
+def on_ticket_updated(event: events.DomainEvent) -> None:
+    """A problem was solved: its incidents' requesters get their one update (in the same
+    transaction, through the ticket services)."""
+    status = event.changes.get("status") if event.changes else None
+    if status is None or status[1] != Status.SOLVED:
+        return
+    if ProblemLink.objects.filter(problem_id=event.ticket.pk, notified_at__isnull=True).exists():
+        services.problem_incidents_notify(problem=event.ticket, actor=event.actor)
+
+
 def connect() -> None:
     """Idempotent: events.subscribe and the dispatch_uid ignore a second call."""
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
     events.subscribe(events.CUSTOMER_MERGING, on_customer_merging)
-    inbound.connect(on_anymail_inbound, dispatch_uid="tickets.channels.anymail_inbound")
+    events.subscribe(events.TICKET_UPDATED, on_ticket_updated)
+    inbound.connect(on_anymail_inbound, dispatch_uid="tickets.channels.email.anymail")

@@ -7,6 +7,7 @@ from django.db import models
 
 from .channels.models import Channel, ChannelThread, InboundMessage, OutboundEmail
 from .choices import ChannelKind, Priority
+from .relations import ProblemLink, ProblemSettings, TicketMerge
 from .status import Status
 
 
@@ -218,6 +219,13 @@ class EventKind(models.TextChoices):
     AUTOMATION_FIRED = "automation.fired", "Automation fired"
     AUTOMATION_FAILED = "automation.failed", "Automation failed"
     AUTOMATION_LOOP_STOPPED = "automation.loop_stopped", "Automation chain stopped"
+    # Merges and problems (tickets.services.merge, .problems) and macros (through audit_record).
+    MERGED_INTO = "merged_into", "Merged into another ticket"
+    MERGED_FROM = "merged_from", "Another ticket merged into this one"
+    INCIDENT_LINKED = "incident_linked", "Linked to a problem"
+    INCIDENT_UNLINKED = "incident_unlinked", "Unlinked from a problem"
+    PROBLEM_UPDATE_SENT = "problem.update_sent", "Problem solved: incidents updated"
+    MACRO_APPLIED = "macro.applied", "Macro applied"
 
 
 class TicketEvent(models.Model):
@@ -261,10 +269,13 @@ __all__ = [
     "Message",
     "OutboundEmail",
     "Priority",
+    "ProblemLink",
+    "ProblemSettings",
     "Tag",
     "Team",
     "Ticket",
     "TicketEvent",
     "TicketKind",
+    "TicketMerge",
     "TicketType",
 ]

@@ -6,7 +6,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from customers.selectors import identities_visible_to
 
-from .models import EventKind, Message, Team, Ticket, TicketEvent
+from .models import EventKind, Message, ProblemLink, Team, Ticket, TicketEvent, TicketMerge
 from .status import ACTIVE
 
 
@@ -32,17 +32,38 @@ def tickets_visible_to(user) -> QuerySet[Ticket]:
 def with_list_relations(tickets: QuerySet[Ticket], user) -> QuerySet[Ticket]:
     """Everything the ticket serializer reads, in a constant number of queries; the
     requester's identities as far as `user` may see them (customers.selectors)."""
-    return tickets.select_related("requester", "organization", "team", "assignee").prefetch_related(
+    return tickets.select_related(
+        "requester", "organization", "team", "assignee", "merge"
+    ).prefetch_related(
         "tags",
         Prefetch("requester__identities", queryset=identities_visible_to(user)),
     )
 
 
 def ticket_messages(ticket: Ticket, *, include_internal: bool) -> QuerySet[Message]:
-    messages = ticket.messages.select_related("author_customer", "author_user").prefetch_related(
-        "attachments"
+    """The conversation of `ticket`, with the messages of the tickets merged into it (their
+    `ticket_id` tells them apart), oldest first."""
+    merged = TicketMerge.objects.filter(target_id=ticket.pk).values("source_id")
+    messages = (
+        Message.objects.filter(Q(ticket_id=ticket.pk) | Q(ticket_id__in=merged))
+        .select_related("author_customer", "author_user")
+        .prefetch_related("attachments")
     )
     return messages if include_internal else messages.filter(is_public=True)
+
+
+def merge_target_of(ticket: Ticket) -> Ticket:
+    """Where messages for `ticket` go: the ticket it was merged into (one hop, always), else
+    the ticket itself."""
+    merge = TicketMerge.objects.select_related("target").filter(source_id=ticket.pk).first()
+    return merge.target if merge is not None else ticket
+
+
+def problem_incidents(problem: Ticket) -> QuerySet[ProblemLink]:
+    """The incidents linked to `problem`, oldest link first, with what a list shows of them."""
+    return ProblemLink.objects.filter(problem=problem).select_related(
+        "incident__requester", "incident__team", "incident__assignee"
+    )
 
 
 def ticket_events(ticket: Ticket) -> QuerySet[TicketEvent]:

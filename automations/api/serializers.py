@@ -69,6 +69,10 @@ ACTIONS_SCHEMA = {
                 "type": "integer",
                 "description": "schedule_followup: a follow-up rule (its delay, action, template).",
             },
+            "macro": {
+                "type": "integer",
+                "description": "reply_macro: a shared macro whose text is the automatic reply.",
+            },
         },
         "description": "Keys per type: "
         + "; ".join(

@@ -23,6 +23,7 @@ EXPECTED = {
     events.TICKET_UPDATED: [
         "slas:on_ticket_updated",
         "success:on_ticket_updated",
+        "tickets:on_ticket_updated",
         WEBHOOKS,
         "automations:on_ticket_updated",
     ],

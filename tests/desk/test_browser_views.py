@@ -95,6 +95,7 @@ def test_agent_switches_the_desk_to_russian(browser, live_server, agent, tickets
         assert "Europe/Moscow" in page.locator("header").inner_text()
         shoot(page, "queue-ru.png")
         page.locator(f'tr[data-ticket="{tickets["mine"].pk}"] a').click()
+        page.wait_for_url(f"{live_server.url}/desk/tickets/{tickets['mine'].pk}/")
         assert page.get_by_role("heading", name="Журнал изменений").is_visible()
         shoot(page, "ticket-ru.png")
 
@@ -111,7 +112,7 @@ def test_ticket_page_fits_400_px(browser, live_server, agent, tickets):
     with open_page(browser, width=400, height=800) as page:
         sign_in(page, live_server)
         page.goto(f"{live_server.url}/desk/tickets/{ticket.pk}/")
-        assert page.locator("svg.icon-mail").first.is_visible()
+        assert page.locator("svg[data-icon=mail]").first.is_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 400, f"the page is {width}px wide"
         shoot(page, "ticket-400.png")

@@ -1,56 +1,6 @@
-"""Which ticket an email belongs to: In-Reply-To/References against the Message-IDs this
-mailbox has seen or sent, then a `[#123]` token in the subject, else none (a new ticket)."""
+"""Moved: the email channel lives in tickets/channels/email/ and thread keys in threads.py.
+Kept only for tickets/channels/outbound.py (the outbox branch rewrites it); delete on merge."""
 
-from __future__ import annotations
+from .threads import thread_remember as remember
 
-from datetime import datetime
-from typing import TYPE_CHECKING
-
-from django.db.models import Q
-from django.utils import timezone
-
-from customers.models import Customer
-
-from ..models import Ticket
-from .models import Channel, ChannelThread
-
-if TYPE_CHECKING:  # a type only: email.py imports this module
-    from .email import ParsedEmail
-
-
-def find_ticket(channel: Channel, parsed: ParsedEmail, customer: Customer) -> Ticket | None:
-    keys = parsed.thread_keys
-    if keys:
-        thread = (
-            ChannelThread.objects.select_related("ticket")
-            .filter(channel=channel, key__in=keys, ended_at__isnull=True)
-            .order_by("-last_message_at", "-id")
-            .first()
-        )
-        if thread is not None:
-            return thread.ticket
-    token = parsed.ticket_token
-    if token is not None:
-        # A token is easy to type: it only threads mail from the ticket's requester or their
-        # organization, so a stranger cannot write into someone else's ticket by guessing ids.
-        same_sender = Q(requester=customer)
-        if customer.organization_id:
-            same_sender |= Q(organization_id=customer.organization_id)
-        return Ticket.objects.filter(same_sender, pk=token).first()
-    return None
-
-
-def remember(channel: Channel, key: str, ticket: Ticket, at: datetime | None = None) -> None:
-    """Record a Message-ID (received or sent) so replies to it find the ticket. A Message-ID
-    is unique per mailbox: a key already known keeps its ticket."""
-    if not key:
-        return
-    # ON CONFLICT DO NOTHING: one statement, no savepoint, and a known key keeps its ticket.
-    ChannelThread.objects.bulk_create(
-        [
-            ChannelThread(
-                channel=channel, key=key[:500], ticket=ticket, last_message_at=at or timezone.now()
-            )
-        ],
-        ignore_conflicts=True,
-    )
+__all__ = ["remember"]

@@ -2,20 +2,28 @@
 
 One adapter per kind (healthchecks' TRANSPORTS is the model): intake, configuration, the API
 doors, outbound routing and the desk ask the registry instead of testing `kind == ...`.
-Adding a channel is an adapter module that calls `register(...)`, a ChannelKind value and a
-migration for the enum.
+Adding a channel is an adapter module (listed in tickets/apps.py CHANNEL_ADAPTERS), a
+ChannelKind value and a migration for the enum (README: "Adding a channel").
 
 An adapter declares:
-- `label`, `icon`: how people see the kind (the desk draws `icon` as an inline SVG);
-- `capabilities`: what a reply on this kind can be (see Capabilities);
-- inbound: `payload_serializer` (validates a door's JSON), `dedupe_key(data)`,
-  `channel_for(data)` (which configured Channel a payload belongs to) and `process(inbound)`
-  (raw row -> customer -> thread -> ticket or message);
+- `label`, `icon`: how people see the kind (translated; the desk draws `icon`, a name from
+  desk/icons.py, as an inline SVG);
+- `capabilities`: what a reply on this kind can be, and whether it is live (see Capabilities);
+- inbound: `payload_serializer` (validates a door's JSON; the door is inbound/<kind>/),
+  `dedupe_key(data)` and `channel_for(data)` (which configured Channel a payload belongs to)
+  on the validated data, and `process(inbound)` (raw row -> customer -> thread -> ticket or
+  message, with threads.continue_or_open). Email's door takes raw bytes: its dedupe_key takes
+  the bytes, its channel_for {"channel", "recipients"};
 - configuration: `settings_allowed`, `settings_required`, `settings_clean(values, clean,
   errors)` for what the kind checks beyond allowed and required keys;
 - outbound: `reply_transport`, the name of the outbox transport that carries a public reply
   on this kind ("email", "webhook", ...; None when the kind cannot carry replies, e.g. phone),
-  and `reply_envelope(message, thread)`, the transport's payload for one reply.
+  and `reply_envelope(message, thread)`, the transport's payload for one reply;
+- `public_contact(channel)`: how the help center shows a configured channel to customers;
+- tiers: `served_by_every_tier` for a kind no customer picks (tickets an integration opens
+  through the API): a tier's channel list never puts it outside the plan.
+
+tickets/apps.py registers the adapters of CHANNEL_ADAPTERS at app ready.
 """
 
 from __future__ import annotations
@@ -38,6 +46,8 @@ class Capabilities:
     conversation: bool = False
     # Replies are only allowed this long after the customer's last message (WhatsApp: 24 h).
     reply_window: timedelta | None = None
+    # Synchronous: an agent holds a few at a time (routing's chat capacity counts these).
+    live: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,11 @@ class ChannelAdapter:
     # Outbound.
     reply_transport: str | None = None
     reply_envelope: Callable[..., dict] | None = None
+    # Tiers.
+    served_by_every_tier: bool = False
+    # The help center's "Still need help?": what a customer is shown to reach a configured
+    # channel of this kind, (text, href or ""), or None when it is not shown.
+    public_contact: Callable[[Any], tuple[str, str] | None] | None = None
 
 
 _ADAPTERS: dict[str, ChannelAdapter] = {}
@@ -80,3 +95,13 @@ def adapter(kind: str) -> ChannelAdapter:
 
 def adapters() -> list[ChannelAdapter]:
     return list(_ADAPTERS.values())
+
+
+def find(kind: str) -> ChannelAdapter | None:
+    """The adapter of `kind`, or None (stored rows of a kind no longer registered)."""
+    return _ADAPTERS.get(kind)
+
+
+def kinds_where(test: Callable[[ChannelAdapter], bool]) -> list[str]:
+    """The registered kinds whose adapter passes `test` (e.g. live conversations)."""
+    return [a.kind for a in _ADAPTERS.values() if test(a)]

@@ -7,13 +7,21 @@ that other apps (SLA clocks, channels, webhooks, follow-ups) act on in the same 
 
 One module per idea: `create` (opening tickets), `update` (fields, status, teams, claiming),
 `messages` (replies, notes, customer messages, automatic answers), `audit` (the audit trail
-for other apps' changes and the SLA fields), `common` (what they share). Callers import from
-here: `from tickets import services`.
+for other apps' changes and the SLA fields), `merge` (merging duplicates), `problems`
+(incidents linked to a problem, the update when it is solved), `common` (what they share).
+Callers import from here: `from tickets import services`.
 """
 
 from .audit import AuditEntry, audit_record, audit_record_many, ticket_sla_fields_set
 from .create import ticket_create, ticket_open
+from .merge import ticket_merge
 from .messages import customer_message_add, system_message_add, ticket_message_post, ticket_reply
+from .problems import (
+    problem_incident_unlink,
+    problem_incidents_link,
+    problem_incidents_notify,
+    problem_settings_set,
+)
 from .update import team_save, ticket_claim_next, ticket_edit, ticket_update
 
 __all__ = [
@@ -21,11 +29,16 @@ __all__ = [
     "audit_record",
     "audit_record_many",
     "customer_message_add",
+    "problem_incident_unlink",
+    "problem_incidents_link",
+    "problem_incidents_notify",
+    "problem_settings_set",
     "system_message_add",
     "team_save",
     "ticket_claim_next",
     "ticket_create",
     "ticket_edit",
+    "ticket_merge",
     "ticket_message_post",
     "ticket_open",
     "ticket_reply",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from customers.models import CustomerIdentity
-from tickets.channels.email_text import decode_text
+from tickets.channels.email.text import decode_text
 from tickets.channels.models import InboundMessage, InboundState, OutboundEmail, OutboundState
 from tickets.models import Ticket
 from tickets.services import ticket_reply

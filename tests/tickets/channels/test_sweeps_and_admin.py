@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from tickets.channels.email import dedupe_key
+from tickets.channels.email.parse import dedupe_key
 from tickets.channels.intake import intake_store
 from tickets.channels.models import InboundMessage, InboundState, OutboundEmail, OutboundState
 from tickets.services import ticket_reply

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from customers.services import identity_mark_undeliverable
 
-from .email_mime import FORWARD_TYPES, header_value
-from .intake import Ignored
-from .models import OutboundEmail
+from ..intake import Ignored
+from ..models import OutboundEmail
+from .mime import FORWARD_TYPES, header_value
 
 if TYPE_CHECKING:
-    from .email import ParsedEmail
+    from .parse import ParsedEmail
 
 
 @dataclass(frozen=True)

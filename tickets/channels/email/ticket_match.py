@@ -1,0 +1,52 @@
+"""Which mailbox an email came to, and which ticket it belongs to: In-Reply-To/References
+against the Message-IDs this mailbox has seen or sent, then a `[#123]` token in the subject,
+else none (a new ticket). A merge moves the merged ticket's Message-IDs to the target; a
+token follows the pointer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from customers.models import Customer
+
+from ...models import ChannelKind, Ticket
+from ...selectors import merge_target_of
+from ..intake import resolve_channel
+from ..models import Channel, ChannelThread
+
+if TYPE_CHECKING:  # a type only: email.py imports this module
+    from .parse import ParsedEmail
+
+
+def mailbox_for(data: dict) -> Channel | None:
+    """The email channel of a raw email: `data["channel"]` (id or name) when given, else the
+    mailbox it was sent to (`data["recipients"]`: To, Cc, Delivered-To...)."""
+    ref = data.get("channel")
+    recipients = () if ref else data.get("recipients", ())
+    return resolve_channel(ChannelKind.EMAIL, ref, address_candidates=recipients)
+
+
+def find_ticket(channel: Channel, parsed: ParsedEmail, customer: Customer) -> Ticket | None:
+    keys = parsed.thread_keys
+    if keys:
+        thread = (
+            ChannelThread.objects.select_related("ticket")
+            .filter(channel=channel, key__in=keys, ended_at__isnull=True)
+            .order_by("-last_message_at", "-id")
+            .first()
+        )
+        if thread is not None:
+            return thread.ticket
+    token = parsed.ticket_token
+    if token is not None:
+        # A token is easy to type: it only threads mail from the ticket's requester or their
+        # organization, so a stranger cannot write into someone else's ticket by guessing ids.
+        same_sender = Q(requester=customer)
+        if customer.organization_id:
+            same_sender |= Q(organization_id=customer.organization_id)
+        ticket = Ticket.objects.filter(same_sender, pk=token).first()
+        # A merged ticket's token leads to the ticket it was merged into.
+        return merge_target_of(ticket) if ticket is not None else None
+    return None
