@@ -19,6 +19,10 @@ class User(AbstractUser):
     """
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT)
+    # The desk profile (desk/profile.py): the language the desk speaks to this agent and the
+    # zone it shows times in. Blank: English; the time zone of their team's calendar.
+    language = models.CharField(max_length=8, blank=True, default="")
+    time_zone = models.CharField(max_length=64, blank=True, default="", help_text="IANA zone")
 
     @property
     def is_manager(self) -> bool:

@@ -13,6 +13,7 @@ from automations.api.views import (
     TriggerViewSet,
 )
 from customers.api.views import CustomerViewSet, OrganizationViewSet
+from desk.api.views import SavedViewViewSet
 from goodwill.api.views import GestureViewSet, LimitViewSet, TicketGoodwillView
 from knowledge.api import views as knowledge_api
 from macros.api import views as macros_api
@@ -61,6 +62,7 @@ router.register("sla/policies", PolicyViewSet, basename="sla-policy")
 router.register("sla/calendars", CalendarViewSet, basename="sla-calendar")
 router.register("channels", channels_api.ChannelViewSet, basename="channel")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+router.register("saved-views", SavedViewViewSet, basename="saved-view")
 router.register("help/categories", knowledge_api.CategoryViewSet, basename="kb-category")
 router.register("help/articles", knowledge_api.ArticleViewSet, basename="kb-article")
 router.register("automations/triggers", TriggerViewSet, basename="automation-trigger")

@@ -173,8 +173,9 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 # The languages we speak to customers in (customers.models.Locale): automatic answers, survey
-# pages, follow-up emails and the portal, each in the customer's locale. The desk, the admin
-# and the API stay in English (no LocaleMiddleware: a header must not change API messages).
+# pages, follow-up emails and the portal, each in the customer's locale. The desk speaks the
+# agent's profile language (DESK_LANGUAGES); the admin and the API stay in English (no
+# LocaleMiddleware: a header must not change API messages).
 LANGUAGES = [
     ("en", "English"),
     ("ru", "Русский"),
@@ -394,6 +395,10 @@ LOGOUT_REDIRECT_URL = "/desk/login/"
 DESK_PRESENCE_TTL_SECONDS = env_int("DESK_PRESENCE_TTL_SECONDS", 30)
 # How many rows the queue page shows (the API's maximum is 100).
 DESK_QUEUE_ROWS = env_int("DESK_QUEUE_ROWS", 50)
+# A public reply to an unassigned ticket from the desk assigns it to the replier.
+DESK_ASSIGN_ON_REPLY = env_bool("DESK_ASSIGN_ON_REPLY", True)
+# The languages the desk speaks to agents (their profile picks one; default English).
+DESK_LANGUAGES = [("en", "English"), ("ru", "Русский")]
 
 # --- Customer portal (magic-link sign-in; its own signed cookie, never a Django login) ------
 PORTAL_LINK_TTL_MINUTES = env_int("PORTAL_LINK_TTL_MINUTES", 15)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from reports import charts, selectors
@@ -14,31 +16,48 @@ from reports.params import PERIODS, parse_report_query
 from slas.models import Metric, SlaTier
 from tickets.models import Team
 
+from . import labels
 from .views import agent_required
 
 AGE_LABELS = {
-    "under_1d": "< 1 day",
-    "1d_3d": "1-3 days",
-    "3d_7d": "3-7 days",
-    "7d_30d": "7-30 days",
-    "over_30d": "> 30 days",
+    "under_1d": _("< 1 day"),
+    "1d_3d": _("1-3 days"),
+    "3d_7d": _("3-7 days"),
+    "7d_30d": _("7-30 days"),
+    "over_30d": _("> 30 days"),
 }
-WINDOWS = [(7, "Last 7 days"), (30, "Last 30 days"), (90, "Last 90 days"), (365, "Last year")]
+PERIOD_LABELS = {"day": _("Day"), "week": _("Week"), "month": _("Month")}
+WINDOWS = [
+    (7, _("Last 7 days")),
+    (30, _("Last 30 days")),
+    (90, _("Last 90 days")),
+    (365, _("Last year")),
+]
 
 
 class DashboardFilterForm(forms.Form):
     """GET parameters of the dashboard; an invalid value falls back to the default."""
 
     days = forms.TypedChoiceField(
-        choices=WINDOWS, coerce=int, required=False, initial=30, label="Window"
+        choices=WINDOWS, coerce=int, required=False, initial=30, label=_("Window")
     )
     period = forms.ChoiceField(
-        choices=[(p, p.title()) for p in PERIODS], required=False, initial="day", label="Period"
+        choices=[(p, PERIOD_LABELS.get(p, p.title())) for p in PERIODS],
+        required=False,
+        initial="day",
+        label=_("Period"),
     )
-    tier = forms.ModelChoiceField(queryset=SlaTier.objects.all(), required=False, empty_label="All")
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="All")
+    tier = forms.ModelChoiceField(
+        queryset=SlaTier.objects.all(), required=False, empty_label=_("All"), label=_("Tier")
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), required=False, empty_label=_("All"), label=_("Team")
+    )
     metric = forms.ChoiceField(
-        choices=Metric.choices, required=False, initial=Metric.FIRST_RESPONSE, label="SLA metric"
+        choices=list(labels.METRIC.items()),
+        required=False,
+        initial=Metric.FIRST_RESPONSE,
+        label=_("SLA metric"),
     )
 
 
@@ -73,12 +92,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     backlog = selectors.backlog_report(query)
     satisfaction = selectors.satisfaction_report(query)
     by_age = [(AGE_LABELS[row["age"]], row["tickets"]) for row in backlog["open"]["by_age"]]
-    csat_tier = [(row["tier"] or "No tier", row["csat"]) for row in satisfaction["by"]["tier"]]
+    csat_tier = [
+        (row["tier"] or gettext("No tier"), row["csat"]) for row in satisfaction["by"]["tier"]
+    ]
     csat_channel = [(row["channel"], row["csat"]) for row in satisfaction["by"]["channel"]]
     context = {
         "form": form,
         "query": query,
-        "metric_label": Metric(metric).label,
+        "metric_label": labels.METRIC.get(metric, metric),
         "compliance": compliance,
         # the table beside the chart: one row per period, one column per tier
         "compliance_rows": [

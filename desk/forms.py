@@ -5,11 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from slas.models import SlaTier
-from tickets.models import ChannelKind, Priority, Team
+from tickets.models import Team
 from tickets.status import ACTIVE, Status
+
+from . import labels
 
 
 class DeskLoginForm(AuthenticationForm):
@@ -17,7 +20,7 @@ class DeskLoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "not_an_agent": "Only agents and managers can sign in to the desk.",
+        "not_an_agent": _("Only agents and managers can sign in to the desk."),
     }
 
     def confirm_login_allowed(self, user) -> None:
@@ -26,40 +29,52 @@ class DeskLoginForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["not_an_agent"], code="not_an_agent")
 
 
-ASSIGNED_CHOICES = [("", "Anyone"), ("mine", "Mine"), ("unassigned", "Unassigned")]
+ASSIGNED_CHOICES = [("", _("Anyone")), ("mine", _("Mine")), ("unassigned", _("Unassigned"))]
 
 
 class QueueFilterForm(forms.Form):
     """GET parameters of the queue page; an invalid value is ignored, never an error page."""
 
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All")
-    channel = forms.ChoiceField(choices=[("", "All"), *ChannelKind.choices], required=False)
-    tier = forms.ModelChoiceField(queryset=SlaTier.objects.all(), required=False, empty_label="All")
-    status = forms.ChoiceField(
-        choices=[("", "All"), *[(s.value, s.label) for s in Status if s in ACTIVE]],
-        required=False,
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label=_("All"), label=_("Team")
     )
-    assigned = forms.ChoiceField(choices=ASSIGNED_CHOICES, required=False, label="Assignee")
+    channel = forms.ChoiceField(
+        choices=[("", _("All")), *labels.CHANNEL.items()], required=False, label=_("Channel")
+    )
+    tier = forms.ModelChoiceField(
+        queryset=SlaTier.objects.all(), required=False, empty_label=_("All"), label=_("Tier")
+    )
+    status = forms.ChoiceField(
+        choices=[("", _("All")), *[(s.value, labels.STATUS[s]) for s in Status if s in ACTIVE]],
+        required=False,
+        label=_("Status"),
+    )
+    assigned = forms.ChoiceField(choices=ASSIGNED_CHOICES, required=False, label=_("Assignee"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.filter(members=user)
 
 
-STATUS_AFTER_REPLY = [("", "Keep (a new ticket becomes open)"), *Status.choices]
+STATUS_AFTER_REPLY = [("", _("Keep (a new ticket becomes open)")), *labels.STATUS.items()]
 
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6}), label="Message", max_length=100_000
+        widget=forms.Textarea(attrs={"rows": 6}), label=_("Message"), max_length=100_000
     )
     visibility = forms.ChoiceField(
-        choices=[("public", "Public reply (sent to the customer)"), ("internal", "Internal note")],
+        choices=[
+            ("public", _("Public reply (sent to the customer)")),
+            ("internal", _("Internal note")),
+        ],
         initial="public",
         widget=forms.RadioSelect,
-        label="Send as",
+        label=_("Send as"),
     )
-    status = forms.ChoiceField(choices=STATUS_AFTER_REPLY, required=False, label="Then set status")
+    status = forms.ChoiceField(
+        choices=STATUS_AFTER_REPLY, required=False, label=_("Then set status")
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, **kwargs):
@@ -77,13 +92,22 @@ class AgentChoiceField(forms.ModelChoiceField):
 
 
 class TicketFieldsForm(forms.Form):
-    status = forms.ChoiceField(choices=Status.choices)
-    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
-    assignee = AgentChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Unassigned"
+    status = forms.ChoiceField(choices=list(labels.STATUS.items()), label=_("Status"))
+    priority = forms.TypedChoiceField(
+        choices=list(labels.PRIORITY.items()), coerce=int, label=_("Priority")
     )
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="None")
-    tags = forms.CharField(required=False, help_text="Comma-separated.", max_length=1000)
+    assignee = AgentChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Unassigned"),
+        label=_("Assignee"),
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), required=False, empty_label=_("None"), label=_("Team")
+    )
+    tags = forms.CharField(
+        required=False, help_text=_("Comma-separated."), max_length=1000, label=_("Tags")
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, ticket, **kwargs):

@@ -9,8 +9,8 @@ from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from accounts.models import User
 from customers.models import Customer, CustomerIdentity
 from slas.business_time import is_open
 from slas.clocks import clock_state, remaining_minutes
@@ -18,7 +18,9 @@ from slas.models import BusinessCalendar, SlaClock, SlaTier
 from slas.selectors import calendar_spec, tier_for
 from success.models import CustomerHealth, FollowUp, FollowUpState
 from tickets import selectors as ticket_selectors
-from tickets.models import EventKind, Team, Ticket, TicketEvent
+from tickets.models import Team, Ticket, TicketEvent
+
+from .audit_words import AuditRow, audit_rows
 
 
 def _clocks(queryset: QuerySet[SlaClock]) -> QuerySet[SlaClock]:
@@ -41,6 +43,7 @@ class ClockView:
     ticking: bool  # business time is passing right now (else the countdown stands still)
     paused_since: datetime | None
     fulfilled_at: datetime | None
+    business_hours: bool = False
 
     @property
     def remaining_seconds(self) -> int | None:
@@ -60,6 +63,7 @@ def clock_view(clock: SlaClock, now: datetime) -> ClockView:
         ticking=running and (spec is None or is_open(now, spec)),
         paused_since=clock.paused_since,
         fulfilled_at=clock.fulfilled_at,
+        business_hours=clock.business_hours,
     )
 
 
@@ -142,7 +146,12 @@ class QueueRow:
 
 
 def queue_rows(user, filters: QueueFilters, *, limit: int, now: datetime) -> list[QueueRow]:
-    tickets = list(queue_tickets(user, filters)[:limit])
+    return rows_for(queue_tickets(user, filters), limit=limit, now=now)
+
+
+def rows_for(tickets: QuerySet[Ticket], *, limit: int, now: datetime) -> list[QueueRow]:
+    """The first `limit` tickets as rows (tier, running clock, link) in constant queries."""
+    tickets = list(tickets[:limit])
     clocks = _running_clocks(tickets)
     # One reverse() for the page rather than one per row.
     url = reverse("desk:ticket", args=[0]).removesuffix("0/")
@@ -221,65 +230,59 @@ def last_change_by(ticket: Ticket) -> str:
         .first()
     )
     if event is None:
-        return "Someone"
+        return _("Someone")
     if event.actor_user is not None:
         return event.actor_user.display_name
     if event.actor_customer is not None:
-        return event.actor_customer.name or "The customer"
-    return "The system"
+        return event.actor_customer.name or _("The customer")
+    return _("The system")
 
 
 def is_visible(user, pk: int) -> bool:
     return ticket_selectors.tickets_visible_to(user).filter(pk=pk).exists()
 
 
-@dataclass(frozen=True)
-class AuditRow:
-    event: TicketEvent
-    label: str
-    changes: list[str]
-
-
-def _value(name: str, value, names: dict) -> str:
-    if value is None or value == "" or value == []:
-        return "—"
-    if name in ("assignee", "team"):
-        return names[name].get(value, f"#{value}")
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
 def audit_trail(ticket: Ticket) -> list[AuditRow]:
-    """The ticket's events with readable changes ("assignee: — → Alice"): user and team ids
-    in before/after are resolved in one query each."""
-    events = list(ticket_selectors.ticket_events(ticket))
-    ids: dict[str, set] = {"assignee": set(), "team": set()}
-    for event in events:
-        for side in (event.before or {}, event.after or {}):
-            for name in ids:
-                if isinstance(side.get(name), int):
-                    ids[name].add(side[name])
-    names = {
-        "assignee": {u.pk: u.display_name for u in User.objects.filter(pk__in=ids["assignee"])}
-        if ids["assignee"]
-        else {},
-        "team": dict(Team.objects.filter(pk__in=ids["team"]).values_list("pk", "name"))
-        if ids["team"]
-        else {},
-    }
-    labels = dict(EventKind.choices)
-    rows = []
-    for event in events:
-        before, after = event.before or {}, event.after or {}
-        changes = []
-        for name, value in after.items():
-            if name in ("message", "direction", "gesture"):
-                continue
-            if name in before:
-                old, new = _value(name, before[name], names), _value(name, value, names)
-                changes.append(f"{name}: {old} → {new}")
-            elif value not in (None, "", []):
-                changes.append(f"{name}: {_value(name, value, names)}")
-        rows.append(AuditRow(event, labels.get(event.kind, event.kind.replace("_", " ")), changes))
-    return rows
+    """The ticket's events in words (desk.audit_words): users and teams named in one query
+    each."""
+    return audit_rows(list(ticket_selectors.ticket_events(ticket)))
+
+
+@dataclass(frozen=True)
+class MovedAway:
+    """A ticket the agent worked that has left their reach: where it went, when, by whom."""
+
+    ticket_id: int
+    subject: str
+    team: str
+    moved_at: datetime | None
+    moved_by: str
+
+
+def moved_away(user, pk: int) -> MovedAway | None:
+    """For an agent who acted on or held ticket `pk` and may no longer see it (escalated to
+    another team): where it went; None for a ticket they never touched (that stays a 404)."""
+    ticket = Ticket.objects.filter(pk=pk).select_related("team").first()
+    if ticket is None:
+        return None
+    worked = TicketEvent.objects.filter(ticket_id=pk).filter(
+        Q(actor_user=user) | Q(before__assignee=user.pk) | Q(after__assignee=user.pk)
+    )
+    if not worked.exists():
+        return None
+    move = (
+        TicketEvent.objects.filter(ticket_id=pk, before__has_key="team", after__has_key="team")
+        .select_related("actor_user")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    by = ""
+    if move is not None:
+        by = move.actor_user.display_name if move.actor_user else _("the system (SLA escalation)")
+    return MovedAway(
+        ticket_id=pk,
+        subject=ticket.subject,
+        team=ticket.team.name if ticket.team else "—",
+        moved_at=move.created_at if move else None,
+        moved_by=by,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulk, customers, dashboards, goodwill, ticket_tools, views
+from . import bulk, customers, dashboards, goodwill, list_pages, ticket_tools, views
 
 app_name = "desk"
 
@@ -37,4 +37,9 @@ urlpatterns = [
     path("goodwill/<int:pk>/decide/", goodwill.decide, name="goodwill-decide"),
     path("customers/<int:pk>/", customers.customer_page, name="customer"),
     path("organizations/<int:pk>/", customers.organization_page, name="organization"),
+    path("views/<slug:slug>/", list_pages.builtin_view, name="view"),
+    path("saved-views/", list_pages.saved_view_create, name="saved-view-create"),
+    path("saved-views/<int:pk>/", list_pages.saved_view, name="saved-view"),
+    path("saved-views/<int:pk>/delete/", list_pages.saved_view_delete, name="saved-view-delete"),
+    path("profile/", list_pages.profile, name="profile"),
 ]

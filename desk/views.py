@@ -14,7 +14,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -31,6 +33,8 @@ from . import presence, selectors
 from .bulk_form import BulkForm
 from .forms import DeskLoginForm, QueueFilterForm, ReplyForm, TicketFieldsForm
 from .goodwill_panel import goodwill_context
+from .profile import agent_locale
+from .ticket_lists import views_nav
 
 
 class LoginView(auth_views.LoginView):
@@ -55,17 +59,21 @@ def agent_required(view):
             return redirect_to_login(request.get_full_path())
         if not user.is_agent:
             return render(request, "desk/403.html", status=403)
-        return view(request, *args, **kwargs)
+        with agent_locale(user):
+            return view(request, *args, **kwargs)
 
     return wrapper
 
 
 # --- the queue ---------------------------------------------------------------------------------
 
+# Statuses the queue does not hold, and the view that lists them.
+QUEUE_STATUS_VIEWS = {"pending": "pending", "on_hold": "on_hold", "solved": "solved"}
+
 
 def _queue_context(request: HttpRequest) -> dict:
     form = QueueFilterForm(request.GET or None, user=request.user)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = form.cleaned_data if form.is_valid() else {}  # queue(): an invalid one is a 400
     filters = selectors.QueueFilters(
         team=data.get("team"),
         channel=data.get("channel", ""),
@@ -87,7 +95,18 @@ def _queue_context(request: HttpRequest) -> dict:
 @require_GET
 @agent_required
 def queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "desk/queue.html", _queue_context(request))
+    """The default page. A status the queue does not hold (pending, on hold, solved) is the
+    view of that status; any other value it does not know is a 400 that says which."""
+    status = request.GET.get("status", "")
+    if status in QUEUE_STATUS_VIEWS:
+        rest = request.GET.copy()
+        del rest["status"]
+        url = reverse("desk:view", args=[QUEUE_STATUS_VIEWS[status]])
+        return redirect(f"{url}?{rest.urlencode()}" if rest else url)
+    context = _queue_context(request)
+    context.update(views_nav(request.user))
+    status_code = 400 if context["form"].errors else 200
+    return render(request, "desk/queue.html", context, status=status_code)
 
 
 @require_GET
@@ -102,9 +121,9 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
 def claim(request: HttpRequest) -> HttpResponse:
     ticket = services.ticket_claim_next(agent=request.user)
     if ticket is None:
-        messages.info(request, "Nothing is waiting in your queue.")
+        messages.info(request, _("Nothing is waiting in your queue."))
         return redirect("desk:queue")
-    messages.success(request, f"Ticket #{ticket.pk} is yours.")
+    messages.success(request, _("Ticket #%(id)s is yours.") % {"id": ticket.pk})
     return redirect("desk:ticket", pk=ticket.pk)
 
 
@@ -115,7 +134,7 @@ def availability(request: HttpRequest) -> HttpResponse:
 
     available = request.POST.get("available") == "1"
     availability_set(agent=request.user, available=available)
-    messages.info(request, "You are available." if available else "You are away.")
+    messages.info(request, _("You are available.") if available else _("You are away."))
     back = request.POST.get("next", "")
     if not back.startswith("/desk/") or back.startswith("//"):
         back = "/desk/"
@@ -177,7 +196,15 @@ def _apply_errors(form, exc: ValidationError) -> None:
 @require_GET
 @agent_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_ticket(request, _ticket_or_404(request, pk))
+    try:
+        ticket = selectors.desk_ticket(request.user, pk)
+    except Ticket.DoesNotExist:
+        # Escalated away from the agent who worked it: say where it went, not "not found".
+        moved = selectors.moved_away(request.user, pk)
+        if moved is None:
+            raise Http404("No such ticket.") from None
+        return render(request, "desk/moved.html", {"moved": moved})
+    return _render_ticket(request, ticket)
 
 
 @require_POST
@@ -196,13 +223,17 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             public=form.public,
             status=form.cleaned_data["status"] or None,
             expected_version=form.cleaned_data["version"],
+            claim=settings.DESK_ASSIGN_ON_REPLY,
         )
     except ConflictError as exc:
         return _conflict(request, pk, form, exc)
     except ValidationError as exc:
         _apply_errors(form, exc)
         return _render_ticket(request, ticket, reply_form=form, status=400)
-    messages.success(request, "Reply sent." if form.public else "Internal note added.")
+    # Queued for the channel, not yet accepted by a transport: the page says "added".
+    messages.success(
+        request, _("Public reply added.") if form.public else _("Internal note added.")
+    )
     if not selectors.is_visible(request.user, pk):  # a macro moved it to another team
         return redirect("desk:queue")
     return redirect("desk:ticket", pk=pk)
@@ -233,7 +264,7 @@ def ticket_fields(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         _apply_errors(form, exc)
         return _render_ticket(request, ticket, fields_form=form, status=400)
-    messages.success(request, "Ticket updated.")
+    messages.success(request, _("Ticket updated."))
     if not selectors.is_visible(request.user, pk):  # moved to a team the agent is not in
         return redirect("desk:queue")
     return redirect("desk:ticket", pk=pk)
@@ -246,7 +277,8 @@ def _conflict(request: HttpRequest, pk: int, form, exc: ConflictError) -> HttpRe
     data = request.POST.copy()
     data["version"] = str(ticket.version)
     message = (
-        f"{selectors.last_change_by(ticket)} changed this ticket since you opened it."
+        _("%(who)s changed this ticket since you opened it.")
+        % {"who": selectors.last_change_by(ticket)}
         if exc.code == "stale_version"
         else exc.message
     )

@@ -163,6 +163,7 @@ def macro_apply(
     status: str | None = None,
     attachments: Iterable[AttachmentInput] = (),
     expected_version: int | None = None,
+    claim: bool = False,
 ) -> MacroApplied:
     """Send the macro's reply on `ticket` (rendered, or `body` as the agent edited it) and
     apply its field changes, in one transaction: the reply through ticket_reply (its status:
@@ -182,6 +183,7 @@ def macro_apply(
         status=status or macro.set_status or None,
         attachments=attachments,
         expected_version=expected_version,
+        claim=claim,  # ticket_reply's: a public reply may assign an unassigned ticket
     )
     ticket = Ticket.objects.get(pk=ticket.pk)
     fields = _field_changes(macro, ticket)

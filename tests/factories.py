@@ -13,6 +13,7 @@ from customers.models import (
     Organization,
     OrganizationDomain,
 )
+from desk.models import SavedView
 from slas.models import BusinessCalendar, BusinessInterval, SlaPolicy, SlaTarget, SlaTier
 from tickets.models import ChannelKind, Direction, Message, Team, Ticket
 
@@ -239,3 +240,12 @@ class TimeRuleFactory(DjangoModelFactory):
     after = 3
     unit = "days"
     actions = factory.LazyFunction(lambda: [{"type": "set_status", "value": "solved"}])
+
+
+class SavedViewFactory(DjangoModelFactory):
+    class Meta:
+        model = SavedView
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"View {n}")
+    filters = factory.LazyFunction(dict)

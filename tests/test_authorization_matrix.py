@@ -29,6 +29,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from automations.models import TeamRouting, TimeRule, Trigger
+from desk.models import SavedView
 from macros.models import Macro
 from slas.models import Metric
 from success.models import CustomerHealth, FollowUp, FollowUpRule, Survey
@@ -135,6 +136,10 @@ def world(settings):
             name="Nudge", timer="pending", after=2, actions=[{"type": "add_tags", "value": ["x"]}]
         ).pk,
         "routing": TeamRouting.objects.create(team=other_team, active=False).pk,
+        # alice's own saved view: nobody else reads, changes or lists it
+        "saved_view": SavedView.objects.create(
+            owner=users["agent"], name="Mine, urgent", filters={"view": "mine"}
+        ).pk,
         "kind": "phone",  # the door by kind (inbound/{kind}/)
         "macro": Macro.objects.create(
             name="Thanks",
@@ -424,6 +429,12 @@ MATRIX = [
     ("GET",    "/api/v1/organizations/{organization}/timeline/", None,           row(401, 200, 404, 200, 403, 403)),
     ("GET",    "/api/v1/automations/availability/",          None,               row(401, 200, 200, 200, 403, 403)),
     ("POST",   "/api/v1/automations/availability/",          {"available": True}, row(401, 200, 200, 200, 403, 403)),
+    # desk saved views: personal to each agent (another's is a 404); no integration
+    ("GET",    "/api/v1/saved-views/",                       None,               row(401, "+", "-", "-", 403, 403)),
+    ("POST",   "/api/v1/saved-views/",                       {"name": "Breached", "filters": {"view": "breached"}}, row(401, 201, 201, 201, 403, 403)),
+    ("GET",    "/api/v1/saved-views/{saved_view}/",          None,               row(401, 200, 404, 404, 403, 403)),
+    ("PATCH",  "/api/v1/saved-views/{saved_view}/",          {"sort": "updated"}, row(401, 200, 404, 404, 403, 403)),
+    ("DELETE", "/api/v1/saved-views/{saved_view}/",          None,               row(401, 204, 404, 404, 403, 403)),
     # macros: staff use shared ones and their own; only managers change a shared one
     ("GET",    "/api/v1/macros/",                            None,               row(401, "+", "+", "+", 403, 403)),
     ("POST",   "/api/v1/macros/",                            NEW_MACRO,          row(401, 201, 201, 201, 403, 403)),
@@ -469,6 +480,7 @@ def _listed(response, world: World, path: str) -> bool:
         "triggers": "trigger",
         "time-rules": "time_rule",
         "routing": "routing",
+        "saved-views": "saved_view",
         "macros": "macro",
         "goodwill": "gesture",
         "limits": "goodwill_limit",
@@ -535,6 +547,7 @@ def test_matrix_covers_every_documented_operation():
             "trigger",
             "time_rule",
             "routing",
+            "saved_view",
             "macro",
             "gesture",
             "goodwill_limit",

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django import template
-from django.utils.safestring import SafeString
+from datetime import timedelta
 
+from django import template
+from django.utils import dateformat, timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from desk import labels
 from tickets.channels import registry
 
 from ..icons import icon_svg
@@ -20,12 +25,12 @@ def minutes_left(minutes: float | None) -> str:
     seconds = round(abs(minutes) * 60)
     if seconds < 3600:  # the last hour counts seconds
         text = f"{seconds // 60}m {seconds % 60:02d}s"
-        return f"overdue {text}" if minutes < 0 else text
+        return _("overdue %(time)s") % {"time": text} if minutes < 0 else text
     total = round(abs(minutes))
     hours, mins = divmod(total, 60)
     days, hours = divmod(hours, 24)
     text = f"{days}d {hours}h" if days else f"{hours}h {mins:02d}m" if hours else f"{mins}m"
-    return f"overdue {text}" if minutes < 0 else text
+    return _("overdue %(time)s") % {"time": text} if minutes < 0 else text
 
 
 @register.filter
@@ -43,6 +48,25 @@ def channel_label(kind: str) -> str:
 
 
 @register.filter
+def due_when(clock) -> str:
+    """When a countdown ends, in the active (agent's) zone: "due Thu 16:00, business hours"."""
+    if clock is None:
+        return ""
+    local = timezone.localtime(clock.due_at)
+    near = abs(clock.due_at - timezone.now()) < timedelta(days=6)
+    when = dateformat.format(local, "D H:i" if near else "D j M H:i")
+    if clock.business_hours:
+        return _("due %(when)s, business hours") % {"when": when}
+    return _("due %(when)s, calendar time") % {"when": when}
+
+
+@register.filter
+def time_kind(clock) -> str:
+    """Whether a countdown counts business hours or calendar time."""
+    return _("business hours") if clock.business_hours else _("calendar time")
+
+
+@register.filter
 def clock_css(clock) -> str:
     """Colour class of a countdown as rendered (desk.js keeps it current)."""
     if clock is None:
@@ -52,3 +76,29 @@ def clock_css(clock) -> str:
     if clock.state == "at_risk":
         return "sla-warning"
     return f"sla-{clock.state}"
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return labels.STATUS.get(value, value)
+
+
+@register.filter
+def priority_label(value: int) -> str:
+    return labels.PRIORITY.get(value, value)
+
+
+@register.filter
+def metric_label(value: str) -> str:
+    return labels.METRIC.get(value, value)
+
+
+@register.filter
+def clock_state_label(value: str) -> str:
+    return labels.CLOCK_STATE.get(value, value)
+
+
+@register.simple_tag
+def overdue_pattern() -> str:
+    """The "overdue %(time)s" words for desk.js, in the agent's language."""
+    return _("overdue %(time)s")

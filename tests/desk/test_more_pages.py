@@ -74,7 +74,7 @@ def test_requests_page_is_for_managers_and_decides(
     assert desk.get("/desk/goodwill/").status_code == 403
     manager_desk = desk_client(manager)
     # session, user, the requests (with ticket, customer, tier, author)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # + the agent's time zone
         page = manager_desk.get("/desk/goodwill/")
     assert page.content.decode().count('data-gesture="') == 5
     first = Gesture.objects.order_by("id").first()
@@ -127,7 +127,7 @@ def test_customer_page_queries_are_constant(desk, make_ticket, customer, django_
     # session, user, customer, identities, goodwill, the header's toggle, and one query per
     # timeline source an agent reads (tickets, follow-ups, deliveries, poor experiences, the
     # at-risk flag; surveys are managers' and cost none): 11 whatever the history's length
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):  # + the agent's time zone
         response = desk.get(f"/desk/customers/{customer.pk}/")
     body = response.content.decode()
     assert response.status_code == 200

@@ -33,8 +33,9 @@ def test_picker_lists_usable_macros_rendered_in_constant_queries(
     ticket = make_ticket()
     Macro.objects.create(name="Private", body="x", owner=manager)  # the manager's own
     url = f"/desk/tickets/{ticket.pk}/macros/"
-    # session, user, ticket (with its relations), tags, identities, macros
-    with django_assert_num_queries(6):
+    # session, user, the agent's time zone (team calendar), ticket (with its relations), tags,
+    # identities, macros
+    with django_assert_num_queries(7):
         response = desk.get(url)
     html = response.content.decode()
     assert 'data-body="Thanks Carla!"' in html
@@ -42,7 +43,7 @@ def test_picker_lists_usable_macros_rendered_in_constant_queries(
     assert "status pending" in html
     for n in range(10):
         Macro.objects.create(name=f"m{n}", body="{{ ticket.number }}", owner=agent)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert desk.get(url).content.decode().count("data-macro=") == 11
 
 
@@ -137,6 +138,6 @@ def test_ticket_page_queries_with_merges_and_incidents(
     for n in range(3):
         ticket_services.ticket_merge(source=make_ticket(f"dup {n}"), target=problem, actor=agent)
     # the page's 20 (tests/desk/test_pages.py) and the problem's incidents
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(22):  # with goodwill and the agent's time zone
         response = desk.get(f"/desk/tickets/{problem.pk}/")
     assert response.content.decode().count("merged-from") == 3

@@ -83,3 +83,20 @@ def test_system_message_is_public_outbound_and_nobodys_reply(recorded, team):
     assert ticket.status == "new"
     assert [e.type for e in recorded] == [events.MESSAGE_CREATED]
     assert recorded[0].data == {"system": True, "reason": "outside_plan"}
+
+
+def test_a_claiming_public_reply_assigns_an_unassigned_ticket_in_one_update(recorded, agent, team):
+    """ticket_reply(claim=True): the assignment is audited and announced with the reply."""
+    ticket = TicketFactory(team=team, status="new")
+    services.ticket_reply(ticket=ticket, author=agent, body="On it", claim=True)
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent
+    assert recorded[-1].changes["assignee"] == (None, agent.pk)
+    assert ticket.events.filter(kind="assigned", actor_user=agent).count() == 1
+
+
+def test_a_claiming_reply_from_outside_the_team_does_not_assign(agent, team, other_agent):
+    ticket = TicketFactory(team=team, status="open")
+    services.ticket_reply(ticket=ticket, author=other_agent, body="x", claim=True)
+    ticket.refresh_from_db()
+    assert ticket.assignee is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from core import events
@@ -23,9 +23,18 @@ from ..status import status_after_customer_message as _status_after_customer_mes
 from .common import (
     _apply_status,
     _Changes,
+    _check_assignee,
     _locked,
     _message_create,
 )
+
+
+def _may_hold(author, ticket: Ticket) -> bool:
+    try:
+        _check_assignee(author, ticket.team)
+    except ValidationError:
+        return False
+    return True
 
 
 @transaction.atomic
@@ -39,11 +48,14 @@ def ticket_reply(
     status: str | None = None,
     attachments: Iterable[AttachmentInput] = (),
     expected_version: int | None = None,
+    claim: bool = False,
 ) -> Message:
     """An agent answers the customer (public) or writes an internal note (not public).
 
     A public reply is outbound on the ticket's channel, records the first reply time and
     moves a new ticket to open (or to `status`, e.g. "pending" to wait on the customer).
+    With `claim`, a public reply to an unassigned ticket also assigns it to its author when
+    they may hold it (an agent of its team, or a manager), audited as an assignment.
     """
     ticket = _locked(ticket)
     if expected_version is not None and expected_version != ticket.version:
@@ -68,6 +80,9 @@ def ticket_reply(
         after={"message": message.pk, "public": public, "direction": Direction.OUTBOUND},
     )
     if public:
+        if claim and ticket.assignee_id is None and _may_hold(author, ticket):
+            changes.record(EventKind.ASSIGNED, {"assignee": None}, {"assignee": author.pk})
+            ticket.assignee = author
         if ticket.first_replied_at is None:
             ticket.first_replied_at = message.created_at
         _apply_status(

@@ -19,6 +19,7 @@ from customers import organizations
 from customers import services as customer_services
 from customers.models import Organization
 from customers.services import IdentityInput
+from desk.models import TeamCalendar
 from goodwill import services as goodwill_services
 from goodwill.models import GoodwillLimit
 from knowledge import services as knowledge_services
@@ -117,6 +118,10 @@ class Command(BaseCommand):
         self._sla(tiers, escalations)
         self._channels(support)
         success, _ = Team.objects.get_or_create(name="Customer Success")
+        # The teams work Berlin office hours: their agents' desk times default to that zone.
+        office = BusinessCalendar.objects.get(name="Office hours (Berlin)")
+        for team in (support, escalations, success):
+            TeamCalendar.objects.get_or_create(team=team, defaults={"calendar": office})
 
         def person(username: str, role: str, first: str, last: str, *teams: Team) -> User:
             user, created = User.objects.get_or_create(

@@ -3,19 +3,22 @@
    without JavaScript. */
 (function () {
   "use strict";
+  // "overdue %(time)s" in the agent's language (base.html writes it on <html>).
+  var overdueText = document.documentElement.dataset.overdue || "overdue %(time)s";
+  function overdue(text) { return overdueText.replace("%(time)s", text); }
   function format(seconds) {
     var abs = Math.round(Math.abs(seconds));
     if (abs < 3600) {  // the last hour counts seconds
       var s = abs % 60;
       var short = Math.floor(abs / 60) + "m " + (s < 10 ? "0" : "") + s + "s";
-      return seconds < 0 ? "overdue " + short : short;
+      return seconds < 0 ? overdue(short) : short;
     }
     var total = Math.round(abs / 60);
     var hours = Math.floor(total / 60), mins = total % 60;
     var days = Math.floor(hours / 24); hours = hours % 24;
     var text = days ? days + "d " + hours + "h"
       : hours ? hours + "h " + (mins < 10 ? "0" : "") + mins + "m" : mins + "m";
-    return seconds < 0 ? "overdue " + text : text;
+    return seconds < 0 ? overdue(text) : text;
   }
 
   // Each countdown carries the server's remaining business seconds at render time, whether

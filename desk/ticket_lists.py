@@ -1,0 +1,255 @@
+"""The desk's ticket views: the built-in ones (mine, unassigned, pending...) and agents' saved
+views, as conditions over `tickets_visible_to`. One allow-list (FILTERS) validates a saved
+view's filters and a page's GET parameters alike; every view is one Q, so the counts beside
+all of them are one aggregate query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from slas.models import SlaClock
+from success.models import CustomerHealth
+from tickets import selectors as ticket_selectors
+from tickets.models import ChannelKind, Priority, Team, Ticket
+from tickets.status import ACTIVE, UNRESOLVED, Status
+
+from .models import SavedView, ViewSort
+
+RECENTLY_SOLVED_DAYS = 7
+
+
+def _my_teams(user) -> Q:
+    return Q(team__in=Team.objects.filter(members=user))
+
+
+def _breached() -> Exists:
+    return Exists(
+        SlaClock.objects.filter(
+            ticket=OuterRef("pk"), breached_at__isnull=False, fulfilled_at__isnull=True
+        )
+    )
+
+
+def _at_risk() -> Exists:
+    return Exists(CustomerHealth.objects.filter(customer=OuterRef("requester_id"), at_risk=True))
+
+
+@dataclass(frozen=True)
+class BuiltinView:
+    slug: str
+    label: str
+    condition: Callable[[object, datetime], Q]
+
+
+BUILTIN_VIEWS: tuple[BuiltinView, ...] = (
+    BuiltinView("mine", _("Mine"), lambda u, now: Q(assignee=u, status__in=UNRESOLVED)),
+    BuiltinView(
+        "unassigned",
+        _("Unassigned"),
+        lambda u, now: _my_teams(u) & Q(assignee__isnull=True, status__in=ACTIVE),
+    ),
+    BuiltinView(
+        "open", _("All open of my teams"), lambda u, now: _my_teams(u) & Q(status__in=ACTIVE)
+    ),
+    BuiltinView("pending", _("Pending"), lambda u, now: Q(status=Status.PENDING)),
+    BuiltinView("on_hold", _("On hold"), lambda u, now: Q(status=Status.ON_HOLD)),
+    BuiltinView(
+        "solved",
+        _("Recently solved"),
+        lambda u, now: Q(
+            status=Status.SOLVED, solved_at__gte=now - timedelta(days=RECENTLY_SOLVED_DAYS)
+        ),
+    ),
+    BuiltinView("breached", _("Breached"), lambda u, now: Q(_breached(), status__in=UNRESOLVED)),
+    BuiltinView(
+        "at_risk", _("Customers at risk"), lambda u, now: Q(_at_risk(), status__in=UNRESOLVED)
+    ),
+)
+BUILTINS = {view.slug: view for view in BUILTIN_VIEWS}
+
+
+# --- filters: the allow-list -------------------------------------------------------------------
+
+
+def _choice_list(value, choices: set[str], name: str) -> list[str]:
+    values = value if isinstance(value, list) else str(value).split(",")
+    values = [str(v).strip() for v in values if str(v).strip()]
+    bad = [v for v in values if v not in choices]
+    if bad or not values:
+        raise ValidationError(
+            {
+                name: [
+                    _("Use one or more of: %(choices)s.") % {"choices": ", ".join(sorted(choices))}
+                ]
+            }
+        )
+    return values
+
+
+def _status(value) -> list[str]:
+    return _choice_list(value, set(Status.values), "status")
+
+
+def _priority(value) -> list[str]:
+    return _choice_list(value, {p.label for p in Priority}, "priority")
+
+
+def _channel(value) -> list[str]:
+    return _choice_list(value, set(ChannelKind.values), "channel")
+
+
+def _team(value) -> int:
+    if isinstance(value, bool) or not str(value).isdigit():
+        raise ValidationError({"team": [_("A team id.")]})
+    return int(value)
+
+
+def _assignee(value) -> str | int:
+    if value in ("me", "none"):
+        return value
+    if isinstance(value, bool) or not str(value).isdigit():
+        raise ValidationError({"assignee": [_("A user id, `me` or `none`.")]})
+    return int(value)
+
+
+def _tag(value) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 50:
+        raise ValidationError({"tag": [_("A tag name.")]})
+    return value.strip()
+
+
+def _sla_state(value) -> str:
+    if value not in ("breached", "ok"):
+        raise ValidationError({"sla_state": [_("Use breached or ok.")]})
+    return value
+
+
+def _view(value) -> str:
+    if value not in BUILTINS:
+        raise ValidationError(
+            {"view": [_("Use one of: %(choices)s.") % {"choices": ", ".join(BUILTINS)}]}
+        )
+    return value
+
+
+# name -> (clean, condition(user, cleaned value)): the only filters a view may hold.
+FILTERS: dict[str, tuple[Callable, Callable[[object, object], Q]]] = {
+    "view": (_view, lambda u, v: Q()),  # the built-in view a saved view narrows (if any)
+    "status": (_status, lambda u, v: Q(status__in=v)),
+    "priority": (_priority, lambda u, v: Q(priority__in=[Priority.from_name(p) for p in v])),
+    "channel": (_channel, lambda u, v: Q(channel__in=v)),
+    "team": (_team, lambda u, v: Q(team_id=v)),
+    "assignee": (
+        _assignee,
+        lambda u, v: (
+            Q(assignee=u)
+            if v == "me"
+            else Q(assignee__isnull=True)
+            if v == "none"
+            else Q(assignee_id=v)
+        ),
+    ),
+    "tag": (
+        _tag,
+        lambda u, v: Q(
+            Exists(Ticket.tags.through.objects.filter(ticket=OuterRef("pk"), tag__name=v))
+        ),
+    ),
+    "sla_state": (_sla_state, lambda u, v: Q(_breached()) if v == "breached" else ~Q(_breached())),
+}
+
+
+def clean_filters(raw: Mapping) -> dict:
+    """The filters as stored: only allow-listed names, each value checked (ValidationError
+    naming every bad field otherwise). Empty values are dropped."""
+    if not isinstance(raw, Mapping):
+        raise ValidationError({"filters": [_("An object of filters.")]})
+    errors: dict[str, list] = {}
+    cleaned: dict = {}
+    for name, value in raw.items():
+        if name not in FILTERS:
+            errors[name] = [_("Unknown filter; use: %(names)s.") % {"names": ", ".join(FILTERS)}]
+            continue
+        if value in ("", None, []):
+            continue
+        try:
+            cleaned[name] = FILTERS[name][0](value)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def filters_q(user, filters: Mapping, now: datetime) -> Q:
+    """The condition of cleaned filters (a saved view's base view included)."""
+    q = Q()
+    if "view" in filters:
+        q &= BUILTINS[filters["view"]].condition(user, now)
+    for name, value in filters.items():
+        q &= FILTERS[name][1](user, value)
+    return q
+
+
+def clean_sort(value: str | None) -> str:
+    if not value:
+        return ViewSort.URGENCY
+    if value not in ViewSort.values:
+        raise ValidationError({"sort": [_("Use urgency or updated.")]})
+    return value
+
+
+def ordered(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
+    if sort == ViewSort.UPDATED:
+        return tickets.order_by("-updated_at", "-id")
+    # The queue's order (tickets.selectors.tickets_in_queue_of), on the next_due_at index.
+    return tickets.order_by(F("next_due_at").asc(nulls_last=True), "-priority", "created_at", "id")
+
+
+# --- what a page shows -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewLink:
+    key: str  # a built-in slug, or "saved-<id>"
+    label: str
+    count: int
+    saved: SavedView | None = None
+
+
+def saved_views_of(user) -> list[SavedView]:
+    return list(SavedView.objects.filter(owner=user).order_by("name", "id"))
+
+
+def view_links(user, saved: list[SavedView], now: datetime) -> list[ViewLink]:
+    """Every view the agent has, with its count: one aggregate query for all of them."""
+    conditions = {view.slug: view.condition(user, now) for view in BUILTIN_VIEWS}
+    for view in saved:
+        conditions[f"saved-{view.pk}"] = filters_q(user, view.filters, now)
+    counts = ticket_selectors.tickets_visible_to(user).aggregate(
+        **{key.replace("-", "_"): Count("pk", filter=q) for key, q in conditions.items()}
+    )
+    links = [ViewLink(v.slug, str(v.label), counts[v.slug]) for v in BUILTIN_VIEWS]
+    links += [ViewLink(f"saved-{v.pk}", v.name, counts[f"saved_{v.pk}"], v) for v in saved]
+    return links
+
+
+def views_nav(user, *, current: str = "") -> dict:
+    """The side list of views with their counts (two queries: saved views, one aggregate)."""
+    saved = saved_views_of(user)
+    return {"view_links": view_links(user, saved, timezone.now()), "current_view": current}
+
+
+def view_tickets(user, condition: Q, sort: str) -> QuerySet[Ticket]:
+    tickets = ticket_selectors.tickets_visible_to(user).filter(condition)
+    return ticket_selectors.with_sla_breached(ordered(tickets, sort)).select_related(
+        "requester__tier", "organization__tier", "assignee"
+    )
