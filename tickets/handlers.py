@@ -46,9 +46,27 @@ def on_ticket_updated(event: events.DomainEvent) -> None:
         services.problem_incidents_notify(problem=event.ticket, actor=event.actor)
 
 
+def on_tickets_updated(batch: list[events.DomainEvent]) -> None:
+    """The batch form (a sweep solving many tickets): one query finds the solved problems."""
+    solved = {
+        e.ticket.pk: e
+        for e in batch
+        if e.changes and e.changes.get("status") and e.changes["status"][1] == Status.SOLVED
+    }
+    if not solved:
+        return
+    waiting = set(
+        ProblemLink.objects.filter(problem_id__in=solved, notified_at__isnull=True).values_list(
+            "problem_id", flat=True
+        )
+    )
+    for pk in sorted(waiting):
+        services.problem_incidents_notify(problem=solved[pk].ticket, actor=solved[pk].actor)
+
+
 def connect() -> None:
     """Idempotent: events.subscribe and the dispatch_uid ignore a second call."""
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
     events.subscribe(events.CUSTOMER_MERGING, on_customer_merging)
-    events.subscribe(events.TICKET_UPDATED, on_ticket_updated)
+    events.subscribe(events.TICKET_UPDATED, on_ticket_updated, many=on_tickets_updated)
     inbound.connect(on_anymail_inbound, dispatch_uid="tickets.channels.email.anymail")

@@ -90,10 +90,10 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(team, scenario):
     large = _sweep_statements(40, scenario)
     assert small == large
     # Pinned. Close: 3 savepoints (+3 releases), the locking select, the claim, the tickets'
-    # lock, their UPDATE, two audit INSERTs (the firings, the status changes), the SLA
-    # next-due read, the timers' DELETE. Solve adds the clocks (read, 2 prefetches, one
-    # UPDATE) and the follow-up rules check.
-    assert small == {"close": 14, "solve": 19}[scenario]
+    # lock, their UPDATE, two audit INSERTs (the firings, the status changes), the clocks
+    # a close stops (read, 2 prefetches), the SLA next-due read, the timers' DELETE. Solve
+    # adds the clocks' UPDATE, the follow-up rules check and the problems' check.
+    assert small == {"close": 17, "solve": 20}[scenario]
     _, _, _, target = SCENARIOS[scenario]
     assert not Ticket.objects.exclude(status=target).exists()
     assert TicketEvent.objects.filter(kind="automation.fired").count() == 43
