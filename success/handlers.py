@@ -4,6 +4,7 @@ publisher's transaction: rows only, no I/O)."""
 from __future__ import annotations
 
 from core import events
+from outbox import transports
 from tickets.models import TicketKind
 from tickets.status import Status
 
@@ -69,3 +70,4 @@ def connect() -> None:
     events.subscribe_many(events.SLA_BREACHED, on_sla_breached)
     events.subscribe(events.SURVEY_ANSWERED, on_survey_answered)
     events.subscribe(events.CUSTOMER_CREATED, on_customer_created)
+    transports.listen(services.on_delivery_outcome)

@@ -1,5 +1,6 @@
 """What the tickets app hears: an agent's public reply is handed to the ticket's channel
-(an outbound email row, or a chat/social webhook, sent after commit), and django-anymail's
+(an outbox row on the route tickets.channels.routing chooses; a final failure is
+announced as message.delivery_failed), and django-anymail's
 inbound signal is one more door into the email pipeline. A customer merged into another
 leaves a `requester_merged` audit event on each of its tickets."""
 
@@ -8,10 +9,11 @@ from __future__ import annotations
 from anymail.signals import inbound
 
 from core import events
+from outbox import transports
 
 from . import services
 from .channels.anymail_inbound import on_anymail_inbound
-from .channels.outbound import on_message_created
+from .channels.outbound import on_delivery_outcome, on_message_created
 from .models import EventKind, Ticket
 
 
@@ -38,4 +40,5 @@ def connect() -> None:
     """Idempotent: events.subscribe and the dispatch_uid ignore a second call."""
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
     events.subscribe(events.CUSTOMER_MERGING, on_customer_merging)
+    transports.listen(on_delivery_outcome)
     inbound.connect(on_anymail_inbound, dispatch_uid="tickets.channels.anymail_inbound")

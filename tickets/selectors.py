@@ -39,9 +39,9 @@ def with_list_relations(tickets: QuerySet[Ticket], user) -> QuerySet[Ticket]:
 
 
 def ticket_messages(ticket: Ticket, *, include_internal: bool) -> QuerySet[Message]:
-    messages = ticket.messages.select_related("author_customer", "author_user").prefetch_related(
-        "attachments"
-    )
+    messages = ticket.messages.select_related(
+        "author_customer", "author_user", "delivery"
+    ).prefetch_related("attachments")
     return messages if include_internal else messages.filter(is_public=True)
 
 

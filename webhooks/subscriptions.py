@@ -29,6 +29,7 @@ SUBSCRIBABLE = (
     events.FOLLOWUP_SENT,
     events.SURVEY_ANSWERED,
     events.CUSTOMER_AT_RISK,
+    events.MESSAGE_DELIVERY_FAILED,
 )
 
 
@@ -163,6 +164,5 @@ def on_event(event: events.DomainEvent) -> None:
             secret=subscription.secret,
             event=event.type,
             payload=payload,
-            source=f"subscription:{subscription.pk}",
             subscription=subscription,
         )

@@ -12,13 +12,13 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from webhooks.tasks import sweep_webhook_deliveries
 
 from tests.tickets.channels.conftest import make_channel
 from tickets.channels.models import InboundMessage
 from tickets.services import ticket_reply
 from webhooks.models import DeliveryState, WebhookDelivery
 from webhooks.services import delivery_create, validate_webhook_url
-from webhooks.tasks import sweep_webhook_deliveries
 
 pytestmark = pytest.mark.django_db
 

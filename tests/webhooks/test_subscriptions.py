@@ -13,13 +13,13 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.utils import timezone
+from webhooks.tasks import sweep_webhook_deliveries
 
 from tests.conftest import assert_error
 from tests.factories import CustomerFactory, TeamFactory
 from tickets import services as tickets
 from webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
 from webhooks.subscriptions import subscription_create
-from webhooks.tasks import sweep_webhook_deliveries
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/webhooks/"

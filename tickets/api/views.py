@@ -129,7 +129,15 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(methods=["GET"], responses=MessageSerializer(many=True))
     @extend_schema(
-        methods=["POST"], request=MessageCreateSerializer, responses={201: MessageSerializer}
+        methods=["POST"],
+        request=MessageCreateSerializer,
+        responses={
+            201: MessageSerializer,
+            422: OpenApiResponse(
+                description="`undeliverable`: nothing can carry this public reply to the "
+                "customer; nothing was written (send `record_unsent: true` to store it anyway)."
+            ),
+        },
     )
     @action(
         detail=True,
@@ -140,8 +148,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ordering_fields=None,
     )
     def messages(self, request, pk=None):
-        """The conversation, oldest first. POST: agents reply (public) or add an internal note;
-        integrations add the customer's message."""
+        """The conversation, oldest first; each public outbound message carries its `delivery`
+        (state, channel, recipient, attempts, error, sent_at). POST: agents reply (public) or
+        add an internal note; integrations add the customer's message. A public reply that
+        nothing can carry is a 422 `undeliverable` (nothing written) unless `record_unsent`."""
         ticket = self.get_object()
         user = request.user
         if request.method == "GET":
@@ -161,6 +171,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             status=attrs.get("status"),
             attachments=_uploads(attrs["attachments"]),
             expected_version=attrs.get("version"),
+            record_unsent=attrs["record_unsent"],
         )
         message = selectors.ticket_messages(ticket, include_internal=True).get(pk=message.pk)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

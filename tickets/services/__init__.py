@@ -13,6 +13,7 @@ here: `from tickets import services`.
 
 from .audit import AuditEntry, audit_record, audit_record_many, ticket_sla_fields_set
 from .create import ticket_create, ticket_open
+from .delivery import message_delivery_retry, thread_key_remember
 from .messages import customer_message_add, system_message_add, ticket_message_post, ticket_reply
 from .update import team_save, ticket_claim_next, ticket_edit, ticket_update
 
@@ -21,8 +22,10 @@ __all__ = [
     "audit_record",
     "audit_record_many",
     "customer_message_add",
+    "message_delivery_retry",
     "system_message_add",
     "team_save",
+    "thread_key_remember",
     "ticket_claim_next",
     "ticket_create",
     "ticket_edit",

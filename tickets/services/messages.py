@@ -8,10 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from core import events
-from core.errors import ConflictError
+from core.errors import ConflictError, UndeliverableError
 from customers.models import Customer
 
 from ..attachments import AttachmentInput
+from ..channels import routing
 from ..models import (
     Direction,
     EventKind,
@@ -39,11 +40,14 @@ def ticket_reply(
     status: str | None = None,
     attachments: Iterable[AttachmentInput] = (),
     expected_version: int | None = None,
+    record_unsent: bool = False,
 ) -> Message:
     """An agent answers the customer (public) or writes an internal note (not public).
 
-    A public reply is outbound on the ticket's channel, records the first reply time and
-    moves a new ticket to open (or to `status`, e.g. "pending" to wait on the customer).
+    A public reply goes out on the route tickets.channels.routing chooses, records the first
+    reply time and moves a new ticket to open (or to `status`, e.g. "pending" to wait on the
+    customer). When nothing can carry it, UndeliverableError and nothing is written, unless
+    `record_unsent`: then it is stored with an undeliverable delivery.
     """
     ticket = _locked(ticket)
     if expected_version is not None and expected_version != ticket.version:
@@ -53,6 +57,8 @@ def ticket_reply(
         )
     if ticket.status == Status.CLOSED:
         raise ConflictError("A closed ticket is final; open a new ticket instead.", code="closed")
+    if public and not record_unsent and routing.reply_route(ticket) is None:
+        raise UndeliverableError(routing.undeliverable_reason(ticket))
     message = _message_create(
         ticket=ticket,
         direction=Direction.OUTBOUND,
@@ -147,6 +153,7 @@ def ticket_message_post(
     status: str | None = None,
     attachments: Iterable[AttachmentInput] = (),
     expected_version: int | None = None,
+    record_unsent: bool = False,
 ) -> Message:
     """A message from an API caller: an agent's reply or internal note (ticket_reply), or the
     customer's message an integration relays (customer_message_add). An integration writes
@@ -161,6 +168,7 @@ def ticket_message_post(
             status=status,
             attachments=attachments,
             expected_version=expected_version,
+            record_unsent=record_unsent,
         )
     if not public or status is not None:
         raise PermissionDenied("Integrations add customer messages only.")

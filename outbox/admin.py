@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from .models import OutboxMessage
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "purpose", "transport", "recipient", "state", "attempts", "sent_at"]
+    list_filter = ["state", "transport", "purpose"]
+    search_fields = ["recipient", "provider_id", "source"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
