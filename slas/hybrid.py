@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext
 
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
-from tickets.models import ChannelKind, EventKind, Ticket
+from tickets.channels import registry
+from tickets.models import EventKind, Ticket
 
 from .models import SlaTier
 
@@ -21,8 +22,18 @@ OUTSIDE_PLAN_REASON = "outside_plan"
 
 
 def tier_serves(tier: SlaTier | None, channel: str) -> bool:
-    """No tier, or a tier that lists no channels, serves every channel."""
-    return tier is None or not tier.channels or channel in tier.channels
+    """No tier, or a tier that lists no channels, serves every channel; so does every tier
+    serve a kind no customer picks (the adapter's `served_by_every_tier`: `api`)."""
+    if tier is None or not tier.channels or channel in tier.channels:
+        return True
+    adapter = registry.find(channel)
+    return adapter is not None and adapter.served_by_every_tier
+
+
+def _channel_name(kind: str) -> str:
+    """How the automatic answer names a channel in its sentence ("support by Email, ...")."""
+    adapter = registry.find(kind)
+    return str(adapter.label) if adapter is not None else kind
 
 
 def outside_plan_apply(ticket: Ticket, tier: SlaTier, *, auto_reply: bool) -> None:
@@ -44,16 +55,6 @@ def outside_plan_apply(ticket: Ticket, tier: SlaTier, *, auto_reply: bool) -> No
     )
 
 
-# How the automatic answer names channels in its sentence ("support by Email, Live chat").
-_CHANNEL_NAMES = {
-    ChannelKind.EMAIL: pgettext_lazy("channel in a sentence", "Email"),
-    ChannelKind.CHAT: pgettext_lazy("channel in a sentence", "Live chat"),
-    ChannelKind.PHONE: pgettext_lazy("channel in a sentence", "Phone"),
-    ChannelKind.SOCIAL: pgettext_lazy("channel in a sentence", "Social media"),
-    ChannelKind.WEB: pgettext_lazy("channel in a sentence", "Web / API"),
-}
-
-
 # Providers of a better self-service pointer than the tier's URL: callables
 # `(ticket=, tier=) -> str` ("" when they have nothing). knowledge/ registers one (matching
 # help-center articles); slas never imports it.
@@ -73,7 +74,7 @@ def outside_plan_text(tier: SlaTier, locale: str = "", ticket: Ticket | None = N
     self-service tier, the matching help-center articles when a provider finds some."""
     with translation.override(locale or settings.LANGUAGE_CODE):
         separator = pgettext("list separator", ", ")
-        channels = separator.join(str(_CHANNEL_NAMES.get(c, c)) for c in tier.channels)
+        channels = separator.join(_channel_name(c) for c in tier.channels)
         values = {"tier": tier.name, "channels": channels}
         if len(tier.channels) == 1:
             text = gettext(

@@ -1,6 +1,23 @@
 from django.apps import AppConfig
+from django.utils.module_loading import import_string
+
+# The adapter of each channel kind (tickets/channels/registry.py), registered at app ready.
+CHANNEL_ADAPTERS = (
+    "tickets.channels.email.ADAPTER",
+    "tickets.channels.chat.ADAPTER",
+    "tickets.channels.phone.ADAPTER",
+    "tickets.channels.social.ADAPTER",
+    "tickets.channels.direct.WEB",
+    "tickets.channels.direct.API",
+)
 
 
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = "Tickets"
+
+    def ready(self) -> None:
+        from .channels import registry
+
+        for path in CHANNEL_ADAPTERS:
+            registry.register(import_string(path))

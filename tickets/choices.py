@@ -23,4 +23,5 @@ class ChannelKind(models.TextChoices):
     CHAT = "chat", "Live chat"
     PHONE = "phone", "Phone"
     SOCIAL = "social", "Social media"
-    WEB = "web", "Web / API"
+    WEB = "web", "Web"  # the customer portal and help center
+    API = "api", "API"  # opened by an integration through the API

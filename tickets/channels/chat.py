@@ -10,13 +10,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 from rest_framework import serializers
 
 from customers.services import IdentityInput, customer_resolve
 
 from ..models import ChannelKind
-from .intake import Outcome, append_message, integration_of, open_ticket
+from .intake import Outcome, append_message, integration_of, open_ticket, resolve_channel
 from .models import Channel, ChannelThread, InboundMessage
+from .registry import Capabilities, ChannelAdapter
 
 
 class ChatVisitorSerializer(serializers.Serializer):
@@ -122,3 +124,22 @@ def process(inbound: InboundMessage):
         thread.last_message_at = max(thread.last_message_at, sent_at)
         thread.save(update_fields=["last_message_at"])
     return Outcome(thread.ticket, message)
+
+
+def channel_for(data: dict) -> Channel | None:
+    return resolve_channel(ChannelKind.CHAT, data.get("channel"))
+
+
+ADAPTER = ChannelAdapter(
+    kind=ChannelKind.CHAT,
+    label=pgettext_lazy("channel in a sentence", "Live chat"),
+    icon="chat",
+    capabilities=Capabilities(replies=True, conversation=True),
+    payload_serializer=ChatPayloadSerializer,
+    dedupe_key=dedupe_key,
+    channel_for=channel_for,
+    process=process,
+    settings_allowed=frozenset({"widget_id", "webhook_url", "webhook_secret"}),
+    settings_required=frozenset({"widget_id"}),
+    reply_transport="webhook",
+)

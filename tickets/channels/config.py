@@ -1,75 +1,22 @@
-"""Channel configuration: per-kind settings validated in one place, and saving a channel."""
+"""Channel configuration: settings validated by the kind's adapter (tickets/channels/registry.py),
+and saving a channel."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 
 from core.unset import UNSET, Unset
-from customers.identities import normalize_phone
 from webhooks.services import validate_webhook_url
 
-from ..models import ChannelKind
+from . import registry
 from .models import Channel
 
-SOCIAL_PLATFORMS = ("twitter", "facebook", "instagram", "whatsapp", "telegram")
 # Settings values never shown back through the API.
 SECRET_KEYS = frozenset({"webhook_secret", "password"})
 MASK = "********"
-
-_ALLOWED = {
-    ChannelKind.EMAIL: {"address", "from_name", "imap"},
-    ChannelKind.CHAT: {"widget_id", "webhook_url", "webhook_secret"},
-    ChannelKind.PHONE: {"number"},
-    ChannelKind.SOCIAL: {"platform", "account", "webhook_url", "webhook_secret"},
-    ChannelKind.WEB: set(),
-}
-_REQUIRED = {
-    ChannelKind.EMAIL: {"address"},
-    ChannelKind.CHAT: {"widget_id"},
-    ChannelKind.PHONE: {"number"},
-    ChannelKind.SOCIAL: {"platform", "account"},
-    ChannelKind.WEB: set(),
-}
-_IMAP_KEYS = {"host", "port", "username", "password", "ssl", "folder"}
-
-
-def normalize_platform(value: str) -> str:
-    platform = (value or "").strip().lower()
-    return "twitter" if platform in ("x", "twitter/x") else platform
-
-
-def _clean_email(values: dict[str, Any], clean: dict[str, Any], errors: dict) -> None:
-    if values.get("address"):
-        try:
-            clean["address"] = str(values["address"]).strip().lower()
-            validate_email(clean["address"])
-        except ValidationError:
-            errors["settings.address"] = ["Enter a valid email address."]
-    if values.get("imap") is not None:
-        imap = values["imap"]
-        if not isinstance(imap, dict) or not imap.get("host") or not imap.get("username"):
-            errors["settings.imap"] = ["IMAP settings need at least host and username."]
-        elif set(imap) - _IMAP_KEYS:
-            errors["settings.imap"] = [f"Unknown IMAP settings: {sorted(set(imap) - _IMAP_KEYS)}."]
-
-
-def _clean_phone(values: dict[str, Any], clean: dict[str, Any], errors: dict) -> None:
-    if values.get("number"):
-        try:
-            clean["number"] = normalize_phone(str(values["number"]))
-        except ValidationError as exc:
-            errors["settings.number"] = exc.messages
-
-
-def _clean_social(values: dict[str, Any], clean: dict[str, Any], errors: dict) -> None:
-    if values.get("platform"):
-        clean["platform"] = normalize_platform(values["platform"])
-        if clean["platform"] not in SOCIAL_PLATFORMS:
-            errors["settings.platform"] = [f"One of {', '.join(SOCIAL_PLATFORMS)}."]
 
 
 def _clean_webhook(values: dict[str, Any], clean: dict[str, Any], errors: dict) -> None:
@@ -82,27 +29,21 @@ def _clean_webhook(values: dict[str, Any], clean: dict[str, Any], errors: dict) 
             errors["settings.webhook_secret"] = ["A webhook URL needs a secret to sign with."]
 
 
-# What each kind checks beyond the allowed and required keys; webhook settings last, for
-# every kind (one that does not allow them has its "not a setting" error replaced or joined).
-_CLEANERS = {
-    ChannelKind.EMAIL: (_clean_email,),
-    ChannelKind.PHONE: (_clean_phone,),
-    ChannelKind.SOCIAL: (_clean_social,),
-}
-
-
 def clean_settings(kind: str, values: dict[str, Any]) -> dict[str, Any]:
-    """Return the settings normalized for `kind`, or raise ValidationError naming each field
-    (`settings.address`, ...)."""
+    """Return the settings normalized for `kind` by its adapter's rules (allowed and required
+    keys, its cleaners), or raise ValidationError naming each field (`settings.address`...)."""
     if not isinstance(values, dict):
         raise ValidationError({"settings": ["Settings must be an object."]})
+    adapter = registry.adapter(kind)
     errors: dict[str, list[str]] = {}
     clean = dict(values)
-    for key in sorted(set(values) - _ALLOWED[kind]):
+    for key in sorted(set(values) - adapter.settings_allowed):
         errors[f"settings.{key}"] = [f"Not a setting of a {kind} channel."]
-    for key in sorted(_REQUIRED[kind] - {k for k, v in values.items() if v}):
+    for key in sorted(adapter.settings_required - {k for k, v in values.items() if v}):
         errors[f"settings.{key}"] = ["This setting is required."]
-    for cleaner in (*_CLEANERS.get(kind, ()), _clean_webhook):
+    # The kind's own checks, then webhook settings for every kind (one that does not allow
+    # them has its "not a setting" error replaced or joined).
+    for cleaner in (*adapter.settings_clean, _clean_webhook):
         cleaner(values, clean, errors)
     if errors:
         raise ValidationError(errors)
@@ -162,12 +103,11 @@ def channel_save(
     ):
         if value is not UNSET:
             setattr(channel, field, value)
-    channel.address = (
-        channel.settings.get("address", "") if channel.kind == ChannelKind.EMAIL else ""
-    )
+    # Only a kind whose adapter allows an `address` setting has one (email: the mailbox).
+    channel.address = channel.settings.get("address", "")
     if (
         channel.address
-        and Channel.objects.filter(kind=ChannelKind.EMAIL, address=channel.address)
+        and Channel.objects.filter(kind=channel.kind, address=channel.address)
         .exclude(pk=channel.pk)
         .exists()
     ):

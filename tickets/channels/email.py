@@ -19,6 +19,8 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import pgettext_lazy
 
 from core.text import html_to_text, sanitize_html
 from customers.identities import normalize_email
@@ -40,8 +42,16 @@ from .email_reports import (
     ignore_automatic,
     returned_message_ids,
 )
-from .intake import Ignored, Outcome, append_message, integration_of, open_ticket
-from .models import InboundMessage
+from .intake import (
+    Ignored,
+    Outcome,
+    append_message,
+    integration_of,
+    open_ticket,
+    resolve_channel,
+)
+from .models import Channel, InboundMessage
+from .registry import Capabilities, ChannelAdapter
 
 NO_TEXT = "(no text)"
 
@@ -340,3 +350,46 @@ def process(inbound: InboundMessage):
         )
     email_threading.remember(channel, message_id, ticket)
     return Outcome(ticket, message)
+
+
+def channel_for(data: dict) -> Channel | None:
+    """The email channel of a raw email: `data["channel"]` (id or name) when given, else the
+    mailbox it was sent to (`data["recipients"]`: To, Cc, Delivered-To...)."""
+    ref = data.get("channel")
+    recipients = () if ref else data.get("recipients", ())
+    return resolve_channel(ChannelKind.EMAIL, ref, address_candidates=recipients)
+
+
+_IMAP_KEYS = {"host", "port", "username", "password", "ssl", "folder"}
+
+
+def clean_settings(values: dict, clean: dict, errors: dict) -> None:
+    if values.get("address"):
+        try:
+            clean["address"] = str(values["address"]).strip().lower()
+            validate_email(clean["address"])
+        except ValidationError:
+            errors["settings.address"] = ["Enter a valid email address."]
+    if values.get("imap") is not None:
+        imap = values["imap"]
+        if not isinstance(imap, dict) or not imap.get("host") or not imap.get("username"):
+            errors["settings.imap"] = ["IMAP settings need at least host and username."]
+        elif set(imap) - _IMAP_KEYS:
+            errors["settings.imap"] = [f"Unknown IMAP settings: {sorted(set(imap) - _IMAP_KEYS)}."]
+
+
+ADAPTER = ChannelAdapter(
+    kind=ChannelKind.EMAIL,
+    label=pgettext_lazy("channel in a sentence", "Email"),
+    icon="mail",
+    capabilities=Capabilities(replies=True, attachments=True, html=True),
+    # The email door takes raw RFC 822 bytes, not JSON: no payload serializer; dedupe_key
+    # takes the raw bytes, channel_for {"channel", "recipients"}.
+    dedupe_key=dedupe_key,
+    channel_for=channel_for,
+    process=process,
+    settings_allowed=frozenset({"address", "from_name", "imap"}),
+    settings_required=frozenset({"address"}),
+    settings_clean=(clean_settings,),
+    reply_transport="email",
+)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 from rest_framework import serializers
 
 from customers.identities import normalize_phone
@@ -18,6 +19,7 @@ from ..models import ChannelKind, Ticket
 from ..status import Status
 from .intake import Outcome, append_message, integration_of, open_ticket, resolve_channel
 from .models import Channel, InboundMessage
+from .registry import Capabilities, ChannelAdapter
 
 OPEN_STATUSES = [s for s in Status.values if s not in (Status.SOLVED, Status.CLOSED)]
 
@@ -147,3 +149,27 @@ def process(inbound: InboundMessage):
             submitted_by=inbound.submitted_by,
         )
     return Outcome(ticket, message)
+
+
+def clean_settings(values: dict, clean: dict, errors: dict) -> None:
+    if values.get("number"):
+        try:
+            clean["number"] = normalize_phone(str(values["number"]))
+        except DjangoValidationError as exc:
+            errors["settings.number"] = exc.messages
+
+
+ADAPTER = ChannelAdapter(
+    kind=ChannelKind.PHONE,
+    label=pgettext_lazy("channel in a sentence", "Phone"),
+    icon="phone",
+    capabilities=Capabilities(),  # a reply cannot go back on a call record
+    payload_serializer=CallPayloadSerializer,
+    dedupe_key=dedupe_key,
+    channel_for=channel_for,
+    process=process,
+    settings_allowed=frozenset({"number"}),
+    settings_required=frozenset({"number"}),
+    settings_clean=(clean_settings,),
+    reply_transport=None,
+)

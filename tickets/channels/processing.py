@@ -1,4 +1,4 @@
-"""Processing one stored payload: the channel's processor turns the row into a ticket or a
+"""Processing one stored payload: the kind's adapter (`process`) turns the row into a ticket or a
 message, in one transaction with the row's new state.
 
 A permanent error (bad payload) fails the row with its error; a transient one (database,
@@ -8,7 +8,6 @@ network) leaves it `received` for the next retry, until INBOUND_MAX_RETRIES are 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,20 +17,11 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from core.errors import ConflictError
 
-from ..models import ChannelKind
-from . import chat, email, phone, social
-from .intake import Ignored, Outcome
+from . import registry
+from .intake import Ignored
 from .models import InboundMessage, InboundState
 
 logger = logging.getLogger(__name__)
-
-# One processor per channel kind: raw payload -> customer -> thread -> ticket or message.
-PROCESSORS: dict[str, Callable[[InboundMessage], Outcome]] = {
-    ChannelKind.EMAIL: email.process,
-    ChannelKind.CHAT: chat.process,
-    ChannelKind.PHONE: phone.process,
-    ChannelKind.SOCIAL: social.process,
-}
 
 
 def _error_text(exc: Exception) -> str:
@@ -64,7 +54,8 @@ def intake_process(inbound_id: int) -> InboundMessage:
             row.attempts += 1
             try:
                 with transaction.atomic():
-                    outcome = PROCESSORS[row.kind](row)
+                    # The kind's adapter: raw payload -> customer -> thread -> ticket or message.
+                    outcome = registry.adapter(row.kind).process(row)
             except Ignored as ignored:
                 row.state, row.error = InboundState.IGNORED, ignored.reason[:5000]
                 row.classification = ignored.classification[:40]

@@ -6,7 +6,8 @@ Adding a channel is an adapter module that calls `register(...)`, a ChannelKind 
 migration for the enum.
 
 An adapter declares:
-- `label`, `icon`: how people see the kind (the desk draws `icon` as an inline SVG);
+- `label`, `icon`: how people see the kind (translated; the desk draws `icon`, a name from
+  desk/icons.py, as an inline SVG);
 - `capabilities`: what a reply on this kind can be (see Capabilities);
 - inbound: `payload_serializer` (validates a door's JSON), `dedupe_key(data)`,
   `channel_for(data)` (which configured Channel a payload belongs to) and `process(inbound)`
@@ -15,7 +16,11 @@ An adapter declares:
   errors)` for what the kind checks beyond allowed and required keys;
 - outbound: `reply_transport`, the name of the outbox transport that carries a public reply
   on this kind ("email", "webhook", ...; None when the kind cannot carry replies, e.g. phone),
-  and `reply_envelope(message, thread)`, the transport's payload for one reply.
+  and `reply_envelope(message, thread)`, the transport's payload for one reply;
+- tiers: `served_by_every_tier` for a kind no customer picks (tickets an integration opens
+  through the API): a tier's channel list never puts it outside the plan.
+
+tickets/apps.py registers the adapters of CHANNEL_ADAPTERS at app ready.
 """
 
 from __future__ import annotations
@@ -58,6 +63,8 @@ class ChannelAdapter:
     # Outbound.
     reply_transport: str | None = None
     reply_envelope: Callable[..., dict] | None = None
+    # Tiers.
+    served_by_every_tier: bool = False
 
 
 _ADAPTERS: dict[str, ChannelAdapter] = {}
@@ -80,3 +87,8 @@ def adapter(kind: str) -> ChannelAdapter:
 
 def adapters() -> list[ChannelAdapter]:
     return list(_ADAPTERS.values())
+
+
+def find(kind: str) -> ChannelAdapter | None:
+    """The adapter of `kind`, or None (stored rows of a kind no longer registered)."""
+    return _ADAPTERS.get(kind)

@@ -4,14 +4,22 @@ payload: one conversation (thread) is one ticket; platform + message id dedupes.
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 from rest_framework import serializers
 
 from customers.services import IdentityInput, customer_resolve
 
 from ..models import ChannelKind
-from .config import SOCIAL_PLATFORMS, normalize_platform
 from .intake import Outcome, append_message, integration_of, open_ticket, resolve_channel
 from .models import Channel, ChannelThread, InboundMessage
+from .registry import Capabilities, ChannelAdapter
+
+SOCIAL_PLATFORMS = ("twitter", "facebook", "instagram", "whatsapp", "telegram")
+
+
+def normalize_platform(value: str) -> str:
+    platform = (value or "").strip().lower()
+    return "twitter" if platform in ("x", "twitter/x") else platform
 
 
 class SocialAuthorSerializer(serializers.Serializer):
@@ -121,3 +129,26 @@ def process(inbound: InboundMessage):
         thread.last_message_at = now
         thread.save(update_fields=["last_message_at"])
     return Outcome(thread.ticket, message)
+
+
+def clean_settings(values: dict, clean: dict, errors: dict) -> None:
+    if values.get("platform"):
+        clean["platform"] = normalize_platform(values["platform"])
+        if clean["platform"] not in SOCIAL_PLATFORMS:
+            errors["settings.platform"] = [f"One of {', '.join(SOCIAL_PLATFORMS)}."]
+
+
+ADAPTER = ChannelAdapter(
+    kind=ChannelKind.SOCIAL,
+    label=pgettext_lazy("channel in a sentence", "Social media"),
+    icon="social",
+    capabilities=Capabilities(replies=True, conversation=True),
+    payload_serializer=SocialPayloadSerializer,
+    dedupe_key=dedupe_key,
+    channel_for=channel_for,
+    process=process,
+    settings_allowed=frozenset({"platform", "account", "webhook_url", "webhook_secret"}),
+    settings_required=frozenset({"platform", "account"}),
+    settings_clean=(clean_settings,),
+    reply_transport="webhook",
+)
