@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0004_inbound_state_no_processing'),
+        ('tickets', '0005_channel_kind_api'),
         ('outbox', '0002_copy_outbound_email_and_webhook_deliveries'),
     ]
 

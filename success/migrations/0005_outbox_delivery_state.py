@@ -7,9 +7,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followups', '0003_error_field_one_name'),
+        ('followups', '0004_channel_kind_api'),
         ('outbox', '0002_copy_outbound_email_and_webhook_deliveries'),
-        ('tickets', '0005_outbound_email_to_outbox'),
+        ('tickets', '0006_outbound_email_to_outbox'),
     ]
 
     operations = [
