@@ -24,7 +24,7 @@ from core.retry import backoff
 from customers.models import Customer
 from outbox import email as email_transport
 from outbox.models import OutboxMessage, Purpose, State
-from outbox.services import outbox_enqueue
+from outbox.services import outbox_enqueue, outbox_retry
 from slas.selectors import business_deadline, customer_tier
 from tickets import services as tickets
 from tickets.channels import outbound, routing
@@ -322,9 +322,18 @@ def followup_failed(followup: FollowUp, exc: Exception) -> None:
 
 @transaction.atomic
 def followup_retry(followup: FollowUp) -> FollowUp:
-    """A manager sends a failed follow-up again (after fixing what made it fail)."""
+    """A manager sends a failed follow-up again (after fixing what made it fail): a failed
+    email goes again from the outbox (same Message-ID); a follow-up that failed before
+    anything was queued is scheduled again."""
     if followup.state != FollowUpState.FAILED:
         raise ValidationError({"state": ["Only a failed follow-up can be retried."]})
+    row = followup.outbox_message
+    if row is not None and row.state == State.FAILED:
+        outbox_retry(row=row)
+        followup.state = FollowUpState.SENDING
+        followup.done_at = None
+        followup.save(update_fields=["state", "done_at"])
+        return followup
     followup.state = FollowUpState.SCHEDULED
     followup.attempts = 0
     followup.due_at = timezone.now()

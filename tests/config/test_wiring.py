@@ -45,6 +45,7 @@ EXPECTED = {
     events.ORGANIZATION_UPDATED: ["slas:on_organization_updated", WEBHOOKS],
     events.CUSTOMER_UPDATED: ["slas:on_customer_updated", WEBHOOKS],
     events.CUSTOMER_MERGING: ["tickets:on_customer_merging", WEBHOOKS],
+    events.MESSAGE_DELIVERY_FAILED: [WEBHOOKS],
 }
 
 

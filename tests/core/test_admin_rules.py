@@ -74,7 +74,7 @@ def test_solving_in_the_admin_has_exactly_the_effects_of_solving_through_the_api
         (survey_rule.pk, "scheduled", solved + timedelta(minutes=30))
     ]
     assert admin_effects["webhooks"] == [
-        ("ticket.updated", "pending", {"status": ["new", "solved"]}, "solved")
+        ("ticket.updated", "queued", {"status": ["new", "solved"]}, "solved")
     ]
 
 
