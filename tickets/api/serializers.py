@@ -211,7 +211,7 @@ def author_of(customer, user) -> dict:
     return {"type": "system", "id": None, "name": "System"}
 
 
-class DeliverySerializer(serializers.Serializer):
+class MessageDeliverySerializer(serializers.Serializer):
     """How a public outbound message left (its outbox row): the stored truth, never a hope."""
 
     state = serializers.ChoiceField(choices=OutboxState.choices)
@@ -252,13 +252,13 @@ class MessageSerializer(serializers.ModelSerializer):
     def get_author(self, message: Message) -> dict:
         return author_of(message.author_customer, message.author_user)
 
-    @extend_schema_field(DeliverySerializer(allow_null=True))
+    @extend_schema_field(MessageDeliverySerializer(allow_null=True))
     def get_delivery(self, message: Message) -> dict | None:
         """Null for inbound messages and internal notes (nothing leaves)."""
         row = getattr(message, "delivery", None)
         if row is None:
             return None
-        return DeliverySerializer(row).data
+        return MessageDeliverySerializer(row).data
 
 
 class MessageCreateSerializer(serializers.Serializer):

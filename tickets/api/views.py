@@ -60,6 +60,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "create": EVERYONE,
         "partial_update": STAFF,
         "messages": EVERYONE,
+        "retry_delivery": STAFF,
         "events": STAFF,
     }
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -175,6 +176,33 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         message = selectors.ticket_messages(ticket, include_internal=True).get(pk=message.pk)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: MessageSerializer,
+            400: OpenApiResponse(description="The message's delivery is not failed."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"messages/(?P<message_id>[0-9]+)/retry",
+        pagination_class=None,
+        filterset_class=None,
+        ordering_fields=None,
+    )
+    def retry_delivery(self, request, pk=None, message_id=None):
+        """Send a public message whose delivery failed again (agents of the ticket's team,
+        managers): the same envelope (Message-ID, delivery id) is queued in the outbox."""
+        ticket = self.get_object()
+        message = get_object_or_404(
+            selectors.ticket_messages(ticket, include_internal=True).filter(delivery__isnull=False),
+            pk=message_id,
+        )
+        services.message_delivery_retry(message=message, actor=request.user)
+        message = selectors.ticket_messages(ticket, include_internal=True).get(pk=message.pk)
+        return Response(MessageSerializer(message).data)
 
     @extend_schema(responses=TicketEventSerializer(many=True))
     @action(
