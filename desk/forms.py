@@ -54,7 +54,7 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}), label="Message", max_length=100_000
     )
     visibility = forms.ChoiceField(
-        choices=[("public", "Public reply (sent to the customer)"), ("internal", "Internal note")],
+        choices=[("public", "Public reply (to the customer)"), ("internal", "Internal note")],
         initial="public",
         widget=forms.RadioSelect,
         label="Send as",

@@ -15,5 +15,10 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket-reply"),
     path("tickets/<int:pk>/fields/", views.ticket_fields, name="ticket-fields"),
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="ticket-presence"),
+    path(
+        "tickets/<int:pk>/messages/<int:message_id>/retry/",
+        views.message_retry,
+        name="message-retry",
+    ),
     path("reports/", dashboards.dashboard, name="dashboard"),
 ]

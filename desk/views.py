@@ -14,19 +14,21 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from automations.routing import availability_set
-from core.errors import ConflictError
+from core.errors import ConflictError, UndeliverableError
 from knowledge.selectors import suggestions_for_ticket
 from slas.selectors import tier_for
 from tickets import services
 from tickets.models import Ticket
 from tickets.selectors import ticket_messages
 
-from . import presence, selectors
+from . import delivery, presence, selectors
 from .forms import DeskLoginForm, QueueFilterForm, ReplyForm, TicketFieldsForm
 
 
@@ -152,6 +154,7 @@ def _render_ticket(
         or TicketFieldsForm(initial=TicketFieldsForm.initial_for(ticket), ticket=ticket),
         "conflict": conflict,
         "suggested_articles": suggestions_for_ticket(ticket, tier=tier),
+        **delivery.reply_context(ticket),
     }
     return render(request, "desk/ticket.html", context, status=status)
 
@@ -173,7 +176,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    """A public reply (sent on the ticket's channel by the service) or an internal note."""
+    """A public reply (handed to the outbox on its route by the service) or an internal note."""
     ticket = _ticket_or_404(request, pk)
     form = ReplyForm(request.POST)
     if not form.is_valid():
@@ -189,10 +192,15 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ConflictError as exc:
         return _conflict(request, pk, form, exc)
+    except UndeliverableError as exc:
+        form.add_error(None, exc.message)
+        return _render_ticket(request, ticket, reply_form=form, status=422)
     except ValidationError as exc:
         _apply_errors(form, exc)
         return _render_ticket(request, ticket, reply_form=form, status=400)
-    messages.success(request, "Reply sent." if form.public else "Internal note added.")
+    messages.success(
+        request, gettext("Reply queued for delivery.") if form.public else "Internal note added."
+    )
     return redirect("desk:ticket", pk=pk)
 
 
@@ -267,3 +275,20 @@ def ticket_presence(request: HttpRequest, pk: int) -> JsonResponse:
         presence.heartbeat(ticket_id=pk, user=request.user, state=state)
     people = presence.others(ticket_id=pk, user=request.user)
     return JsonResponse({"others": [{"name": p.name, "state": p.state} for p in people]})
+
+
+@require_POST
+@agent_required
+def message_retry(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+    """Queue a failed public message again (agents of the ticket's team, managers)."""
+    ticket = _ticket_or_404(request, pk)
+    message = ticket.messages.filter(pk=message_id, delivery__isnull=False).first()
+    if message is None:
+        raise Http404("No such message.")
+    try:
+        services.message_delivery_retry(message=message, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, gettext("Delivery queued again."))
+    return redirect(f"{reverse('desk:ticket', args=[pk])}#message-{message_id}")

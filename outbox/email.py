@@ -79,9 +79,13 @@ def _email(row: OutboxMessage) -> EmailMultiAlternatives:
     return email
 
 
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+
+
 def _refused(exc: smtplib.SMTPRecipientsRefused) -> Exception:
     codes = [code for code, _ in exc.recipients.values()]
-    text = "; ".join(f"{to}: {code} {msg!r}" for to, (code, msg) in exc.recipients.items())
+    text = "; ".join(f"{to}: {code} {_text(msg)}" for to, (code, msg) in exc.recipients.items())
     if codes and all(code >= 500 for code in codes):
         return SmtpPermanent(f"recipient refused: {text}", status=max(codes))
     return SmtpTransient(f"recipient deferred: {text}", status=min(codes) if codes else None)
@@ -98,7 +102,7 @@ def send(row: OutboxMessage) -> Sent:
     except smtplib.SMTPRecipientsRefused as exc:
         raise _refused(exc) from exc
     except smtplib.SMTPResponseException as exc:
-        text = f"SMTP {exc.smtp_code} {exc.smtp_error!r}"
+        text = f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}"
         if exc.smtp_code >= 500:
             raise SmtpPermanent(text, status=exc.smtp_code) from exc
         raise SmtpTransient(text, status=exc.smtp_code) from exc

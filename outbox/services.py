@@ -114,8 +114,12 @@ def _record(claimed: OutboxMessage, outcome: transports.Sent | Exception) -> Out
             row.provider_id = outcome.provider_id or row.provider_id
             _finish(row, state=State.SENT, status=outcome.status)
             return row
-        error = f"{type(outcome).__name__}: {outcome}"
         status = getattr(outcome, "status", None)
+        # Our transports' errors read as they are ("HTTP 410", "recipient refused: ..."); an
+        # unexpected exception keeps its type (ConnectionRefusedError: ...).
+        error = (
+            str(outcome) if hasattr(outcome, "status") else f"{type(outcome).__name__}: {outcome}"
+        )
         if isinstance(outcome, PermanentError) or row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             _finish(row, state=State.FAILED, error=error, status=status)
             return row

@@ -86,7 +86,7 @@ def test_delivery_gives_up_after_the_last_attempt(
         sweep_webhook_deliveries()
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts) == (DeliveryState.FAILED, 2)
-    assert delivery.error == "HttpTransient: HTTP 500"
+    assert delivery.error == "HTTP 500"
     assert delivery.next_attempt_at is None
 
 
