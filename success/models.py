@@ -132,6 +132,10 @@ class FollowUp(models.Model):
         "outbox.OutboxMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     message_id = models.CharField(max_length=500, blank=True, db_index=True)
+    # The ticket the customer's answer to this follow-up opened (or continued).
+    reply_ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

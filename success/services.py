@@ -287,6 +287,13 @@ def _announce(followup: FollowUp) -> None:
     )
 
 
+def on_reply_opened_ticket(*, ticket: Ticket, keys: list[str]) -> None:
+    """An email answering a follow-up opened a ticket: link them (email_threading listener)."""
+    FollowUp.objects.filter(message_id__in=keys, reply_ticket__isnull=True).update(
+        reply_ticket=ticket
+    )
+
+
 def on_delivery_outcome(row: OutboxMessage) -> None:
     """Outbox listener: the follow-up (and survey) a row carries is sent, or failed, now."""
     followup = (
@@ -384,6 +391,7 @@ def _send_email(followup: FollowUp) -> str:
     )
     followup.message_id = message_id
     if mailbox is not None and followup.ticket is not None:
+        # A reply continues the ticket the follow-up is about (and links it, see below).
         tickets.thread_key_remember(channel=mailbox, key=message_id, ticket=followup.ticket)
     return f"email to {address}"
 

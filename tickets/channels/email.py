@@ -348,6 +348,7 @@ def process(inbound: InboundMessage):
             withheld_parts=withheld,
             submitted_by=inbound.submitted_by,
         )
+        email_threading.new_ticket_from_reply(ticket, parsed.thread_keys)
     email_threading.remember(channel, message_id, ticket)
     return Outcome(ticket, message)
 

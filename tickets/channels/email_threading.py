@@ -14,6 +14,11 @@ from customers.models import Customer
 from ..models import Ticket
 from .models import Channel, ChannelThread
 
+# Called with (ticket, thread_keys) when an email that answers Message-IDs no ticket knows
+# opens a new ticket: an upper app that sent mail of its own (success: follow-ups) links it.
+# Registered from that app's handlers.connect(), like slas.hybrid.SELF_SERVICE_HINTS.
+NEW_TICKET_FROM_REPLY: list = []
+
 if TYPE_CHECKING:  # a type only: email.py imports this module
     from .email import ParsedEmail
 
@@ -54,3 +59,10 @@ def remember(channel: Channel, key: str, ticket: Ticket, at: datetime | None = N
         ],
         ignore_conflicts=True,
     )
+
+
+def new_ticket_from_reply(ticket: Ticket, keys: list[str]) -> None:
+    """Tell the listeners that `ticket` was opened by an email answering `keys`."""
+    if keys:
+        for listener in NEW_TICKET_FROM_REPLY:
+            listener(ticket=ticket, keys=keys)
