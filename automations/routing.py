@@ -15,16 +15,22 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from accounts.models import User
-from tickets.models import ChannelKind, Ticket
+from tickets.channels import registry
+from tickets.models import Ticket
 from tickets.services import ticket_update
 from tickets.status import ACTIVE, UNRESOLVED
 
 from .models import AgentAvailability, OnAway, RoutingMethod, TeamRouting
 
 
+def _live_kinds() -> list[str]:
+    """Channel kinds an agent holds a few of at a time (live chat): the chat capacity."""
+    return registry.kinds_where(lambda adapter: adapter.capabilities.live)
+
+
 def _load_filter(chat: bool) -> Q:
     if chat:
-        return Q(assigned_tickets__status__in=ACTIVE, assigned_tickets__channel=ChannelKind.CHAT)
+        return Q(assigned_tickets__status__in=ACTIVE, assigned_tickets__channel__in=_live_kinds())
     return Q(assigned_tickets__status__in=UNRESOLVED)
 
 
@@ -45,7 +51,7 @@ def ticket_route(*, ticket: Ticket) -> User | None:
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.assignee_id is not None or ticket.status not in ACTIVE:
         return None
-    chat = ticket.channel == ChannelKind.CHAT
+    chat = ticket.channel in _live_kinds()
     availability = list(
         AgentAvailability.objects.select_for_update()
         .filter(available=True, agent__is_active=True, agent__teams=ticket.team_id)

@@ -78,7 +78,7 @@ def _worker(count: int, reference_count: int) -> dict:
 
     from customers.services import IdentityInput, customer_resolve
     from tickets.channels.config import channel_save
-    from tickets.channels.email import dedupe_key
+    from tickets.channels.email.parse import dedupe_key
     from tickets.channels.intake import intake_store
     from tickets.channels.models import Channel, InboundMessage
     from tickets.services import ticket_create

@@ -89,6 +89,8 @@ urlpatterns = [
     path("inbound/chat/", channels_api.InboundChatView.as_view(), name="inbound-chat"),
     path("inbound/calls/", channels_api.InboundCallView.as_view(), name="inbound-calls"),
     path("inbound/social/", channels_api.InboundSocialView.as_view(), name="inbound-social"),
+    # Any other registered kind with a JSON payload (after the named doors above).
+    path("inbound/<str:kind>/", channels_api.InboundKindView.as_view(), name="inbound-kind"),
     path("help/search/", knowledge_api.SearchView.as_view(), name="kb-search"),
     path("help/suggest/", knowledge_api.SuggestView.as_view(), name="kb-suggest"),
     path(

@@ -15,6 +15,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from slas.selectors import customer_tier
+from tickets.channels import registry
 from tickets.channels.models import Channel
 
 from . import search
@@ -159,24 +160,10 @@ def help_channels(*, tier=None) -> list[HelpChannel]:
         channels = channels.filter(kind__in=tier.channels)
     shown = []
     for channel in channels:
-        options = channel.settings or {}
-        if channel.kind == "email" and options.get("address"):
-            shown.append(
-                HelpChannel(
-                    "email", channel.name, options["address"], f"mailto:{options['address']}"
-                )
-            )
-        elif channel.kind == "phone" and options.get("number"):
-            shown.append(
-                HelpChannel("phone", channel.name, options["number"], f"tel:{options['number']}")
-            )
-        elif channel.kind == "social" and options.get("account"):
-            platform = options.get("platform", "")
-            shown.append(
-                HelpChannel("social", channel.name, f"{platform} @{options['account']}".strip(), "")
-            )
-        elif channel.kind == "chat":
-            shown.append(HelpChannel("chat", channel.name, channel.name, ""))
+        adapter = registry.find(channel.kind)
+        contact = adapter.public_contact(channel) if adapter and adapter.public_contact else None
+        if contact is not None:
+            shown.append(HelpChannel(channel.kind, channel.name, *contact))
     return shown
 
 

@@ -28,7 +28,7 @@ def _is_auto_reply(event: events.DomainEvent) -> bool:
 def on_ticket_created(event: events.DomainEvent) -> None:
     ticket: Ticket = event.ticket
     tier = selectors.tier_for(ticket)
-    if not hybrid.tier_serves(tier, ticket.channel):
+    if hybrid.is_outside_plan(ticket, tier):
         hybrid.outside_plan_apply(ticket, tier, auto_reply=_is_auto_reply(event))
     policy = selectors.policy_for(ticket)
     if policy is not None:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext, pgettext
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.channels import registry
-from tickets.models import EventKind, Ticket
+from tickets.models import EventKind, Ticket, TicketKind
 
 from .models import SlaTier
 
@@ -28,6 +28,13 @@ def tier_serves(tier: SlaTier | None, channel: str) -> bool:
         return True
     adapter = registry.find(channel)
     return adapter is not None and adapter.served_by_every_tier
+
+
+def is_outside_plan(ticket: Ticket, tier: SlaTier | None) -> bool:
+    """A customer's ticket on a channel their tier does not serve. A proactive ticket (we
+    reached out: at-risk outreach, a follow-up call) never is: the customer picked no door,
+    so there is nothing to point them away from."""
+    return ticket.kind == TicketKind.REACTIVE and not tier_serves(tier, ticket.channel)
 
 
 def _channel_name(kind: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core import events
 from outbox import transports
-from tickets.channels import email_threading
+from tickets.channels.email import ticket_match
 from tickets.models import TicketKind
 from tickets.status import Status
 
@@ -72,5 +72,5 @@ def connect() -> None:
     events.subscribe(events.SURVEY_ANSWERED, on_survey_answered)
     events.subscribe(events.CUSTOMER_CREATED, on_customer_created)
     transports.listen(services.on_delivery_outcome)
-    if services.on_reply_opened_ticket not in email_threading.NEW_TICKET_FROM_REPLY:
-        email_threading.NEW_TICKET_FROM_REPLY.append(services.on_reply_opened_ticket)
+    if services.on_reply_opened_ticket not in ticket_match.NEW_TICKET_FROM_REPLY:
+        ticket_match.NEW_TICKET_FROM_REPLY.append(services.on_reply_opened_ticket)

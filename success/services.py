@@ -288,7 +288,7 @@ def _announce(followup: FollowUp) -> None:
 
 
 def on_reply_opened_ticket(*, ticket: Ticket, keys: list[str]) -> None:
-    """An email answering a follow-up opened a ticket: link them (email_threading listener)."""
+    """An email answering a follow-up opened a ticket: link them (email ticket_match listener)."""
     FollowUp.objects.filter(message_id__in=keys, reply_ticket__isnull=True).update(
         reply_ticket=ticket
     )

@@ -138,6 +138,7 @@ def world(settings):
             name="Nudge", timer="pending", after=2, actions=[{"type": "add_tags", "value": ["x"]}]
         ).pk,
         "routing": TeamRouting.objects.create(team=other_team, active=False).pk,
+        "kind": "phone",  # the door by kind (inbound/{kind}/)
     }
     ids.update(_knowledge(users["integration"], customer))
     world = World(ticket, customer, organization, team, attachment, ids)
@@ -326,6 +327,7 @@ MATRIX = [
     ("POST",   "/api/v1/inbound/chat/",                      CHAT,               row(401, 403, 403, 202, 202, 202)),
     ("POST",   "/api/v1/inbound/calls/",                     CALL,               row(401, 403, 403, 202, 202, 202)),
     ("POST",   "/api/v1/inbound/social/",                    SOCIAL,             row(401, 403, 403, 202, 202, 202)),
+    ("POST",   "/api/v1/inbound/{kind}/",                    CALL,               row(401, 403, 403, 202, 202, 202)),
     # outbound webhook subscriptions: managers only
     ("GET",    "/api/v1/webhooks/",                          None,               row(401, 403, 403, "+", 403, 403)),
     ("POST",   "/api/v1/webhooks/",                          NEW_WEBHOOK,        row(401, 403, 403, 201, 403, 403)),
@@ -472,6 +474,7 @@ def test_matrix_covers_every_documented_operation():
         )
     }
     placeholders["message"] = "{message_id}"
+    placeholders["kind"] = "{kind}"
     covered = {(method, path.split("?")[0].format(**placeholders)) for method, path, _, _ in MATRIX}
     assert documented - covered == set(), "operations missing from the authorization matrix"
 

@@ -3,7 +3,7 @@ from django.utils.module_loading import import_string
 
 # The adapter of each channel kind (tickets/channels/registry.py), registered at app ready.
 CHANNEL_ADAPTERS = (
-    "tickets.channels.email.ADAPTER",
+    "tickets.channels.email.adapter.ADAPTER",
     "tickets.channels.chat.ADAPTER",
     "tickets.channels.phone.ADAPTER",
     "tickets.channels.social.ADAPTER",

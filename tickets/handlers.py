@@ -12,7 +12,7 @@ from core import events
 from outbox import transports
 
 from . import services
-from .channels.anymail_inbound import on_anymail_inbound
+from .channels.email.anymail import on_anymail_inbound
 from .channels.outbound import on_delivery_outcome, on_message_created
 from .models import EventKind, Ticket
 
@@ -41,4 +41,4 @@ def connect() -> None:
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
     events.subscribe(events.CUSTOMER_MERGING, on_customer_merging)
     transports.listen(on_delivery_outcome)
-    inbound.connect(on_anymail_inbound, dispatch_uid="tickets.channels.anymail_inbound")
+    inbound.connect(on_anymail_inbound, dispatch_uid="tickets.channels.email.anymail")

@@ -6,9 +6,9 @@ from celery import shared_task
 
 from core.retry import backoff
 
-from .channels import chat, imap, intake, processing
+from .channels import chat, intake, processing
+from .channels.email import imap
 from .channels.models import Channel
-from .models import ChannelKind
 
 
 def _backoff(retries: int) -> int:
@@ -53,13 +53,7 @@ def poll_imap_mailbox(channel_id: int) -> int:
 @shared_task(name="tickets.poll_imap_mailboxes", soft_time_limit=30, time_limit=60)
 def poll_imap_mailboxes() -> int:
     """Beat: one poll task per active email channel that has IMAP settings."""
-    ids = [
-        c.pk
-        for c in Channel.objects.filter(kind=ChannelKind.EMAIL, is_active=True).only(
-            "pk", "settings"
-        )
-        if c.settings.get("imap")
-    ]
+    ids = imap.polled_channel_ids()
     for channel_id in ids:
         poll_imap_mailbox.delay(channel_id)
     return len(ids)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.safestring import SafeString
+
+from tickets.channels import registry
+
+from ..icons import icon_svg
 
 register = template.Library()
-
-CHANNEL_ICONS = {"email": "✉", "chat": "💬", "phone": "☎", "social": "#", "web": "⌨"}
 
 
 @register.filter
@@ -26,8 +29,17 @@ def minutes_left(minutes: float | None) -> str:
 
 
 @register.filter
-def channel_icon(kind: str) -> str:
-    return CHANNEL_ICONS.get(kind, "•")
+def channel_icon(kind: str) -> SafeString:
+    """The kind's icon (its adapter's `icon`) as inline SVG."""
+    adapter = registry.find(kind)
+    return icon_svg(adapter.icon if adapter else "")
+
+
+@register.filter
+def channel_label(kind: str) -> str:
+    """The kind's name as its adapter gives it (translated)."""
+    adapter = registry.find(kind)
+    return str(adapter.label) if adapter else kind
 
 
 @register.filter

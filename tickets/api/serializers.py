@@ -15,6 +15,7 @@ from customers.identities import normalize_phone
 from customers.services import IdentityInput
 from outbox.models import State as OutboxState
 
+from ..channels.intake import TicketChannel, ticket_channel_named
 from ..models import (
     Attachment,
     ChannelKind,
@@ -120,7 +121,13 @@ class TicketCreateSerializer(serializers.Serializer):
     )
     requester_id = serializers.IntegerField(required=False, help_text="An existing customer.")
     requester = RequesterInputSerializer(required=False, help_text="Or the customer by identity.")
-    channel = serializers.ChoiceField(choices=ChannelKind.choices, default=ChannelKind.WEB)
+    channel = serializers.CharField(
+        max_length=100,
+        default=ChannelKind.API,
+        help_text="Where the customer wrote: a channel kind (email, chat, phone, social, web, "
+        "api) or a configured channel's id or name (its kind; its default team when `team_id` "
+        "is not given). Default `api`: every SLA tier serves it.",
+    )
     priority = LabelChoiceField(Priority, default=Priority.NORMAL)
     type = serializers.ChoiceField(choices=TicketType.choices, default=TicketType.QUESTION)
     kind = serializers.ChoiceField(choices=TicketKind.choices, default=TicketKind.REACTIVE)
@@ -138,6 +145,14 @@ class TicketCreateSerializer(serializers.Serializer):
         max_length=10,
         help_text="Files, with multipart/form-data.",
     )
+
+    def validate_channel(self, value: str) -> TicketChannel:
+        found = ticket_channel_named(value)
+        if found is None:
+            raise serializers.ValidationError(
+                "Not a channel kind or an active configured channel.", code="unknown_channel"
+            )
+        return found
 
     def validate(self, attrs):
         if ("requester_id" in attrs) == ("requester" in attrs):

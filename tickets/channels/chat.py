@@ -16,9 +16,10 @@ from rest_framework import serializers
 from customers.services import IdentityInput, customer_resolve
 
 from ..models import ChannelKind
-from .intake import Outcome, append_message, integration_of, open_ticket, resolve_channel
+from .intake import Outcome, integration_of, resolve_channel
 from .models import Channel, ChannelThread, InboundMessage
 from .registry import Capabilities, ChannelAdapter
+from .threads import MessageContent, NewTicket, continue_or_open
 
 
 class ChatVisitorSerializer(serializers.Serializer):
@@ -74,7 +75,7 @@ def end_idle_conversations(now=None) -> int:
     ).update(ended_at=now)
 
 
-def process(inbound: InboundMessage):
+def process(inbound: InboundMessage) -> Outcome:
     payload = ChatPayloadSerializer(data=inbound.raw_json)
     payload.is_valid(raise_exception=True)
     data, channel = payload.validated_data, inbound.channel
@@ -84,57 +85,34 @@ def process(inbound: InboundMessage):
         identities=identities(visitor, channel),
         name=visitor["name"],
     )
-    now = timezone.now()
-    sent_at = min(data.get("sent_at") or now, now)
-    thread = (
-        ChannelThread.objects.select_for_update()
-        .select_related("ticket")
-        .filter(channel=channel, key=data["conversation_id"], ended_at__isnull=True)
-        .first()
+    first_line = data["text"].strip().splitlines()[0] if data["text"].strip() else ""
+    return continue_or_open(
+        channel,
+        customer=customer,
+        content=MessageContent(body=data["text"]),
+        new_ticket=NewTicket(
+            subject=f"Chat: {first_line}"[:120], external_ref=data["conversation_id"]
+        ),
+        thread_key=data["conversation_id"],
+        at=data.get("sent_at"),
+        idle_after=timedelta(minutes=settings.CHAT_IDLE_MINUTES),
+        submitted_by=inbound.submitted_by,
     )
-    # Idle is measured between the visitor's messages, so a queue backlog does not end a
-    # conversation that was lively when it happened.
-    if thread and thread.last_message_at < sent_at - timedelta(minutes=settings.CHAT_IDLE_MINUTES):
-        thread.ended_at = now  # idle too long: this message starts a new conversation
-        thread.save(update_fields=["ended_at"])
-        thread = None
-    message = None
-    if thread is not None:
-        message = append_message(
-            thread.ticket, customer=customer, body=data["text"], channel=ChannelKind.CHAT
-        )
-        if message is None:  # the ticket was closed meanwhile
-            thread.ended_at = now
-            thread.save(update_fields=["ended_at"])
-            thread = None
-    if thread is None:
-        first_line = data["text"].strip().splitlines()[0] if data["text"].strip() else ""
-        ticket, message = open_ticket(
-            channel,
-            requester=customer,
-            subject=f"Chat: {first_line}"[:120],
-            body=data["text"],
-            external_ref=data["conversation_id"],
-            submitted_by=inbound.submitted_by,
-        )
-        thread = ChannelThread.objects.create(
-            channel=channel, key=data["conversation_id"], ticket=ticket, last_message_at=sent_at
-        )
-    else:
-        thread.last_message_at = max(thread.last_message_at, sent_at)
-        thread.save(update_fields=["last_message_at"])
-    return Outcome(thread.ticket, message)
 
 
 def channel_for(data: dict) -> Channel | None:
     return resolve_channel(ChannelKind.CHAT, data.get("channel"))
 
 
+def public_contact(channel: Channel) -> tuple[str, str] | None:
+    return (channel.name, "")  # the widget is on the site: its name says where
+
+
 ADAPTER = ChannelAdapter(
     kind=ChannelKind.CHAT,
     label=pgettext_lazy("channel in a sentence", "Live chat"),
     icon="chat",
-    capabilities=Capabilities(replies=True, conversation=True),
+    capabilities=Capabilities(replies=True, conversation=True, live=True),
     payload_serializer=ChatPayloadSerializer,
     dedupe_key=dedupe_key,
     channel_for=channel_for,
@@ -142,4 +120,5 @@ ADAPTER = ChannelAdapter(
     settings_allowed=frozenset({"widget_id", "webhook_url", "webhook_secret"}),
     settings_required=frozenset({"widget_id"}),
     reply_transport="webhook",
+    public_contact=public_contact,
 )

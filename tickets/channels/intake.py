@@ -4,8 +4,9 @@
    constraint decides duplicates: a second delivery returns the existing row and changes
    nothing. Processing is queued on commit.
 2. `processing.intake_process` turns the row into a ticket or a message with the channel's
-   processor, which opens tickets and appends messages with the helpers here (`open_ticket`,
-   `append_message`, `Ignored`). `inbound_reprocess` puts a failed row back through.
+   adapter's `process`, which opens tickets and appends messages with the helpers here
+   (`open_ticket`, `append_message`, `Ignored`; threads.continue_or_open uses them).
+   `inbound_reprocess` puts a failed row back through.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -26,7 +27,8 @@ from customers.models import Customer
 from .. import services as ticket_services
 from ..attachments import AttachmentInput
 from ..models import Message, Ticket
-from .models import Channel, InboundDoor, InboundMessage, InboundState
+from . import registry
+from .models import Channel, ChannelThread, InboundDoor, InboundMessage, InboundState
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +68,18 @@ def open_ticket(
     withheld_parts: Iterable[dict] = (),
     tags: Iterable[str] = (),
     submitted_by=None,
+    thread_key: str = "",
+    thread_at: datetime | None = None,
 ) -> tuple[Ticket, Message]:
     """A new ticket from a channel, through tickets.services.ticket_create (so everything that
-    listens to ticket.created, e.g. SLA clocks and the tier rule, sees it)."""
+    listens to ticket.created, e.g. SLA clocks and the tier rule, sees it). Its thread
+    `thread_key` (a conversation id, a Message-ID) is written before those listeners run."""
     integration = submitted_by if submitted_by is not None and submitted_by.is_integration else None
+    thread = None
+    if thread_key:
+        thread = ChannelThread(
+            channel=channel, key=thread_key[:500], last_message_at=thread_at or timezone.now()
+        )
     ticket = ticket_services.ticket_create(
         requester=requester,
         subject=subject,
@@ -84,6 +94,7 @@ def open_ticket(
         withheld_parts=withheld_parts,
         tags=tags,
         source_integration=integration,
+        thread=thread,
     )
     return ticket, Message.objects.filter(ticket=ticket).order_by("id").first()
 
@@ -171,3 +182,23 @@ def resolve_channel(kind: str, ref: Any = None, *, address_candidates=()) -> Cha
             return found
     only = list(active[:2])
     return only[0] if len(only) == 1 else None
+
+
+@dataclass(frozen=True)
+class TicketChannel:
+    """Where a ticket opened through the API says it came from."""
+
+    kind: str
+    channel: Channel | None = None  # a configured channel named by id or name
+
+
+def ticket_channel_named(value: str) -> TicketChannel | None:
+    """A registered channel kind ("phone"), else the active configured channel with that id
+    or name ("Support line"); None when it is neither."""
+    if registry.find(value) is not None:
+        return TicketChannel(kind=value)
+    text = str(value)
+    active = Channel.objects.filter(is_active=True)
+    found = active.filter(pk=int(text)).first() if text.isdigit() else None
+    found = found or active.filter(name=text).first()
+    return TicketChannel(kind=found.kind, channel=found) if found else None

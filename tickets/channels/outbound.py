@@ -22,7 +22,8 @@ from outbox.services import outbox_enqueue, outbox_record_undeliverable
 from webhooks.services import delivery_create
 
 from ..models import Direction, Message
-from . import email_threading, registry, routing
+from . import registry, routing
+from .threads import thread_remember
 
 
 def _purpose(message: Message, event: events.DomainEvent) -> str:
@@ -111,7 +112,7 @@ def _queue_email(message: Message, route: routing.Route, purpose: str) -> Outbox
     Message.objects.filter(pk=message.pk).update(external_id=message_id)
     message.external_id = message_id
     if route.channel is not None:
-        email_threading.remember(route.channel, message_id, ticket)
+        thread_remember(route.channel, message_id, ticket)
     return outbox_enqueue(
         transport=routing.EMAIL_TRANSPORT,
         purpose=purpose,

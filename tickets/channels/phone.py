@@ -17,9 +17,10 @@ from customers.services import IdentityInput, customer_resolve
 
 from ..models import ChannelKind, Ticket
 from ..status import Status
-from .intake import Outcome, append_message, integration_of, open_ticket, resolve_channel
+from .intake import Outcome, integration_of, resolve_channel
 from .models import Channel, InboundMessage
 from .registry import Capabilities, ChannelAdapter
+from .threads import MessageContent, NewTicket, continue_or_open
 
 OPEN_STATUSES = [s for s in Status.values if s not in (Status.SOLVED, Status.CLOSED)]
 
@@ -111,7 +112,7 @@ def open_phone_ticket(customer, now=None) -> Ticket | None:
     )
 
 
-def process(inbound: InboundMessage):
+def process(inbound: InboundMessage) -> Outcome:
     payload = CallPayloadSerializer(data=inbound.raw_json)
     payload.is_valid(raise_exception=True)
     data, channel = payload.validated_data, inbound.channel
@@ -120,35 +121,22 @@ def process(inbound: InboundMessage):
         identities=[IdentityInput("phone", data["from_number"])],
         name=data["caller_name"],
     )
-    body = _describe(data)
-    ticket = open_phone_ticket(customer)
-    message = None
-    if ticket is not None:
-        message = append_message(
-            ticket,
-            customer=customer,
-            body=body,
-            channel=ChannelKind.PHONE,
-            external_id=dedupe_key(data),
-        )
-    if message is None:
-        missed = data["status"] == "missed"
-        subject = (
-            f"Call back: missed call from {data['from_number']}"
-            if missed
-            else f"Call from {data['from_number']}"
-        )
-        ticket, message = open_ticket(
-            channel,
-            requester=customer,
-            subject=subject,
-            body=body,
-            external_id=dedupe_key(data),
-            external_ref=data["call_id"],
-            tags=["call-back"] if missed else [],
-            submitted_by=inbound.submitted_by,
-        )
-    return Outcome(ticket, message)
+    missed = data["status"] == "missed"
+    subject = (
+        f"Call back: missed call from {data['from_number']}"
+        if missed
+        else f"Call from {data['from_number']}"
+    )
+    return continue_or_open(
+        channel,
+        customer=customer,
+        content=MessageContent(body=_describe(data), external_id=dedupe_key(data)),
+        new_ticket=NewTicket(
+            subject=subject, external_ref=data["call_id"], tags=("call-back",) if missed else ()
+        ),
+        ticket=open_phone_ticket(customer),  # a call has no thread: the caller's recent ticket
+        submitted_by=inbound.submitted_by,
+    )
 
 
 def clean_settings(values: dict, clean: dict, errors: dict) -> None:
@@ -157,6 +145,11 @@ def clean_settings(values: dict, clean: dict, errors: dict) -> None:
             clean["number"] = normalize_phone(str(values["number"]))
         except DjangoValidationError as exc:
             errors["settings.number"] = exc.messages
+
+
+def public_contact(channel: Channel) -> tuple[str, str] | None:
+    number = channel.settings.get("number")
+    return (number, f"tel:{number}") if number else None
 
 
 ADAPTER = ChannelAdapter(
@@ -172,4 +165,5 @@ ADAPTER = ChannelAdapter(
     settings_required=frozenset({"number"}),
     settings_clean=(clean_settings,),
     reply_transport=None,
+    public_contact=public_contact,
 )

@@ -2,21 +2,24 @@
 
 One adapter per kind (healthchecks' TRANSPORTS is the model): intake, configuration, the API
 doors, outbound routing and the desk ask the registry instead of testing `kind == ...`.
-Adding a channel is an adapter module that calls `register(...)`, a ChannelKind value and a
-migration for the enum.
+Adding a channel is an adapter module (listed in tickets/apps.py CHANNEL_ADAPTERS), a
+ChannelKind value and a migration for the enum (README: "Adding a channel").
 
 An adapter declares:
 - `label`, `icon`: how people see the kind (translated; the desk draws `icon`, a name from
   desk/icons.py, as an inline SVG);
-- `capabilities`: what a reply on this kind can be (see Capabilities);
-- inbound: `payload_serializer` (validates a door's JSON), `dedupe_key(data)`,
-  `channel_for(data)` (which configured Channel a payload belongs to) and `process(inbound)`
-  (raw row -> customer -> thread -> ticket or message);
+- `capabilities`: what a reply on this kind can be, and whether it is live (see Capabilities);
+- inbound: `payload_serializer` (validates a door's JSON; the door is inbound/<kind>/),
+  `dedupe_key(data)` and `channel_for(data)` (which configured Channel a payload belongs to)
+  on the validated data, and `process(inbound)` (raw row -> customer -> thread -> ticket or
+  message, with threads.continue_or_open). Email's door takes raw bytes: its dedupe_key takes
+  the bytes, its channel_for {"channel", "recipients"};
 - configuration: `settings_allowed`, `settings_required`, `settings_clean(values, clean,
   errors)` for what the kind checks beyond allowed and required keys;
 - outbound: `reply_transport`, the name of the outbox transport that carries a public reply
   on this kind ("email", "webhook", ...; None when the kind cannot carry replies, e.g. phone),
   and `reply_envelope(message, thread)`, the transport's payload for one reply;
+- `public_contact(channel)`: how the help center shows a configured channel to customers;
 - tiers: `served_by_every_tier` for a kind no customer picks (tickets an integration opens
   through the API): a tier's channel list never puts it outside the plan.
 
@@ -43,6 +46,8 @@ class Capabilities:
     conversation: bool = False
     # Replies are only allowed this long after the customer's last message (WhatsApp: 24 h).
     reply_window: timedelta | None = None
+    # Synchronous: an agent holds a few at a time (routing's chat capacity counts these).
+    live: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,9 @@ class ChannelAdapter:
     reply_envelope: Callable[..., dict] | None = None
     # Tiers.
     served_by_every_tier: bool = False
+    # The help center's "Still need help?": what a customer is shown to reach a configured
+    # channel of this kind, (text, href or ""), or None when it is not shown.
+    public_contact: Callable[[Any], tuple[str, str] | None] | None = None
 
 
 _ADAPTERS: dict[str, ChannelAdapter] = {}
@@ -92,3 +100,8 @@ def adapters() -> list[ChannelAdapter]:
 def find(kind: str) -> ChannelAdapter | None:
     """The adapter of `kind`, or None (stored rows of a kind no longer registered)."""
     return _ADAPTERS.get(kind)
+
+
+def kinds_where(test: Callable[[ChannelAdapter], bool]) -> list[str]:
+    """The registered kinds whose adapter passes `test` (e.g. live conversations)."""
+    return [a.kind for a in _ADAPTERS.values() if test(a)]

@@ -3,16 +3,16 @@ payload: one conversation (thread) is one ticket; platform + message id dedupes.
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 from rest_framework import serializers
 
 from customers.services import IdentityInput, customer_resolve
 
 from ..models import ChannelKind
-from .intake import Outcome, append_message, integration_of, open_ticket, resolve_channel
-from .models import Channel, ChannelThread, InboundMessage
+from .intake import Outcome, integration_of, resolve_channel
+from .models import Channel, InboundMessage
 from .registry import Capabilities, ChannelAdapter
+from .threads import MessageContent, NewTicket, continue_or_open
 
 SOCIAL_PLATFORMS = ("twitter", "facebook", "instagram", "whatsapp", "telegram")
 
@@ -78,7 +78,7 @@ def _body(data: dict) -> str:
     return "\n\n".join(part for part in (data["text"].strip(), media) if part)
 
 
-def process(inbound: InboundMessage):
+def process(inbound: InboundMessage) -> Outcome:
     payload = SocialPayloadSerializer(data=inbound.raw_json)
     payload.is_valid(raise_exception=True)
     data, channel = payload.validated_data, inbound.channel
@@ -87,48 +87,21 @@ def process(inbound: InboundMessage):
         identities=[IdentityInput("social", data["author"]["handle"], data["platform"])],
         name=data["author"]["name"],
     )
-    now = timezone.now()
     key = f"{data['platform']}:{data['conversation_id']}"
-    thread = (
-        ChannelThread.objects.select_for_update()
-        .select_related("ticket")
-        .filter(channel=channel, key=key, ended_at__isnull=True)
-        .first()
-    )
-    external_id = dedupe_key(data)
-    message = None
-    if thread is not None:
-        message = append_message(
-            thread.ticket,
-            customer=customer,
-            body=_body(data),
-            channel=ChannelKind.SOCIAL,
-            external_id=external_id,
-        )
-        if message is None:
-            thread.ended_at = now
-            thread.save(update_fields=["ended_at"])
-            thread = None
-    if thread is None:
-        kind = "post" if data["is_public"] else "message"
-        handle = data["author"]["handle"].lstrip("@")
-        ticket, message = open_ticket(
-            channel,
-            requester=customer,
+    kind = "post" if data["is_public"] else "message"
+    handle = data["author"]["handle"].lstrip("@")
+    return continue_or_open(
+        channel,
+        customer=customer,
+        content=MessageContent(body=_body(data), external_id=dedupe_key(data)),
+        new_ticket=NewTicket(
             subject=f"{data['platform'].title()} {kind} from @{handle}",
-            body=_body(data),
-            external_id=external_id,
             external_ref=key,
-            tags=[data["platform"], "public-post" if data["is_public"] else "private-message"],
-            submitted_by=inbound.submitted_by,
-        )
-        thread = ChannelThread.objects.create(
-            channel=channel, key=key, ticket=ticket, last_message_at=now
-        )
-    else:
-        thread.last_message_at = now
-        thread.save(update_fields=["last_message_at"])
-    return Outcome(thread.ticket, message)
+            tags=(data["platform"], "public-post" if data["is_public"] else "private-message"),
+        ),
+        thread_key=key,
+        submitted_by=inbound.submitted_by,
+    )
 
 
 def clean_settings(values: dict, clean: dict, errors: dict) -> None:
@@ -136,6 +109,12 @@ def clean_settings(values: dict, clean: dict, errors: dict) -> None:
         clean["platform"] = normalize_platform(values["platform"])
         if clean["platform"] not in SOCIAL_PLATFORMS:
             errors["settings.platform"] = [f"One of {', '.join(SOCIAL_PLATFORMS)}."]
+
+
+def public_contact(channel: Channel) -> tuple[str, str] | None:
+    account = channel.settings.get("account")
+    platform = channel.settings.get("platform", "")
+    return (f"{platform} @{account}".strip(), "") if account else None
 
 
 ADAPTER = ChannelAdapter(
@@ -151,4 +130,5 @@ ADAPTER = ChannelAdapter(
     settings_required=frozenset({"platform", "account"}),
     settings_clean=(clean_settings,),
     reply_transport="webhook",
+    public_contact=public_contact,
 )

@@ -16,6 +16,7 @@ from customers.services import IdentityInput, customer_named_by
 from ..attachments import AttachmentInput
 from ..models import (
     ChannelKind,
+    ChannelThread,
     Direction,
     EventKind,
     Priority,
@@ -54,8 +55,14 @@ def ticket_create(
     attachments: Iterable[AttachmentInput] = (),
     withheld_parts: Iterable[dict] = (),
     public: bool = True,
+    thread: ChannelThread | None = None,
 ) -> Ticket:
     """Open a ticket with its first message.
+
+    `thread` (unsaved: channel, key, last_message_at) is the conversation or Message-ID the
+    ticket came on: written with the ticket, before ticket.created is published, so its
+    subscribers (the outside-plan answer) can already reply on the conversation. A key
+    already open on the channel is an IntegrityError: the caller's transaction fails.
 
     A reactive ticket starts with the customer's inbound message; a proactive one (we reach
     out) starts with the agent's outbound message. The team is the one given, else the
@@ -106,6 +113,9 @@ def ticket_create(
         },
     )
     changes.save()
+    if thread is not None:
+        thread.ticket = ticket
+        thread.save()
     events.publish(
         events.TICKET_CREATED, ticket=ticket, message=message, customer=requester, actor=actor
     )

@@ -8,8 +8,8 @@ from django.db import transaction
 from outbox.models import OutboxMessage
 from outbox.services import outbox_retry
 
-from ..channels import email_threading
 from ..channels.models import Channel
+from ..channels.threads import thread_remember
 from ..models import EventKind, Message, Ticket
 from .audit import audit_record
 
@@ -31,4 +31,4 @@ def message_delivery_retry(*, message: Message, actor) -> OutboxMessage:
 
 def thread_key_remember(*, channel: Channel, key: str, ticket: Ticket) -> None:
     """A Message-ID sent from `channel` about `ticket`: a reply to it finds the ticket."""
-    email_threading.remember(channel, key, ticket)
+    thread_remember(channel, key, ticket)

@@ -317,7 +317,7 @@ class Command(BaseCommand):
                 "hank@globex.example",
                 "Hank Scorpio",
                 "CSV bulk upload fails",
-                ChannelKind.WEB,
+                ChannelKind.API,  # the shop's integration opened it: every tier serves `api`
                 Priority.URGENT,
                 "Uploading users.csv fails at row 3 with 'invalid date'.",
             ),

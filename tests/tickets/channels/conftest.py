@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tickets.channels.config import channel_save
-from tickets.channels.email import dedupe_key
+from tickets.channels.email.parse import dedupe_key
 from tickets.channels.intake import intake_store
 from tickets.channels.models import Channel, InboundMessage, InboundState
 

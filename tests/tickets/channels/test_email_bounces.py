@@ -12,7 +12,7 @@ from core.errors import UndeliverableError
 from customers.models import CustomerIdentity
 from outbox.models import OutboxMessage
 from outbox.models import State as OutboundState
-from tickets.channels.email_text import decode_text
+from tickets.channels.email.text import decode_text
 from tickets.channels.models import InboundMessage, InboundState
 from tickets.models import Ticket
 from tickets.services import ticket_reply

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tickets.channels.config import channel_save
-from tickets.channels.imap import poll_channel
+from tickets.channels.email.imap import poll_channel
 from tickets.channels.models import Channel, InboundMessage, InboundState
 from tickets.models import Ticket
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import OperationalError, connection
 
-from tickets.channels.email import dedupe_key
+from tickets.channels.email.parse import dedupe_key
 from tickets.channels.intake import intake_store
 from tickets.channels.models import InboundMessage, InboundState
 from tickets.channels.processing import intake_process

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tickets.channels.email import NotAnEmail, parse_email, trim_quoted_text
+from tickets.channels.email.parse import NotAnEmail, parse_email, trim_quoted_text
 
 from . import mails
 

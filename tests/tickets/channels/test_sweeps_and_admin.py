@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from outbox.models import OutboxMessage, State
 from outbox.tasks import sweep as outbox_sweep
-from tickets.channels.email import dedupe_key
+from tickets.channels.email.parse import dedupe_key
 from tickets.channels.intake import intake_store
 from tickets.channels.models import InboundMessage, InboundState
 from tickets.services import ticket_reply

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import logging
 
-from . import email as email_channel
-from .intake import intake_store, resolve_channel
-from .models import InboundDoor
+from ..intake import intake_store
+from ..models import InboundDoor
+from .parse import NotAnEmail, dedupe_key, parse_email
+from .ticket_match import mailbox_for
 
 logger = logging.getLogger(__name__)
 
@@ -17,18 +18,18 @@ def on_anymail_inbound(sender, event, esp_name: str, **kwargs) -> None:
     message = event.message
     raw = message.as_bytes()
     try:
-        recipients = email_channel.parse_email(raw).recipients
-    except email_channel.NotAnEmail:
+        recipients = parse_email(raw).recipients
+    except NotAnEmail:
         logger.warning("anymail %s: inbound event %s is not an email", esp_name, event.event_id)
         return
-    channel = resolve_channel("email", address_candidates=recipients)
+    channel = mailbox_for({"recipients": recipients})
     if channel is None:
         # Raising makes the provider retry; better than dropping mail for a mailbox that a
         # manager is about to configure.
         raise ValueError(f"No active email channel for {recipients}.")
     intake_store(
         channel=channel,
-        dedupe_key=email_channel.dedupe_key(raw),
+        dedupe_key=dedupe_key(raw),
         raw_bytes=raw,
         door=InboundDoor.ANYMAIL,
     )

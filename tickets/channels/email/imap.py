@@ -18,12 +18,19 @@ from typing import Any
 
 from django.db import transaction
 
-from . import email as email_channel
-from .intake import intake_store
-from .models import Channel, InboundDoor
+from ...choices import ChannelKind
+from ..intake import intake_store
+from ..models import Channel, InboundDoor
+from .parse import dedupe_key
 
 logger = logging.getLogger(__name__)
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
+
+
+def polled_channel_ids() -> list[int]:
+    """The active email channels with IMAP settings (beat polls each)."""
+    active = Channel.objects.filter(kind=ChannelKind.EMAIL, is_active=True).only("pk", "settings")
+    return [c.pk for c in active if c.settings.get("imap")]
 
 
 def imap_connect(settings: dict[str, Any]) -> imaplib.IMAP4:
@@ -75,7 +82,7 @@ def poll_channel(
                     continue  # another poller got here first
                 intake_store(
                     channel=locked,
-                    dedupe_key=email_channel.dedupe_key(raw),
+                    dedupe_key=dedupe_key(raw),
                     raw_bytes=raw,
                     door=InboundDoor.IMAP,
                 )

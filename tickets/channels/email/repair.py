@@ -10,7 +10,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
-from .email_text import decode_text, text_of
+from .text import decode_text, text_of
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _BOUNDARY_LINE = re.compile(rb"^--([^\s][^\r\n]{0,199}?)(--)?[ \t]*\r?$", re.MULTILINE)

@@ -1,26 +1,41 @@
-"""Which ticket an email belongs to: In-Reply-To/References against the Message-IDs this
-mailbox has seen or sent, then a `[#123]` token in the subject, else none (a new ticket)."""
+"""Which mailbox an email came to, and which ticket it belongs to: In-Reply-To/References
+against the Message-IDs this mailbox has seen or sent, then a `[#123]` token in the subject,
+else none (a new ticket)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
-from django.utils import timezone
 
 from customers.models import Customer
 
-from ..models import Ticket
-from .models import Channel, ChannelThread
+from ...models import ChannelKind, Ticket
+from ..intake import resolve_channel
+from ..models import Channel, ChannelThread
+
+if TYPE_CHECKING:  # a type only: email.py imports this module
+    from .parse import ParsedEmail
 
 # Called with (ticket, thread_keys) when an email that answers Message-IDs no ticket knows
 # opens a new ticket: an upper app that sent mail of its own (success: follow-ups) links it.
 # Registered from that app's handlers.connect(), like slas.hybrid.SELF_SERVICE_HINTS.
 NEW_TICKET_FROM_REPLY: list = []
 
-if TYPE_CHECKING:  # a type only: email.py imports this module
-    from .email import ParsedEmail
+
+def new_ticket_from_reply(ticket: Ticket, keys: list[str]) -> None:
+    """Tell the listeners that `ticket` was opened by an email answering `keys`."""
+    if keys:
+        for listener in NEW_TICKET_FROM_REPLY:
+            listener(ticket=ticket, keys=keys)
+
+
+def mailbox_for(data: dict) -> Channel | None:
+    """The email channel of a raw email: `data["channel"]` (id or name) when given, else the
+    mailbox it was sent to (`data["recipients"]`: To, Cc, Delivered-To...)."""
+    ref = data.get("channel")
+    recipients = () if ref else data.get("recipients", ())
+    return resolve_channel(ChannelKind.EMAIL, ref, address_candidates=recipients)
 
 
 def find_ticket(channel: Channel, parsed: ParsedEmail, customer: Customer) -> Ticket | None:
@@ -43,26 +58,3 @@ def find_ticket(channel: Channel, parsed: ParsedEmail, customer: Customer) -> Ti
             same_sender |= Q(organization_id=customer.organization_id)
         return Ticket.objects.filter(same_sender, pk=token).first()
     return None
-
-
-def remember(channel: Channel, key: str, ticket: Ticket, at: datetime | None = None) -> None:
-    """Record a Message-ID (received or sent) so replies to it find the ticket. A Message-ID
-    is unique per mailbox: a key already known keeps its ticket."""
-    if not key:
-        return
-    # ON CONFLICT DO NOTHING: one statement, no savepoint, and a known key keeps its ticket.
-    ChannelThread.objects.bulk_create(
-        [
-            ChannelThread(
-                channel=channel, key=key[:500], ticket=ticket, last_message_at=at or timezone.now()
-            )
-        ],
-        ignore_conflicts=True,
-    )
-
-
-def new_ticket_from_reply(ticket: Ticket, keys: list[str]) -> None:
-    """Tell the listeners that `ticket` was opened by an email answering `keys`."""
-    if keys:
-        for listener in NEW_TICKET_FROM_REPLY:
-            listener(ticket=ticket, keys=keys)

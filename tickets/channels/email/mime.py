@@ -20,9 +20,9 @@ from email.message import EmailMessage
 
 from django.core.files.base import ContentFile
 
-from ..attachments import AttachmentInput, attachment_problem, resolve_content_type
-from .email_repair import raw_body_text, recover_multipart, strip_mime_noise
-from .email_text import text_of
+from ...attachments import AttachmentInput, attachment_problem, resolve_content_type
+from .repair import raw_body_text, recover_multipart, strip_mime_noise
+from .text import text_of
 
 SIGNATURE_TYPES = frozenset(
     {

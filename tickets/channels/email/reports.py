@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 from customers.services import identity_mark_undeliverable
 from outbox.models import OutboxMessage
 
-from .email_mime import FORWARD_TYPES, header_value
-from .intake import Ignored
+from ..intake import Ignored
+from .mime import FORWARD_TYPES, header_value
 
 if TYPE_CHECKING:
-    from .email import ParsedEmail
+    from .parse import ParsedEmail
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,4 @@
-"""Email: parse an RFC 822 message (stdlib `email`, policy.default) into what a ticket needs,
-and turn a stored raw email into a ticket or a message on its thread.
+"""Email: parse an RFC 822 message (stdlib `email`, policy.default) into what a ticket needs.
 
 Parsing keeps: the visible text (quoted history trimmed), sanitized HTML, attachments and
 inline images (with their Content-ID), Message-ID / In-Reply-To / References for threading,
@@ -19,41 +18,13 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.utils.translation import pgettext_lazy
 
-from core.text import html_to_text, sanitize_html
+from core.text import sanitize_html
 from customers.identities import normalize_email
-from customers.services import (
-    IdentityInput,
-    customer_locale_guess,
-    customer_resolve,
-    identity_clear_undeliverable,
-)
 
-from ..attachments import AttachmentInput
-from ..models import ChannelKind, Message, Ticket
-from . import email_threading
-from .email_mime import WithheldPart, extract
-from .email_reports import (
-    RecipientStatus,
-    classify,
-    delivery_statuses,
-    ignore_automatic,
-    returned_message_ids,
-)
-from .intake import (
-    Ignored,
-    Outcome,
-    append_message,
-    integration_of,
-    open_ticket,
-    resolve_channel,
-)
-from .models import Channel, InboundMessage
-from .registry import Capabilities, ChannelAdapter
-
-NO_TEXT = "(no text)"
+from ...attachments import AttachmentInput
+from .mime import WithheldPart, extract
+from .reports import RecipientStatus, classify, delivery_statuses, returned_message_ids
 
 _ID = re.compile(r"<([^<>\s]+)>")
 _TOKEN = re.compile(r"\[#(\d+)\]")
@@ -299,98 +270,3 @@ def parse_email(raw: bytes) -> ParsedEmail:
         returned_message_ids=returned_message_ids(msg) if statuses else [],
         content_language=_header(msg, "Content-Language") or _header(msg, "Accept-Language"),
     )
-
-
-def process(inbound: InboundMessage):
-    """Raw email -> customer -> thread -> new ticket or message. Auto-replies are ignored."""
-    parsed = parse_email(bytes(inbound.raw_bytes))
-    if parsed.auto_reason:
-        raise ignore_automatic(parsed)
-    channel = inbound.channel
-    if channel.address and parsed.from_address == channel.address:
-        raise Ignored("sent by our own mailbox (loop)", classification="loop")
-    customer = customer_resolve(
-        source_integration=integration_of(inbound),
-        identities=[IdentityInput("email", parsed.from_address)],
-        name=parsed.from_name[:200],
-    )
-    identity_clear_undeliverable(address=parsed.from_address)  # it writes, so it exists
-    # Before the ticket exists, so its automatic answers already speak the customer's language.
-    customer_locale_guess(customer=customer, header=parsed.content_language)
-    withheld = [part.as_dict() for part in parsed.withheld]
-    if parsed.text.strip() or html_to_text(parsed.html).strip() or parsed.attachments:
-        body = parsed.text
-    else:
-        body = NO_TEXT  # a subject-only email (or only withheld parts) is still a message
-    message_id = parsed.message_id or inbound.dedupe_key
-    ticket: Ticket | None = email_threading.find_ticket(channel, parsed, customer)
-    message: Message | None = None
-    if ticket is not None:
-        message = append_message(
-            ticket,
-            customer=customer,
-            body=body,
-            html_body=parsed.html,
-            channel=ChannelKind.EMAIL,
-            external_id=message_id,
-            attachments=parsed.attachments,
-            withheld_parts=withheld,
-        )
-    if message is None:
-        ticket, message = open_ticket(
-            channel,
-            requester=customer,
-            subject=parsed.subject or "(no subject)",
-            body=body,
-            html_body=parsed.html,
-            external_id=message_id,
-            attachments=parsed.attachments,
-            withheld_parts=withheld,
-            submitted_by=inbound.submitted_by,
-        )
-        email_threading.new_ticket_from_reply(ticket, parsed.thread_keys)
-    email_threading.remember(channel, message_id, ticket)
-    return Outcome(ticket, message)
-
-
-def channel_for(data: dict) -> Channel | None:
-    """The email channel of a raw email: `data["channel"]` (id or name) when given, else the
-    mailbox it was sent to (`data["recipients"]`: To, Cc, Delivered-To...)."""
-    ref = data.get("channel")
-    recipients = () if ref else data.get("recipients", ())
-    return resolve_channel(ChannelKind.EMAIL, ref, address_candidates=recipients)
-
-
-_IMAP_KEYS = {"host", "port", "username", "password", "ssl", "folder"}
-
-
-def clean_settings(values: dict, clean: dict, errors: dict) -> None:
-    if values.get("address"):
-        try:
-            clean["address"] = str(values["address"]).strip().lower()
-            validate_email(clean["address"])
-        except ValidationError:
-            errors["settings.address"] = ["Enter a valid email address."]
-    if values.get("imap") is not None:
-        imap = values["imap"]
-        if not isinstance(imap, dict) or not imap.get("host") or not imap.get("username"):
-            errors["settings.imap"] = ["IMAP settings need at least host and username."]
-        elif set(imap) - _IMAP_KEYS:
-            errors["settings.imap"] = [f"Unknown IMAP settings: {sorted(set(imap) - _IMAP_KEYS)}."]
-
-
-ADAPTER = ChannelAdapter(
-    kind=ChannelKind.EMAIL,
-    label=pgettext_lazy("channel in a sentence", "Email"),
-    icon="mail",
-    capabilities=Capabilities(replies=True, attachments=True, html=True),
-    # The email door takes raw RFC 822 bytes, not JSON: no payload serializer; dedupe_key
-    # takes the raw bytes, channel_for {"channel", "recipients"}.
-    dedupe_key=dedupe_key,
-    channel_for=channel_for,
-    process=process,
-    settings_allowed=frozenset({"address", "from_name", "imap"}),
-    settings_required=frozenset({"address"}),
-    settings_clean=(clean_settings,),
-    reply_transport="email",
-)
