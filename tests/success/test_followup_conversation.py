@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_followup_leaves_from_the_mailbox_and_its_answer_opens_a_linked_ticket(
-    customer, shop, team, django_capture_on_commit_callbacks
+    customer, shop, team, manager_client, django_capture_on_commit_callbacks
 ):
     make_channel("email", "Other mailbox", address="hello@other.test")
     mailbox = make_channel("email", "Acme support", address="support@acme.test", from_name="Acme")
@@ -54,3 +54,12 @@ def test_a_followup_leaves_from_the_mailbox_and_its_answer_opens_a_linked_ticket
     followup.refresh_from_db()
     assert followup.reply_ticket == ticket
     assert ticket.messages.get().body_text.strip() == "It makes a strange noise."
+    api = manager_client.get(f"/api/v1/followups/{followup.pk}/").json()
+    assert api["message_id"] == followup.message_id
+    assert api["reply_ticket"] == ticket.pk
+    delivery = api["message_delivery"]
+    assert (delivery["state"], delivery["recipient"], delivery["channel"]) == (
+        "sent",
+        "kim@example.com",
+        "email",
+    )
