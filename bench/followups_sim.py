@@ -221,8 +221,8 @@ def _worker(seed: int) -> dict:
     django.setup()
     import time_machine
 
-    from slas.tasks import sla_sweep
     from outbox.tasks import sweep as outbox_sweep
+    from slas.tasks import sla_sweep
     from success.tasks import followup_sweep, health_sweep
 
     start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)

@@ -11,6 +11,7 @@ from outbox import transports
 from outbox.models import OutboxMessage, State
 from outbox.transports import Sent
 from tests.factories import CustomerFactory
+from tests.tickets.channels.test_registry import pigeon  # noqa: F401 - the adapter fixture
 from tickets.channels import registry
 from tickets.channels.models import Channel, ChannelThread
 from tickets.services import ticket_create, ticket_reply
@@ -65,3 +66,40 @@ def test_a_reply_on_a_dummy_kind_leaves_through_its_transport(
         "conv-9",
     )
     assert stored.provider_id == "dummy-1"
+
+
+@pytest.fixture
+def pigeon_post():
+    sent: list[OutboxMessage] = []
+
+    def send(row: OutboxMessage) -> Sent:
+        sent.append(row)
+        return Sent(provider_id=f"pp-{row.pk}")
+
+    transports.register("pigeon-post", send)
+    yield sent
+    transports.TRANSPORTS.pop("pigeon-post", None)
+
+
+@pytest.mark.usefixtures("pigeon")  # tests/tickets/channels/test_registry.py's adapter
+def test_a_kind_added_by_an_adapter_alone_round_trips_a_message_in_and_a_reply_out(
+    pigeon_post, integration_client, agent_client, team, django_capture_on_commit_callbacks
+):
+    from tickets.channels.config import channel_save
+
+    channel_save(channel=Channel(), kind="pigeon", name="North loft", settings={"loft": "north"})
+    payload = {"flight_id": "f-7", "message_id": "1", "sender": "kim@example.com", "text": "Seeds?"}
+    with django_capture_on_commit_callbacks(execute=True):
+        door = integration_client.post("/api/v1/inbound/pigeon/", payload, format="json")
+    assert door.status_code == 202
+    ticket = ChannelThread.objects.get(key="f-7").ticket
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = agent_client.post(
+            f"/api/v1/tickets/{ticket.pk}/messages/", {"body": "Seeds are coming"}, format="json"
+        )
+    assert reply.status_code == 201, reply.content
+    [row] = pigeon_post
+    assert (row.transport, row.channel, row.recipient) == ("pigeon-post", "pigeon", "f-7")
+    delivery = reply.json()["delivery"]
+    assert (delivery["channel"], delivery["recipient"]) == ("pigeon", "f-7")
+    assert OutboxMessage.objects.get(pk=row.pk).state == State.SENT
