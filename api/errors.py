@@ -23,7 +23,7 @@ from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import ConflictError
+from core.errors import ConflictError, UndeliverableError
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -42,6 +42,12 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
+
+
+class Undeliverable(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "Nothing can carry this message to its recipient."
+    default_code = "undeliverable"
 
 
 def error_body(status_code: int, code: str, message: str, fields: list | None = None) -> dict:
@@ -105,6 +111,7 @@ class IdempotentAnswer(Exception):
 _TRANSLATIONS: tuple[tuple[type | tuple[type, ...], Callable[[Any], Exception]], ...] = (
     (DjangoValidationError, lambda e: exceptions.ValidationError(as_serializer_error(e))),
     (ConflictError, lambda e: Conflict(detail=e.message, code=e.code)),
+    (UndeliverableError, lambda e: Undeliverable(detail=e.message, code=e.code)),
     (
         ProtectedError,
         lambda e: Conflict(

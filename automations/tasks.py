@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.db import transaction
 
 from accounts.models import User
+from outbox import email as email_transport
+from outbox.models import Purpose
+from outbox.services import outbox_enqueue
 from tickets.models import Team, Ticket
 
 from . import sweeps
@@ -29,7 +32,8 @@ def sweep_time_rules() -> int:
 @shared_task(name="automations.notify", ignore_result=True, soft_time_limit=30, time_limit=60)
 def notify(ticket_id: int, agent_id: int | None, team_id: int | None) -> int:
     """Email an agent, or each member of a team, about a ticket a rule pointed at (best
-    effort, queued after the firing committed). Returns how many were written to."""
+    effort, queued after the firing committed): one outbox row. Returns how many people it
+    addresses."""
     ticket = Ticket.objects.filter(pk=ticket_id).first()
     if ticket is None:
         return 0
@@ -41,10 +45,19 @@ def notify(ticket_id: int, agent_id: int | None, team_id: int | None) -> int:
     addresses = [p.email for p in people if p.email]
     if not addresses:
         return 0
-    send_mail(
-        f"[#{ticket.pk}] {ticket.subject}",
-        f"An automation rule asks you to look at ticket #{ticket.pk}: {ticket.subject}",
-        settings.DEFAULT_FROM_EMAIL,
-        addresses,
-    )
+    with transaction.atomic():
+        outbox_enqueue(
+            transport="email",
+            purpose=Purpose.NOTIFICATION,
+            recipient=",".join(addresses),
+            payload=email_transport.envelope(
+                sender=settings.DEFAULT_FROM_EMAIL,
+                subject=f"[#{ticket.pk}] {ticket.subject}",
+                body=(
+                    f"An automation rule asks you to look at ticket #{ticket.pk}: {ticket.subject}"
+                ),
+                message_id=email_transport.message_id(domain=None, idstring=f"notify.{ticket.pk}"),
+            ),
+            source=f"automation:ticket:{ticket.pk}",
+        )
     return len(addresses)

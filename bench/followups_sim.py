@@ -221,6 +221,7 @@ def _worker(seed: int) -> dict:
     django.setup()
     import time_machine
 
+    from outbox.tasks import sweep as outbox_sweep
     from slas.tasks import sla_sweep
     from success.tasks import followup_sweep, health_sweep
 
@@ -235,12 +236,14 @@ def _worker(seed: int) -> dict:
             sla_sweep()
             health_sweep()
             followup_sweep()
+            outbox_sweep()  # follow-up emails and surveys are sent when the outbox sends them
             now += STEP
             traveller.move_to(now)
         for _ in range(3):  # let what came due at the very end be swept
             sla_sweep()
             health_sweep()
             followup_sweep()
+            outbox_sweep()
         report = _report(STEP)
     report["wall_seconds"] = round(time.perf_counter() - wall, 1)
     return report

@@ -21,6 +21,8 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "TicketTypeEnum": "tickets.models.TicketType",
+        "OutboxStateEnum": "outbox.models.State",
+        "WebhookDeliveryLogStateEnum": ["pending", "delivered", "failed"],
         "TicketKindEnum": "tickets.models.TicketKind",
         "IdentityKindEnum": "customers.models.IdentityKind",
         "AuthorTypeEnum": ["customer", "agent", "system"],

@@ -13,7 +13,7 @@ from datetime import timedelta
 #   several sweep workers are safe).
 # - intake: turning stored inbound payloads into tickets; IMAP polls.
 # - outbound: everything that waits on someone else's server: reply emails, webhook POSTs,
-#   SLA notifications, and the two sweeps that send inline (follow-ups, webhook retries).
+#   SLA notifications: the outbox's attempts and its sweep, and the follow-up sweep.
 # - default: housekeeping (purges, expiries, re-measuring an organization); also any task
 #   without a route.
 TASK_QUEUES = ("sweeps", "intake", "outbound", "default")  # "default": CELERY_TASK_DEFAULT_QUEUE
@@ -22,14 +22,12 @@ TASK_ROUTES = {
     "slas.sweep": _SWEEPS,
     "followups.health_sweep": _SWEEPS,
     "tickets.sweep_inbound": _SWEEPS,
-    "tickets.sweep_reply_emails": _SWEEPS,
     "tickets.end_idle_chats": _SWEEPS,
     "tickets.process_inbound": _INTAKE,
     "tickets.poll_imap_mailboxes": _INTAKE,
     "tickets.poll_imap_mailbox": _INTAKE,
-    "tickets.send_reply_email": _OUTBOUND,
-    "webhooks.deliver": _OUTBOUND,
-    "webhooks.sweep_deliveries": _OUTBOUND,
+    "outbox.send": _OUTBOUND,
+    "outbox.sweep": _OUTBOUND,
     "followups.sweep": _OUTBOUND,
     "slas.notify": _OUTBOUND,
     "helpdesk.purge_idempotency_keys": _DEFAULT,
@@ -39,7 +37,6 @@ TASK_ROUTES = {
     "automations.sweep_time_rules": _SWEEPS,
     "automations.notify": _OUTBOUND,
     "reports.at_risk_episodes_sync": _SWEEPS,  # database only, short
-    "portal.send_sign_in_link": _OUTBOUND,
     "knowledge.lexicon_rebuild": _DEFAULT,
 }
 # Every task has soft and hard time limits (its decorator). The soft limit raises inside the
@@ -67,7 +64,7 @@ def beat_schedule(
     sla_sweep_seconds: int,
     followup_sweep_seconds: int,
     imap_poll_seconds: int,
-    webhook_sweep_seconds: int,
+    outbox_sweep_seconds: int,
     automation_sweep_seconds: int,
     reports_sweep_seconds: int,
 ) -> dict[str, dict]:
@@ -81,10 +78,9 @@ def beat_schedule(
         "poll-imap-mailboxes": _every("tickets.poll_imap_mailboxes", imap_poll_seconds),
         # Safety nets: rows whose Celery message was lost are picked up from the database.
         "sweep-inbound-messages": _every("tickets.sweep_inbound", 60),
-        "sweep-outbound-emails": _every("tickets.sweep_reply_emails", 60),
         "end-idle-chats": _every("tickets.end_idle_chats", 60),
-        # Deliveries whose first attempt failed, or whose broker message was lost.
-        "sweep-webhook-deliveries": _every("webhooks.sweep_deliveries", webhook_sweep_seconds),
+        # The outbox: every message that leaves (first attempts whose task was lost, retries).
+        "outbox-sweep": _every("outbox.sweep", outbox_sweep_seconds),
         "purge-expired-idempotency-keys": _every("helpdesk.purge_idempotency_keys", 3600),
         "followups-expire-old-at-risk-flags": _every("followups.expire_old_flags", 24 * 3600),
         "knowledge-lexicon-rebuild": _every("knowledge.lexicon_rebuild", 3600),

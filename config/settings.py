@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "accounts",
     "customers",
+    "outbox",
     "tickets",
     "slas",
     "success",
@@ -317,7 +318,7 @@ CELERY_BEAT_SCHEDULE = queues.beat_schedule(
     sla_sweep_seconds=SLA_SWEEP_SECONDS,
     followup_sweep_seconds=env_int("FOLLOWUP_SWEEP_SECONDS", 10),
     imap_poll_seconds=env_int("IMAP_POLL_SECONDS", 60),
-    webhook_sweep_seconds=env_int("WEBHOOK_SWEEP_SECONDS", 30),
+    outbox_sweep_seconds=env_int("OUTBOX_SWEEP_SECONDS", 10),
     automation_sweep_seconds=env_int("AUTOMATION_SWEEP_SECONDS", 10),
     reports_sweep_seconds=env_int("REPORTS_SWEEP_SECONDS", 60),
 )
@@ -370,8 +371,12 @@ CHAT_IDLE_MINUTES = env_int("CHAT_IDLE_MINUTES", 30)
 CALL_THREAD_WINDOW_HOURS = env_int("CALL_THREAD_WINDOW_HOURS", 24)
 # Processing an inbound payload is retried this often (exponential backoff) before it fails.
 INBOUND_MAX_RETRIES = env_int("INBOUND_MAX_RETRIES", 5)
-# Sending a reply email is retried this often on transient SMTP/network errors.
-OUTBOUND_EMAIL_MAX_RETRIES = env_int("OUTBOUND_EMAIL_MAX_RETRIES", 8)
+# The outbox (every message that leaves): attempts before a transient error becomes a
+# failure (core.retry.backoff between them: 30 s doubling, at most 1 h), and the lease of one
+# attempt (a row `sending` longer than this is taken again: it must exceed any transport's
+# timeout).
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 12)
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION") or None
 # Webhooks: never POST into private/loopback networks unless explicitly allowed (tests, dev).
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
@@ -380,7 +385,6 @@ WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS = env_int("WEBHOOK_SUBSCRIPTIONS_CACHE_SECON
 # Plain http webhook URLs only while developing: payloads carry customers' messages.
 WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", not DEBUG)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
-WEBHOOK_RETRY_FOR = timedelta(hours=env_int("WEBHOOK_RETRY_HOURS", 24))
 # django-anymail: inbound webhooks are protected by HTTP basic auth with this "user:password".
 ANYMAIL: dict[str, str] = {}
 if os.environ.get("ANYMAIL_WEBHOOK_SECRET"):

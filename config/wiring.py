@@ -8,6 +8,7 @@ Within one `publish`, subscribers run in the order they were subscribed, so the 
 list is the order handlers of the same event run in (tests/config/test_wiring.py pins it for
 every event type):
 
+0. outbox: registers its transports (email, webhook); it hears no event.
 1. slas: measure first. Starting, fulfilling and pausing clocks sets `Ticket.next_due_at` (also
    on the ticket object the event carries), and an answer to a ticket outside the customer's
    plan is published as a message of its own: whatever runs later sees the measured ticket.
@@ -36,7 +37,15 @@ from __future__ import annotations
 
 from importlib import import_module
 
-HANDLERS: tuple[str, ...] = ("slas", "knowledge", "success", "tickets", "webhooks", "automations")
+HANDLERS: tuple[str, ...] = (
+    "outbox",
+    "slas",
+    "knowledge",
+    "success",
+    "tickets",
+    "webhooks",
+    "automations",
+)
 
 
 def connect() -> None:

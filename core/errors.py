@@ -15,3 +15,13 @@ class ConflictError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+class UndeliverableError(Exception):
+    """A message that nothing can carry to its recipient (no channel, no reachable identity):
+    refused before anything is written (422 `undeliverable` at the API)."""
+
+    def __init__(self, message: str, code: str = "undeliverable"):
+        super().__init__(message)
+        self.message = message
+        self.code = code

@@ -31,6 +31,8 @@ from django.utils import timezone
 TICKET_CREATED = "ticket.created"
 TICKET_UPDATED = "ticket.updated"
 MESSAGE_CREATED = "message.created"
+# A public message the outbox finally gave up on (permanent error, or attempts spent).
+MESSAGE_DELIVERY_FAILED = "message.delivery_failed"
 CUSTOMER_CREATED = "customer.created"
 SLA_WARNING = "sla.warning"
 SLA_BREACHED = "sla.breached"

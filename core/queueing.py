@@ -1,13 +1,13 @@
 """Sending Celery tasks after commit, as a speed-up whose failure does no harm.
 
 The tasks we send after a commit are backed by rows that a sweep picks up when the message
-never arrives (webhook deliveries, inbound payloads, outbound emails); an SLA notification
+never arrives (outbox rows, inbound payloads); an SLA notification
 email is best effort, its step is recorded on the clock and in the audit trail. So a broker
 that is down when a request commits must not turn the committed work into an error: the
 client would get a 500 for a ticket that exists and, retrying without an Idempotency-Key,
 create it twice (found by tests/faults/test_worker_kill.py). The failure is logged instead.
 
-Services name the task they queue (`enqueue_on_commit("webhooks.deliver", delivery.pk)`):
+Services name the task they queue (`enqueue_on_commit("outbox.send", row.pk)`):
 every task is registered when Django starts (ProjectConfig.ready), so a service never imports
 its app's tasks module, and the one direction is tasks -> services. A name no task has fails
 loudly (celery.exceptions.NotRegistered), and tests/config/test_tasks.py checks every name

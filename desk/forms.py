@@ -65,7 +65,7 @@ class ReplyForm(forms.Form):
     )
     visibility = forms.ChoiceField(
         choices=[
-            ("public", _("Public reply (sent to the customer)")),
+            ("public", _("Public reply (to the customer)")),
             ("internal", _("Internal note")),
         ],
         initial="public",

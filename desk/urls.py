@@ -15,6 +15,11 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket-reply"),
     path("tickets/<int:pk>/fields/", views.ticket_fields, name="ticket-fields"),
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="ticket-presence"),
+    path(
+        "tickets/<int:pk>/messages/<int:message_id>/retry/",
+        views.message_retry,
+        name="message-retry",
+    ),
     path("reports/", dashboards.dashboard, name="dashboard"),
     # macros, merge and problems on the ticket page (desk/ticket_tools.py)
     path("tickets/<int:pk>/macros/", ticket_tools.macro_picker, name="ticket-macros"),

@@ -21,15 +21,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from automations.routing import availability_set
-from core.errors import ConflictError
+from core.errors import ConflictError, UndeliverableError
 from knowledge.selectors import suggestions_for_ticket
 from slas.selectors import tier_for
 from tickets import services
 from tickets.models import Ticket
 from tickets.selectors import ticket_messages
 
+from . import delivery, presence, selectors
 from . import macros as desk_macros
-from . import presence, selectors
 from .bulk_form import BulkForm
 from .forms import DeskLoginForm, QueueFilterForm, ReplyForm, TicketFieldsForm
 from .goodwill_panel import goodwill_context
@@ -181,6 +181,7 @@ def _render_ticket(
         "conflict": conflict,
         "suggested_articles": suggestions_for_ticket(ticket, tier=tier),
         **goodwill_context(ticket, goodwill_form),
+        **delivery.reply_context(ticket),
     }
     return render(request, "desk/ticket.html", context, status=status)
 
@@ -210,7 +211,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    """A public reply (sent on the ticket's channel by the service) or an internal note."""
+    """A public reply (handed to the outbox on its route by the service) or an internal note."""
     ticket = _ticket_or_404(request, pk)
     form = ReplyForm(request.POST)
     if not form.is_valid():
@@ -227,12 +228,15 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ConflictError as exc:
         return _conflict(request, pk, form, exc)
+    except UndeliverableError as exc:
+        form.add_error(None, exc.message)
+        return _render_ticket(request, ticket, reply_form=form, status=422)
     except ValidationError as exc:
         _apply_errors(form, exc)
         return _render_ticket(request, ticket, reply_form=form, status=400)
-    # Queued for the channel, not yet accepted by a transport: the page says "added".
+    # Queued for the channel, not yet accepted by a transport: the page says "queued".
     messages.success(
-        request, _("Public reply added.") if form.public else _("Internal note added.")
+        request, _("Reply queued for delivery.") if form.public else _("Internal note added.")
     )
     if not selectors.is_visible(request.user, pk):  # a macro moved it to another team
         return redirect("desk:queue")
@@ -311,3 +315,20 @@ def ticket_presence(request: HttpRequest, pk: int) -> JsonResponse:
         presence.heartbeat(ticket_id=pk, user=request.user, state=state)
     people = presence.others(ticket_id=pk, user=request.user)
     return JsonResponse({"others": [{"name": p.name, "state": p.state} for p in people]})
+
+
+@require_POST
+@agent_required
+def message_retry(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+    """Queue a failed public message again (agents of the ticket's team, managers)."""
+    ticket = _ticket_or_404(request, pk)
+    message = ticket.messages.filter(pk=message_id, delivery__isnull=False).first()
+    if message is None:
+        raise Http404("No such message.")
+    try:
+        services.message_delivery_retry(message=message, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Delivery queued again."))
+    return redirect(f"{reverse('desk:ticket', args=[pk])}#message-{message_id}")

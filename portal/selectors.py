@@ -42,7 +42,10 @@ def surveys_pending_for(customer: Customer) -> QuerySet[Survey]:
     """Surveys sent to the customer, not answered, not expired."""
     return (
         Survey.objects.filter(
-            customer=customer, answered_at__isnull=True, expires_at__gt=timezone.now()
+            customer=customer,
+            sent_at__isnull=False,
+            answered_at__isnull=True,
+            expires_at__gt=timezone.now(),
         )
         .select_related("ticket")
         .order_by("-sent_at")

@@ -20,13 +20,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from core.queueing import enqueue_on_commit
 from customers.identities import normalize_email
 from customers.models import Customer, CustomerIdentity, IdentityKind
 from customers.services import customer_locale_guess
 from tickets import services as tickets
 from tickets.models import ChannelKind, Message, Ticket
 
+from .mail import sign_in_mail_queue
 from .models import PortalSignIn
 
 logger = logging.getLogger(__name__)
@@ -105,9 +105,7 @@ def sign_in_link_request(*, email: str, client_ip: str, browser_locale: str = ""
         email=address,
         expires_at=timezone.now() + timedelta(minutes=settings.PORTAL_LINK_TTL_MINUTES),
     )
-    from .tasks import send_sign_in_link
-
-    enqueue_on_commit(send_sign_in_link, sign_in.pk, browser_locale)
+    sign_in_mail_queue(sign_in, browser_locale=browser_locale)
 
 
 def sign_in_from_link(token: str) -> PortalSignIn | None:

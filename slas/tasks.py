@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+
+from outbox import email as email_transport
+from outbox.models import Purpose
+from outbox.services import outbox_enqueue
 
 from . import services, sweeps
 from .models import SlaClock
@@ -53,21 +57,20 @@ def sla_reapply_customer(customer_id: int) -> int:
 def sla_notify(items: list[tuple[int, str]]) -> int:
     """Email the assignee (or, without one, the ticket's team) about warnings, breaches and
     escalations: `items` are (clock id, kind). Queued after the steps committed, so it never
-    reports a step that rolled back. Returns how many emails were sent."""
+    reports a step that rolled back. Each email is an outbox row (sent and retried there);
+    returns how many were queued."""
     clocks = SlaClock.objects.select_related("ticket__assignee", "ticket__team").in_bulk(
         [clock_id for clock_id, _ in items]
     )
-    messages = []
-    for clock_id, kind in items:
-        clock = clocks.get(clock_id)
-        if clock is None:
-            continue
-        recipients = _recipients(clock.ticket)
-        if recipients:
-            messages.append(_message(clock, kind, recipients))
-    if not messages:
-        return 0
-    return get_connection().send_messages(messages) or 0
+    queued = 0
+    with transaction.atomic():
+        for clock_id, kind in items:
+            clock = clocks.get(clock_id)
+            recipients = _recipients(clock.ticket) if clock is not None else []
+            if recipients:
+                _queue(clock, kind, recipients)
+                queued += 1
+    return queued
 
 
 def _recipients(ticket) -> list[str]:
@@ -83,14 +86,20 @@ def _recipients(ticket) -> list[str]:
 WHAT = {"warning": "is at risk", "breach": "is breached", "escalation": "was escalated"}
 
 
-def _message(clock: SlaClock, kind: str, recipients: list[str]) -> EmailMessage:
+def _queue(clock: SlaClock, kind: str, recipients: list[str]) -> None:
     ticket = clock.ticket
-    return EmailMessage(
-        subject=f"SLA {kind}: #{ticket.pk} {ticket.subject}",
-        body=(
-            f"The {clock.get_metric_display().lower()} target of ticket #{ticket.pk} "
-            f"{WHAT.get(kind, kind)} (due {clock.due_at:%Y-%m-%d %H:%M} UTC)."
+    outbox_enqueue(
+        transport="email",
+        purpose=Purpose.NOTIFICATION,
+        recipient=",".join(recipients),
+        payload=email_transport.envelope(
+            sender=settings.DEFAULT_FROM_EMAIL,
+            subject=f"SLA {kind}: #{ticket.pk} {ticket.subject}",
+            body=(
+                f"The {clock.get_metric_display().lower()} target of ticket #{ticket.pk} "
+                f"{WHAT.get(kind, kind)} (due {clock.due_at:%Y-%m-%d %H:%M} UTC)."
+            ),
+            message_id=email_transport.message_id(domain=None, idstring=f"sla.{clock.pk}.{kind}"),
         ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=recipients,
+        source=f"sla:{clock.pk}:{kind}",
     )

@@ -4,6 +4,8 @@ publisher's transaction: rows only, no I/O)."""
 from __future__ import annotations
 
 from core import events
+from outbox import transports
+from tickets.channels.email import ticket_match
 from tickets.models import TicketKind
 from tickets.status import Status
 
@@ -88,3 +90,6 @@ def connect() -> None:
     events.subscribe_many(events.SLA_BREACHED, on_sla_breached)
     events.subscribe(events.SURVEY_ANSWERED, on_survey_answered)
     events.subscribe(events.CUSTOMER_CREATED, on_customer_created)
+    transports.listen(services.on_delivery_outcome)
+    if services.on_reply_opened_ticket not in ticket_match.NEW_TICKET_FROM_REPLY:
+        ticket_match.NEW_TICKET_FROM_REPLY.append(services.on_reply_opened_ticket)

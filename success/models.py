@@ -94,6 +94,8 @@ class FollowUpRule(models.Model):
 
 class FollowUpState(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
+    # Handed to the outbox (an email, a survey link): sent once a transport accepted it.
+    SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     SKIPPED = "skipped", "Skipped (quiet rule or no longer relevant)"
     CANCELLED = "cancelled", "Cancelled"
@@ -124,6 +126,16 @@ class FollowUp(models.Model):
     result_message = models.ForeignKey(
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What left: the outbox row (its delivery state) and the email's Message-ID, on the
+    # support mailbox's domain; a reply to it continues the conversation.
+    outbox_message = models.ForeignKey(
+        "outbox.OutboxMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message_id = models.CharField(max_length=500, blank=True, db_index=True)
+    # The ticket the customer's answer to this follow-up opened (or continued).
+    reply_ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -152,7 +164,12 @@ class Survey(models.Model):
 
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="survey")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="surveys")
-    sent_at = models.DateTimeField()
+    # Set when a transport accepted the link's message (the outbox row of `message`), not
+    # when the row was written: reports count a survey as sent only then.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     expires_at = models.DateTimeField()
     csat = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]

@@ -32,7 +32,9 @@ def deliveries_visible_to(user) -> QuerySet[Delivery]:
 def followups_visible_to(user) -> QuerySet[FollowUp]:
     """Staff see every follow-up; integrations none (they see their deliveries' follow-ups
     through the delivery)."""
-    followups = FollowUp.objects.select_related("customer").prefetch_related("customer__identities")
+    followups = FollowUp.objects.select_related("customer", "outbox_message").prefetch_related(
+        "customer__identities"
+    )
     return followups if user.is_authenticated and user.is_agent else followups.none()
 
 

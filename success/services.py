@@ -15,19 +15,23 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils import timezone, translation
 
 from core import events
+from core.retry import backoff
 from customers.models import Customer
+from outbox import email as email_transport
+from outbox.models import OutboxMessage, Purpose, State
+from outbox.services import outbox_enqueue, outbox_retry
 from slas.selectors import business_deadline, customer_tier
 from tickets import services as tickets
+from tickets.channels import outbound, routing
 from tickets.models import Direction, Message, Ticket, TicketKind
 from tickets.status import UNRESOLVED
 
-from .models import Action, Delivery, FollowUp, FollowUpRule, FollowUpState, Trigger
+from .models import Action, Delivery, FollowUp, FollowUpRule, FollowUpState, Survey, Trigger
 from .surveys import survey_send
 
 logger = logging.getLogger(__name__)
@@ -266,13 +270,49 @@ def followup_execute(followup: FollowUp) -> None:
         outcome = _open_outreach(followup)
     if outcome.startswith("skipped:"):
         return _done(followup, FollowUpState.SKIPPED, outcome.removeprefix("skipped:").strip())
+    if followup.outbox_message_id is not None:
+        # In the outbox: sent (or failed) when a transport says so (on_delivery_outcome).
+        followup.save(update_fields=["outbox_message", "message_id"])
+        return _done(followup, FollowUpState.SENDING, outcome)
     _done(followup, FollowUpState.SENT, outcome)
+    _announce(followup)
+
+
+def _announce(followup: FollowUp) -> None:
     events.publish(
         events.FOLLOWUP_SENT,
         customer=followup.customer,
         ticket=followup.result_ticket or followup.ticket,
-        data={"followup": followup.pk, "rule": rule.pk, "action": rule.action},
+        data={"followup": followup.pk, "rule": followup.rule_id, "action": followup.rule.action},
     )
+
+
+def on_reply_opened_ticket(*, ticket: Ticket, keys: list[str]) -> None:
+    """An email answering a follow-up opened a ticket: link them (email ticket_match listener)."""
+    FollowUp.objects.filter(message_id__in=keys, reply_ticket__isnull=True).update(
+        reply_ticket=ticket
+    )
+
+
+def on_delivery_outcome(row: OutboxMessage) -> None:
+    """Outbox listener: the follow-up (and survey) a row carries is sent, or failed, now."""
+    followup = (
+        FollowUp.objects.select_related("rule", "customer", "ticket", "result_ticket")
+        .filter(outbox_message=row, state=FollowUpState.SENDING)
+        .first()
+    )
+    if followup is None:
+        return
+    if row.state == State.SENT:
+        if followup.rule.action == Action.SURVEY and followup.ticket_id:
+            Survey.objects.filter(ticket_id=followup.ticket_id, sent_at__isnull=True).update(
+                sent_at=row.sent_at
+            )
+        _done(followup, FollowUpState.SENT, f"{followup.outcome} (sent)"[:200])
+        return _announce(followup)
+    followup.error = row.error[:2000]
+    followup.save(update_fields=["error"])
+    _done(followup, FollowUpState.FAILED, f"{followup.outcome} (delivery failed)"[:200])
 
 
 def followup_failed(followup: FollowUp, exc: Exception) -> None:
@@ -283,15 +323,24 @@ def followup_failed(followup: FollowUp, exc: Exception) -> None:
         followup.state = FollowUpState.FAILED
         followup.done_at = timezone.now()
     else:
-        followup.due_at = timezone.now() + timedelta(minutes=2**followup.attempts)
+        followup.due_at = timezone.now() + backoff(followup.attempts, base=120)
     followup.save(update_fields=["attempts", "error", "state", "done_at", "due_at"])
 
 
 @transaction.atomic
 def followup_retry(followup: FollowUp) -> FollowUp:
-    """A manager sends a failed follow-up again (after fixing what made it fail)."""
+    """A manager sends a failed follow-up again (after fixing what made it fail): a failed
+    email goes again from the outbox (same Message-ID); a follow-up that failed before
+    anything was queued is scheduled again."""
     if followup.state != FollowUpState.FAILED:
         raise ValidationError({"state": ["Only a failed follow-up can be retried."]})
+    row = followup.outbox_message
+    if row is not None and row.state == State.FAILED:
+        outbox_retry(row=row)
+        followup.state = FollowUpState.SENDING
+        followup.done_at = None
+        followup.save(update_fields=["state", "done_at"])
+        return followup
     followup.state = FollowUpState.SCHEDULED
     followup.attempts = 0
     followup.due_at = timezone.now()
@@ -313,18 +362,38 @@ def rule_delete(*, rule: FollowUpRule) -> bool:
 
 
 def _send_email(followup: FollowUp) -> str:
-    address = followup.customer.primary_email
+    """Queue the follow-up email in the outbox, from the customer's support mailbox, with a
+    Message-ID on its domain (remembered: a reply continues the conversation) and
+    Auto-Submitted: auto-generated (RFC 3834)."""
+    customer = followup.customer
+    address = routing.best_email(customer)
     if not address:
-        return "skipped: the customer has no email address"
+        return "skipped: the customer has no deliverable email address"
+    mailbox = routing.support_mailbox(customer)
+    message_id = email_transport.message_id(
+        domain=outbound.mailbox_domain(mailbox), idstring=f"followup.{followup.pk}"
+    )
     subject = _render(followup.rule.subject, followup) or followup.rule.name
-    EmailMessage(
-        subject=subject,
-        body=_render(followup.rule.body, followup),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[address],
-        headers={"Auto-Submitted": "auto-generated"},
-    ).send()
-    return f"email sent to {address}"
+    followup.outbox_message = outbox_enqueue(
+        transport="email",
+        purpose=Purpose.FOLLOWUP,
+        recipient=address,
+        payload=email_transport.envelope(
+            sender=outbound.mailbox_sender(mailbox),
+            subject=subject,
+            body=_render(followup.rule.body, followup),
+            message_id=message_id,
+            headers={"Auto-Submitted": "auto-generated"},
+        ),
+        channel="email",
+        source=f"followup:{followup.pk}",
+        provider_id=message_id,
+    )
+    followup.message_id = message_id
+    if mailbox is not None and followup.ticket is not None:
+        # A reply continues the ticket the follow-up is about (and links it, see below).
+        tickets.thread_key_remember(channel=mailbox, key=message_id, ticket=followup.ticket)
+    return f"email to {address}"
 
 
 def _open_outreach(followup: FollowUp) -> str:

@@ -19,7 +19,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from core import events
+from outbox.models import OutboxMessage, State
 from tickets import services as tickets
+from tickets.channels import routing
 from tickets.status import Status
 
 from .models import FollowUp, Survey
@@ -51,19 +53,22 @@ def survey_url(survey: Survey) -> str:
 
 
 def survey_send(followup: FollowUp) -> str:
-    """Create the ticket's survey and send its link on the ticket's own channel (a public
-    automatic message: email, or the chat/social webhook, as the channel delivers it)."""
+    """Create the ticket's survey and send its link as a public automatic message, on the
+    route every reply takes (tickets.channels.routing: the ticket's channel, else the
+    customer's email). Skipped when nothing can carry it; `sent_at` is set when the outbox
+    row is sent (services.on_delivery_outcome), so an unsent survey is never counted."""
     ticket = followup.ticket
     if ticket is None:
         return "skipped: a survey needs a ticket"
     if ticket.status not in {Status.SOLVED, Status.CLOSED}:
         return "skipped: the ticket was reopened"
+    if routing.reply_route(ticket) is None:
+        return "skipped: nothing can carry the survey to the customer"
     now = timezone.now()
     survey, created = Survey.objects.get_or_create(
         ticket=ticket,
         defaults={
             "customer": ticket.requester,
-            "sent_at": now,
             "expires_at": now + timedelta(days=settings.SURVEY_TTL_DAYS),
         },
     )
@@ -72,8 +77,16 @@ def survey_send(followup: FollowUp) -> str:
     with translation.override(ticket.requester.locale or settings.LANGUAGE_CODE):
         body = gettext("How did we do with “%(subject)s”? Two quick questions, no login needed:")
         body = f"{body % {'subject': ticket.subject}}\n{survey_url(survey)}"
-    followup.result_message = tickets.system_message_add(ticket=ticket, body=body, reason="survey")
-    return f"survey {survey.pk} sent on {ticket.channel}"
+    message = tickets.system_message_add(ticket=ticket, body=body, reason="survey")
+    followup.result_message = message
+    survey.message = message
+    survey.save(update_fields=["message"])
+    row = OutboxMessage.objects.get(message=message)
+    followup.outbox_message = row
+    followup.message_id = row.provider_id if row.transport == "email" else ""
+    if row.state == State.UNDELIVERABLE:
+        return "skipped: nothing can carry the survey to the customer"
+    return f"survey {survey.pk} on {row.channel} to {row.recipient}"
 
 
 def _check_range(errors: dict, name: str, value: int | None, low: int, high: int) -> None:
@@ -136,7 +149,7 @@ def satisfaction_report(surveys) -> dict:
     if totals["nps_answers"]:
         nps = round((totals["promoters"] - totals["detractors"]) / totals["nps_answers"] * 100, 1)
     return {
-        "surveys_sent": surveys.count(),
+        "surveys_sent": surveys.filter(sent_at__isnull=False).count(),
         "answers": totals["answers"],
         "csat": csat_score(totals["csat"]),
         "ces": ces_score(totals["ces"]),

@@ -31,6 +31,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from automations.models import TeamRouting, TimeRule, Trigger
 from desk.models import SavedView
 from macros.models import Macro
+from outbox.models import OutboxMessage
 from slas.models import Metric
 from success.models import CustomerHealth, FollowUp, FollowUpRule, Survey
 from success.services import delivery_record
@@ -94,6 +95,8 @@ def world(settings):
         ],
     )
     attachment = ticket.messages.get().attachments.get()
+    failed_reply = ticket_services.ticket_reply(ticket=ticket, author=users["agent"], body="Hi")
+    OutboxMessage.objects.filter(message=failed_reply).update(state="failed", error="550")
     rule = FollowUpRule.objects.create(
         name="Welcome", trigger="delivery", action="email", body="Hi"
     )
@@ -118,6 +121,7 @@ def world(settings):
         "organization": organization.pk,
         "team": team.pk,
         "attachment": attachment.pk,
+        "message": failed_reply.pk,
         "delivery": delivery.pk,
         "rule": rule.pk,
         "followup": followup.pk,
@@ -277,6 +281,7 @@ MATRIX = [
     ("DELETE", "/api/v1/tickets/{ticket}/",                  None,               row(401, 403, 403, 405, 403, 403)),
     ("GET",    "/api/v1/tickets/{ticket}/messages/",         None,               row(401, 200, 404, 200, 200, 404)),
     ("POST",   "/api/v1/tickets/{ticket}/messages/",         {"body": "Hello"},  row(401, 201, 404, 201, 201, 404)),
+    ("POST",   "/api/v1/tickets/{ticket}/messages/{message}/retry/", None,       row(401, 200, 404, 200, 403, 403)),
     ("GET",    "/api/v1/tickets/{ticket}/events/",           None,               row(401, 200, 404, 200, 403, 403)),
     ("GET",    "/api/v1/attachments/{attachment}/",          None,               row(401, 200, 404, 200, 200, 404)),
     ("GET",    "/api/v1/attachments/{attachment}/download/", None,               row(401, 200, 404, 200, 200, 404)),
@@ -553,6 +558,7 @@ def test_matrix_covers_every_documented_operation():
             "goodwill_limit",
         )
     }
+    placeholders["message"] = "{message_id}"
     placeholders["kind"] = "{kind}"
     placeholders.update(macro_id="{macro_id}", incident_id="{incident_id}")
     covered = {(method, path.split("?")[0].format(**placeholders)) for method, path, _, _ in MATRIX}

@@ -15,7 +15,7 @@ from core.admin_forms import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, Servic
 from . import services
 from .channels import config as channel_config
 from .channels.intake import inbound_reprocess
-from .channels.models import Channel, InboundMessage, OutboundEmail
+from .channels.models import Channel, InboundMessage
 from .models import Attachment, Message, Tag, Team, Ticket, TicketEvent
 from .status import Status
 
@@ -251,9 +251,3 @@ class InboundMessageAdmin(RawRowAdmin):
     def reprocess(self, request, queryset):
         rows = [inbound_reprocess(row) for row in queryset]
         self.message_user(request, f"Queued {len(rows)} inbound message(s) for processing.")
-
-
-@admin.register(OutboundEmail)
-class OutboundEmailAdmin(RawRowAdmin):
-    list_display = ["id", "header_message_id", "state", "attempts", "created_at", "sent_at"]
-    list_filter = ["state"]

@@ -1,5 +1,6 @@
 """What the tickets app hears: an agent's public reply is handed to the ticket's channel
-(an outbound email row, or a chat/social webhook, sent after commit), and django-anymail's
+(an outbox row on the route tickets.channels.routing chooses; a final failure is
+announced as message.delivery_failed), and django-anymail's
 inbound signal is one more door into the email pipeline. A customer merged into another
 leaves a `requester_merged` audit event on each of its tickets. A problem solved tells its
 incidents' requesters (tickets.services.problems)."""
@@ -9,10 +10,11 @@ from __future__ import annotations
 from anymail.signals import inbound
 
 from core import events
+from outbox import transports
 
 from . import services
 from .channels.email.anymail import on_anymail_inbound
-from .channels.outbound import on_message_created
+from .channels.outbound import on_delivery_outcome, on_message_created
 from .models import EventKind, ProblemLink, Ticket
 from .status import Status
 
@@ -69,4 +71,5 @@ def connect() -> None:
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
     events.subscribe(events.CUSTOMER_MERGING, on_customer_merging)
     events.subscribe(events.TICKET_UPDATED, on_ticket_updated, many=on_tickets_updated)
+    transports.listen(on_delivery_outcome)
     inbound.connect(on_anymail_inbound, dispatch_uid="tickets.channels.email.anymail")

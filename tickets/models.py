@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from .channels.models import Channel, ChannelThread, InboundMessage, OutboundEmail
+from .channels.models import Channel, ChannelThread, InboundMessage
 from .choices import ChannelKind, Priority
 from .relations import ProblemLink, ProblemSettings, TicketMerge
 from .status import Status
@@ -209,6 +209,7 @@ class EventKind(models.TextChoices):
     MESSAGE_ADDED = "message_added", "Message added"
     REOPENED = "reopened", "Reopened by the customer"
     REQUESTER_MERGED = "requester_merged", "Requester merged into another customer"
+    DELIVERY_RETRIED = "delivery_retried", "Delivery retried"
     # Recorded by the SLA engine (slas), through tickets.services.audit_record(_many).
     SLA_OUTSIDE_PLAN = "sla.outside_plan", "Channel outside the plan"
     SLA_REAPPLIED = "sla.reapplied", "SLA policy re-applied"
@@ -272,7 +273,6 @@ __all__ = [
     "EventKind",
     "InboundMessage",
     "Message",
-    "OutboundEmail",
     "Priority",
     "ProblemLink",
     "ProblemSettings",

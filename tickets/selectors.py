@@ -46,7 +46,7 @@ def ticket_messages(ticket: Ticket, *, include_internal: bool) -> QuerySet[Messa
     merged = TicketMerge.objects.filter(target_id=ticket.pk).values("source_id")
     messages = (
         Message.objects.filter(Q(ticket_id=ticket.pk) | Q(ticket_id__in=merged))
-        .select_related("author_customer", "author_user")
+        .select_related("author_customer", "author_user", "delivery")
         .prefetch_related("attachments")
     )
     return messages if include_internal else messages.filter(is_public=True)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 
-from .channels import chat, intake, outbound, processing
+from core.retry import backoff
+
+from .channels import chat, intake, processing
 from .channels.email import imap
-from .channels.models import Channel, OutboundState
+from .channels.models import Channel
 
 
 def _backoff(retries: int) -> int:
-    """10 s, 20 s, 40 s, ... at most 30 min, so a database blip costs seconds and an outage
-    does not hammer it."""
-    return min(10 * 2**retries, 1800)
+    """core.retry.backoff from 10 s (10 s, 20 s, 40 s, ...), so a database blip costs seconds
+    and an outage does not hammer it."""
+    return int(backoff(retries + 1, base=10).total_seconds())
 
 
 @shared_task(
@@ -38,31 +39,6 @@ def sweep_inbound_messages() -> int:
     ids = list(intake.inbound_stuck().values_list("pk", flat=True)[:500])
     for inbound_id in ids:
         process_inbound.delay(inbound_id)
-    return len(ids)
-
-
-@shared_task(
-    name="tickets.send_reply_email",
-    bind=True,
-    max_retries=None,
-    soft_time_limit=60,
-    time_limit=90,
-)
-def send_outbound_email(self, outbound_id: int) -> None:
-    row = outbound.outbound_email_send_by_id(outbound_id)
-    if row is None:
-        return
-    if row.state == OutboundState.PENDING:  # transient failure recorded on the row
-        if self.request.retries + 1 >= settings.OUTBOUND_EMAIL_MAX_RETRIES:
-            return  # the sweep takes over
-        raise self.retry(countdown=_backoff(self.request.retries))
-
-
-@shared_task(name="tickets.sweep_reply_emails", soft_time_limit=60, time_limit=90)
-def sweep_outbound_emails() -> int:
-    ids = list(outbound.outbound_emails_stuck().values_list("pk", flat=True)[:500])
-    for outbound_id in ids:
-        send_outbound_email.delay(outbound_id)
     return len(ids)
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.permissions import MANAGERS
 from api.pagination import CursorPagination
+from outbox.models import OutboxMessage, State
 
-from . import subscriptions
-from .models import WebhookDelivery, WebhookSubscription
+from . import services, subscriptions
+from .models import WebhookSubscription
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
@@ -36,13 +37,31 @@ class SubscriptionCreatedSerializer(SubscriptionSerializer):
     secret = serializers.CharField(read_only=True, help_text="Keep it: it is not shown again.")
 
 
+# The log keeps the shape it had before deliveries became outbox rows (DESIGN.md): pending,
+# delivered, failed; `delivery_state` is the outbox state itself.
+_LEGACY_STATE = {
+    State.QUEUED: "pending",
+    State.SENDING: "pending",
+    State.SENT: "delivered",
+    State.FAILED: "failed",
+    State.UNDELIVERABLE: "failed",
+}
+
+
 class WebhookDeliverySerializer(serializers.ModelSerializer):
+    event = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField()
+    delivery_state = serializers.ChoiceField(source="state", choices=State.choices)
+    delivered_at = serializers.DateTimeField(source="sent_at", allow_null=True)
+    payload = serializers.SerializerMethodField()
+
     class Meta:
-        model = WebhookDelivery
+        model = OutboxMessage
         fields = [
             "id",
             "event",
             "state",
+            "delivery_state",
             "attempts",
             "last_status",
             "error",
@@ -51,6 +70,17 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "delivered_at",
             "payload",
         ]
+
+    def get_event(self, row: OutboxMessage) -> str:
+        return row.payload.get("event", "")
+
+    @extend_schema_field(serializers.ChoiceField(choices=["pending", "delivered", "failed"]))
+    def get_state(self, row: OutboxMessage) -> str:
+        return _LEGACY_STATE[row.state]
+
+    @extend_schema_field(serializers.JSONField())
+    def get_payload(self, row: OutboxMessage) -> dict:
+        return row.payload.get("body", {})
 
 
 class WebhookDeliveryPageSerializer(serializers.Serializer):
@@ -65,8 +95,9 @@ def _service_errors(exc: DjangoValidationError) -> serializers.ValidationError:
 
 class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
     """Outbound webhooks. Each delivery is a JSON POST with `X-Helpdesk-Signature:
-    sha256=HMAC(secret, "<X-Helpdesk-Timestamp>.<body>")`, retried with exponential backoff for
-    about a day (2xx stops it)."""
+    sha256=HMAC(secret, "<X-Helpdesk-Timestamp>.<body>")`, retried by the outbox with
+    exponential backoff (2xx stops it; a 4xx other than 408/429 is permanent, not retried).
+    `X-Helpdesk-Delivery` is the same on every attempt: delivery is at least once."""
 
     serializer_class = SubscriptionSerializer
     queryset = WebhookSubscription.objects.order_by("id")
@@ -104,5 +135,7 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
         """This subscription's delivery log, newest first."""
         subscription = self.get_object()
         paginator = type("LogPagination", (CursorPagination,), {"ordering": "-id"})()
-        page = paginator.paginate_queryset(subscription.deliveries.all(), request, view=self)
+        page = paginator.paginate_queryset(
+            services.subscription_deliveries(subscription), request, view=self
+        )
         return paginator.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)

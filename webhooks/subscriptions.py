@@ -17,8 +17,8 @@ from django.db import transaction
 from core import events
 from core.unset import UNSET, Unset
 
-from .models import WebhookDelivery, WebhookSubscription
-from .services import deliveries_create, delivery_create, validate_webhook_url
+from .models import WebhookSubscription
+from .services import delivery_create, subscription_deliveries_create, validate_webhook_url
 
 SUBSCRIBABLE = (
     events.TICKET_CREATED,
@@ -32,6 +32,7 @@ SUBSCRIBABLE = (
     events.GOODWILL_GRANTED,
     events.GOODWILL_REQUESTED,
     events.GOODWILL_DECLINED,
+    events.MESSAGE_DELIVERY_FAILED,
 )
 
 
@@ -166,7 +167,6 @@ def on_event(event: events.DomainEvent) -> None:
             secret=subscription.secret,
             event=event.type,
             payload=payload,
-            source=f"subscription:{subscription.pk}",
             subscription=subscription,
         )
 
@@ -182,15 +182,5 @@ def on_events(batch: list[events.DomainEvent]) -> None:
         if not subscriptions:
             continue
         payload = event_payload(event)
-        rows += [
-            WebhookDelivery(
-                url=subscription.url,
-                secret=subscription.secret,
-                event=event.type,
-                payload=payload,
-                source=f"subscription:{subscription.pk}",
-                subscription=subscription,
-            )
-            for subscription in subscriptions
-        ]
-    deliveries_create(rows)
+        rows += [(subscription, event.type, payload) for subscription in subscriptions]
+    subscription_deliveries_create(rows)

@@ -94,7 +94,15 @@ def success_report(query: ReportQuery) -> dict:
         Message.objects.filter(ticket=OuterRef("result_ticket"), direction=Direction.INBOUND)
     )
     by_action: dict[str, dict] = {
-        a: {"scheduled": 0, "sent": 0, "failed": 0, "skipped": 0, "cancelled": 0, "answered": 0}
+        a: {
+            "scheduled": 0,
+            "sending": 0,
+            "sent": 0,
+            "failed": 0,
+            "skipped": 0,
+            "cancelled": 0,
+            "answered": 0,
+        }
         for a in Action.values
     }
     for row in (

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.api.serializers import CustomerBriefSerializer
+from outbox.models import State as OutboxState
 from slas.models import SlaTier
 from tickets.api.serializers import RequesterInputSerializer
 from tickets.models import ChannelKind, Team
@@ -136,8 +138,23 @@ class FollowUpRuleSerializer(serializers.ModelSerializer):
         }
 
 
+class FollowUpDeliverySerializer(serializers.Serializer):
+    """The outbox row of what the follow-up sent (an email, a survey link)."""
+
+    state = serializers.ChoiceField(choices=OutboxState.choices)
+    channel = serializers.CharField()
+    recipient = serializers.CharField()
+    attempts = serializers.IntegerField()
+    error = serializers.CharField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+
+
 class FollowUpSerializer(serializers.ModelSerializer):
     customer = CustomerBriefSerializer(read_only=True)
+    message_id = serializers.CharField(
+        read_only=True, help_text="The email's Message-ID (no <>): a reply to it is linked."
+    )
+    message_delivery = serializers.SerializerMethodField()
 
     class Meta:
         model = FollowUp
@@ -156,8 +173,16 @@ class FollowUpSerializer(serializers.ModelSerializer):
             "done_at",
             "result_ticket",
             "result_message",
+            "reply_ticket",
+            "message_id",
+            "message_delivery",
             "created_at",
         ]
+
+    @extend_schema_field(FollowUpDeliverySerializer(allow_null=True))
+    def get_message_delivery(self, followup: FollowUp) -> dict | None:
+        row = followup.outbox_message
+        return FollowUpDeliverySerializer(row).data if row is not None else None
 
 
 class SurveySerializer(serializers.ModelSerializer):

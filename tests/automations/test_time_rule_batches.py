@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from automations import sweeps
 from automations.models import TimeRule, TimeRuleDue
 from automations.sweeps import time_rules_sweep
+from outbox.models import OutboxMessage
 from slas.models import Metric, SlaClock
 from success.models import FollowUp
 from tests.factories import (
@@ -26,7 +27,7 @@ from tests.factories import (
 )
 from tickets import services as ticket_services
 from tickets.models import Priority, Ticket, TicketEvent
-from webhooks.models import WebhookDelivery, WebhookSubscription
+from webhooks.models import WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -151,10 +152,14 @@ def _state(tickets: list[Ticket]) -> list[dict]:
                     .values_list("metric", "fulfilled_at", "paused_since", "due_at")
                 ),
                 "webhooks": [
-                    (d.event, d.payload["changes"], d.payload["ticket"]["status"])
-                    for d in WebhookDelivery.objects.filter(payload__ticket__id=ticket.pk).order_by(
-                        "id"
+                    (
+                        d.payload["event"],
+                        d.payload["body"]["changes"],
+                        d.payload["body"]["ticket"]["status"],
                     )
+                    for d in OutboxMessage.objects.filter(
+                        payload__body__ticket__id=ticket.pk
+                    ).order_by("id")
                 ],
                 "followups": list(
                     FollowUp.objects.filter(ticket=ticket).values_list("rule__name", "due_at")

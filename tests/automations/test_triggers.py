@@ -10,6 +10,7 @@ from django.core import mail
 
 from automations.services import triggers_matching
 from core import events
+from outbox.models import OutboxMessage
 from tests.factories import (
     CalendarFactory,
     CustomerFactory,
@@ -22,7 +23,6 @@ from tests.factories import (
 )
 from tickets import services as ticket_services
 from tickets.models import Message, Priority, Ticket, TicketEvent
-from webhooks.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -242,9 +242,9 @@ def test_webhook_action_writes_a_delivery_row(team, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE = True
     TriggerFactory(actions=[{"type": "webhook", "url": "https://hooks.example.com/helpdesk"}])
     ticket = _open()
-    [delivery] = WebhookDelivery.objects.filter(event="automation.fired")
-    assert delivery.url == "https://hooks.example.com/helpdesk"
-    assert delivery.payload["ticket"]["id"] == ticket.pk
+    [delivery] = OutboxMessage.objects.filter(payload__event="automation.fired")
+    assert delivery.recipient == "https://hooks.example.com/helpdesk"
+    assert delivery.payload["body"]["ticket"]["id"] == ticket.pk
 
 
 def test_message_trigger_fires_on_a_customer_reply(team):
@@ -322,9 +322,9 @@ def test_webhooks_hear_the_creation_before_the_change_a_trigger_made(team, setti
     )
     TriggerFactory(actions=[{"type": "set_priority", "value": "urgent"}])
     ticket = _open()
-    deliveries = WebhookDelivery.objects.filter(subscription__isnull=False).order_by("id")
-    assert [d.event for d in deliveries] == ["ticket.created", "ticket.updated"]
-    assert deliveries[1].payload["changes"]["priority"] == ["normal", "urgent"]
+    deliveries = OutboxMessage.objects.filter(source__startswith="subscription:").order_by("id")
+    assert [d.payload["event"] for d in deliveries] == ["ticket.created", "ticket.updated"]
+    assert deliveries[1].payload["body"]["changes"]["priority"] == ["normal", "urgent"]
     assert _fresh(ticket).priority == Priority.URGENT
 
 

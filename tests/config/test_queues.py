@@ -20,11 +20,12 @@ from django.utils import timezone
 
 from config.celery import app
 from customers.models import Customer
+from outbox.models import OutboxMessage, State
+from outbox.webhook import envelope
 from slas.models import SlaClock
 from tests.factories import PolicyFactory
 from tests.faults.processes import ROOT, service_env, spawn, stop, wait_until
 from tickets.models import Ticket, TicketEvent
-from webhooks.models import DeliveryState, WebhookDelivery
 
 SLOW_POST_SECONDS = 8
 CELERY_WORKER = [sys.executable, "-m", "celery", "-A", "config", "worker"]
@@ -102,11 +103,16 @@ def test_sla_sweep_breaches_at_once_while_the_io_worker_is_stuck_in_a_slow_webho
     assert set(queues) == {"worker-sweeps", "worker-io"}
     receiver = SlowReceiver()
     clock = _due_clock()
-    delivery = WebhookDelivery.objects.create(
-        url=receiver.url,
-        secret="s3cret",
-        event="ticket.created",
-        payload={"ticket": {"id": clock.ticket_id}},
+    delivery = OutboxMessage.objects.create(
+        transport="webhook",
+        purpose="webhook",
+        recipient=receiver.url,
+        payload=envelope(
+            url=receiver.url,
+            secret="s3cret",
+            event="ticket.created",
+            body={"ticket": {"id": clock.ticket_id}},
+        ),
         next_attempt_at=timezone.now(),
     )
     env = service_env(
@@ -130,7 +136,7 @@ def test_sla_sweep_breaches_at_once_while_the_io_worker_is_stuck_in_a_slow_webho
             lambda: len(app.control.ping(destination=list(nodes.values()), timeout=1)) == 2,
             timeout=60,
         )
-        app.send_task("webhooks.deliver", args=[delivery.pk])  # what on_commit sends
+        app.send_task("outbox.send", args=[delivery.pk])  # what on_commit sends
         assert receiver.started.wait(30), "the I/O worker took the delivery"
         sent_at = time.monotonic()
         app.send_task("slas.sweep")  # what beat sends every SLA_SWEEP_SECONDS
@@ -140,7 +146,7 @@ def test_sla_sweep_breaches_at_once_while_the_io_worker_is_stuck_in_a_slow_webho
         still_posting = not receiver.answered.is_set()
         receiver.release.set()
         wait_until(
-            lambda: WebhookDelivery.objects.get(pk=delivery.pk).state == DeliveryState.DELIVERED,
+            lambda: OutboxMessage.objects.get(pk=delivery.pk).state == State.SENT,
             timeout=30,
         )
     finally:

@@ -81,5 +81,5 @@ def test_every_task_a_service_queues_by_name_is_registered():
         if ".venv" not in path.parts and "tests" not in path.parts
         for name in re.findall(r"enqueue_on_commit\(\s*\"([a-z_.]+)\"", path.read_text())
     }
-    assert {"tickets.process_inbound", "webhooks.deliver"} <= queued
+    assert {"tickets.process_inbound", "outbox.send"} <= queued
     assert queued <= set(_our_tasks()), queued - set(_our_tasks())

@@ -9,10 +9,10 @@ from html.parser import HTMLParser
 
 from django.test import Client
 
+from outbox.models import OutboxMessage as WebhookDelivery
 from success.models import FollowUp
 from tickets import services as tickets
 from tickets.models import Priority, Ticket
-from webhooks.models import WebhookDelivery
 
 MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 NORMAL, URGENT = Priority.NORMAL, Priority.URGENT
@@ -116,8 +116,13 @@ def effects(ticket: Ticket) -> dict:
             (f.rule_id, f.state, f.due_at) for f in FollowUp.objects.filter(ticket=ticket)
         ],
         "webhooks": [
-            (d.event, d.state, d.payload["changes"], d.payload["ticket"]["status"])
-            for d in WebhookDelivery.objects.filter(payload__ticket__id=ticket.pk)
+            (
+                d.payload["event"],
+                d.state,
+                d.payload["body"]["changes"],
+                d.payload["body"]["ticket"]["status"],
+            )
+            for d in WebhookDelivery.objects.filter(payload__body__ticket__id=ticket.pk)
         ],
     }
 

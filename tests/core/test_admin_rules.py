@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from outbox.models import OutboxMessage as WebhookDelivery
 from slas.models import Metric
 from tests.conftest import client_for
 from tests.core.admin_pages import (
@@ -32,7 +33,6 @@ from tests.factories import (
 from tickets import services as tickets
 from tickets.models import Message, Priority, TicketEvent
 from tickets.services.common import _tag_objects as tag_objects
-from webhooks.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def test_solving_in_the_admin_has_exactly_the_effects_of_solving_through_the_api
         (survey_rule.pk, "scheduled", solved + timedelta(minutes=30))
     ]
     assert admin_effects["webhooks"] == [
-        ("ticket.updated", "pending", {"status": ["new", "solved"]}, "solved")
+        ("ticket.updated", "queued", {"status": ["new", "solved"]}, "solved")
     ]
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from customers.locales import locale_from_header
 from customers.models import Customer
 from customers.services import customer_locale_guess
+from outbox.tasks import sweep as outbox_sweep
 from success import services as followup_services
 from success.models import Survey
 from success.surveys import survey_token
@@ -283,6 +284,7 @@ def test_follow_up_email_template_is_rendered_in_the_customers_language(db):
 
     with time_machine.travel(start + timedelta(minutes=1)):
         followup_sweep()
+        outbox_sweep()  # the email leaves through the outbox
 
     [sent] = mail.outbox
     assert (sent.subject, sent.body) == ("Ačiū", "Ačiū!")

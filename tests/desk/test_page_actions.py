@@ -45,7 +45,7 @@ def test_public_reply_fulfils_first_response_and_goes_out(agent, desk, make_tick
     assert clock.fulfilled_at is not None
     html = desk.get(f"/desk/tickets/{ticket.pk}/").content.decode()
     assert "We are on it." in html
-    assert "Public reply added." in html
+    assert "Reply queued for delivery." in html
     assert re.search(r"First response</th>.*?state-fulfilled", html, re.S)
 
 

@@ -31,11 +31,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.services import api_token_create
+from outbox.models import OutboxMessage as WebhookDelivery
+from outbox.models import State as DeliveryState
 from slas.models import SlaClock
 from success.models import FollowUp, FollowUpState
 from tests.factories import FollowUpRuleFactory, IntegrationFactory, PolicyFactory, TeamFactory
 from tickets.models import Priority, Ticket, TicketEvent, TicketKind
-from webhooks.models import DeliveryState, WebhookDelivery
 from webhooks.services import DELIVERY_HEADER
 from webhooks.subscriptions import subscription_create
 
@@ -262,7 +263,9 @@ def _due_left(cutoff) -> dict[str, int]:
         "followups": FollowUp.objects.filter(
             state=FollowUpState.SCHEDULED, due_at__lte=cutoff
         ).count(),
-        "webhooks": WebhookDelivery.objects.filter(state=DeliveryState.PENDING).count(),
+        "webhooks": WebhookDelivery.objects.filter(
+            state__in=[DeliveryState.QUEUED, DeliveryState.SENDING]
+        ).count(),
     }
 
 
@@ -348,8 +351,8 @@ def test_worker_kills_and_broker_restart_lose_and_double_nothing(
     )
 
     # Every ticket.created webhook was delivered at least once; one row per ticket.
-    deliveries = WebhookDelivery.objects.filter(event="ticket.created")
-    assert set(deliveries.values_list("state", flat=True)) == {DeliveryState.DELIVERED}
-    announced = Counter(deliveries.values_list("payload__ticket__id", flat=True))
+    deliveries = WebhookDelivery.objects.filter(payload__event="ticket.created")
+    assert set(deliveries.values_list("state", flat=True)) == {DeliveryState.SENT}
+    announced = Counter(deliveries.values_list("payload__body__ticket__id", flat=True))
     assert announced == Counter(Ticket.objects.values_list("pk", flat=True))
     assert set(deliveries.values_list("pk", flat=True)) <= set(receiver.seen)

@@ -12,10 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from core.errors import ConflictError
 from goodwill import services
 from goodwill.models import Gesture, GestureState
+from outbox.models import OutboxMessage
 from tests.factories import ManagerFactory
 from tickets import services as ticket_services
 from tickets.models import EventKind, TicketEvent
-from webhooks.models import WebhookDelivery
 from webhooks.subscriptions import subscription_create
 
 pytestmark = pytest.mark.django_db
@@ -73,9 +73,9 @@ def test_manager_approves_once_and_webhooks_hear_granted(
     assert TicketEvent.objects.filter(
         ticket=standard_ticket, kind=EventKind.GOODWILL_APPROVED, actor_user=manager
     ).exists()
-    deliveries = list(WebhookDelivery.objects.order_by("id"))
-    assert [d.event for d in deliveries] == ["goodwill.requested", "goodwill.granted"]
-    payload = deliveries[1].payload
+    deliveries = list(OutboxMessage.objects.filter(transport="webhook").order_by("id"))
+    assert [d.payload["event"] for d in deliveries] == ["goodwill.requested", "goodwill.granted"]
+    payload = deliveries[1].payload["body"]
     assert payload["data"]["gesture"]["amount"] == "45.00"
     assert payload["data"]["gesture"]["kind"] == "refund"
     assert payload["ticket"]["id"] == standard_ticket.pk

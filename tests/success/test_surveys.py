@@ -11,14 +11,23 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from outbox.models import OutboxMessage
+from outbox.tasks import sweep as outbox_sweep
 from success.models import FollowUp, FollowUpState, Survey
 from success.surveys import survey_token
-from success.tasks import followup_sweep
+from success.tasks import followup_sweep as _followup_sweep
 from tests.factories import FollowUpRuleFactory, UserFactory
 from tickets import services as tickets
 from tickets.models import Direction
 
 pytestmark = pytest.mark.django_db
+
+
+def followup_sweep() -> int:
+    """The follow-up sweep, then the outbox's (on_commit does not run in these tests)."""
+    done = _followup_sweep()
+    outbox_sweep()
+    return done
 
 
 @pytest.fixture
@@ -55,8 +64,15 @@ def test_a_solved_ticket_gets_one_survey_on_its_channel(survey_rule, solved):
     message = FollowUp.objects.get().result_message
     assert message.direction == Direction.OUTBOUND
     assert message.is_public
-    assert message.channel == solved.channel
+    # A web ticket cannot carry it: it goes by email, and the message records so.
+    assert (solved.channel, message.channel) == ("web", "email")
     assert "/surveys/" in _link(message)
+    row = OutboxMessage.objects.get(message=message)
+    assert (row.state, row.recipient, row.purpose) == ("sent", "kim@example.com", "survey")
+    assert survey.message == message
+    survey.refresh_from_db()
+    assert survey.sent_at == row.sent_at
+    assert FollowUp.objects.get().state == FollowUpState.SENT
 
     # reopened and solved again: still one survey for the ticket
     tickets.ticket_update(ticket=solved, actor=None, status="open")
@@ -65,6 +81,37 @@ def test_a_solved_ticket_gets_one_survey_on_its_channel(survey_rule, solved):
         followup_sweep()
     assert Survey.objects.count() == 1
     assert FollowUp.objects.count() == 1
+
+
+def test_a_survey_nothing_can_carry_is_skipped_and_never_counted(survey_rule, team, manager_client):
+    from customers.services import IdentityInput, customer_create
+
+    caller = customer_create(name="Caller", identities=[IdentityInput("phone", "+442079460958")])
+    agent = UserFactory(teams=[team])
+    ticket = tickets.ticket_create(requester=caller, subject="Call", body="x", channel="phone")
+    tickets.ticket_reply(
+        ticket=ticket, author=agent, body="Done", status="solved", record_unsent=True
+    )
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        followup_sweep()
+    followup = FollowUp.objects.get()
+    assert followup.state == FollowUpState.SKIPPED
+    assert "nothing can carry" in followup.outcome
+    assert not Survey.objects.exists()
+    report = manager_client.get("/api/v1/reports/satisfaction/").json()
+    assert report["surveys_sent"] == 0
+
+
+def test_a_survey_still_in_the_outbox_is_not_counted_as_sent(survey_rule, solved, manager_client):
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        _followup_sweep()  # the outbox has not sent it yet
+    survey = Survey.objects.get()
+    assert survey.sent_at is None
+    assert FollowUp.objects.get().state == FollowUpState.SENDING
+    assert manager_client.get("/api/v1/reports/satisfaction/").json()["surveys_sent"] == 0
+    with time_machine.travel(timezone.now() + timedelta(minutes=32)):
+        outbox_sweep()
+    assert manager_client.get("/api/v1/reports/satisfaction/").json()["surveys_sent"] == 1
 
 
 def test_a_ticket_reopened_before_the_survey_is_due_gets_none(survey_rule, solved):

@@ -1,5 +1,6 @@
 """The follow-up sweep: due rows are carried out once, at their time, with the quiet rule
-checked when they run; failures retry with backoff and then stay failed with their error."""
+checked when they run; their emails leave through the outbox (sent only once a transport
+accepted them), which retries with backoff and then fails them with their error."""
 
 from __future__ import annotations
 
@@ -11,13 +12,22 @@ from django.core import mail
 from django.utils import timezone
 
 from core import events
+from outbox.models import OutboxMessage
+from outbox.tasks import sweep as outbox_sweep
 from success import services
 from success.models import FollowUp, FollowUpState
-from success.tasks import followup_sweep
+from success.tasks import followup_sweep as _followup_sweep
 from tests.factories import FollowUpRuleFactory, TeamFactory, TicketFactory
 from tickets.models import Ticket, TicketKind
 
 pytestmark = pytest.mark.django_db
+
+
+def followup_sweep() -> int:
+    """The follow-up sweep, then the outbox's (on_commit does not run in these tests)."""
+    done = _followup_sweep()
+    outbox_sweep()
+    return done
 
 
 def _deliver(customer, shop, ref="ORD-1", at=None):
@@ -50,7 +60,10 @@ def test_email_goes_out_at_due_time_once(customer, shop):
     assert sent.extra_headers["Auto-Submitted"] == "auto-generated"
     followup = FollowUp.objects.get()
     assert followup.state == FollowUpState.SENT
-    assert followup.outcome == "email sent to kim@example.com"
+    assert followup.outcome == "email to kim@example.com (sent)"
+    row = OutboxMessage.objects.get()
+    assert followup.outbox_message == row
+    assert sent.extra_headers["Message-ID"] == f"<{followup.message_id}>"
 
 
 def test_sent_followups_publish_an_event(customer, shop):
@@ -111,20 +124,26 @@ def test_outreach_opens_a_proactive_ticket_for_the_team(customer, shop):
 
 def test_failures_retry_with_backoff_then_stay_failed(customer, shop, settings):
     settings.EMAIL_BACKEND = "tests.success.test_sweep.BrokenBackend"
-    settings.FOLLOWUP_MAX_ATTEMPTS = 3
+    settings.OUTBOX_MAX_ATTEMPTS = 3
     FollowUpRuleFactory(delay_minutes=0)
     _deliver(customer, shop)
     now = timezone.now()
     followup_sweep()
     followup = FollowUp.objects.get()
-    assert (followup.state, followup.attempts) == (FollowUpState.SCHEDULED, 1)
-    assert "SMTP down" in followup.error
-    assert followup.due_at > now + timedelta(minutes=1)  # backed off, not hammering
+    row = followup.outbox_message
+    assert followup.state == FollowUpState.SENDING  # not counted as sent
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == ("queued", 1)
+    assert "SMTP down" in row.error
+    assert row.next_attempt_at > now + timedelta(seconds=20)  # backed off, not hammering
     for _ in range(2):
-        with time_machine.travel(FollowUp.objects.get().due_at + timedelta(seconds=1)):
+        with time_machine.travel(
+            OutboxMessage.objects.get().next_attempt_at + timedelta(seconds=1)
+        ):
             followup_sweep()
     followup.refresh_from_db()
-    assert (followup.state, followup.attempts) == (FollowUpState.FAILED, 3)
+    assert followup.state == FollowUpState.FAILED
+    assert "SMTP down" in followup.error
 
     services.followup_retry(followup)  # a manager fixed the mail server
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -132,6 +151,7 @@ def test_failures_retry_with_backoff_then_stay_failed(customer, shop, settings):
     followup.refresh_from_db()
     assert followup.state == FollowUpState.SENT
     assert len(mail.outbox) == 1
+    assert mail.outbox[0].extra_headers["Message-ID"] == f"<{followup.message_id}>"
 
 
 def test_one_failing_row_does_not_block_the_others(customer, shop, settings):

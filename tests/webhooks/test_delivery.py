@@ -1,5 +1,5 @@
-"""Outbound webhooks: signed POSTs to a real local HTTP server, retried with backoff, given
-up after the retry window; private addresses refused unless allowed."""
+"""Outbound webhooks: signed POSTs (outbox rows) to a real local HTTP server, retried with
+the one backoff, not retried on a permanent 4xx; private addresses refused unless allowed."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from outbox.models import OutboxMessage as WebhookDelivery
+from outbox.models import State as DeliveryState
+from outbox.tasks import sweep as sweep_webhook_deliveries
 from tests.tickets.channels.conftest import make_channel
 from tickets.channels.models import InboundMessage
 from tickets.services import ticket_reply
-from webhooks.models import DeliveryState, WebhookDelivery
 from webhooks.services import delivery_create, validate_webhook_url
-from webhooks.tasks import sweep_webhook_deliveries
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def test_delivery_is_signed_over_timestamp_and_body(receiver, django_capture_on_
         event="channel.reply",
         payload={"text": "Hello"},
     )
-    assert delivery.state == DeliveryState.DELIVERED
+    assert delivery.state == DeliveryState.SENT
     [(headers, body)] = receiver.requests
     expected = hmac.new(
         b"s3cret", headers["X-Helpdesk-Timestamp"].encode() + b"." + body, hashlib.sha256
@@ -46,6 +47,7 @@ def test_delivery_is_signed_over_timestamp_and_body(receiver, django_capture_on_
     assert headers["X-Helpdesk-Signature"] == f"sha256={expected}"
     assert headers["X-Helpdesk-Event"] == "channel.reply"
     assert json.loads(body) == {"text": "Hello"}
+    assert headers["X-Helpdesk-Delivery"] == str(delivery.pk)
 
 
 def test_failed_delivery_backs_off_then_succeeds_from_the_sweep(
@@ -55,7 +57,7 @@ def test_failed_delivery_backs_off_then_succeeds_from_the_sweep(
     delivery = send(
         django_capture_on_commit_callbacks, url=receiver.url, secret="s", event="e", payload={}
     )
-    assert delivery.state == DeliveryState.PENDING
+    assert delivery.state == DeliveryState.QUEUED
     assert delivery.last_status == 503
     first_retry = delivery.next_attempt_at
     assert first_retry > timezone.now()
@@ -68,22 +70,24 @@ def test_failed_delivery_backs_off_then_succeeds_from_the_sweep(
     with time_machine.travel(delivery.next_attempt_at + timedelta(seconds=1)):
         sweep_webhook_deliveries()
     delivery.refresh_from_db()
-    assert delivery.state == DeliveryState.DELIVERED
+    assert delivery.state == DeliveryState.SENT
     assert len(receiver.requests) == 3
 
 
-def test_delivery_gives_up_after_the_retry_window(
+def test_delivery_gives_up_after_the_last_attempt(
     receiver, settings, django_capture_on_commit_callbacks
 ):
+    settings.OUTBOX_MAX_ATTEMPTS = 2
     receiver.statuses = [500] * 10
     delivery = send(
         django_capture_on_commit_callbacks, url=receiver.url, secret="s", event="e", payload={}
     )
-    with time_machine.travel(timezone.now() + settings.WEBHOOK_RETRY_FOR + timedelta(minutes=1)):
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
         sweep_webhook_deliveries()
     delivery.refresh_from_db()
-    assert delivery.state == DeliveryState.FAILED
+    assert (delivery.state, delivery.attempts) == (DeliveryState.FAILED, 2)
     assert delivery.error == "HTTP 500"
+    assert delivery.next_attempt_at is None
 
 
 @pytest.mark.parametrize(
@@ -118,7 +122,7 @@ def test_agent_reply_on_a_chat_ticket_goes_to_the_chat_provider(
     assert sent["conversation_id"] == "conv-1"
     assert sent["widget_id"] == "w-1"
     assert sent["message"]["text"] == "Hi, how can I help?"
-    assert WebhookDelivery.objects.get().state == DeliveryState.DELIVERED
+    assert WebhookDelivery.objects.get().state == DeliveryState.SENT
 
 
 def test_agent_reply_on_a_social_ticket_goes_out_with_the_conversation(

@@ -14,12 +14,14 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
+from outbox.models import OutboxMessage as WebhookDelivery
+from outbox.models import State as DeliveryState
+from outbox.tasks import sweep as sweep_webhook_deliveries
 from tests.conftest import assert_error
 from tests.factories import CustomerFactory, TeamFactory
 from tickets import services as tickets
-from webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
+from webhooks.models import WebhookSubscription
 from webhooks.subscriptions import subscription_create
-from webhooks.tasks import sweep_webhook_deliveries
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/webhooks/"
@@ -116,7 +118,10 @@ def test_subscribed_events_are_delivered_signed(
     assert payload["ticket"]["id"] == ticket.pk
     assert payload["ticket"]["subject"] == "Where is my order?"
     delivery = WebhookDelivery.objects.get()
-    assert (delivery.subscription, delivery.state) == (subscribed, DeliveryState.DELIVERED)
+    assert (delivery.source, delivery.state) == (
+        f"subscription:{subscribed.pk}",
+        DeliveryState.SENT,
+    )
 
 
 def test_a_rolled_back_change_announces_nothing(subscribed):
@@ -135,12 +140,12 @@ def test_a_500_is_retried_and_a_2xx_ends_it(subscribed, receiver, manager_client
     _open_ticket()  # on_commit is not run in this test: the sweep does all the sending
     sweep_webhook_deliveries()
     delivery = WebhookDelivery.objects.get()
-    assert (delivery.state, delivery.attempts, delivery.last_status) == ("pending", 1, 500)
+    assert (delivery.state, delivery.attempts, delivery.last_status) == ("queued", 1, 500)
     for _ in range(2):
         with time_machine.travel(delivery.next_attempt_at + timedelta(seconds=1)):
             sweep_webhook_deliveries()
         delivery.refresh_from_db()
-    assert (delivery.state, delivery.attempts) == (DeliveryState.DELIVERED, 3)
+    assert (delivery.state, delivery.attempts) == (DeliveryState.SENT, 3)
     assert len(receiver.requests) == 3
     assert len({json.loads(body)["ticket"]["id"] for _, body in receiver.requests}) == 1
 
@@ -160,11 +165,29 @@ def test_other_roles_cannot_touch_webhooks(agent_client, integration_client):
     assert integration_client.post(URL, {}).status_code == 403
 
 
-def test_delivery_time_is_bounded(subscribed, receiver, settings):
+def test_delivery_attempts_are_bounded(subscribed, receiver, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
     receiver.statuses = [500] * 100
     _open_ticket()
     delivery = WebhookDelivery.objects.get()
-    with time_machine.travel(timezone.now() + settings.WEBHOOK_RETRY_FOR + timedelta(minutes=1)):
-        sweep_webhook_deliveries()
+    for hours in (1, 2, 3, 4):
+        with time_machine.travel(timezone.now() + timedelta(hours=hours)):
+            sweep_webhook_deliveries()
     delivery.refresh_from_db()
-    assert delivery.state == DeliveryState.FAILED
+    assert (delivery.state, delivery.attempts) == (DeliveryState.FAILED, 3)
+    assert len(receiver.requests) == 3
+
+
+def test_a_410_is_permanent_and_not_retried(subscribed, receiver, manager_client):
+    receiver.statuses = [410]
+    _open_ticket()
+    sweep_webhook_deliveries()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.attempts, delivery.last_status) == ("failed", 1, 410)
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        assert sweep_webhook_deliveries() == 0
+    assert len(receiver.requests) == 1
+    log = manager_client.get(f"{URL}{subscribed.pk}/deliveries/").json()["results"]
+    assert [(d["state"], d["delivery_state"], d["last_status"]) for d in log] == [
+        ("failed", "failed", 410)
+    ]

@@ -13,6 +13,7 @@ from api.fields import BriefUserSerializer, LabelChoiceField
 from customers.api.serializers import CustomerBriefSerializer, OrganizationBriefSerializer
 from customers.identities import normalize_phone
 from customers.services import IdentityInput
+from outbox.models import State as OutboxState
 
 from ..channels.intake import TicketChannel, ticket_channel_named
 from ..models import (
@@ -232,9 +233,21 @@ def author_of(customer, user) -> dict:
     return {"type": "system", "id": None, "name": "System"}
 
 
+class MessageDeliverySerializer(serializers.Serializer):
+    """How a public outbound message left (its outbox row): the stored truth, never a hope."""
+
+    state = serializers.ChoiceField(choices=OutboxState.choices)
+    channel = serializers.CharField(help_text="The channel kind it goes out on (email, chat...).")
+    recipient = serializers.CharField(help_text="An address, or the conversation's id.")
+    attempts = serializers.IntegerField()
+    error = serializers.CharField(help_text="The last error; empty once sent.")
+    sent_at = serializers.DateTimeField(allow_null=True)
+
+
 class MessageSerializer(serializers.ModelSerializer):
     public = serializers.BooleanField(source="is_public")
     author = serializers.SerializerMethodField()
+    delivery = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
     withheld_parts = WithheldPartSerializer(many=True, read_only=True)
 
@@ -252,6 +265,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "external_id",
             "attachments",
             "withheld_parts",
+            "delivery",
             "created_at",
         ]
         read_only_fields = fields
@@ -259,6 +273,14 @@ class MessageSerializer(serializers.ModelSerializer):
     @extend_schema_field(AuthorSerializer)
     def get_author(self, message: Message) -> dict:
         return author_of(message.author_customer, message.author_user)
+
+    @extend_schema_field(MessageDeliverySerializer(allow_null=True))
+    def get_delivery(self, message: Message) -> dict | None:
+        """Null for inbound messages and internal notes (nothing leaves)."""
+        row = getattr(message, "delivery", None)
+        if row is None:
+            return None
+        return MessageDeliverySerializer(row).data
 
 
 class MessageCreateSerializer(serializers.Serializer):
@@ -277,6 +299,15 @@ class MessageCreateSerializer(serializers.Serializer):
     )
     attachments = serializers.ListField(
         child=serializers.FileField(), required=False, default=list, max_length=10
+    )
+    record_unsent = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "Agents: when nothing can carry a public reply (the ticket's channel does not reach "
+            "the customer and they have no deliverable email), the reply is refused with 422 "
+            "`undeliverable` and nothing is written; true stores it anyway, with delivery state "
+            "`undeliverable`."
+        ),
     )
 
     def validate(self, attrs):

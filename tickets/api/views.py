@@ -60,6 +60,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "create": EVERYONE,
         "partial_update": STAFF,
         "messages": EVERYONE,
+        "retry_delivery": STAFF,
         "events": STAFF,
     }
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -130,7 +131,15 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(methods=["GET"], responses=MessageSerializer(many=True))
     @extend_schema(
-        methods=["POST"], request=MessageCreateSerializer, responses={201: MessageSerializer}
+        methods=["POST"],
+        request=MessageCreateSerializer,
+        responses={
+            201: MessageSerializer,
+            422: OpenApiResponse(
+                description="`undeliverable`: nothing can carry this public reply to the "
+                "customer; nothing was written (send `record_unsent: true` to store it anyway)."
+            ),
+        },
     )
     @action(
         detail=True,
@@ -141,8 +150,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ordering_fields=None,
     )
     def messages(self, request, pk=None):
-        """The conversation, oldest first. POST: agents reply (public) or add an internal note;
-        integrations add the customer's message."""
+        """The conversation, oldest first; each public outbound message carries its `delivery`
+        (state, channel, recipient, attempts, error, sent_at). POST: agents reply (public) or
+        add an internal note; integrations add the customer's message. A public reply that
+        nothing can carry is a 422 `undeliverable` (nothing written) unless `record_unsent`."""
         ticket = self.get_object()
         user = request.user
         if request.method == "GET":
@@ -162,9 +173,37 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             status=attrs.get("status"),
             attachments=_uploads(attrs["attachments"]),
             expected_version=attrs.get("version"),
+            record_unsent=attrs["record_unsent"],
         )
         message = selectors.ticket_messages(ticket, include_internal=True).get(pk=message.pk)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: MessageSerializer,
+            400: OpenApiResponse(description="The message's delivery is not failed."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"messages/(?P<message_id>[0-9]+)/retry",
+        pagination_class=None,
+        filterset_class=None,
+        ordering_fields=None,
+    )
+    def retry_delivery(self, request, pk=None, message_id=None):
+        """Send a public message whose delivery failed again (agents of the ticket's team,
+        managers): the same envelope (Message-ID, delivery id) is queued in the outbox."""
+        ticket = self.get_object()
+        message = get_object_or_404(
+            selectors.ticket_messages(ticket, include_internal=True).filter(delivery__isnull=False),
+            pk=message_id,
+        )
+        services.message_delivery_retry(message=message, actor=request.user)
+        message = selectors.ticket_messages(ticket, include_internal=True).get(pk=message.pk)
+        return Response(MessageSerializer(message).data)
 
     @extend_schema(responses=TicketEventSerializer(many=True))
     @action(

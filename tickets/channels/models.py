@@ -134,36 +134,3 @@ class ChannelThread(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} -> #{self.ticket_id}"
-
-
-class OutboundState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-
-
-class OutboundEmail(models.Model):
-    """An agent's public reply (or a system message) to be sent by email; the row is the
-    state, the Celery task only the worker. `header_message_id` is fixed when the row is written, so
-    a retried send carries the same Message-ID."""
-
-    message = models.OneToOneField(
-        "tickets.Message", on_delete=models.CASCADE, related_name="outbound_email"
-    )
-    channel = models.ForeignKey(
-        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    header_message_id = models.CharField(max_length=500, help_text="Message-ID header, no <>.")
-    state = models.CharField(
-        max_length=10, choices=OutboundState.choices, default=OutboundState.PENDING
-    )
-    attempts = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["state", "created_at"], name="outbound_state_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.header_message_id} ({self.state})"

@@ -1,125 +1,63 @@
-"""Agents' public replies go back out on the channel the customer used.
+"""Public messages leave through the outbox, on the route routing.reply_route chose.
 
-`on_message_created` (subscribed to message.created) only writes rows, in the reply's
-transaction: an OutboundEmail for email tickets, a WebhookDelivery for chat and social
-tickets. Celery sends them after commit; sweeps pick up anything whose message was lost.
+`on_message_created` (subscribed to message.created) runs in the message's transaction: it
+writes one outbox row for the message (an email envelope with a Message-ID fixed now, so the
+customer's answer threads before the send happened; or the conversation's webhook payload),
+records the channel it goes out on on the message, or records the message undeliverable when
+nothing can carry it. The outbox sends after commit and retries; its final outcome comes
+back through `on_delivery_outcome` (a failed public message publishes
+message.delivery_failed).
 """
 
 from __future__ import annotations
 
-import smtplib
-from datetime import timedelta
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.utils import timezone
 
 from core import events
-from core.queueing import enqueue_on_commit
-from customers.models import IdentityKind
+from outbox import email as email_transport
+from outbox.models import OutboxMessage, Purpose, State
+from outbox.services import outbox_enqueue, outbox_record_undeliverable
 from webhooks.services import delivery_create
 
-from ..models import ChannelKind, Direction, Message
-from . import email_threading
-from .models import Channel, ChannelThread, OutboundEmail, OutboundState
+from ..models import Direction, Message
+from . import registry, routing
+from .threads import thread_remember
 
 
-class PermanentSendError(Exception):
-    """The email cannot be sent however often we try (no address, recipient refused)."""
-
-
-def _thread_channel(ticket, kinds) -> Channel | None:
-    thread = (
-        ChannelThread.objects.select_related("channel")
-        .filter(ticket=ticket, channel__kind__in=kinds)
-        .order_by("-last_message_at", "-id")
-        .first()
-    )
-    return thread.channel if thread else None
-
-
-def _email_channel(ticket) -> Channel | None:
-    return (
-        _thread_channel(ticket, [ChannelKind.EMAIL])
-        or Channel.objects.filter(kind=ChannelKind.EMAIL, is_active=True).order_by("id").first()
-    )
+def _purpose(message: Message, event: events.DomainEvent) -> str:
+    if message.author_user_id is not None:
+        return Purpose.REPLY
+    if event.data.get("reason") == "survey":
+        return Purpose.SURVEY
+    return Purpose.AUTOMATIC
 
 
 def on_message_created(event: events.DomainEvent) -> None:
     message: Message = event.message
     if message is None or not message.is_public or message.direction != Direction.OUTBOUND:
         return
-    ticket = event.ticket
-    if ticket.channel == ChannelKind.EMAIL:
-        outbound_email_queue(message)
-    elif ticket.channel in (ChannelKind.CHAT, ChannelKind.SOCIAL):
-        _queue_webhook_reply(message)
+    message_dispatch(message, purpose=_purpose(message, event))
 
 
-def outbound_email_queue(message: Message) -> OutboundEmail:
-    """Fix the reply's Message-ID now and remember it, so the customer's answer threads
-    even before the send happened; send after commit."""
-    channel = _email_channel(message.ticket)
-    domain = channel.address.rsplit("@", 1)[-1] if channel and channel.address else None
-    message_id = make_msgid(idstring=f"t{message.ticket_id}.m{message.pk}", domain=domain)
-    outbound = OutboundEmail.objects.create(
-        message=message, channel=channel, header_message_id=message_id.strip("<>")
-    )
-    Message.objects.filter(pk=message.pk).update(external_id=outbound.header_message_id)
-    if channel is not None:
-        email_threading.remember(channel, outbound.header_message_id, message.ticket)
-    enqueue_on_commit("tickets.send_reply_email", outbound.pk)
-    return outbound
+def message_dispatch(message: Message, *, purpose: str) -> OutboxMessage:
+    """Hand one public outbound message to the outbox (in the caller's transaction)."""
+    ticket = message.ticket
+    route = routing.reply_route(ticket)
+    if route is None:
+        return outbox_record_undeliverable(
+            purpose=purpose, reason=routing.undeliverable_reason(ticket), message=message
+        )
+    if message.channel != route.kind:
+        Message.objects.filter(pk=message.pk).update(channel=route.kind)
+        message.channel = route.kind
+    if route.transport == routing.EMAIL_TRANSPORT:
+        return _queue_email(message, route, purpose)
+    return _queue_conversation(message, route, purpose)
 
 
-def _queue_webhook_reply(message: Message) -> None:
-    thread = (
-        ChannelThread.objects.select_related("channel")
-        .filter(ticket=message.ticket, channel__kind__in=[ChannelKind.CHAT, ChannelKind.SOCIAL])
-        .order_by("-last_message_at", "-id")
-        .first()
-    )
-    if thread is None or not thread.channel.settings.get("webhook_url"):
-        return
-    channel = thread.channel
-    conversation = thread.key.split(":", 1)[1] if channel.kind == ChannelKind.SOCIAL else thread.key
-    last_inbound = (
-        Message.objects.filter(ticket=message.ticket, direction=Direction.INBOUND)
-        .exclude(external_id="")
-        .order_by("-id")
-        .values_list("external_id", flat=True)
-        .first()
-    ) or ""
-    delivery_create(
-        url=channel.settings["webhook_url"],
-        secret=channel.settings["webhook_secret"],
-        event="channel.reply",
-        source=f"channel:{channel.pk}",
-        payload={
-            "event": "channel.reply",
-            "channel": {"id": channel.pk, "kind": channel.kind, "name": channel.name},
-            "platform": channel.settings.get("platform", ""),
-            "account": channel.settings.get("account", ""),
-            "widget_id": channel.settings.get("widget_id", ""),
-            "conversation_id": conversation,
-            # Social: the post or message being answered, and whether the thread is public.
-            "reply_to_message_id": last_inbound.split(":", 1)[-1],
-            "public": message.ticket.tags.filter(name="public-post").exists(),
-            "ticket_id": message.ticket_id,
-            "message": {
-                "id": message.pk,
-                "text": message.body_text,
-                "html": message.body_html,
-                "author": message.author_user.display_name if message.author_user else "",
-                "created_at": message.created_at.isoformat(),
-            },
-        },
-    )
-
-
-def _references(message: Message, outbound: OutboundEmail) -> tuple[str, list[str]]:
+def _references(message: Message) -> tuple[str, list[str]]:
     """In-Reply-To: the customer's latest email; References: the thread's Message-IDs."""
     earlier = list(
         Message.objects.filter(ticket=message.ticket, pk__lt=message.pk)
@@ -133,92 +71,134 @@ def _references(message: Message, outbound: OutboundEmail) -> tuple[str, list[st
     return in_reply_to, references
 
 
-def reply_recipient(customer) -> str:
-    """The address a reply is mailed to: the customer's first email that has not hard-bounced.
-    Raises PermanentSendError saying why when there is none (so the row records it)."""
-    emails = [i for i in customer.identities.all() if i.kind == IdentityKind.EMAIL]
-    if not emails:
-        raise PermanentSendError(f"Customer #{customer.pk} has no email address.")
-    for identity in emails:
-        if identity.undeliverable_at is None:
-            return identity.value
-    bounced = emails[0]
-    raise PermanentSendError(
-        f"{bounced.value} is undeliverable since {bounced.undeliverable_at:%Y-%m-%d %H:%M} UTC "
-        f"({bounced.undeliverable_reason or 'hard bounce'}); the reply was not mailed."
-    )
-
-
-def build_email(outbound: OutboundEmail) -> EmailMultiAlternatives:
-    message = outbound.message
-    ticket = message.ticket
-    to = reply_recipient(ticket.requester)
-    channel = outbound.channel
-    sender = settings.DEFAULT_FROM_EMAIL
+def mailbox_sender(channel) -> str:
     if channel is not None and channel.address:
-        sender = formataddr((channel.settings.get("from_name", ""), channel.address))
-    subject = ticket.subject
-    if not subject.lower().startswith("re:"):
-        subject = f"Re: {subject}"
-    subject = f"{subject} [#{ticket.pk}]"
-    in_reply_to, references = _references(message, outbound)
-    headers = {"Message-ID": f"<{outbound.header_message_id}>"}
+        return formataddr((channel.settings.get("from_name", ""), channel.address))
+    return settings.DEFAULT_FROM_EMAIL
+
+
+def mailbox_domain(channel) -> str | None:
+    return channel.address.rsplit("@", 1)[-1] if channel and channel.address else None
+
+
+def _queue_email(message: Message, route: routing.Route, purpose: str) -> OutboxMessage:
+    ticket = message.ticket
+    message_id = email_transport.message_id(
+        domain=mailbox_domain(route.channel), idstring=f"t{ticket.pk}.m{message.pk}"
+    )
+    subject = (
+        ticket.subject if ticket.subject.lower().startswith("re:") else f"Re: {ticket.subject}"
+    )
+    in_reply_to, references = _references(message)
+    headers = {}
     if in_reply_to:
         headers["In-Reply-To"] = f"<{in_reply_to}>"
     if references:
         headers["References"] = " ".join(f"<{mid}>" for mid in references)
     if message.author_user_id is None:
         headers["Auto-Submitted"] = "auto-replied"  # our automatic messages must not loop
-    email = EmailMultiAlternatives(
-        subject=subject, body=message.body_text, from_email=sender, to=[to], headers=headers
+    payload = email_transport.envelope(
+        sender=mailbox_sender(route.channel),
+        subject=f"{subject} [#{ticket.pk}]",
+        body=message.body_text,
+        html=message.body_html,
+        message_id=message_id,
+        headers=headers,
+        attachments=[
+            {"name": a.file.name, "filename": a.filename, "content_type": a.content_type}
+            for a in message.attachments.all()
+        ],
     )
-    if message.body_html:
-        email.attach_alternative(message.body_html, "text/html")
-    for attachment in message.attachments.all():
-        with attachment.file.open("rb") as handle:
-            email.attach(attachment.filename, handle.read(), attachment.content_type)
-    return email
+    Message.objects.filter(pk=message.pk).update(external_id=message_id)
+    message.external_id = message_id
+    if route.channel is not None:
+        thread_remember(route.channel, message_id, ticket)
+    return outbox_enqueue(
+        transport=routing.EMAIL_TRANSPORT,
+        purpose=purpose,
+        recipient=route.recipient,
+        payload=payload,
+        channel=route.kind,
+        message=message,
+        provider_id=message_id,
+    )
 
 
-def outbound_email_send(outbound: OutboundEmail) -> OutboundEmail:
-    """Send one pending email (the row is locked by the caller). A transient error leaves the
-    row pending with its error (the task then retries with backoff) until the retries are
-    spent; a permanent one fails the row."""
-    if outbound.state != OutboundState.PENDING:
-        return outbound
-    outbound.attempts += 1
+def conversation_payload(message: Message, thread) -> dict:
+    """What a chat/social provider gets for one reply (the `channel.reply` webhook body)."""
+    channel = thread.channel
+    last_inbound = (
+        Message.objects.filter(ticket=message.ticket, direction=Direction.INBOUND)
+        .exclude(external_id="")
+        .order_by("-id")
+        .values_list("external_id", flat=True)
+        .first()
+    ) or ""
+    return {
+        "event": "channel.reply",
+        "channel": {"id": channel.pk, "kind": channel.kind, "name": channel.name},
+        "platform": channel.settings.get("platform", ""),
+        "account": channel.settings.get("account", ""),
+        "widget_id": channel.settings.get("widget_id", ""),
+        "conversation_id": routing.conversation_id(thread),
+        # Social: the post or message being answered, and whether the thread is public.
+        "reply_to_message_id": last_inbound.split(":", 1)[-1],
+        "public": message.ticket.tags.filter(name="public-post").exists(),
+        "ticket_id": message.ticket_id,
+        "message": {
+            "id": message.pk,
+            "text": message.body_text,
+            "html": message.body_html,
+            "author": message.author_user.display_name if message.author_user else "",
+            "created_at": message.created_at.isoformat(),
+        },
+    }
+
+
+def _queue_conversation(message: Message, route: routing.Route, purpose: str) -> OutboxMessage:
     try:
-        build_email(outbound).send()
-    except (PermanentSendError, smtplib.SMTPRecipientsRefused) as exc:
-        outbound.state, outbound.error = OutboundState.FAILED, f"{type(exc).__name__}: {exc}"
-        outbound.save(update_fields=["state", "error", "attempts"])
-        return outbound
-    except (smtplib.SMTPException, OSError) as exc:
-        outbound.error = f"{type(exc).__name__}: {exc}"
-        if outbound.attempts >= settings.OUTBOUND_EMAIL_MAX_RETRIES:
-            outbound.state = OutboundState.FAILED
-        outbound.save(update_fields=["state", "error", "attempts"])
-        return outbound
-    outbound.state, outbound.error, outbound.sent_at = OutboundState.SENT, "", timezone.now()
-    outbound.save(update_fields=["state", "error", "attempts", "sent_at"])
-    return outbound
-
-
-def outbound_email_send_by_id(outbound_id: int) -> OutboundEmail | None:
-    """Lock and send one queued reply email; None if another worker holds it right now."""
-    with transaction.atomic():
-        row = (
-            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("message__ticket__requester", "channel")
-            .filter(pk=outbound_id)
-            .first()
+        build = registry.adapter(route.kind).reply_envelope or conversation_payload
+    except KeyError:
+        build = conversation_payload
+    body = build(message, route.thread)
+    channel = route.channel
+    if route.transport == "webhook":
+        return delivery_create(
+            url=channel.settings["webhook_url"],
+            secret=channel.settings.get("webhook_secret", ""),
+            event="channel.reply",
+            payload=body,
+            source=f"channel:{channel.pk}",
+            purpose=purpose,
+            channel=route.kind,
+            message=message,
         )
-        return outbound_email_send(row) if row is not None else None
+    return outbox_enqueue(
+        transport=route.transport,
+        purpose=purpose,
+        recipient=route.recipient,
+        payload=body,
+        channel=route.kind,
+        message=message,
+        source=f"channel:{channel.pk}",
+    )
 
 
-def outbound_emails_stuck(*, older_than: timedelta = timedelta(minutes=2)):
-    """Pending reply emails whose queued task apparently never ran (for the sweep)."""
-    cutoff = timezone.now() - older_than
-    return OutboundEmail.objects.filter(
-        state=OutboundState.PENDING, created_at__lt=cutoff
-    ).order_by("created_at")
+def on_delivery_outcome(row: OutboxMessage) -> None:
+    """Outbox listener: a public message that finally failed is announced
+    (message.delivery_failed: webhook subscribers, the desk's failed mark reads the row)."""
+    if row.state != State.FAILED or row.message_id is None:
+        return
+    message = Message.objects.select_related("ticket").get(pk=row.message_id)
+    events.publish(
+        events.MESSAGE_DELIVERY_FAILED,
+        ticket=message.ticket,
+        message=message,
+        data={
+            "delivery": row.pk,
+            "channel": row.channel,
+            "recipient": row.recipient,
+            "attempts": row.attempts,
+            "error": row.error,
+        },
+    )

@@ -24,6 +24,7 @@ from .audit import (
 from .batch import tickets_status_set
 from .bulk import BulkResult, tickets_bulk_update
 from .create import ticket_create, ticket_open
+from .delivery import message_delivery_retry, thread_key_remember
 from .merge import ticket_merge
 from .messages import customer_message_add, system_message_add, ticket_message_post, ticket_reply
 from .problems import (
@@ -41,12 +42,14 @@ __all__ = [
     "audit_record_alike",
     "audit_record_many",
     "customer_message_add",
+    "message_delivery_retry",
     "problem_incident_unlink",
     "problem_incidents_link",
     "problem_incidents_notify",
     "problem_settings_set",
     "system_message_add",
     "team_save",
+    "thread_key_remember",
     "ticket_claim_next",
     "ticket_create",
     "ticket_edit",

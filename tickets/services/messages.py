@@ -8,10 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from core import events
-from core.errors import ConflictError
+from core.errors import ConflictError, UndeliverableError
 from customers.models import Customer
 
 from ..attachments import AttachmentInput
+from ..channels import routing
 from ..models import (
     Direction,
     EventKind,
@@ -49,13 +50,16 @@ def ticket_reply(
     attachments: Iterable[AttachmentInput] = (),
     expected_version: int | None = None,
     claim: bool = False,
+    record_unsent: bool = False,
 ) -> Message:
     """An agent answers the customer (public) or writes an internal note (not public).
 
-    A public reply is outbound on the ticket's channel, records the first reply time and
-    moves a new ticket to open (or to `status`, e.g. "pending" to wait on the customer).
-    With `claim`, a public reply to an unassigned ticket also assigns it to its author when
-    they may hold it (an agent of its team, or a manager), audited as an assignment.
+    A public reply goes out on the route tickets.channels.routing chooses, records the first
+    reply time and moves a new ticket to open (or to `status`, e.g. "pending" to wait on the
+    customer). When nothing can carry it, UndeliverableError and nothing is written, unless
+    `record_unsent`: then it is stored with an undeliverable delivery. With `claim`, a public
+    reply to an unassigned ticket also assigns it to its author when they may hold it (an
+    agent of its team, or a manager), audited as an assignment.
     """
     ticket = _locked(ticket)
     if expected_version is not None and expected_version != ticket.version:
@@ -65,6 +69,8 @@ def ticket_reply(
         )
     if ticket.status == Status.CLOSED:
         raise ConflictError("A closed ticket is final; open a new ticket instead.", code="closed")
+    if public and not record_unsent and routing.reply_route(ticket) is None:
+        raise UndeliverableError(routing.undeliverable_reason(ticket))
     message = _message_create(
         ticket=ticket,
         direction=Direction.OUTBOUND,
@@ -162,6 +168,7 @@ def ticket_message_post(
     status: str | None = None,
     attachments: Iterable[AttachmentInput] = (),
     expected_version: int | None = None,
+    record_unsent: bool = False,
 ) -> Message:
     """A message from an API caller: an agent's reply or internal note (ticket_reply), or the
     customer's message an integration relays (customer_message_add). An integration writes
@@ -176,6 +183,7 @@ def ticket_message_post(
             status=status,
             attachments=attachments,
             expected_version=expected_version,
+            record_unsent=record_unsent,
         )
     if not public or status is not None:
         raise PermissionDenied("Integrations add customer messages only.")

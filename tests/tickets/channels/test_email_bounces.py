@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import UndeliverableError
 from customers.models import CustomerIdentity
+from outbox.models import OutboxMessage
+from outbox.models import State as OutboundState
 from tickets.channels.email.text import decode_text
-from tickets.channels.models import InboundMessage, InboundState, OutboundEmail, OutboundState
+from tickets.channels.models import InboundMessage, InboundState
 from tickets.models import Ticket
 from tickets.services import ticket_reply
 
@@ -68,16 +71,16 @@ def test_bounces_and_auto_replies_are_stored_and_classified_not_refused(post, ma
 RETURNED_ID = "t12.m40.1732440000@acme.test"  # the Message-ID the corpus bounces return
 
 
-def replied(ticket, agent, capture, body: str = "We sent a new reset link."):
+def replied(ticket, agent, capture, body: str = "We sent a new reset link.", **kwargs):
     with capture(execute=True):
-        message = ticket_reply(ticket=ticket, author=agent, body=body)
-    return OutboundEmail.objects.get(message=message)
+        message = ticket_reply(ticket=ticket, author=agent, body=body, **kwargs)
+    return OutboxMessage.objects.get(message=message)
 
 
-def bounce_of(outbound: OutboundEmail, mail: str = "mailer-daemon-hard-bounce.eml") -> bytes:
+def bounce_of(outbound: OutboxMessage, mail: str = "mailer-daemon-hard-bounce.eml") -> bytes:
     """The corpus bounce, returning the headers of the reply we actually sent."""
     raw = (CORPUS / mail).read_bytes()
-    return raw.replace(RETURNED_ID.encode(), outbound.header_message_id.encode())
+    return raw.replace(RETURNED_ID.encode(), outbound.provider_id.encode())
 
 
 def test_hard_bounce_marks_the_identity_undeliverable_and_the_next_reply_is_not_mailed(
@@ -98,12 +101,17 @@ def test_hard_bounce_marks_the_identity_undeliverable_and_the_next_reply_is_not_
     assert shown["undeliverable_at"] is not None
     assert "5.1.1" in shown["undeliverable_reason"]
 
-    second = replied(ticket, agent, django_capture_on_commit_callbacks, "Did it arrive?")
+    # Nothing else reaches olga: the next reply is refused before anything is written...
+    with pytest.raises(UndeliverableError):
+        replied(ticket, agent, django_capture_on_commit_callbacks, "Did it arrive?")
+    assert ticket.messages.filter(body_text="Did it arrive?").count() == 0
+    # ...or, asked for, recorded unsent: never mailed, never shown as sent.
+    second = replied(
+        ticket, agent, django_capture_on_commit_callbacks, "Did it arrive?", record_unsent=True
+    )
     assert len(mailoutbox) == 1  # only the first reply was mailed
-    second.refresh_from_db()
-    assert second.state == OutboundState.FAILED
-    assert "olga@petrova.example is undeliverable" in second.error
-    assert "not mailed" in second.error
+    assert second.state == OutboundState.UNDELIVERABLE
+    assert "no email address that is not marked undeliverable" in second.error
 
 
 def test_hard_bounce_that_returns_no_message_of_ours_marks_nothing(post):

@@ -1,15 +1,13 @@
-"""Agents' public replies on email tickets go out by email, threaded, with the sent
-Message-ID stored; transient SMTP failures are retried (checked against a real SMTP server)."""
+"""Agents' public replies on email tickets go out by email (outbox rows), threaded, with
+the sent Message-ID stored (the SMTP behaviour itself: tests/outbox/test_email_transport.py)."""
 
 from __future__ import annotations
 
-import socket
-from email import message_from_bytes, policy
-
 import pytest
-from aiosmtpd.controller import Controller
 
-from tickets.channels.models import OutboundEmail, OutboundState
+from core.errors import UndeliverableError
+from outbox.models import OutboxMessage as OutboundEmail
+from outbox.models import State as OutboundState
 from tickets.services import system_message_add, ticket_reply
 
 from . import mails
@@ -41,13 +39,13 @@ def test_public_reply_is_sent_threaded(
     assert sent.from_email == "Acme <support@acme.test>"
     assert sent.subject == f"Re: Order 1042 arrived damaged [#{email_ticket.pk}]"
     headers = sent.extra_headers
-    assert headers["Message-ID"] == f"<{outbound.header_message_id}>"
+    assert headers["Message-ID"] == f"<{outbound.provider_id}>"
     assert headers["In-Reply-To"] == "<m1@mail.example.com>"
     assert headers["References"] == "<m1@mail.example.com>"
     assert "Auto-Submitted" not in headers
     message.refresh_from_db()
-    assert message.external_id == outbound.header_message_id
-    assert outbound.header_message_id.endswith("@acme.test")
+    assert message.external_id == outbound.provider_id
+    assert outbound.provider_id.endswith("@acme.test")
 
 
 def test_internal_note_is_not_sent(
@@ -67,7 +65,7 @@ def test_system_message_is_sent_marked_automatic(
     assert sent.extra_headers["Auto-Submitted"] == "auto-replied"
 
 
-def test_customer_without_email_fails_the_row_without_retrying(
+def test_reply_to_a_customer_without_email_is_refused_and_writes_nothing(
     agent, mailoutbox, django_capture_on_commit_callbacks
 ):
     from customers.services import IdentityInput, customer_create
@@ -75,52 +73,8 @@ def test_customer_without_email_fails_the_row_without_retrying(
 
     caller = customer_create(identities=[IdentityInput("phone", "+442079460958")])
     ticket = ticket_create(requester=caller, subject="Call", body="x", channel="email")
-    reply(ticket, agent, django_capture_on_commit_callbacks, body="Hello")
-    outbound = OutboundEmail.objects.get()
-    assert outbound.state == OutboundState.FAILED
-    assert "no email address" in outbound.error
+    with pytest.raises(UndeliverableError):
+        reply(ticket, agent, django_capture_on_commit_callbacks, body="Hello")
+    assert not ticket.messages.filter(body_text="Hello").exists()
+    assert OutboundEmail.objects.filter(purpose="reply").count() == 0
     assert mailoutbox == []
-
-
-class FlakySmtpHandler:
-    """A real SMTP server that answers 451 (try again later) to the first `failures` DATA."""
-
-    def __init__(self, failures: int):
-        self.failures = failures
-        self.received: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.failures:
-            self.failures -= 1
-            return "451 4.3.0 Try again later"
-        self.received.append(envelope.original_content)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server(settings):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = FlakySmtpHandler(failures=1)
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = False
-    yield handler
-    controller.stop()
-
-
-def test_reply_through_a_real_smtp_server_is_retried_after_a_temporary_failure(
-    email_ticket, agent, smtp_server, eager_retries, django_capture_on_commit_callbacks
-):
-    message = reply(email_ticket, agent, django_capture_on_commit_callbacks, body="Sorted!")
-    outbound = OutboundEmail.objects.get(message=message)
-    assert outbound.state == OutboundState.SENT
-    assert outbound.attempts == 2
-    [raw] = smtp_server.received
-    received = message_from_bytes(raw, policy=policy.default)
-    assert received["Message-ID"] == f"<{outbound.header_message_id}>"
-    assert received["In-Reply-To"] == "<m1@mail.example.com>"
-    assert received.get_body(("plain",)).get_content().strip() == "Sorted!"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tickets.channels.models import OutboundEmail
+from outbox.models import OutboxMessage
 from tickets.services import problem_incidents_link, ticket_create, ticket_update
 
 from . import mails
@@ -30,4 +30,4 @@ def test_each_email_requester_gets_one_mail_when_the_problem_is_solved(
         ticket_update(ticket=problem, actor=agent, status="solved")
     assert sorted(m.to[0] for m in mailoutbox) == ["ana@example.org", "kim@example.com"]
     assert all("has been fixed" in m.body for m in mailoutbox)
-    assert OutboundEmail.objects.filter(state="sent").count() == 2
+    assert OutboxMessage.objects.filter(transport="email", state="sent").count() == 2

@@ -22,7 +22,7 @@ from ..registry import Capabilities, ChannelAdapter
 from ..threads import MessageContent, NewTicket, continue_or_open
 from .parse import ParsedEmail, dedupe_key, parse_email
 from .reports import ignore_automatic
-from .ticket_match import find_ticket, mailbox_for
+from .ticket_match import find_ticket, mailbox_for, new_ticket_from_reply
 
 NO_TEXT = "(no text)"
 _IMAP_KEYS = {"host", "port", "username", "password", "ssl", "folder"}
@@ -60,15 +60,19 @@ def process(inbound: InboundMessage) -> Outcome:
     # Before the ticket exists, so its automatic answers already speak the customer's language.
     customer_locale_guess(customer=customer, header=parsed.content_language)
     message_id = parsed.message_id or inbound.dedupe_key
-    return continue_or_open(
+    matched = find_ticket(channel, parsed, customer)
+    outcome = continue_or_open(
         channel,
         customer=customer,
         content=_content(parsed, message_id),
         new_ticket=NewTicket(subject=parsed.subject or "(no subject)"),
-        ticket=find_ticket(channel, parsed, customer),
+        ticket=matched,
         thread_key=message_id,
         submitted_by=inbound.submitted_by,
     )
+    if matched is None:  # an answer to mail no ticket knows (a follow-up) opened this one
+        new_ticket_from_reply(outcome.ticket, parsed.thread_keys)
+    return outcome
 
 
 def clean_settings(values: dict, clean: dict, errors: dict) -> None:

@@ -13,9 +13,9 @@ from email.parser import BytesParser
 from typing import TYPE_CHECKING
 
 from customers.services import identity_mark_undeliverable
+from outbox.models import OutboxMessage
 
 from ..intake import Ignored
-from ..models import OutboundEmail
 from .mime import FORWARD_TYPES, header_value
 
 if TYPE_CHECKING:
@@ -134,14 +134,18 @@ def _ignored_reason(parsed: ParsedEmail, note: str = "") -> str:
     return f"{reason} ({note})" if note else reason
 
 
-def _bounced_outbound(parsed: ParsedEmail) -> OutboundEmail | None:
+def _bounced_outbound(parsed: ParsedEmail) -> OutboxMessage | None:
     """The reply of ours that a bounce returns, found by the Message-ID in its returned
     headers; None for a bounce of mail we did not send (or a forged one)."""
     if not parsed.returned_message_ids:
         return None
     return (
-        OutboundEmail.objects.select_related("message__ticket")
-        .filter(header_message_id__in=parsed.returned_message_ids)
+        OutboxMessage.objects.select_related("message__ticket")
+        .filter(
+            transport="email",
+            message__isnull=False,
+            provider_id__in=parsed.returned_message_ids,
+        )
         .order_by("-id")
         .first()
     )
@@ -170,5 +174,5 @@ def ignore_automatic(parsed: ParsedEmail) -> Ignored:
                 address=status.recipient, reason=reason, customer_id=requester_id
             )
 
-    note = f"bounce of {outbound.header_message_id}"
+    note = f"bounce of {outbound.provider_id}"
     return Ignored(_ignored_reason(parsed, note), classification=parsed.auto_class, effect=mark)

@@ -19,6 +19,18 @@ from ..models import Channel, ChannelThread
 if TYPE_CHECKING:  # a type only: email.py imports this module
     from .parse import ParsedEmail
 
+# Called with (ticket, thread_keys) when an email that answers Message-IDs no ticket knows
+# opens a new ticket: an upper app that sent mail of its own (success: follow-ups) links it.
+# Registered from that app's handlers.connect(), like slas.hybrid.SELF_SERVICE_HINTS.
+NEW_TICKET_FROM_REPLY: list = []
+
+
+def new_ticket_from_reply(ticket: Ticket, keys: list[str]) -> None:
+    """Tell the listeners that `ticket` was opened by an email answering `keys`."""
+    if keys:
+        for listener in NEW_TICKET_FROM_REPLY:
+            listener(ticket=ticket, keys=keys)
+
 
 def mailbox_for(data: dict) -> Channel | None:
     """The email channel of a raw email: `data["channel"]` (id or name) when given, else the

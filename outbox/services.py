@@ -1,0 +1,201 @@
+"""Writing, attempting and retrying outbox rows: the only code that changes them.
+
+An attempt is claim -> send -> record:
+- claim (row locked with SKIP LOCKED, committed at once): state `sending`, attempts + 1,
+  next_attempt_at = now + OUTBOX_LEASE_SECONDS;
+- send, holding no lock and no transaction (a slow SMTP server blocks nobody);
+- record (row locked again, only if it is still this claim): `sent` with the provider id; a
+  permanent error -> `failed`; a transient one -> `queued` again after core.retry.backoff,
+  or `failed` once OUTBOX_MAX_ATTEMPTS attempts were made.
+A worker killed between claim and record leaves a `sending` row whose lease runs out: the
+sweep takes it again. So delivery is at least once; the envelope (Message-ID, delivery id) is
+the same on every attempt so the receiver can tell a repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.queueing import enqueue_on_commit
+from core.retry import PermanentError, backoff
+from core.sweeps import sweep_due
+
+from . import transports
+from .models import OutboxMessage, State
+
+logger = logging.getLogger(__name__)
+
+DUE_STATES = (State.QUEUED, State.SENDING)
+
+
+def outbox_enqueue(
+    *,
+    transport: str,
+    purpose: str,
+    recipient: str,
+    payload: dict,
+    channel: str = "",
+    message=None,
+    source: str = "",
+    provider_id: str = "",
+) -> OutboxMessage:
+    """Write a queued row in the caller's transaction; one attempt is queued after commit,
+    the sweep does the rest. Raises KeyError for a transport nobody registered."""
+    transports.transport(transport)
+    row = OutboxMessage.objects.create(
+        transport=transport,
+        purpose=purpose,
+        recipient=recipient[:1000],
+        payload=payload,
+        channel=channel,
+        message=message,
+        source=source,
+        provider_id=provider_id,
+        next_attempt_at=timezone.now(),
+    )
+    enqueue_on_commit("outbox.send", row.pk)
+    return row
+
+
+def outbox_enqueue_many(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """outbox_enqueue for many unsaved rows (a batch of events): one INSERT, one attempt each
+    queued after commit."""
+    if not rows:
+        return []
+    now = timezone.now()
+    for row in rows:
+        transports.transport(row.transport)
+        row.recipient = row.recipient[:1000]
+        row.next_attempt_at = now
+    created = OutboxMessage.objects.bulk_create(rows)
+    for row in created:
+        enqueue_on_commit("outbox.send", row.pk)
+    return created
+
+
+def outbox_record_undeliverable(
+    *, purpose: str, reason: str, message=None, source: str = "", channel: str = ""
+) -> OutboxMessage:
+    """A message that nothing can carry, recorded as such (never attempted, never sent)."""
+    return OutboxMessage.objects.create(
+        transport="",
+        purpose=purpose,
+        channel=channel,
+        message=message,
+        source=source,
+        state=State.UNDELIVERABLE,
+        error=reason,
+    )
+
+
+def due_rows():
+    return OutboxMessage.objects.filter(
+        state__in=DUE_STATES, next_attempt_at__lte=timezone.now()
+    ).order_by("next_attempt_at", "id")
+
+
+def _claim(row: OutboxMessage) -> OutboxMessage:
+    """The row is locked by the caller: mark it sending for one lease."""
+    row.state = State.SENDING
+    row.attempts += 1
+    row.next_attempt_at = timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    row.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
+    return row
+
+
+def _finish(row: OutboxMessage, *, state: str, error: str = "", status=None) -> None:
+    row.state = state
+    row.error = error[:2000]
+    row.last_status = status
+    row.next_attempt_at = None
+    if state == State.SENT:
+        row.sent_at = timezone.now()
+    row.save()
+    for listener in transports.OUTCOME_LISTENERS:
+        listener(row)
+
+
+def _record(claimed: OutboxMessage, outcome: transports.Sent | Exception) -> OutboxMessage:
+    with transaction.atomic():
+        row = OutboxMessage.objects.select_for_update().get(pk=claimed.pk)
+        if row.state != State.SENDING or row.attempts != claimed.attempts:
+            return row  # the lease ran out and another attempt took over
+        if isinstance(outcome, transports.Sent):
+            row.provider_id = outcome.provider_id or row.provider_id
+            _finish(row, state=State.SENT, status=outcome.status)
+            return row
+        status = getattr(outcome, "status", None)
+        # Our transports' errors read as they are ("HTTP 410", "recipient refused: ..."); an
+        # unexpected exception keeps its type (ConnectionRefusedError: ...).
+        error = (
+            str(outcome) if hasattr(outcome, "status") else f"{type(outcome).__name__}: {outcome}"
+        )
+        if isinstance(outcome, PermanentError) or row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            _finish(row, state=State.FAILED, error=error, status=status)
+            return row
+        row.state = State.QUEUED
+        row.error, row.last_status = error[:2000], status
+        row.next_attempt_at = timezone.now() + backoff(row.attempts)
+        row.save()
+        return row
+
+
+def _attempt(claimed: OutboxMessage) -> OutboxMessage:
+    try:
+        outcome: transports.Sent | Exception = transports.transport(claimed.transport)(claimed)
+    except Exception as exc:
+        logger.info("outbox %s attempt %s failed: %s", claimed.pk, claimed.attempts, exc)
+        outcome = exc
+    return _record(claimed, outcome)
+
+
+def outbox_send_now(row_id: int) -> OutboxMessage | None:
+    """The attempt queued right after commit: claims the row if it is due and nobody holds
+    it, then sends. None when there was nothing to do."""
+    with transaction.atomic():
+        row = due_rows().select_for_update(skip_locked=True).filter(pk=row_id).first()
+        if row is None:
+            return None
+        _claim(row)
+    return _attempt(row)
+
+
+def outbox_sweep(*, batch_size: int = 20, max_batches: int = 10) -> int:
+    """The one sweep: claim a batch of due rows (SKIP LOCKED), send them, again until nothing
+    is due or max_batches. Small batches keep each claim well inside its lease."""
+    done = 0
+    for _ in range(max_batches):
+        claimed: list[OutboxMessage] = []
+        sweep_due(
+            due_rows(),
+            handle=lambda row, claimed=claimed: claimed.append(_claim(row)),
+            batch_size=batch_size,
+            max_batches=1,
+        )
+        for row in claimed:
+            _attempt(row)
+        done += len(claimed)
+        if len(claimed) < batch_size:
+            break
+    return done
+
+
+@transaction.atomic
+def outbox_retry(*, row: OutboxMessage) -> OutboxMessage:
+    """Send a failed row again (after someone fixed what made it fail): queued, due now, with
+    a fresh set of attempts; the same envelope, so the same Message-ID / delivery id."""
+    row = OutboxMessage.objects.select_for_update().get(pk=row.pk)
+    if row.state != State.FAILED:
+        raise ValidationError({"state": ["Only a failed delivery can be retried."]})
+    row.state = State.QUEUED
+    row.attempts = 0
+    row.next_attempt_at = timezone.now()
+    row.save()
+    enqueue_on_commit("outbox.send", row.pk)
+    return row

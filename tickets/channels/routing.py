@@ -1,0 +1,157 @@
+"""Where a public message goes: the one routing rule.
+
+1. The ticket's own channel, when its adapter can carry replies (registry: capabilities
+   `replies` and a `reply_transport`): an email ticket goes back to the mailbox it came to;
+   a live chat or social ticket to its conversation, while that is open (an ended chat
+   conversation no longer reaches the customer).
+2. Otherwise the customer's best reachable identity: their email addresses in order, skipping
+   the ones marked undeliverable (hard bounces); sent from the support mailbox of their last
+   email ticket, else the default mailbox.
+3. Otherwise nothing: the API refuses the reply (422 `undeliverable`) unless the caller asks
+   to record it unsent; an automatic message is recorded undeliverable.
+
+`reply_route(ticket)` answers before anything is written (the desk shows it above the reply
+form, the reply service checks it) and again when the message is handed to the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext
+
+from customers.models import Customer, IdentityKind
+
+from ..models import ChannelKind, Ticket
+from . import registry
+from .models import Channel, ChannelThread
+
+EMAIL_TRANSPORT = "email"
+
+
+@dataclass(frozen=True)
+class Route:
+    transport: str  # the outbox transport ("email", "webhook", ...)
+    kind: str  # the channel kind it goes out on, recorded on the message
+    recipient: str  # an address, or the conversation's id
+    channel: Channel | None = None
+    thread: ChannelThread | None = None
+
+    def describe(self) -> str:
+        """What the desk says before sending: "Sends by email to kim@example.com"."""
+        if self.transport == EMAIL_TRANSPORT:
+            return gettext("Sends by email to %(to)s") % {"to": self.recipient}
+        label = _label(self.kind)
+        return gettext("Sends on %(channel)s (conversation %(to)s)") % {
+            "channel": label,
+            "to": self.recipient,
+        }
+
+
+def _label(kind: str) -> str:
+    try:
+        return registry.adapter(kind).label
+    except KeyError:
+        return ChannelKind(kind).label if kind in ChannelKind.values else kind
+
+
+def _adapter(kind: str) -> registry.ChannelAdapter | None:
+    try:
+        return registry.adapter(kind)
+    except KeyError:
+        return None
+
+
+def best_email(customer: Customer) -> str:
+    """The customer's first email address not marked undeliverable; "" when none."""
+    for identity in customer.identities.all():
+        if identity.kind == IdentityKind.EMAIL and identity.undeliverable_at is None:
+            return identity.value
+    return ""
+
+
+def support_mailbox(customer: Customer, ticket: Ticket | None = None) -> Channel | None:
+    """The mailbox that writes to this customer: the email channel of the ticket (when it
+    came by email), else of the customer's last email ticket, else the first active one."""
+    threads = ChannelThread.objects.filter(channel__kind=ChannelKind.EMAIL, channel__is_active=True)
+    mine = threads.filter(ticket=ticket) if ticket is not None else threads.none()
+    thread = (
+        mine.select_related("channel").order_by("-last_message_at", "-id").first()
+        or threads.filter(ticket__requester=customer)
+        .select_related("channel")
+        .order_by("-last_message_at", "-id")
+        .first()
+    )
+    if thread is not None:
+        return thread.channel
+    return (
+        Channel.objects.filter(kind=ChannelKind.EMAIL, is_active=True)
+        .exclude(address="")
+        .order_by("id")
+        .first()
+    )
+
+
+def _email_route(ticket: Ticket) -> Route | None:
+    address = best_email(ticket.requester)
+    if not address:
+        return None
+    return Route(
+        transport=EMAIL_TRANSPORT,
+        kind=ChannelKind.EMAIL,
+        recipient=address,
+        channel=support_mailbox(ticket.requester, ticket),
+    )
+
+
+def conversation_id(thread: ChannelThread) -> str:
+    """A social thread's key is "<platform>:<conversation>"; a chat thread's is the id."""
+    if thread.channel.kind == ChannelKind.SOCIAL:
+        return thread.key.split(":", 1)[-1]
+    return thread.key
+
+
+def _conversation_route(ticket: Ticket, transport: str) -> Route | None:
+    thread = (
+        ChannelThread.objects.select_related("channel")
+        .filter(
+            ticket=ticket,
+            channel__kind=ticket.channel,
+            channel__is_active=True,
+            ended_at__isnull=True,
+        )
+        .order_by("-last_message_at", "-id")
+        .first()
+    )
+    if thread is None:
+        return None
+    if transport == "webhook" and not thread.channel.settings.get("webhook_url"):
+        return None
+    return Route(
+        transport=transport,
+        kind=ticket.channel,
+        recipient=conversation_id(thread),
+        channel=thread.channel,
+        thread=thread,
+    )
+
+
+def _own_channel_route(ticket: Ticket) -> Route | None:
+    adapter = _adapter(ticket.channel)
+    if adapter is None or not adapter.capabilities.replies or not adapter.reply_transport:
+        return None
+    if adapter.reply_transport == EMAIL_TRANSPORT:
+        return _email_route(ticket)
+    return _conversation_route(ticket, adapter.reply_transport)
+
+
+def reply_route(ticket: Ticket) -> Route | None:
+    """Where a public message on `ticket` goes now; None when nothing can carry it."""
+    return _own_channel_route(ticket) or _email_route(ticket)
+
+
+def undeliverable_reason(ticket: Ticket) -> str:
+    return gettext(
+        "Nothing can carry a reply: the %(channel)s channel does not reach the customer and "
+        "they have no email address that is not marked undeliverable."
+    ) % {"channel": _label(ticket.channel)}
