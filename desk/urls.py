@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboards, views
+from . import dashboards, search, views
 
 app_name = "desk"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("tickets/<int:pk>/fields/", views.ticket_fields, name="ticket-fields"),
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="ticket-presence"),
     path("reports/", dashboards.dashboard, name="dashboard"),
+    path("search/", search.search_results, name="search"),
 ]
