@@ -233,6 +233,8 @@ MATRIX = [
     ("POST",   "/api/v1/ping/",                              {"echo": 1},        row(401, 200, 200, 200, 200, 200)),
     # tickets
     ("GET",    "/api/v1/tickets/",                           None,               row(401, "+", "-", "+", "+", "-")),
+    ("GET",    "/api/v1/tickets/?search=crushed",            None,               row(401, "+", "-", "+", "+", "-")),
+    ("GET",    "/api/v1/tickets/?q=%23{ticket}",             None,               row(401, "+", "-", "+", "+", "-")),
     ("POST",   "/api/v1/tickets/",                           NEW_TICKET,         row(401, 201, 201, 201, 201, 201)),
     ("GET",    "/api/v1/tickets/{ticket}/",                  None,               row(401, 200, 404, 200, 200, 404)),
     ("PATCH",  "/api/v1/tickets/{ticket}/",                  {"priority": "high"}, row(401, 200, 404, 200, 403, 403)),
@@ -403,7 +405,7 @@ def _listed(response, world: World, path: str) -> bool:
         "triggers": "trigger",
         "time-rules": "time_rule",
         "routing": "routing",
-    }[path.rstrip("/").rsplit("/", 1)[-1]]
+    }[path.split("?")[0].rstrip("/").rsplit("/", 1)[-1]]
     return world.ids[kind] in {row["id"] for row in response.json()["results"]}
 
 
