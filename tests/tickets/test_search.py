@@ -214,3 +214,17 @@ def test_sqlite_fallback_matches_every_word(agent, team):
     visible = search.tickets_visible_to(agent)
     assert search._fallback(visible, "printer JAM") == [(wanted.pk, 0.5)]
     assert connection.vendor == "postgresql"
+
+
+def test_windows_widen_until_enough_matches(agent, team, monkeypatch):
+    """The newest window first; with fewer than MAX_RESULTS there, the next one, then all."""
+    old = [ticket_in(team, "Warranty claim") for _ in range(3)]
+    for _ in range(4):
+        ticket_in(team, "Printer")
+    monkeypatch.setattr(search, "WINDOWS", (2, 5, None))
+    monkeypatch.setattr(search, "MAX_RESULTS", 2)
+    found = [hit.ticket_id for hit in search.search_tickets(user=agent, text="warranty")]
+    assert found == [old[2].pk, old[1].pk]  # the two newest matches, from the widest window
+    monkeypatch.setattr(search, "MAX_RESULTS", 200)
+    found = [hit.ticket_id for hit in search.search_tickets(user=agent, text="warranty")]
+    assert found == [t.pk for t in reversed(old)]
