@@ -36,14 +36,15 @@ from .models import Message, Ticket
 from .selectors import tickets_visible_to
 
 MAX_RESULTS = 200
-# Full-text candidates are looked for among the newest 20,000 tickets, then 200,000, then all
+# Full-text candidates are looked for among the newest 10,000 tickets, then 200,000, then all
 # (the first window with MAX_RESULTS matches wins). The first walks those rows newest first
 # (a frequent word fills it at once, a rare one costs at most the window); the wider ones
 # order by `ticket_id + 0`, which keeps the planner off a backward primary-key walk through
 # the whole table (what it picks for any LIMIT-ed query: seconds for a rare word), so the GIN
 # index finds the matches and the window bounds the rows read.
-WINDOWS = (20_000, 200_000, None)
+WINDOWS = (10_000, 200_000, None)
 MAX_QUERY_LENGTH = 200
+MAX_CUSTOMERS = 500  # a name shared by more people is narrowed with more words
 NUMBER_SCORE = 10.0
 IDENTITY_SCORE = 1.0
 _NUMBER = re.compile(r"#?\s*(\d{1,18})")
@@ -96,7 +97,9 @@ def search_tickets(*, user, text: str) -> list[TicketHit]:
 
 def _identity_matches(user, visible, text: str) -> list[int]:
     """Tickets whose requester's name or identity (as far as `user` may see identities)
-    contains `text`; a phone number also matches with its punctuation left out."""
+    contains `text`; a phone number also matches with its punctuation left out. The
+    customers first (trigram indexes, at most MAX_CUSTOMERS), then their tickets (the
+    requester index): one query, or two when some customer matched."""
     if len(text) < 3:
         return []  # trigrams need three characters; shorter would scan every customer
     identities = Q(value__icontains=text)
@@ -104,9 +107,12 @@ def _identity_matches(user, visible, text: str) -> list[int]:
         digits = re.sub(r"\D", "", text)
         if len(digits) >= 6:
             identities |= Q(kind=IdentityKind.PHONE, value__icontains=digits)
-    matched = identities_visible_to(user).filter(identities).values("customer_id")
-    named = Customer.objects.filter(name__icontains=text).values("pk")
-    requesters = visible.filter(Q(requester__in=matched) | Q(requester__in=named))
+    matched = identities_visible_to(user).filter(identities).order_by().values_list("customer_id")
+    named = Customer.objects.filter(name__icontains=text).order_by().values_list("pk")
+    customers = [row[0] for row in matched.union(named)[:MAX_CUSTOMERS]]
+    if not customers:
+        return []
+    requesters = visible.filter(requester_id__in=customers)
     return list(requesters.order_by("-pk").values_list("pk", flat=True)[:MAX_RESULTS])
 
 
