@@ -118,6 +118,8 @@ class Ticket(models.Model):
             models.Index(fields=["type"], name="ticket_type_idx"),
             models.Index(fields=["external_ref"], name="ticket_external_ref_idx"),
             models.Index(fields=["team", "status"], name="ticket_team_status_idx"),
+            # search: an agent's newest tickets, team by team (tickets/search.py)
+            models.Index(fields=["team", "-id"], name="ticket_team_newest_idx"),
             models.Index(fields=["next_due_at"], name="ticket_next_due_idx"),
             models.Index(
                 fields=["source_integration", "-created_at"], name="ticket_integration_idx"

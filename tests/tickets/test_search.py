@@ -228,3 +228,19 @@ def test_windows_widen_until_enough_matches(agent, team, monkeypatch):
     monkeypatch.setattr(search, "MAX_RESULTS", 200)
     found = [hit.ticket_id for hit in search.search_tickets(user=agent, text="warranty")]
     assert found == [t.pk for t in reversed(old)]
+
+
+def test_agents_walk_their_own_newest_tickets_first(agent, team, other_team, monkeypatch):
+    """Past the first window, an agent's own teams' newest tickets are checked first."""
+    mine = [ticket_in(team, "Warranty claim") for _ in range(3)]
+    theirs = ticket_in(other_team, "Warranty claim")
+    assigned = ticket_in(other_team, "Warranty claim", assignee=agent)
+    monkeypatch.setattr(search, "WINDOWS", (1, None))
+    monkeypatch.setattr(search, "AGENT_WALK", 2)
+    monkeypatch.setattr(search, "MAX_RESULTS", 3)
+    found = [hit.ticket_id for hit in search.search_tickets(user=agent, text="warranty")]
+    assert found == [assigned.pk, mine[2].pk, mine[1].pk]  # walked: 2 of the team, 1 assigned
+    monkeypatch.setattr(search, "MAX_RESULTS", 10)
+    found = [hit.ticket_id for hit in search.search_tickets(user=agent, text="warranty")]
+    assert found == [assigned.pk, *(t.pk for t in reversed(mine))]  # not enough: all visible
+    assert theirs.pk not in found
