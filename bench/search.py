@@ -127,7 +127,7 @@ SEED = [
         'question', 'email', 'reactive', '',
         now() - (%(tickets)s - t) * interval '30 seconds',
         now() - (%(tickets)s - t) * interval '30 seconds',
-        false, 1, 1 + t % %(customers)s, 1 + (t * 7919) % 10
+        false, 1, 1 + t % %(customers)s, 1 + (t / 5) % 10
     FROM generate_series(1, %(tickets)s) t""",
     """WITH """
     + _vocab_sql()
@@ -211,9 +211,9 @@ def _fill(statement: str, params: dict) -> str:
 
 
 def _team_ids(statement: str, teams) -> str:
-    """The tickets' team is `1 + (t * 7919) % 10` in the SQL; map it onto the real team ids."""
+    """The tickets' team is `1 + (t / 5) % 10` in the SQL; map it onto the real team ids."""
     ids = ", ".join(str(team.pk) for team in teams)
-    return statement.replace("1 + (t * 7919) % 10", f"(ARRAY[{ids}])[1 + (t * 7919) % 10]")
+    return statement.replace("1 + (t / 5) % 10", f"(ARRAY[{ids}])[1 + (t / 5) % 10]")
 
 
 def _percentile(samples: list[float], q: float) -> float:
