@@ -22,6 +22,7 @@ from . import (
     followups_sim,
     knowledge_search,
     reports,
+    search,
     sla_sweep,
 )
 
@@ -34,6 +35,7 @@ BENCHMARKS = {
     "followups_sim": followups_sim.run,
     "knowledge_search": knowledge_search.run,
     "automations": automations.run,
+    "search": search.run,
 }
 # The 90-day simulation takes about ten minutes: run it by name (`python -m bench followups_sim`).
 DEFAULT = [name for name in BENCHMARKS if name != "followups_sim"]

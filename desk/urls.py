@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulk, customers, dashboards, goodwill, list_pages, ticket_tools, views
+from . import bulk, customers, dashboards, goodwill, list_pages, search, ticket_tools, views
 
 app_name = "desk"
 
@@ -47,4 +47,5 @@ urlpatterns = [
     path("saved-views/<int:pk>/", list_pages.saved_view, name="saved-view"),
     path("saved-views/<int:pk>/delete/", list_pages.saved_view_delete, name="saved-view-delete"),
     path("profile/", list_pages.profile, name="profile"),
+    path("search/", search.search_results, name="search"),
 ]

@@ -274,6 +274,8 @@ MATRIX = [
     ("POST",   "/api/v1/ping/",                              {"echo": 1},        row(401, 200, 200, 200, 200, 200)),
     # tickets
     ("GET",    "/api/v1/tickets/",                           None,               row(401, "+", "-", "+", "+", "-")),
+    ("GET",    "/api/v1/tickets/?search=crushed",            None,               row(401, "+", "-", "+", "+", "-")),
+    ("GET",    "/api/v1/tickets/?q=%23{ticket}",             None,               row(401, "+", "-", "+", "+", "-")),
     ("POST",   "/api/v1/tickets/",                           NEW_TICKET,         row(401, 201, 201, 201, 201, 201)),
     ("GET",    "/api/v1/tickets/{ticket}/",                  None,               row(401, 200, 404, 200, 200, 404)),
     ("PATCH",  "/api/v1/tickets/{ticket}/",                  {"priority": "high"}, row(401, 200, 404, 200, 403, 403)),
@@ -489,7 +491,7 @@ def _listed(response, world: World, path: str) -> bool:
         "macros": "macro",
         "goodwill": "gesture",
         "limits": "goodwill_limit",
-    }[path.rstrip("/").rsplit("/", 1)[-1]]
+    }[path.split("?")[0].rstrip("/").rsplit("/", 1)[-1]]
     body = response.json()
     rows = body["results"] if isinstance(body, dict) else body  # unpaginated lists
     return world.ids[kind] in {row["id"] for row in rows}

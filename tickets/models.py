@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 from .channels.models import Channel, ChannelThread, InboundMessage
@@ -118,6 +119,8 @@ class Ticket(models.Model):
             models.Index(fields=["type"], name="ticket_type_idx"),
             models.Index(fields=["external_ref"], name="ticket_external_ref_idx"),
             models.Index(fields=["team", "status"], name="ticket_team_status_idx"),
+            # search: an agent's newest tickets, team by team (tickets/search.py)
+            models.Index(fields=["team", "-id"], name="ticket_team_newest_idx"),
             models.Index(fields=["next_due_at"], name="ticket_next_due_idx"),
             models.Index(
                 fields=["source_integration", "-created_at"], name="ticket_integration_idx"
@@ -261,6 +264,28 @@ class TicketEvent(models.Model):
         return f"{self.kind} on #{self.ticket_id}"
 
 
+class TicketSearch(models.Model):
+    """A ticket's search document, written only by PostgreSQL triggers (migration 0005):
+    subject (weight A), tag names (B) and public message bodies (C) in `document`, internal
+    notes in `notes` (searched for staff only), both in the `helpdesk` text-search
+    configuration over folded text (tickets/search.py). No database-level foreign key: a
+    trigger removes the row with its ticket, so deleting a ticket never trips over a row a
+    message trigger just rewrote. Empty on SQLite, where search is a substring match."""
+
+    ticket = models.OneToOneField(
+        Ticket,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="search_document",
+    )
+    document = SearchVectorField(null=True)
+    notes = SearchVectorField(null=True)
+
+    def __str__(self) -> str:
+        return f"search document of #{self.ticket_id}"
+
+
 # Every model of the tickets app: those above, and the channel models, which live in
 # tickets/channels/models.py and are registered with the app through the import above
 # (Django loads `<app>.models` only). ChannelKind and Priority are shared with the channels.
@@ -282,5 +307,6 @@ __all__ = [
     "TicketEvent",
     "TicketKind",
     "TicketMerge",
+    "TicketSearch",
     "TicketType",
 ]

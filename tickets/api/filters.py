@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import django_filters as filters
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from api.filters import IsoDateTimeFilter
 
+from .. import search as ticket_search
 from ..models import ChannelKind, Priority, Ticket, TicketKind, TicketType
 from ..status import Status
 
@@ -45,6 +46,20 @@ class TicketFilter(filters.FilterSet):
         "breached; ok: neither.",
     )
 
+    search = filters.CharFilter(
+        method="filter_search",
+        max_length=ticket_search.MAX_QUERY_LENGTH,
+        help_text="Full-text search over subject, messages (internal notes for staff), tags, "
+        "the requester's name and identities (partial: `kim@exa`), and the ticket number "
+        "(`#123` or `123`). Results come best first (relevance, then newest), at most "
+        f"{ticket_search.MAX_RESULTS}; other filters narrow them; not combinable with `ordering`.",
+    )
+    q = filters.CharFilter(
+        method="filter_search",
+        max_length=ticket_search.MAX_QUERY_LENGTH,
+        help_text="Alias of `search`.",
+    )
+
     class Meta:
         model = Ticket
         fields = [
@@ -62,7 +77,25 @@ class TicketFilter(filters.FilterSet):
             "updated_since",
             "created_since",
             "sla_state",
+            "search",
+            "q",
         ]
+
+    def filter_search(self, queryset, name, value):
+        if name == "q" and self.data.get("search"):
+            raise ValidationError({"q": ["Use `search` or its alias `q`, not both."]})
+        if self.data.get("ordering"):
+            raise ValidationError({"ordering": ["Search results come in relevance order."]})
+        hits = ticket_search.search_tickets(user=self.request.user, text=value)
+        if not hits:  # still annotated: the search pagination orders by it
+            return queryset.none().annotate(search_position=Value(0))
+        position = Case(
+            *(When(pk=hit.ticket_id, then=Value(n)) for n, hit in enumerate(hits)),
+            output_field=IntegerField(),
+        )
+        return queryset.filter(pk__in=[hit.ticket_id for hit in hits]).annotate(
+            search_position=position
+        )
 
     def filter_priority(self, queryset, name, value):
         return queryset.filter(priority=Priority.from_name(value))

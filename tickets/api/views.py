@@ -37,6 +37,15 @@ class OldestFirstPagination(CursorPagination):
     ordering = ("created_at", "id")
 
 
+class SearchPagination(CursorPagination):
+    """`?search=` results: in relevance order (the position the filter annotates)."""
+
+    ordering = ("search_position",)
+
+    def get_ordering(self, request, queryset, view):
+        return self.ordering
+
+
 # Creates and messages may carry attachments (multipart/form-data); every other write is JSON.
 UPLOAD_PARSERS = [JSONParser, MultiPartParser]
 
@@ -72,6 +81,14 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if action == "create":
             return [parser() for parser in UPLOAD_PARSERS]
         return super().get_parsers()
+
+    @property
+    def paginator(self):
+        if not hasattr(self, "_paginator"):
+            params = self.request.query_params
+            searching = self.action == "list" and (params.get("search") or params.get("q"))
+            self._paginator = SearchPagination() if searching else self.pagination_class()
+        return self._paginator
 
     def get_queryset(self) -> QuerySet:
         visible = selectors.tickets_visible_to(self.request.user)

@@ -80,7 +80,8 @@
     setInterval(beat, 10000);
   }
 
-  // r: focus the reply box; n: get the next ticket. Not while typing in a field.
+  // r: focus the reply box; n: get the next ticket; /: focus the search box. Not while
+  // typing in a field.
   function shortcuts() {
     document.addEventListener("keydown", function (e) {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -92,6 +93,9 @@
       } else if (e.key === "n") {
         var form = document.getElementById("next-ticket-form");
         if (form) { e.preventDefault(); form.submit(); }
+      } else if (e.key === "/") {
+        var box = document.getElementById("desk-search");
+        if (box) { e.preventDefault(); box.focus(); box.select(); }
       }
     });
   }

@@ -1,0 +1,246 @@
+"""Ticket search (tickets/search.py) and `?search=` on the tickets API, on PostgreSQL: the
+documents are kept by the database's triggers, whatever writes the rows."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from tests.conftest import assert_error, client_for
+from tests.factories import CustomerFactory, MessageFactory, TicketFactory
+from tickets import search
+from tickets.models import Direction, Tag, TicketSearch
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(response) -> list[int]:
+    assert response.status_code == 200, response.content
+    return [row["id"] for row in response.json()["results"]]
+
+
+def ticket_in(team, subject="Question", body="", **kwargs):
+    ticket = TicketFactory(team=team, subject=subject, **kwargs)
+    if body:
+        MessageFactory(ticket=ticket, body_text=body)
+    return ticket
+
+
+def test_russian_inflected_form_finds_the_other_form(agent_client, team):
+    wanted = ticket_in(team, "Где мой заказ", "Заказ не пришёл")
+    in_body = ticket_in(team, "Вопрос", "Статус заказа не меняется неделю")
+    ticket_in(team, "Возврат денег", "Верните деньги")
+
+    assert set(ids(agent_client.get("/api/v1/tickets/", {"search": "заказа"}))) == {
+        wanted.pk,
+        in_body.pk,
+    }
+    # the subject outweighs a body
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "заказом"}))[0] == wanted.pk
+
+
+def test_english_stems_and_baltic_diacritics_fold(agent_client, team):
+    refund = ticket_in(team, "Refunds", "I want my money back")
+    latvian = ticket_in(team, "Jautājums", "Kur ir mana piegāde?")
+    lithuanian = ticket_in(team, "Klausimas", "Užsakymo pristatymas vėluoja")
+
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "refund"})) == [refund.pk]
+    # typed without diacritics, found with them (and the other way round)
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "piegade"})) == [latvian.pk]
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "užsakymo"})) == [lithuanian.pk]
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "uzsakymo"})) == [lithuanian.pk]
+
+
+def test_persian_letter_forms_are_unified(agent_client, team):
+    # the same word with the Arabic yeh/kaf a keyboard may produce
+    persian = ticket_in(team, "سوال", "کیف من کجاست")
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "كيف"})) == [persian.pk]
+
+
+def test_partial_email_name_phone_and_tag(agent_client, team):
+    kim = ticket_in(team, requester=CustomerFactory(name="Kim Lee", email="kim@example.com"))
+    other = ticket_in(team, requester=CustomerFactory(name="Ann Berg", email="ann@other.org"))
+    other.requester.identities.create(kind="phone", value="+442079460321")
+    tagged = ticket_in(team, "Something")
+    tagged.tags.add(Tag.objects.create(name="late-delivery"))
+
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "kim@exa"})) == [kim.pk]
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "Berg"})) == [other.pk]
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "20 7946 0321"})) == [other.pk]
+    assert ids(agent_client.get("/api/v1/tickets/", {"q": "late-delivery"})) == [tagged.pk]
+
+
+def test_ticket_number_comes_first(agent_client, team):
+    mentions = ticket_in(team, "Question", "placeholder")
+    target = ticket_in(team, "Other")
+    mentions.messages.update(body_text=f"see ticket {target.pk}")
+
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": f"#{target.pk}"}))[0] == target.pk
+    found = ids(agent_client.get("/api/v1/tickets/", {"search": str(target.pk)}))
+    assert found == [target.pk, mentions.pk]
+
+
+def test_documents_follow_edits_moves_and_deletes(agent_client, team):
+    ticket = ticket_in(team, "Printer", "paper jam")
+    message = ticket.messages.get()
+    second = ticket_in(team, "Scanner")
+
+    message.body_text = "toner empty"
+    message.save()
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "jam"})) == []
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "toner"})) == [ticket.pk]
+
+    message.ticket = second  # as a merge moves messages
+    message.save()
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "toner"})) == [second.pk]
+
+    second.subject = "Fax"
+    second.save()
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "fax"})) == [second.pk]
+
+    second.messages.all().delete()
+    second.delete()
+    assert not TicketSearch.objects.filter(ticket_id=second.pk).exists()
+
+
+def test_agents_search_only_their_teams(agent_client, other_agent_client, team, other_team):
+    mine = ticket_in(team, "Broken screen")
+    theirs = ticket_in(other_team, "Broken screen")
+
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "screen"})) == [mine.pk]
+    assert ids(other_agent_client.get("/api/v1/tickets/", {"search": "screen"})) == [theirs.pk]
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": f"#{theirs.pk}"})) == []
+
+
+def test_integrations_search_their_tickets_without_notes_or_others_identities(
+    integration, other_integration, team
+):
+    customer = CustomerFactory(name="Kim", email="kim@example.com")
+    own = ticket_in(team, "Parcel", "where is it", source_integration=integration)
+    MessageFactory(
+        ticket=own,
+        body_text="internal: customer is a reseller",
+        direction=Direction.OUTBOUND,
+        is_public=False,
+        author_customer=None,
+    )
+    own.requester = customer
+    own.save()
+    ticket_in(team, "Parcel", "where is it", source_integration=other_integration)
+    client = client_for(integration)
+
+    assert ids(client.get("/api/v1/tickets/", {"search": "parcel"})) == [own.pk]
+    assert ids(client.get("/api/v1/tickets/", {"search": "reseller"})) == []
+    # the email was not submitted by this integration: it cannot search by it
+    assert ids(client.get("/api/v1/tickets/", {"search": "kim@exa"})) == []
+    assert ids(client_for(other_integration).get("/api/v1/tickets/", {"search": "reseller"})) == []
+
+
+def test_staff_find_internal_notes(agent_client, team):
+    ticket = ticket_in(team, "Parcel")
+    MessageFactory(
+        ticket=ticket,
+        body_text="customer is a reseller",
+        direction=Direction.OUTBOUND,
+        is_public=False,
+        author_customer=None,
+    )
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "reseller"})) == [ticket.pk]
+
+
+def test_search_combines_with_filters_and_pages_in_rank_order(agent_client, team):
+    tickets = [ticket_in(team, "Invoice wrong", "invoice") for _ in range(3)]
+    tickets[0].status = "pending"
+    tickets[0].save()
+    best = ticket_in(team, "Invoice invoice invoice", "invoice invoice")
+
+    first = agent_client.get("/api/v1/tickets/", {"search": "invoice", "page_size": 2})
+    assert ids(first)[0] == best.pk
+    second = agent_client.get(first.json()["next"])
+    everything = ids(first) + ids(second)
+    assert sorted(everything) == sorted([t.pk for t in tickets] + [best.pk])
+    assert len(set(everything)) == 4
+    pending = agent_client.get("/api/v1/tickets/", {"search": "invoice", "status": "pending"})
+    assert ids(pending) == [tickets[0].pk]
+
+
+def test_bad_search_input_is_a_400(agent_client, team):
+    assert_error(agent_client.get("/api/v1/tickets/", {"search": "x" * 201}), 400, field="search")
+    assert_error(agent_client.get("/api/v1/tickets/", {"search": "a", "q": "b"}), 400, field="q")
+    assert_error(
+        agent_client.get("/api/v1/tickets/", {"search": "a", "ordering": "priority"}),
+        400,
+        field="ordering",
+    )
+
+
+def test_operators_and_odd_input_do_not_break(agent_client, team):
+    wanted = ticket_in(team, "Card declined", "my card was declined")
+    ticket_in(team, "Card stolen", "my card was stolen")
+    for text in ["'", '"', "!!!", "a & b | c", "the", "-", "<script>", "%", "\\"]:
+        assert agent_client.get("/api/v1/tickets/", {"search": text}).status_code == 200
+    found = ids(agent_client.get("/api/v1/tickets/", {"search": "card -stolen"}))
+    assert found == [wanted.pk]
+
+
+def test_search_queries_are_constant(agent_client, team, django_assert_num_queries):
+    def run():
+        response = agent_client.get("/api/v1/tickets/", {"search": "refund"})
+        assert response.status_code == 200
+        return response
+
+    for _ in range(2):
+        ticket_in(team, "Refund", "refund please")
+    with django_assert_num_queries(7) as few:
+        run()
+    for _ in range(8):
+        ticket_in(team, "Refund", "refund please").tags.add(Tag.objects.get_or_create(name="x")[0])
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert len(ids(run())) == 10
+
+
+def test_highlights_escape_and_mark(agent, team):
+    ticket = ticket_in(team, "Order <b>late</b>", "Fees & taxes: 5 < 7, <script>x</script> late")
+    marks = search.highlights(user=agent, ticket_ids=[ticket.pk], text="late")[ticket.pk]
+    assert marks.subject == "Order &lt;b&gt;<mark>late</mark>&lt;/b&gt;"
+    # ts_headline drops what its parser reads as tags; the rest is escaped
+    assert marks.snippet == "Fees &amp; taxes: 5 &lt; 7,  x  <mark>late</mark>"
+
+
+def test_sqlite_fallback_matches_every_word(agent, team):
+    """The fallback's own query (what `make run` uses); run here on PostgreSQL."""
+    wanted = ticket_in(team, "Printer", "paper jam again")
+    ticket_in(team, "Printer", "no toner")
+    visible = search.tickets_visible_to(agent)
+    assert search._fallback(visible, "printer JAM") == [(wanted.pk, 0.5)]
+    assert connection.vendor == "postgresql"
+
+
+def test_windows_widen_until_enough_matches(agent, team, monkeypatch):
+    """The newest window first; with fewer than MAX_RESULTS there, the next one, then all."""
+    old = [ticket_in(team, "Warranty claim") for _ in range(3)]
+    for _ in range(4):
+        ticket_in(team, "Printer")
+    monkeypatch.setattr(search, "WINDOWS", (2, 5, None))
+    monkeypatch.setattr(search, "MAX_RESULTS", 2)
+    found = [hit.ticket_id for hit in search.search_tickets(user=agent, text="warranty")]
+    assert found == [old[2].pk, old[1].pk]  # the two newest matches, from the widest window
+    monkeypatch.setattr(search, "MAX_RESULTS", 200)
+    found = [hit.ticket_id for hit in search.search_tickets(user=agent, text="warranty")]
+    assert found == [t.pk for t in reversed(old)]
+
+
+def test_agents_walk_their_own_newest_tickets_first(agent, team, other_team, monkeypatch):
+    """Past the first window, an agent's own teams' newest tickets are checked first."""
+    mine = [ticket_in(team, "Warranty claim") for _ in range(3)]
+    theirs = ticket_in(other_team, "Warranty claim")
+    assigned = ticket_in(other_team, "Warranty claim", assignee=agent)
+    monkeypatch.setattr(search, "WINDOWS", (1, None))
+    monkeypatch.setattr(search, "AGENT_WALK", 2)
+    monkeypatch.setattr(search, "MAX_RESULTS", 3)
+    found = [hit.ticket_id for hit in search.search_tickets(user=agent, text="warranty")]
+    assert found == [assigned.pk, mine[2].pk, mine[1].pk]  # walked: 2 of the team, 1 assigned
+    monkeypatch.setattr(search, "MAX_RESULTS", 10)
+    found = [hit.ticket_id for hit in search.search_tickets(user=agent, text="warranty")]
+    assert found == [assigned.pk, *(t.pk for t in reversed(mine))]  # not enough: all visible
+    assert theirs.pk not in found
