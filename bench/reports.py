@@ -58,9 +58,11 @@ def _setup_django() -> None:
 SEED_SQL = [
     # 20,000 customers; tier by id (four tiers and "none")
     """
-    INSERT INTO customers_customer (name, tier_id, created_at, updated_at)
+    INSERT INTO customers_customer (name, tier_id, created_at, updated_at,
+        is_organization_contact, locale)
     SELECT 'Bench customer ' || g,
-           (ARRAY[%(t1)s, %(t2)s, %(t3)s, %(t4)s, NULL])[1 + g %% 5]::bigint, now(), now()
+           (ARRAY[%(t1)s, %(t2)s, %(t3)s, %(t4)s, NULL])[1 + g %% 5]::bigint, now(), now(),
+           false, ''
       FROM generate_series(1, %(customers)s) g
     """,
     # tickets over the last 365 days; 90%% solved (or closed), 5%% open, 5%% pending
@@ -105,8 +107,8 @@ SEED_SQL = [
     # one public agent reply per ticket
     """
     INSERT INTO tickets_message (ticket_id, author_user_id, direction, is_public, channel,
-        body_text, body_html, external_id, created_at)
-    SELECT id, assignee_id, 'outbound', true, channel, 'Hello', '', '', first_replied_at
+        body_text, body_html, external_id, created_at, withheld_parts)
+    SELECT id, assignee_id, 'outbound', true, channel, 'Hello', '', '', first_replied_at, '[]'
       FROM tickets_ticket
     """,
     # a pending stretch (10-70 minutes) on every tenth ticket
@@ -133,7 +135,7 @@ SEED_SQL = [
     """,
     """
     INSERT INTO followups_followup (rule_id, customer_id, subject_key, ticket_id, due_at, state,
-        attempts, last_error, outcome, created_at)
+        attempts, error, outcome, created_at)
     SELECT %(rule)s, requester_id, 'bench:' || id, id, solved_at,
            (ARRAY['sent', 'sent', 'sent', 'failed', 'skipped'])[1 + id %% 5], 0, '', '', now()
       FROM tickets_ticket WHERE solved_at IS NOT NULL AND id %% 9 = 4 LIMIT %(followups)s

@@ -1,0 +1,205 @@
+"""The SQL of the SLA rollups: recompute local days from the clocks, months from the days,
+and the database triggers that mark what changed (installed by migration 0003)."""
+
+from __future__ import annotations
+
+from .bins import BINS, EDGES
+
+BUSINESS = [f"b{i:02d}" for i in range(BINS)]
+CALENDAR = [f"c{i:02d}" for i in range(BINS)]
+KEY = ("cuboid", "tier_id", "channel", "team_id", "priority", "metric", "level")
+COUNTS = ("met", "breached", *BUSINESS, *CALENDAR)
+# cuboid bits, in GROUPING()'s order: tier 8, channel 4, team 2, priority 1 (0: overall)
+CUBOID_BITS = {"tier": 8, "channel": 4, "team": 2, "priority": 1}
+EDGES_SQL = "ARRAY[" + ", ".join(repr(e) for e in EDGES) + "]::float8[]"
+
+
+def _bin_counts() -> str:
+    business = [f"COUNT(*) FILTER (WHERE done AND bb = {i}) AS b{i:02d}" for i in range(BINS)]
+    calendar = [f"COUNT(*) FILTER (WHERE done AND cb = {i}) AS c{i:02d}" for i in range(BINS)]
+    return ",\n       ".join(business + calendar)
+
+
+# One row per (local day, metric, level) overall and by each single dimension, from the settled
+# clocks (fulfilled, or marked breached: their state no longer depends on the time) of the
+# tickets created in [start, end). Breached: marked by the sweep or fulfilled after the due
+# time; met: fulfilled otherwise (reports.selectors.sla._sla_state, the same rule).
+_DAYS_INSERT = """
+INSERT INTO reports_slarollup (zone, grain, day, {key}, {counts})
+SELECT %(zone)s, 0, day, 15 - GROUPING(tier_id, channel, team_id, priority),
+       tier_id, channel, team_id, priority, metric, level,
+       COUNT(*) FILTER (WHERE done AND NOT late), COUNT(*) FILTER (WHERE late),
+       {bin_counts}
+  FROM (
+    SELECT (t.created_at AT TIME ZONE %(zone)s)::date AS day,
+           COALESCE(c.tier_id, o.tier_id) AS tier_id, t.channel, t.team_id, t.priority,
+           k.metric, k.escalation_level AS level,
+           (k.breached_at IS NOT NULL OR k.fulfilled_at > k.due_at) AS late,
+           k.fulfilled_at IS NOT NULL AS done,
+           width_bucket(GREATEST(k.consumed_minutes, 0), {edges}) - 1 AS bb,
+           width_bucket(GREATEST(EXTRACT(EPOCH FROM (k.fulfilled_at - k.started_at)) / 60.0, 0),
+                        {edges}) - 1 AS cb
+      FROM slas_slaclock k
+      JOIN tickets_ticket t ON t.id = k.ticket_id
+      JOIN customers_customer c ON c.id = t.requester_id
+      LEFT JOIN customers_organization o ON o.id = t.organization_id
+     WHERE t.created_at >= %(start)s AND t.created_at < %(end)s
+       AND (k.fulfilled_at IS NOT NULL OR k.breached_at IS NOT NULL)
+  ) AS settled
+ GROUP BY GROUPING SETS ((day, metric, level), (day, metric, level, tier_id),
+                         (day, metric, level, channel), (day, metric, level, team_id),
+                         (day, metric, level, priority))
+"""
+DAYS_INSERT = _DAYS_INSERT.format(
+    key=", ".join(KEY), counts=", ".join(COUNTS), bin_counts=_bin_counts(), edges=EDGES_SQL
+)
+
+DAYS_DELETE = """
+DELETE FROM reports_slarollup WHERE zone = %(zone)s AND grain = 0
+   AND day >= %(first)s AND day <= %(last)s
+"""
+
+MONTHS_DELETE = """
+DELETE FROM reports_slarollup WHERE zone = %(zone)s AND grain = 1 AND day = ANY(%(months)s)
+"""
+
+_MONTHS_INSERT = """
+INSERT INTO reports_slarollup (zone, grain, day, {key}, {counts})
+SELECT zone, 1, date_trunc('month', day)::date, {key},
+       {sums}
+  FROM reports_slarollup
+ WHERE zone = %(zone)s AND grain = 0 AND date_trunc('month', day)::date = ANY(%(months)s)
+ GROUP BY zone, date_trunc('month', day), {key}
+"""
+
+MONTHS_INSERT = _MONTHS_INSERT.format(
+    key=", ".join(KEY), counts=", ".join(COUNTS), sums=", ".join(f"SUM({c})" for c in COUNTS)
+)
+
+# --- triggers: every write to what the rollups count marks its tickets' UTC creation days ---
+
+_UTC_DAY = "(t.created_at AT TIME ZONE 'UTC')::date"
+_SETTLED = "({r}.fulfilled_at IS NOT NULL OR {r}.breached_at IS NOT NULL)"
+_CLOCK_FIELDS = (
+    "ticket_id, metric, fulfilled_at, breached_at, due_at, consumed_minutes, started_at, "
+    "escalation_level"
+)
+
+_TRIGGERS = """
+CREATE OR REPLACE FUNCTION reports_rollup_clocks_inserted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO reports_rollupdirtyday (day)
+    SELECT DISTINCT {utc_day} FROM new_rows n JOIN tickets_ticket t ON t.id = n.ticket_id
+     WHERE {settled_n}
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION reports_rollup_clocks_updated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO reports_rollupdirtyday (day)
+    SELECT DISTINCT {utc_day}
+      FROM new_rows n JOIN old_rows o ON o.id = n.id,
+           LATERAL (VALUES (n.ticket_id), (o.ticket_id)) AS v(ticket_id)
+      JOIN tickets_ticket t ON t.id = v.ticket_id
+     WHERE ({settled_n} OR {settled_o})
+       AND ROW({fields_n})
+           IS DISTINCT FROM
+           ROW({fields_o})
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION reports_rollup_clocks_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO reports_rollupdirtyday (day)
+    SELECT DISTINCT {utc_day} FROM old_rows o JOIN tickets_ticket t ON t.id = o.ticket_id
+     WHERE {settled_o}
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION reports_rollup_tickets_updated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO reports_rollupdirtyday (day)
+    SELECT DISTINCT v.day
+      FROM new_rows n JOIN old_rows o ON o.id = n.id,
+           LATERAL (VALUES ((n.created_at AT TIME ZONE 'UTC')::date),
+                           ((o.created_at AT TIME ZONE 'UTC')::date)) AS v(day)
+     WHERE ROW(n.created_at, n.team_id, n.channel, n.priority, n.requester_id, n.organization_id)
+           IS DISTINCT FROM
+           ROW(o.created_at, o.team_id, o.channel, o.priority, o.requester_id, o.organization_id)
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION reports_rollup_customers_updated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO reports_rollupdirtyday (day)
+    SELECT DISTINCT {utc_day}
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+      JOIN tickets_ticket t ON t.requester_id = n.id
+     WHERE n.tier_id IS DISTINCT FROM o.tier_id
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION reports_rollup_organizations_updated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO reports_rollupdirtyday (day)
+    SELECT DISTINCT {utc_day}
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+      JOIN tickets_ticket t ON t.organization_id = n.id
+     WHERE n.tier_id IS DISTINCT FROM o.tier_id
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER reports_rollup_clocks_inserted AFTER INSERT ON slas_slaclock
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reports_rollup_clocks_inserted();
+CREATE TRIGGER reports_rollup_clocks_updated AFTER UPDATE ON slas_slaclock
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reports_rollup_clocks_updated();
+CREATE TRIGGER reports_rollup_clocks_deleted AFTER DELETE ON slas_slaclock
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reports_rollup_clocks_deleted();
+CREATE TRIGGER reports_rollup_tickets_updated AFTER UPDATE ON tickets_ticket
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reports_rollup_tickets_updated();
+CREATE TRIGGER reports_rollup_customers_updated AFTER UPDATE ON customers_customer
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reports_rollup_customers_updated();
+CREATE TRIGGER reports_rollup_organizations_updated AFTER UPDATE ON customers_organization
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reports_rollup_organizations_updated();
+"""
+
+TRIGGERS = _TRIGGERS.format(
+    utc_day=_UTC_DAY,
+    settled_n=_SETTLED.format(r="n"),
+    settled_o=_SETTLED.format(r="o"),
+    fields_n=", ".join(f"n.{f}" for f in _CLOCK_FIELDS.split(", ")),
+    fields_o=", ".join(f"o.{f}" for f in _CLOCK_FIELDS.split(", ")),
+)
+
+DROP_TRIGGERS = """
+DROP TRIGGER IF EXISTS reports_rollup_clocks_inserted ON slas_slaclock;
+DROP TRIGGER IF EXISTS reports_rollup_clocks_updated ON slas_slaclock;
+DROP TRIGGER IF EXISTS reports_rollup_clocks_deleted ON slas_slaclock;
+DROP TRIGGER IF EXISTS reports_rollup_tickets_updated ON tickets_ticket;
+DROP TRIGGER IF EXISTS reports_rollup_customers_updated ON customers_customer;
+DROP TRIGGER IF EXISTS reports_rollup_organizations_updated ON customers_organization;
+DROP FUNCTION IF EXISTS reports_rollup_clocks_inserted();
+DROP FUNCTION IF EXISTS reports_rollup_clocks_updated();
+DROP FUNCTION IF EXISTS reports_rollup_clocks_deleted();
+DROP FUNCTION IF EXISTS reports_rollup_tickets_updated();
+DROP FUNCTION IF EXISTS reports_rollup_customers_updated();
+DROP FUNCTION IF EXISTS reports_rollup_organizations_updated();
+"""
