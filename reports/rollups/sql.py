@@ -22,8 +22,9 @@ def _bin_counts() -> str:
 
 # One row per (local day, metric, level) overall and by each single dimension, from the settled
 # clocks (fulfilled, or marked breached: their state no longer depends on the time) of the
-# tickets created in [start, end). Breached: marked by the sweep or fulfilled after the due
-# time; met: fulfilled otherwise (reports.selectors.sla._sla_state, the same rule).
+# tickets created in the given [start, end) ranges (runs of local days). Breached: marked by
+# the sweep or fulfilled after the due time; met: fulfilled otherwise (the rule of
+# reports.selectors.sla._sla_state).
 _DAYS_INSERT = """
 INSERT INTO reports_slarollup (zone, grain, day, {key}, {counts})
 SELECT %(zone)s, 0, day, 15 - GROUPING(tier_id, channel, team_id, priority),
@@ -39,12 +40,12 @@ SELECT %(zone)s, 0, day, 15 - GROUPING(tier_id, channel, team_id, priority),
            width_bucket(GREATEST(k.consumed_minutes, 0), {edges}) - 1 AS bb,
            width_bucket(GREATEST(EXTRACT(EPOCH FROM (k.fulfilled_at - k.started_at)) / 60.0, 0),
                         {edges}) - 1 AS cb
-      FROM slas_slaclock k
-      JOIN tickets_ticket t ON t.id = k.ticket_id
+      FROM unnest(%(starts)s::timestamptz[], %(ends)s::timestamptz[]) AS r(s, e)
+      JOIN tickets_ticket t ON t.created_at >= r.s AND t.created_at < r.e
+      JOIN slas_slaclock k ON k.ticket_id = t.id
       JOIN customers_customer c ON c.id = t.requester_id
       LEFT JOIN customers_organization o ON o.id = t.organization_id
-     WHERE t.created_at >= %(start)s AND t.created_at < %(end)s
-       AND (k.fulfilled_at IS NOT NULL OR k.breached_at IS NOT NULL)
+     WHERE k.fulfilled_at IS NOT NULL OR k.breached_at IS NOT NULL
   ) AS settled
  GROUP BY GROUPING SETS ((day, metric, level), (day, metric, level, tier_id),
                          (day, metric, level, channel), (day, metric, level, team_id),
@@ -55,12 +56,11 @@ DAYS_INSERT = _DAYS_INSERT.format(
 )
 
 DAYS_DELETE = """
-DELETE FROM reports_slarollup WHERE zone = %(zone)s AND grain = 0
-   AND day >= %(first)s AND day <= %(last)s
+DELETE FROM reports_slarollup WHERE zone = %(zone)s AND grain = 0 AND day = ANY(%(days)s::date[])
 """
 
 MONTHS_DELETE = """
-DELETE FROM reports_slarollup WHERE zone = %(zone)s AND grain = 1 AND day = ANY(%(months)s)
+DELETE FROM reports_slarollup WHERE zone = %(zone)s AND grain = 1 AND day = ANY(%(months)s::date[])
 """
 
 _MONTHS_INSERT = """
@@ -68,7 +68,7 @@ INSERT INTO reports_slarollup (zone, grain, day, {key}, {counts})
 SELECT zone, 1, date_trunc('month', day)::date, {key},
        {sums}
   FROM reports_slarollup
- WHERE zone = %(zone)s AND grain = 0 AND date_trunc('month', day)::date = ANY(%(months)s)
+ WHERE zone = %(zone)s AND grain = 0 AND date_trunc('month', day)::date = ANY(%(months)s::date[])
  GROUP BY zone, date_trunc('month', day), {key}
 """
 

@@ -48,8 +48,10 @@ def rollups_answer(query: ReportQuery, db: str) -> bool:
         return False
     if connections[db].vendor != "postgresql":
         return False
-    rollups_refresh(using="default")
-    return RollupZone.objects.using(db).filter(zone=query.tz).exists()
+    refreshed = rollups_refresh(using="default")
+    if "zones" in refreshed:  # every configured zone is built once the refresh returns
+        return query.tz in refreshed["zones"]
+    return RollupZone.objects.using(db).filter(zone=query.tz).exists()  # another refreshed
 
 
 def segments(first: date, last: date) -> list[tuple[int, date]]:
