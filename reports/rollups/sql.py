@@ -15,44 +15,56 @@ EDGES_SQL = "ARRAY[" + ", ".join(repr(e) for e in EDGES) + "]::float8[]"
 
 
 def _bin_counts() -> str:
-    business = [f"COUNT(*) FILTER (WHERE done AND bb = {i}) AS b{i:02d}" for i in range(BINS)]
-    calendar = [f"COUNT(*) FILTER (WHERE done AND cb = {i}) AS c{i:02d}" for i in range(BINS)]
-    return ",\n       ".join(business + calendar)
+    business = [f"COUNT(*) FILTER (WHERE bb = {i}) AS b{i:02d}" for i in range(BINS)]
+    calendar = [f"COUNT(*) FILTER (WHERE cb = {i}) AS c{i:02d}" for i in range(BINS)]
+    return ",\n           ".join(business + calendar)
 
 
 # One row per (local day, metric, level) overall and by each single dimension, from the settled
 # clocks (fulfilled, or marked breached: their state no longer depends on the time) of the
 # tickets created in the given [start, end) ranges (runs of local days). Breached: marked by
 # the sweep or fulfilled after the due time; met: fulfilled otherwise (the rule of
-# reports.selectors.sla._sla_state).
+# reports.selectors.sla._sla_state). Two steps: the clocks counted per full key (the
+# histograms' filters evaluated once per clock), then those cells summed per grouping set.
 _DAYS_INSERT = """
 INSERT INTO reports_slarollup (zone, grain, day, {key}, {counts})
 SELECT %(zone)s, 0, day, 15 - GROUPING(tier_id, channel, team_id, priority),
-       tier_id, channel, team_id, priority, metric, level,
-       COUNT(*) FILTER (WHERE done AND NOT late), COUNT(*) FILTER (WHERE late),
-       {bin_counts}
+       tier_id, channel, team_id, priority, metric, level, {sums}
   FROM (
-    SELECT (t.created_at AT TIME ZONE %(zone)s)::date AS day,
-           COALESCE(c.tier_id, o.tier_id) AS tier_id, t.channel, t.team_id, t.priority,
-           k.metric, k.escalation_level AS level,
-           (k.breached_at IS NOT NULL OR k.fulfilled_at > k.due_at) AS late,
-           k.fulfilled_at IS NOT NULL AS done,
-           width_bucket(GREATEST(k.consumed_minutes, 0), {edges}) - 1 AS bb,
-           width_bucket(GREATEST(EXTRACT(EPOCH FROM (k.fulfilled_at - k.started_at)) / 60.0, 0),
-                        {edges}) - 1 AS cb
-      FROM unnest(%(starts)s::timestamptz[], %(ends)s::timestamptz[]) AS r(s, e)
-      JOIN tickets_ticket t ON t.created_at >= r.s AND t.created_at < r.e
-      JOIN slas_slaclock k ON k.ticket_id = t.id
-      JOIN customers_customer c ON c.id = t.requester_id
-      LEFT JOIN customers_organization o ON o.id = t.organization_id
-     WHERE k.fulfilled_at IS NOT NULL OR k.breached_at IS NOT NULL
-  ) AS settled
+    SELECT day, tier_id, channel, team_id, priority, metric, level,
+           COUNT(*) FILTER (WHERE bb >= 0 AND NOT late) AS met,
+           COUNT(*) FILTER (WHERE late) AS breached,
+           {bin_counts}
+      FROM (
+        SELECT (t.created_at AT TIME ZONE %(zone)s)::date AS day,
+               COALESCE(c.tier_id, o.tier_id) AS tier_id, t.channel, t.team_id, t.priority,
+               k.metric, k.escalation_level AS level,
+               (k.breached_at IS NOT NULL OR k.fulfilled_at > k.due_at) AS late,
+               -- the bins of fulfilled clocks only (-1: not fulfilled)
+               CASE WHEN k.fulfilled_at IS NULL THEN -1
+                    ELSE width_bucket(GREATEST(k.consumed_minutes, 0), {edges}) - 1 END AS bb,
+               CASE WHEN k.fulfilled_at IS NULL THEN -1
+                    ELSE width_bucket(GREATEST(EXTRACT(EPOCH FROM (k.fulfilled_at - k.started_at))
+                                               / 60.0, 0), {edges}) - 1 END AS cb
+          FROM unnest(%(starts)s::timestamptz[], %(ends)s::timestamptz[]) AS r(s, e)
+          JOIN tickets_ticket t ON t.created_at >= r.s AND t.created_at < r.e
+          JOIN slas_slaclock k ON k.ticket_id = t.id
+          JOIN customers_customer c ON c.id = t.requester_id
+          LEFT JOIN customers_organization o ON o.id = t.organization_id
+         WHERE k.fulfilled_at IS NOT NULL OR k.breached_at IS NOT NULL
+      ) AS settled
+     GROUP BY day, tier_id, channel, team_id, priority, metric, level
+  ) AS cells
  GROUP BY GROUPING SETS ((day, metric, level), (day, metric, level, tier_id),
                          (day, metric, level, channel), (day, metric, level, team_id),
                          (day, metric, level, priority))
 """
 DAYS_INSERT = _DAYS_INSERT.format(
-    key=", ".join(KEY), counts=", ".join(COUNTS), bin_counts=_bin_counts(), edges=EDGES_SQL
+    key=", ".join(KEY),
+    counts=", ".join(COUNTS),
+    sums=", ".join(f"SUM({c})" for c in COUNTS),
+    bin_counts=_bin_counts(),
+    edges=EDGES_SQL,
 )
 
 DAYS_DELETE = """

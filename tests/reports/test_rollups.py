@@ -215,3 +215,17 @@ def test_segments_use_whole_months_and_days_around_them():
         (0, date(2026, 1, 30)), (0, date(2026, 1, 31)), (1, date(2026, 2, 1)),
         (1, date(2026, 3, 1)), (0, date(2026, 4, 1)), (0, date(2026, 4, 2)),
     ]  # fmt: skip
+
+
+def test_beat_refreshes_the_rollups_as_a_task(settings):
+    from reports.tasks import rollups_refresh as task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["reports-rollups-refresh"]
+    assert entry["task"] == task.name
+    with time_machine.travel(NOW, tick=False), override_settings(REPORTS_ROLLUP_ZONES=ZONES):
+        _random_world(random.Random(3))
+        assert RollupDirtyDay.objects.exists()
+        result = task.delay().get()
+        assert result["zones"] == list(ZONES)
+        assert not RollupDirtyDay.objects.exists()
+        assert SlaRollup.objects.filter(zone="Asia/Tehran").exists()
