@@ -107,3 +107,34 @@ class RollupZone(models.Model):
 
     def __str__(self) -> str:
         return self.zone
+
+
+class SurveyRollup(models.Model):
+    """Surveys counted per local day or month of their sending in one time zone, overall
+    (cuboid 0) or by one dimension of their ticket (cuboid: 8 tier, 4 channel, 2 team,
+    1 agent = assignee): sent, answered, and the answers' counts and sums (averages are
+    sum / count, exactly as AVG). Written only by reports.rollups.refresh."""
+
+    zone = models.CharField(max_length=64)
+    grain = models.PositiveSmallIntegerField()  # ROLLUP_DAY or ROLLUP_MONTH
+    day = models.DateField()
+    cuboid = models.PositiveSmallIntegerField()
+    tier_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=20, null=True)
+    team_id = models.BigIntegerField(null=True)
+    agent_id = models.BigIntegerField(null=True)
+    sent = models.IntegerField(default=0)
+    answers = models.IntegerField(default=0)
+    csat_answers = models.IntegerField(default=0)
+    csat_sum = models.BigIntegerField(default=0)
+    ces_answers = models.IntegerField(default=0)
+    ces_sum = models.BigIntegerField(default=0)
+    nps_answers = models.IntegerField(default=0)
+    promoters = models.IntegerField(default=0)
+    detractors = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["zone", "grain", "day"], name="survey_rollup_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.day} cuboid {self.cuboid}"

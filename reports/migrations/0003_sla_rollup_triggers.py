@@ -22,6 +22,7 @@ class Migration(migrations.Migration):
         ("slas", "0003_clock_state_indexes"),
         ("tickets", "0004_inbound_state_no_processing"),
         ("customers", "0007_policy_choices_current"),
+        ("followups", "0004_report_indexes"),
     ]
 
     operations = [migrations.RunPython(install, remove)]

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
-from ..models import ROLLUP_DAY, RollupZone, SlaRollup
+from ..models import ROLLUP_DAY, RollupZone, SlaRollup, SurveyRollup
 from ..params import local_midnight
 from . import sql
 
@@ -46,6 +46,7 @@ def rollups_refresh(*, using: str = "default") -> dict[str, Any]:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK])
         if not cursor.fetchone()[0]:
             return {"skipped": 1}
+        cursor.execute("SET LOCAL jit = off")  # see reports.db.without_jit
         built = _sync_zones(cursor, using)
         cursor.execute("DELETE FROM reports_rollupdirtyday RETURNING day")  # what was marked
         dirty = sorted(row[0] for row in cursor.fetchall())
@@ -58,6 +59,7 @@ def rollups_rebuild(*, using: str = "default") -> dict[str, int]:
     """Recompute every zone from scratch (the backfill: upgrades, benchmarks)."""
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+        cursor.execute("SET LOCAL jit = off")
         RollupZone.objects.using(using).all().delete()
         cursor.execute("DELETE FROM reports_rollupdirtyday")
         _sync_zones(cursor, using)  # no zone stored now: each is built from scratch
@@ -71,14 +73,20 @@ def _sync_zones(cursor, using: str) -> list[str]:
     gone = stored - set(configured)
     if gone:
         SlaRollup.objects.using(using).filter(zone__in=gone).delete()
+        SurveyRollup.objects.using(using).filter(zone__in=gone).delete()
         RollupZone.objects.using(using).filter(zone__in=gone).delete()
     new = [zone for zone in configured if zone not in stored]
     if new:
-        cursor.execute("SELECT min(created_at), max(created_at) FROM tickets_ticket")
+        cursor.execute(
+            "SELECT LEAST(min(t.created_at), (SELECT min(sent_at) FROM followups_survey)),"
+            " GREATEST(max(t.created_at), (SELECT max(sent_at) FROM followups_survey))"
+            " FROM tickets_ticket t"
+        )
         first, last = cursor.fetchone()
         for zone in new:
             tz = zoneinfo.ZoneInfo(zone)
             SlaRollup.objects.using(using).filter(zone=zone).delete()
+            SurveyRollup.objects.using(using).filter(zone=zone).delete()
             if first is not None:
                 _recompute_range(
                     cursor, zone, first.astimezone(tz).date(), last.astimezone(tz).date()
@@ -109,8 +117,9 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
 
 
 def _recompute(cursor, zone: str, days: list[date]) -> None:
-    """Local days of `zone` from the base tables, then the months they lie in from the days:
-    four statements whatever the days (none: four cheap no-ops, so that a report's query
+    """Local days of `zone` from the base tables (SLA clocks by their ticket's creation,
+    surveys by their sending), then the months they lie in from the days: four statements
+    whatever the days (none: four cheap no-ops, so that a report's query
     count does not depend on what changed)."""
     tz = zoneinfo.ZoneInfo(zone)
     runs = _runs(days)
@@ -121,10 +130,10 @@ def _recompute(cursor, zone: str, days: list[date]) -> None:
         "ends": [local_midnight(last + timedelta(days=1), tz) for _, last in runs],
         "months": sorted({day.replace(day=1) for day in days}),
     }
-    cursor.execute(sql.DAYS_DELETE, params)
-    cursor.execute(sql.DAYS_INSERT, params)
-    cursor.execute(sql.MONTHS_DELETE, params)
-    cursor.execute(sql.MONTHS_INSERT, params)
+    cursor.execute(sql.DAYS_REPLACE, params)
+    cursor.execute(sql.MONTHS_REPLACE, params)
+    cursor.execute(sql.SURVEY_DAYS_REPLACE, params)
+    cursor.execute(sql.SURVEY_MONTHS_REPLACE, params)
 
 
 def _recompute_range(cursor, zone: str, first: date, last: date) -> None:

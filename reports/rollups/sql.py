@@ -88,6 +88,63 @@ MONTHS_INSERT = _MONTHS_INSERT.format(
     key=", ".join(KEY), counts=", ".join(COUNTS), sums=", ".join(f"SUM({c})" for c in COUNTS)
 )
 
+# --- satisfaction: surveys per local day of sending ---------------------------------------------
+
+SURVEY_KEY = ("cuboid", "tier_id", "channel", "team_id", "agent_id")
+SURVEY_COUNTS = (
+    "sent", "answers", "csat_answers", "csat_sum", "ces_answers", "ces_sum", "nps_answers",
+    "promoters", "detractors",
+)  # fmt: skip
+SURVEY_CUBOID_BITS = {"tier": 8, "channel": 4, "team": 2, "agent": 1}
+# The rules of reports.selectors.satisfaction._satisfaction_aggregates, summed.
+_SURVEY_DAYS_INSERT = """
+INSERT INTO reports_surveyrollup (zone, grain, day, {key}, {counts})
+SELECT %(zone)s, 0, day, 15 - GROUPING(tier_id, channel, team_id, agent_id),
+       tier_id, channel, team_id, agent_id,
+       COUNT(*), COUNT(*) FILTER (WHERE answered),
+       COUNT(*) FILTER (WHERE answered AND csat IS NOT NULL),
+       COALESCE(SUM(csat) FILTER (WHERE answered), 0),
+       COUNT(*) FILTER (WHERE answered AND ces IS NOT NULL),
+       COALESCE(SUM(ces) FILTER (WHERE answered), 0),
+       COUNT(*) FILTER (WHERE answered AND nps IS NOT NULL),
+       COUNT(*) FILTER (WHERE answered AND nps >= 9),
+       COUNT(*) FILTER (WHERE answered AND nps <= 6)
+  FROM (
+    SELECT (s.sent_at AT TIME ZONE %(zone)s)::date AS day,
+           COALESCE(c.tier_id, o.tier_id) AS tier_id, t.channel, t.team_id,
+           t.assignee_id AS agent_id, s.answered_at IS NOT NULL AS answered,
+           s.csat, s.ces, s.nps
+      FROM unnest(%(starts)s::timestamptz[], %(ends)s::timestamptz[]) AS r(s, e)
+      JOIN followups_survey s ON s.sent_at >= r.s AND s.sent_at < r.e
+      JOIN tickets_ticket t ON t.id = s.ticket_id
+      JOIN customers_customer c ON c.id = t.requester_id
+      LEFT JOIN customers_organization o ON o.id = t.organization_id
+  ) AS surveys
+ GROUP BY GROUPING SETS ((day), (day, tier_id), (day, channel), (day, team_id), (day, agent_id))
+"""
+SURVEY_DAYS_INSERT = _SURVEY_DAYS_INSERT.format(
+    key=", ".join(SURVEY_KEY), counts=", ".join(SURVEY_COUNTS)
+)
+SURVEY_DAYS_DELETE = """
+DELETE FROM reports_surveyrollup WHERE zone = %(zone)s AND grain = 0 AND day = ANY(%(days)s::date[])
+"""
+SURVEY_MONTHS_DELETE = """
+DELETE FROM reports_surveyrollup
+ WHERE zone = %(zone)s AND grain = 1 AND day = ANY(%(months)s::date[])
+"""
+_SURVEY_MONTHS_INSERT = """
+INSERT INTO reports_surveyrollup (zone, grain, day, {key}, {counts})
+SELECT zone, 1, date_trunc('month', day)::date, {key}, {sums}
+  FROM reports_surveyrollup
+ WHERE zone = %(zone)s AND grain = 0 AND date_trunc('month', day)::date = ANY(%(months)s::date[])
+ GROUP BY zone, date_trunc('month', day), {key}
+"""
+SURVEY_MONTHS_INSERT = _SURVEY_MONTHS_INSERT.format(
+    key=", ".join(SURVEY_KEY),
+    counts=", ".join(SURVEY_COUNTS),
+    sums=", ".join(f"SUM({c})" for c in SURVEY_COUNTS),
+)
+
 # --- triggers: every write to what the rollups count marks its tickets' UTC creation days ---
 
 _UTC_DAY = "(t.created_at AT TIME ZONE 'UTC')::date"
@@ -146,6 +203,15 @@ BEGIN
            IS DISTINCT FROM
            ROW(o.created_at, o.team_id, o.channel, o.priority, o.requester_id, o.organization_id)
     ON CONFLICT DO NOTHING;
+    -- their surveys count by the ticket's tier, channel, team and assignee
+    INSERT INTO reports_rollupdirtyday (day)
+    SELECT DISTINCT (s.sent_at AT TIME ZONE 'UTC')::date
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+      JOIN followups_survey s ON s.ticket_id = n.id
+     WHERE ROW(n.team_id, n.channel, n.assignee_id, n.requester_id, n.organization_id)
+           IS DISTINCT FROM
+           ROW(o.team_id, o.channel, o.assignee_id, o.requester_id, o.organization_id)
+    ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;
 
@@ -156,6 +222,13 @@ BEGIN
     SELECT DISTINCT {utc_day}
       FROM new_rows n JOIN old_rows o ON o.id = n.id
       JOIN tickets_ticket t ON t.requester_id = n.id
+     WHERE n.tier_id IS DISTINCT FROM o.tier_id
+    ON CONFLICT DO NOTHING;
+    INSERT INTO reports_rollupdirtyday (day)
+    SELECT DISTINCT (s.sent_at AT TIME ZONE 'UTC')::date
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+      JOIN tickets_ticket t ON t.requester_id = n.id
+      JOIN followups_survey s ON s.ticket_id = t.id
      WHERE n.tier_id IS DISTINCT FROM o.tier_id
     ON CONFLICT DO NOTHING;
     RETURN NULL;
@@ -170,9 +243,41 @@ BEGIN
       JOIN tickets_ticket t ON t.organization_id = n.id
      WHERE n.tier_id IS DISTINCT FROM o.tier_id
     ON CONFLICT DO NOTHING;
+    INSERT INTO reports_rollupdirtyday (day)
+    SELECT DISTINCT (s.sent_at AT TIME ZONE 'UTC')::date
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+      JOIN tickets_ticket t ON t.organization_id = n.id
+      JOIN followups_survey s ON s.ticket_id = t.id
+     WHERE n.tier_id IS DISTINCT FROM o.tier_id
+    ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;
 
+CREATE OR REPLACE FUNCTION reports_rollup_surveys_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'DELETE' THEN
+        INSERT INTO reports_rollupdirtyday (day)
+        SELECT DISTINCT (n.sent_at AT TIME ZONE 'UTC')::date FROM new_rows n
+        ON CONFLICT DO NOTHING;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        INSERT INTO reports_rollupdirtyday (day)
+        SELECT DISTINCT (o.sent_at AT TIME ZONE 'UTC')::date FROM old_rows o
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER reports_rollup_surveys_inserted AFTER INSERT ON followups_survey
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reports_rollup_surveys_changed();
+CREATE TRIGGER reports_rollup_surveys_updated AFTER UPDATE ON followups_survey
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reports_rollup_surveys_changed();
+CREATE TRIGGER reports_rollup_surveys_deleted AFTER DELETE ON followups_survey
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reports_rollup_surveys_changed();
 CREATE TRIGGER reports_rollup_clocks_inserted AFTER INSERT ON slas_slaclock
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION reports_rollup_clocks_inserted();
@@ -208,6 +313,10 @@ DROP TRIGGER IF EXISTS reports_rollup_clocks_deleted ON slas_slaclock;
 DROP TRIGGER IF EXISTS reports_rollup_tickets_updated ON tickets_ticket;
 DROP TRIGGER IF EXISTS reports_rollup_customers_updated ON customers_customer;
 DROP TRIGGER IF EXISTS reports_rollup_organizations_updated ON customers_organization;
+DROP TRIGGER IF EXISTS reports_rollup_surveys_inserted ON followups_survey;
+DROP TRIGGER IF EXISTS reports_rollup_surveys_updated ON followups_survey;
+DROP TRIGGER IF EXISTS reports_rollup_surveys_deleted ON followups_survey;
+DROP FUNCTION IF EXISTS reports_rollup_surveys_changed();
 DROP FUNCTION IF EXISTS reports_rollup_clocks_inserted();
 DROP FUNCTION IF EXISTS reports_rollup_clocks_updated();
 DROP FUNCTION IF EXISTS reports_rollup_clocks_deleted();
@@ -215,3 +324,17 @@ DROP FUNCTION IF EXISTS reports_rollup_tickets_updated();
 DROP FUNCTION IF EXISTS reports_rollup_customers_updated();
 DROP FUNCTION IF EXISTS reports_rollup_organizations_updated();
 """
+
+
+def _replacing(delete: str, insert: str) -> str:
+    """One statement: the DELETE as a data-modifying CTE, then the INSERT (both see the same
+    snapshot, so the INSERT never reads what the DELETE removes in the same statement)."""
+    return f"WITH replaced AS ({delete.strip()} RETURNING 1)\n{insert.strip()}"
+
+
+# Day rows replaced in one statement; month rows (read from the day rows, which must be
+# written first) in a second.
+DAYS_REPLACE = _replacing(DAYS_DELETE, DAYS_INSERT)
+MONTHS_REPLACE = _replacing(MONTHS_DELETE, MONTHS_INSERT)
+SURVEY_DAYS_REPLACE = _replacing(SURVEY_DAYS_DELETE, SURVEY_DAYS_INSERT)
+SURVEY_MONTHS_REPLACE = _replacing(SURVEY_MONTHS_DELETE, SURVEY_MONTHS_INSERT)

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from django.db import connections
 from django.db.models import Q, QuerySet
 
+from ..db import without_jit
 from ..models import ROLLUP_DAY, ROLLUP_MONTH, RollupZone
 from ..params import ReportQuery, next_period
 from ..rollups import bins
@@ -94,7 +95,7 @@ def sla_grouped_from_rollups(clocks: QuerySet, query: ReportQuery, db: str, live
     sums = ", ".join(f"SUM(r.{c})" for c in (*BUSINESS, *CALENDAR))
     sql = READ_SQL.format(values=_values(targets, params), sums=sums)
     grouped: dict[str, dict] = defaultdict(dict)
-    with connections[db].cursor() as cursor:
+    with without_jit(db), connections[db].cursor() as cursor:
         cursor.execute(sql, [*params, query.tz])
         for row in cursor.fetchall():
             which, key = _which(row, query)

@@ -11,13 +11,14 @@ import time_machine
 from django.db import connection
 from django.test import override_settings
 
-from reports.models import RollupDirtyDay, RollupZone, SlaRollup
+from reports.models import RollupDirtyDay, RollupZone, SlaRollup, SurveyRollup
 from reports.params import ReportQuery
 from reports.rollups import bins
 from reports.rollups.refresh import rollups_rebuild, rollups_refresh
-from reports.selectors import sla_report
+from reports.selectors import satisfaction_report, sla_report
 from reports.selectors.sla_rollup import segments
 from slas.models import Metric, SlaClock
+from success.models import Survey
 from tests.factories import (
     CustomerFactory,
     OrganizationFactory,
@@ -25,6 +26,7 @@ from tests.factories import (
     TeamFactory,
     TicketFactory,
     TierFactory,
+    UserFactory,
 )
 from tickets.models import Ticket
 
@@ -229,3 +231,47 @@ def test_beat_refreshes_the_rollups_as_a_task(settings):
         assert result["zones"] == list(ZONES)
         assert not RollupDirtyDay.objects.exists()
         assert SlaRollup.objects.filter(zone="Asia/Tehran").exists()
+
+
+def _random_surveys(rng: random.Random) -> None:
+    agents = [UserFactory(username=f"agent{i}") for i in range(2)] + [None]
+    for ticket in Ticket.objects.all():
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=rng.choice(agents))
+        if rng.random() < 0.3:
+            continue
+        sent = ticket.created_at + timedelta(minutes=rng.randrange(0, 3 * 24 * 60, 15))
+        answered = rng.random() < 0.7
+        Survey.objects.create(
+            ticket=ticket, customer=ticket.requester, sent_at=sent,
+            expires_at=sent + timedelta(days=30),
+            csat=rng.choice([None, 1, 2, 3, 4, 5]) if answered else None,
+            ces=rng.choice([None, 1, 4, 7]) if answered else None,
+            nps=rng.choice([None, 0, 6, 7, 9, 10]) if answered else None,
+            answered_at=sent + timedelta(hours=1) if answered else None,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_satisfaction_from_rollups_answers_as_the_base_tables(seed):
+    with time_machine.travel(NOW, tick=False):
+        rng = random.Random(seed)
+        _random_world(rng)
+        _random_surveys(rng)
+        for zone in ZONES:
+            for period in ("day", "week", "month"):
+                query = _query(zone, period)
+                with override_settings(REPORTS_ROLLUP_ZONES=ZONES):
+                    rolled = satisfaction_report(query)
+                assert SurveyRollup.objects.filter(zone=zone).exists()
+                with override_settings(REPORTS_ROLLUP_ZONES=()):
+                    base = satisfaction_report(query)
+                assert rolled == base, diff(rolled, base)[:8]
+        # a write of any kind reaches the next answer: a reassignment, a late answer
+        survey = Survey.objects.filter(answered_at__isnull=True).first()
+        Survey.objects.filter(pk=survey.pk).update(csat=1, answered_at=NOW)
+        Ticket.objects.filter(pk=survey.ticket_id).update(assignee=None, channel="web")
+        query = _query("Asia/Tehran")
+        with override_settings(REPORTS_ROLLUP_ZONES=ZONES):
+            rolled = satisfaction_report(query)
+        with override_settings(REPORTS_ROLLUP_ZONES=()):
+            assert rolled == satisfaction_report(query)
