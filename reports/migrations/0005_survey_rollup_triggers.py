@@ -10,6 +10,8 @@ def install(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP_TRIGGERS)
         schema_editor.execute(TRIGGERS)
+    # the zones were built without surveys: the next refresh builds them again, whole
+    apps.get_model("reports", "RollupZone").objects.all().delete()
 
 
 def remove(apps, schema_editor):
