@@ -1,4 +1,4 @@
-"""Keeping the SLA rollups true.
+"""Keeping the SLA and satisfaction rollups true.
 
 Triggers on the clocks, tickets, customers and organizations tables (migration 0003) mark the
 UTC creation day of every ticket whose counted figures may have changed, in the writer's own
@@ -129,6 +129,11 @@ def _recompute(cursor, zone: str, days: list[date]) -> None:
         "starts": [local_midnight(first, tz) for first, _ in runs],
         "ends": [local_midnight(last + timedelta(days=1), tz) for _, last in runs],
         "months": sorted({day.replace(day=1) for day in days}),
+        # the months' bounds, so that an index range finds their days (none: a no-op)
+        "first_month": min(days, default=date.min).replace(day=1),
+        "after_months": (max(days, default=date.min).replace(day=1) + timedelta(days=32)).replace(
+            day=1
+        ),
     }
     cursor.execute(sql.DAYS_REPLACE, params)
     cursor.execute(sql.MONTHS_REPLACE, params)

@@ -51,7 +51,8 @@ SELECT %(zone)s, 0, day, 15 - GROUPING(tier_id, channel, team_id, priority),
           JOIN slas_slaclock k ON k.ticket_id = t.id
           JOIN customers_customer c ON c.id = t.requester_id
           LEFT JOIN customers_organization o ON o.id = t.organization_id
-         WHERE k.fulfilled_at IS NOT NULL OR k.breached_at IS NOT NULL
+         WHERE (k.fulfilled_at IS NOT NULL OR k.breached_at IS NOT NULL)
+       AND cardinality(%(starts)s::timestamptz[]) > 0
       ) AS settled
      GROUP BY day, tier_id, channel, team_id, priority, metric, level
   ) AS cells
@@ -80,7 +81,9 @@ INSERT INTO reports_slarollup (zone, grain, day, {key}, {counts})
 SELECT zone, 1, date_trunc('month', day)::date, {key},
        {sums}
   FROM reports_slarollup
- WHERE zone = %(zone)s AND grain = 0 AND date_trunc('month', day)::date = ANY(%(months)s::date[])
+ WHERE zone = %(zone)s AND grain = 0 AND cardinality(%(months)s::date[]) > 0
+   AND day >= %(first_month)s AND day < %(after_months)s
+   AND date_trunc('month', day)::date = ANY(%(months)s::date[])
  GROUP BY zone, date_trunc('month', day), {key}
 """
 
@@ -119,6 +122,7 @@ SELECT %(zone)s, 0, day, 15 - GROUPING(tier_id, channel, team_id, agent_id),
       JOIN tickets_ticket t ON t.id = s.ticket_id
       JOIN customers_customer c ON c.id = t.requester_id
       LEFT JOIN customers_organization o ON o.id = t.organization_id
+     WHERE cardinality(%(starts)s::timestamptz[]) > 0
   ) AS surveys
  GROUP BY GROUPING SETS ((day), (day, tier_id), (day, channel), (day, team_id), (day, agent_id))
 """
@@ -136,7 +140,9 @@ _SURVEY_MONTHS_INSERT = """
 INSERT INTO reports_surveyrollup (zone, grain, day, {key}, {counts})
 SELECT zone, 1, date_trunc('month', day)::date, {key}, {sums}
   FROM reports_surveyrollup
- WHERE zone = %(zone)s AND grain = 0 AND date_trunc('month', day)::date = ANY(%(months)s::date[])
+ WHERE zone = %(zone)s AND grain = 0 AND cardinality(%(months)s::date[]) > 0
+   AND day >= %(first_month)s AND day < %(after_months)s
+   AND date_trunc('month', day)::date = ANY(%(months)s::date[])
  GROUP BY zone, date_trunc('month', day), {key}
 """
 SURVEY_MONTHS_INSERT = _SURVEY_MONTHS_INSERT.format(
