@@ -113,9 +113,9 @@ def sla_report(query: ReportQuery) -> dict:
     priority and period; times as p50/p90 in business minutes (what the clock counted, pauses
     excluded) and calendar minutes (start to fulfilment); breaches by tier and escalation level.
     Without filters, in a zone the rollups are kept in (REPORTS_ROLLUP_ZONES): the rollups'
-    refresh (3 when nothing changed), names (2), zone (1), rollups (2) and the running clocks
-    (1), whatever the window (sla_rollup.py). Otherwise names (2) + one GROUPING SETS query on
-    PostgreSQL (one scan of the window's clocks for every breakdown)."""
+    refresh (6 + 4 per zone), names (2), the rollup read (5) and the running clocks (2),
+    whatever the window or the data (sla_rollup.py). Otherwise names (2) + one GROUPING SETS
+    query on PostgreSQL (one scan of the window's clocks for every breakdown)."""
     db = report_database()
     clocks = (
         SlaClock.objects.using(db)
