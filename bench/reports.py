@@ -10,7 +10,10 @@ at-risk episodes. Then, in this process with Django set up against it (DEBUG off
   token, in-process, no HTTP socket), p50/p99 over BENCH_REPORTS_REQUESTS requests, for the
   default 30-day window and for 365 days; reference: GET /api/v1/ping/ through the same stack;
 - the streamed CSV export of every ticket (one year: all of them), in a fresh child process,
-  its rows, time and peak RSS (VmHWM) next to the same child's RSS before the export.
+  its rows, time and peak RSS (VmHWM) next to the same child's RSS before the export
+  (BENCH_REPORTS_EXPORT=0 skips it).
+The SLA rollups are rebuilt (rebuild_report_rollups) once after seeding; the SLA report is also
+measured in Europe/Berlin (a rollup zone) and with a tier filter (which reads the base tables).
 """
 
 from __future__ import annotations
@@ -58,9 +61,11 @@ def _setup_django() -> None:
 SEED_SQL = [
     # 20,000 customers; tier by id (four tiers and "none")
     """
-    INSERT INTO customers_customer (name, tier_id, created_at, updated_at)
+    INSERT INTO customers_customer (name, tier_id, created_at, updated_at,
+        is_organization_contact, locale)
     SELECT 'Bench customer ' || g,
-           (ARRAY[%(t1)s, %(t2)s, %(t3)s, %(t4)s, NULL])[1 + g %% 5]::bigint, now(), now()
+           (ARRAY[%(t1)s, %(t2)s, %(t3)s, %(t4)s, NULL])[1 + g %% 5]::bigint, now(), now(),
+           false, ''
       FROM generate_series(1, %(customers)s) g
     """,
     # tickets over the last 365 days; 90%% solved (or closed), 5%% open, 5%% pending
@@ -105,8 +110,8 @@ SEED_SQL = [
     # one public agent reply per ticket
     """
     INSERT INTO tickets_message (ticket_id, author_user_id, direction, is_public, channel,
-        body_text, body_html, external_id, created_at)
-    SELECT id, assignee_id, 'outbound', true, channel, 'Hello', '', '', first_replied_at
+        body_text, body_html, external_id, created_at, withheld_parts)
+    SELECT id, assignee_id, 'outbound', true, channel, 'Hello', '', '', first_replied_at, '[]'
       FROM tickets_ticket
     """,
     # a pending stretch (10-70 minutes) on every tenth ticket
@@ -133,7 +138,7 @@ SEED_SQL = [
     """,
     """
     INSERT INTO followups_followup (rule_id, customer_id, subject_key, ticket_id, due_at, state,
-        attempts, last_error, outcome, created_at)
+        attempts, error, outcome, created_at)
     SELECT %(rule)s, requester_id, 'bench:' || id, id, solved_at,
            (ARRAY['sent', 'sent', 'sent', 'failed', 'skipped'])[1 + id %% 5], 0, '', '', now()
       FROM tickets_ticket WHERE solved_at IS NOT NULL AND id %% 9 = 4 LIMIT %(followups)s
@@ -206,8 +211,23 @@ def _seed() -> str:
             ):  # fmt: skip
                 cursor.execute(f"VACUUM ANALYZE {table}")
             print(f"  seeded {TICKETS:,} tickets in {time.monotonic() - started:.0f} s")
+    _ensure_rollups()
     _, key = api_token_create(user=manager, name="bench")
     return key
+
+
+def _ensure_rollups() -> None:
+    """The SLA rollups (rebuild_report_rollups), once per seeded world and set of zones."""
+    from reports.models import RollupZone
+    from reports.rollups.refresh import rollup_zones, rollups_rebuild, rollups_refresh
+
+    if set(RollupZone.objects.values_list("zone", flat=True)) == set(rollup_zones()):
+        rollups_refresh()
+        return
+    started = time.monotonic()
+    rollups_rebuild()
+    print(f"  rebuilt the SLA rollups ({', '.join(rollup_zones())}) in "
+          f"{time.monotonic() - started:.0f} s")  # fmt: skip
 
 
 def _latency(client, path: str, params: dict, count: int) -> tuple[list[float], int]:
@@ -277,16 +297,23 @@ def run(*, runs: int = 3) -> list[dict]:
     ping, _ = _latency(client, "/api/v1/ping/", {}, 50)
     ping_p50 = statistics.median(ping)
     rows = []
+    from slas.models import SlaTier
+
+    tier = SlaTier.objects.get(name="Tier 10").pk
+    cases = [(name, {}, "") for name in REPORTS] + [
+        ("sla", {"tz": "Europe/Berlin"}, " Berlin"),
+        ("sla", {"tier": tier}, " 1 tier"),
+    ]
     for days in (30, 365):
-        window = _window(days)
-        for name in REPORTS:
+        for name, extra, label in cases:
+            window = {**_window(days), **extra}
             samples, queries = _latency(
                 client, f"/api/v1/reports/{name}/", window, max(REQUESTS // (1 + days // 100), 3)
             )
             p50 = statistics.median(samples)
             rows.append(
                 {
-                    "benchmark": f"reports/{name}/, {days} days of {TICKETS:,}",
+                    "benchmark": f"reports/{name}/{label}, {days} days of {TICKETS:,}",
                     "value": p50,
                     "unit": f"ms p50, p99 {_percentile(samples, 0.99):.0f} ms, {queries} queries",
                     "reference": f"ping p50 {ping_p50:.1f} ms",
@@ -295,6 +322,8 @@ def run(*, runs: int = 3) -> list[dict]:
                     "queries": queries,
                 }
             )
+    if os.environ.get("BENCH_REPORTS_EXPORT", "1") == "0":
+        return rows
     child = subprocess.run(
         [sys.executable, "-m", "bench.reports", "--export-child"],
         cwd=harness.ROOT,

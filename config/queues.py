@@ -37,6 +37,7 @@ TASK_ROUTES = {
     "automations.sweep_time_rules": _SWEEPS,
     "automations.notify": _OUTBOUND,
     "reports.at_risk_episodes_sync": _SWEEPS,  # database only, short
+    "reports.rollups_refresh": _SWEEPS,  # database only, what changed since the last run
     "knowledge.lexicon_rebuild": _DEFAULT,
 }
 # Every task has soft and hard time limits (its decorator). The soft limit raises inside the
@@ -88,4 +89,6 @@ def beat_schedule(
         "automations-time-rules": _every("automations.sweep_time_rules", automation_sweep_seconds),
         # The at-risk history of the success report (flagged / recovered episodes).
         "reports-at-risk-episodes": _every("reports.at_risk_episodes_sync", reports_sweep_seconds),
+        # The SLA rollups (each report also refreshes them before reading: this keeps that cheap).
+        "reports-rollups-refresh": _every("reports.rollups_refresh", reports_sweep_seconds),
     }

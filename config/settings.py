@@ -347,6 +347,14 @@ AT_RISK_WINDOW_DAYS = env_int("AT_RISK_WINDOW_DAYS", 90)
 REPORTS_EXPORT_SETTLE_SECONDS = env_int("REPORTS_EXPORT_SETTLE_SECONDS", 60)
 # How often the at-risk episodes (flagged / recovered history) are brought up to date.
 REPORTS_SWEEP_SECONDS = env_int("REPORTS_SWEEP_SECONDS", 60)
+# Time zones the SLA rollups are kept in (reports/rollups/): a report asked in one of them
+# reads the rollups, in another zone the base tables (exact, slower). Any IANA zone works,
+# whatever its offset (Asia/Tehran +03:30, Asia/Kathmandu +05:45), as rows are local days.
+REPORTS_ROLLUP_ZONES = tuple(
+    z.strip()
+    for z in os.environ.get("REPORTS_ROLLUP_ZONES", "UTC,Europe/Berlin").split(",")
+    if z.strip()
+)
 
 # --- Email --------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

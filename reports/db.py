@@ -3,7 +3,11 @@ lacks (percentiles; minutes between two instants)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.conf import settings
+from django.db import connections, transaction
 from django.db.models import Aggregate, FloatField, Func
 
 from .routers import REPLICA
@@ -12,6 +16,18 @@ from .routers import REPLICA
 def report_database() -> str:
     """The replica when one is configured (DATABASE_REPLICA_URL), else the primary."""
     return REPLICA if REPLICA in settings.DATABASES else "default"
+
+
+@contextmanager
+def without_jit(db: str) -> Iterator[None]:
+    """A transaction on `db` in which PostgreSQL does not JIT-compile: the rollup statements
+    (150 aggregates each) look expensive to the planner, and compiling them cost 10-17 s
+    per statement on the benchmark machine, for statements that then run in milliseconds."""
+    with transaction.atomic(using=db):
+        if connections[db].vendor == "postgresql":
+            with connections[db].cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 class Percentile(Aggregate):

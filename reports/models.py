@@ -50,3 +50,91 @@ class AtRiskEpisode(models.Model):
 
     def __str__(self) -> str:
         return f"customer {self.customer_id} at risk from {self.flagged_at:%Y-%m-%d}"
+
+
+# --- rollups of the SLA report (reports/rollups/) ---------------------------------------------
+
+ROLLUP_DAY, ROLLUP_MONTH = 0, 1
+
+
+class SlaRollup(models.Model):
+    """Settled SLA clocks (fulfilled, or marked breached) counted per local day or month of
+    their ticket's creation in one time zone, per metric and escalation level, overall (cuboid
+    0) or by one dimension (cuboid: 8 tier, 4 channel, 2 team, 1 priority), with a histogram
+    of business (`bNN`) and calendar (`cNN`) minutes of the fulfilled ones (bins:
+    reports/rollups/bins.py). Written only by reports.rollups.refresh; see that module."""
+
+    zone = models.CharField(max_length=64)
+    grain = models.PositiveSmallIntegerField()  # ROLLUP_DAY or ROLLUP_MONTH
+    day = models.DateField()  # the local day, or the month's first day
+    cuboid = models.PositiveSmallIntegerField()
+    tier_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=20, null=True)
+    team_id = models.BigIntegerField(null=True)
+    priority = models.PositiveSmallIntegerField(null=True)
+    metric = models.CharField(max_length=20)
+    level = models.PositiveSmallIntegerField()
+    met = models.IntegerField(default=0)
+    breached = models.IntegerField(default=0)
+    for _i in range(76):  # == rollups.bins.BINS (a test checks it)
+        locals()[f"b{_i:02d}"] = models.IntegerField(default=0)
+        locals()[f"c{_i:02d}"] = models.IntegerField(default=0)
+    del _i
+
+    class Meta:
+        indexes = [models.Index(fields=["zone", "grain", "day"], name="sla_rollup_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.day} cuboid {self.cuboid} {self.metric}"
+
+
+class RollupDirtyDay(models.Model):
+    """A UTC day whose tickets' clocks changed since the rollups were computed: written by
+    database triggers (every write, ORM or SQL) in the writer's transaction, taken and
+    recomputed by reports.rollups.refresh."""
+
+    day = models.DateField(primary_key=True)
+
+    def __str__(self) -> str:
+        return f"dirty {self.day}"
+
+
+class RollupZone(models.Model):
+    """A time zone the rollups are kept in (REPORTS_ROLLUP_ZONES), once it has been built."""
+
+    zone = models.CharField(max_length=64, primary_key=True)
+    built_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.zone
+
+
+class SurveyRollup(models.Model):
+    """Surveys counted per local day or month of their sending in one time zone, overall
+    (cuboid 0) or by one dimension of their ticket (cuboid: 8 tier, 4 channel, 2 team,
+    1 agent = assignee): sent, answered, and the answers' counts and sums (averages are
+    sum / count, exactly as AVG). Written only by reports.rollups.refresh."""
+
+    zone = models.CharField(max_length=64)
+    grain = models.PositiveSmallIntegerField()  # ROLLUP_DAY or ROLLUP_MONTH
+    day = models.DateField()
+    cuboid = models.PositiveSmallIntegerField()
+    tier_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=20, null=True)
+    team_id = models.BigIntegerField(null=True)
+    agent_id = models.BigIntegerField(null=True)
+    sent = models.IntegerField(default=0)
+    answers = models.IntegerField(default=0)
+    csat_answers = models.IntegerField(default=0)
+    csat_sum = models.BigIntegerField(default=0)
+    ces_answers = models.IntegerField(default=0)
+    ces_sum = models.BigIntegerField(default=0)
+    nps_answers = models.IntegerField(default=0)
+    promoters = models.IntegerField(default=0)
+    detractors = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["zone", "grain", "day"], name="survey_rollup_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.day} cuboid {self.cuboid}"

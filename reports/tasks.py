@@ -5,8 +5,14 @@ from __future__ import annotations
 from celery import shared_task
 
 from . import services
+from .rollups import refresh
 
 
 @shared_task(name="reports.at_risk_episodes_sync", soft_time_limit=45, time_limit=60)
 def at_risk_episodes_sync() -> dict[str, int]:
     return services.at_risk_episodes_sync()
+
+
+@shared_task(name="reports.rollups_refresh", soft_time_limit=45, time_limit=60)
+def rollups_refresh() -> dict[str, int]:
+    return refresh.rollups_refresh()

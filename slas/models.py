@@ -284,6 +284,13 @@ class SlaClock(models.Model):
             ),
             # The few tickets breached / at risk now: `sla_state` filters and the queue's
             # `sla_breached` read these instead of scanning every clock.
+            # reports: the running clocks (neither fulfilled nor marked breached) the SLA
+            # report reads live next to its rollups (issue 14 part 6)
+            models.Index(
+                fields=["ticket"],
+                name="clock_unsettled_idx",
+                condition=Q(fulfilled_at__isnull=True, breached_at__isnull=True),
+            ),
             models.Index(
                 fields=["ticket"],
                 name="clock_breached_running_idx",

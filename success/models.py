@@ -185,7 +185,11 @@ class Survey(models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-id"]
-        indexes = [models.Index(fields=["customer", "-answered_at"])]
+        indexes = [
+            models.Index(fields=["customer", "-answered_at"]),
+            # reports: surveys sent in a window (issue 14 part 6)
+            models.Index(fields=["sent_at"], name="survey_sent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"survey of ticket {self.ticket_id}"

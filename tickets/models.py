@@ -125,6 +125,12 @@ class Ticket(models.Model):
             models.Index(
                 fields=["source_integration", "-created_at"], name="ticket_integration_idx"
             ),
+            # reports: solved per period, agents' solved tickets (issue 14 part 6)
+            models.Index(
+                fields=["solved_at"],
+                name="ticket_solved_idx",
+                condition=models.Q(solved_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -163,7 +169,11 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="message_ticket_idx"),
+            # reports: the agents' public replies in a window (issue 14 part 6)
+            models.Index(fields=["created_at"], name="message_created_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~(

@@ -26,6 +26,8 @@ from .common import (
     _tickets,
     _tier,
 )
+from .satisfaction_rollup import satisfaction_grouped_from_rollups
+from .sla_rollup import rollups_answer
 
 # --- 3. Satisfaction ----------------------------------------------------------------------------
 
@@ -71,8 +73,21 @@ def _satisfaction_row(row: dict) -> dict:
     }
 
 
+def _period_key_of(key, query: ReportQuery) -> str | None:
+    """A period's key: already one (from the rollups) or its start instant (from the ORM)."""
+    return key if isinstance(key, str) else _period_key(key, query)
+
+
+def _zero() -> dict:
+    return _empty_counts() | {"csat_avg": None, "ces_avg": None}
+
+
 def _empty_satisfaction() -> dict:
-    zero = dict.fromkeys(
+    return _satisfaction_row(_zero())
+
+
+def _empty_counts() -> dict:
+    return dict.fromkeys(
         (
             "sent",
             "answers",
@@ -84,20 +99,24 @@ def _empty_satisfaction() -> dict:
         ),
         0,
     )
-    return _satisfaction_row(zero | {"csat_avg": None, "ces_avg": None})
 
 
 def satisfaction_report(query: ReportQuery) -> dict:
     """CSAT and CES on 0-100, NPS from -100 to 100, with answer counts and the response rate,
     over surveys *sent* in the window (a survey row exists only once its link was sent),
     overall and by tier, channel, team, agent (the ticket's assignee) and period.
-    Queries: overall (1) + 5 breakdowns + names (2) + agents (1) = 9."""
+    Queries: overall (1) + 5 breakdowns + names (2) + agents (1) = 9; without filters, in a
+    rollup zone: the rollups' refresh and one rollup query instead of the 6 aggregates."""
     db = report_database()
     surveys = Survey.objects.using(db).filter(
         _in_window("sent_at", query), _tickets(query, "ticket__")
     )
+    rolled = satisfaction_grouped_from_rollups(query, db) if rollups_answer(query, db) else None
     aggregates = _satisfaction_aggregates()
-    overall = _satisfaction_row(surveys.aggregate(**aggregates))
+    if rolled is not None:
+        overall = _satisfaction_row(rolled["all"][0] if rolled["all"] else _zero())
+    else:
+        overall = _satisfaction_row(surveys.aggregate(**aggregates))
     names = _names(db)
     names["agent"] = _agent_names(db)
     breakdowns: dict[str, list] = {}
@@ -105,10 +124,14 @@ def satisfaction_report(query: ReportQuery) -> dict:
         **SATISFACTION_DIMENSIONS,
         "period": _period("sent_at", query),
     }.items():
-        rows = surveys.annotate(key=expression).values("key").annotate(**aggregates).order_by()
+        if rolled is not None:
+            rows = rolled[dimension]
+        else:
+            rows = surveys.annotate(key=expression).values("key").annotate(**aggregates)
+            rows = rows.order_by()
         if dimension == "period":
             breakdowns[dimension] = _fill_periods(
-                {_period_key(r["key"], query): _satisfaction_row(r) for r in rows},
+                {_period_key_of(r["key"], query): _satisfaction_row(r) for r in rows},
                 query,
                 _empty_satisfaction,
             )

@@ -1,0 +1,157 @@
+"""Keeping the SLA and satisfaction rollups true.
+
+Triggers on the clocks, tickets, customers and organizations tables (migration 0003) mark the
+UTC creation day of every ticket whose counted figures may have changed, in the writer's own
+transaction, whichever code wrote (services, the ORM's `update()`, raw SQL). `rollups_refresh`
+takes the marked days and recomputes, in every configured zone (REPORTS_ROLLUP_ZONES), the
+local days they overlap and the months holding those. It runs before each rollup-based report
+(so a report is never staler than its own read) and from beat (so that read finds little to
+do). Only *settled* clocks are rolled up (fulfilled, or marked breached): a running clock's
+state changes with the clock on the wall, so the report reads those live (few: what is open
+and not yet due).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils import timezone
+
+from ..models import ROLLUP_DAY, RollupZone, SlaRollup, SurveyRollup
+from ..params import local_midnight
+from . import sql
+
+LOCK = 0x5EB0_0014  # the advisory lock refreshers take, one at a time
+
+
+def rollup_zones() -> tuple[str, ...]:
+    return tuple(settings.REPORTS_ROLLUP_ZONES)
+
+
+def rollups_refresh(*, using: str = "default") -> dict[str, Any]:
+    """Bring the rollups up to date with every committed write. Invariant: after it, each
+    built zone's rows equal what `DAYS_INSERT` computes from the base tables now, for every
+    day, except days marked by transactions that commit later (they stay marked).
+    Concurrent calls: one refreshes, the others return at once (`skipped`). Returns the
+    number of marked UTC days taken and the zones built."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return {"skipped": 1}
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK])
+        if not cursor.fetchone()[0]:
+            return {"skipped": 1}
+        cursor.execute("SET LOCAL jit = off")  # see reports.db.without_jit
+        built = _sync_zones(cursor, using)
+        cursor.execute("DELETE FROM reports_rollupdirtyday RETURNING day")  # what was marked
+        dirty = sorted(row[0] for row in cursor.fetchall())
+        for zone in built:  # even with nothing marked: the same statements every time
+            _recompute(cursor, zone, _local_days(dirty, zoneinfo.ZoneInfo(zone)))
+    return {"days": len(dirty), "zones": list(rollup_zones())}
+
+
+def rollups_rebuild(*, using: str = "default") -> dict[str, int]:
+    """Recompute every zone from scratch (the backfill: upgrades, benchmarks)."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+        cursor.execute("SET LOCAL jit = off")
+        RollupZone.objects.using(using).all().delete()
+        cursor.execute("DELETE FROM reports_rollupdirtyday")
+        _sync_zones(cursor, using)  # no zone stored now: each is built from scratch
+    return {"zones": len(rollup_zones())}
+
+
+def _sync_zones(cursor, using: str) -> list[str]:
+    """Drop zones no longer configured; build the new ones over all tickets."""
+    configured = rollup_zones()
+    stored = set(RollupZone.objects.using(using).values_list("zone", flat=True))
+    gone = stored - set(configured)
+    if gone:
+        SlaRollup.objects.using(using).filter(zone__in=gone).delete()
+        SurveyRollup.objects.using(using).filter(zone__in=gone).delete()
+        RollupZone.objects.using(using).filter(zone__in=gone).delete()
+    new = [zone for zone in configured if zone not in stored]
+    if new:
+        cursor.execute(
+            "SELECT LEAST(min(t.created_at), (SELECT min(sent_at) FROM followups_survey)),"
+            " GREATEST(max(t.created_at), (SELECT max(sent_at) FROM followups_survey))"
+            " FROM tickets_ticket t"
+        )
+        first, last = cursor.fetchone()
+        for zone in new:
+            tz = zoneinfo.ZoneInfo(zone)
+            SlaRollup.objects.using(using).filter(zone=zone).delete()
+            SurveyRollup.objects.using(using).filter(zone=zone).delete()
+            if first is not None:
+                _recompute_range(
+                    cursor, zone, first.astimezone(tz).date(), last.astimezone(tz).date()
+                )
+            RollupZone.objects.using(using).create(zone=zone, built_at=timezone.now())
+    return [zone for zone in configured if zone in stored]
+
+
+def _local_days(utc_days: Iterable[date], zone: zoneinfo.ZoneInfo) -> list[date]:
+    """The local days of `zone` that overlap the given UTC days."""
+    days: set[date] = set()
+    for day in utc_days:
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        days.add(start.astimezone(zone).date())
+        days.add((start + timedelta(days=1, microseconds=-1)).astimezone(zone).date())
+    return sorted(days)
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) runs."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and day == runs[-1][1] + timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _recompute(cursor, zone: str, days: list[date]) -> None:
+    """Local days of `zone` from the base tables (SLA clocks by their ticket's creation,
+    surveys by their sending), then the months they lie in from the days: four statements
+    whatever the days (none: four cheap no-ops, so that a report's query
+    count does not depend on what changed)."""
+    tz = zoneinfo.ZoneInfo(zone)
+    runs = _runs(days)
+    params = {
+        "zone": zone,
+        "days": days,
+        "starts": [local_midnight(first, tz) for first, _ in runs],
+        "ends": [local_midnight(last + timedelta(days=1), tz) for _, last in runs],
+        "months": sorted({day.replace(day=1) for day in days}),
+        # the months' bounds, so that an index range finds their days (none: a no-op)
+        "first_month": min(days, default=date.min).replace(day=1),
+        "after_months": (max(days, default=date.min).replace(day=1) + timedelta(days=32)).replace(
+            day=1
+        ),
+    }
+    cursor.execute(sql.DAYS_REPLACE, params)
+    cursor.execute(sql.MONTHS_REPLACE, params)
+    cursor.execute(sql.SURVEY_DAYS_REPLACE, params)
+    cursor.execute(sql.SURVEY_MONTHS_REPLACE, params)
+
+
+def _recompute_range(cursor, zone: str, first: date, last: date) -> None:
+    """Every local day first..last of `zone`, a month per round (the backfill)."""
+    month = first.replace(day=1)
+    while month <= last:
+        next_month = (month + timedelta(days=32)).replace(day=1)
+        days, day = [], max(first, month)
+        while day < next_month and day <= last:
+            days.append(day)
+            day += timedelta(days=1)
+        _recompute(cursor, zone, days)
+        month = next_month
+
+
+__all__ = ["ROLLUP_DAY", "rollup_zones", "rollups_rebuild", "rollups_refresh"]

@@ -1,0 +1,61 @@
+"""The satisfaction report from the rollups (reports.SurveyRollup): the surveys' counts and
+sums over the window's local days and months. Same answer as the base-table queries
+(reports/selectors/satisfaction.py): averages are sums over counts, as AVG computes them."""
+
+from __future__ import annotations
+
+from django.db import connections
+
+from ..db import without_jit
+from ..params import ReportQuery
+from ..rollups.sql import SURVEY_COUNTS, SURVEY_CUBOID_BITS, SURVEY_KEY
+from .sla_rollup import WINDOW, _targets, _values
+
+READ_SQL = """
+WITH seg(grain, day, target) AS (VALUES {values})
+SELECT r.cuboid, r.tier_id, r.channel, r.team_id, r.agent_id, seg.target, {sums}
+  FROM reports_surveyrollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s AND (r.cuboid = 0 OR seg.target = 'window')
+ GROUP BY r.cuboid, r.tier_id, r.channel, r.team_id, r.agent_id, seg.target
+"""
+COLUMN = {"tier": "tier_id", "channel": "channel", "team": "team_id", "agent": "agent_id"}
+
+
+def satisfaction_grouped_from_rollups(query: ReportQuery, db: str) -> dict[str, list[dict]]:
+    """{"all": [row], "tier": [rows with "key"], ..., "period": [...]}: the aggregates of
+    _satisfaction_aggregates, from the rollups. One query."""
+    params: list = []
+    sums = ", ".join(f"SUM(r.{c})" for c in SURVEY_COUNTS)
+    sql = READ_SQL.format(values=_values(_targets(query), params), sums=sums)
+    grouped: dict[str, list[dict]] = {"all": [], **{d: [] for d in SURVEY_CUBOID_BITS}}
+    grouped["period"] = []
+    with without_jit(db), connections[db].cursor() as cursor:
+        cursor.execute(sql, [*params, query.tz])
+        for row in cursor.fetchall():
+            cuboid, target = row[0], row[5]
+            counts = dict(zip(SURVEY_COUNTS, (int(v) for v in row[6:]), strict=True))
+            aggregates = _aggregates(counts)
+            if cuboid == 0:
+                if target == WINDOW:
+                    grouped["all"].append(aggregates)
+                else:
+                    grouped["period"].append({"key": target, **aggregates})
+                continue
+            dimension = next(d for d, bit in SURVEY_CUBOID_BITS.items() if bit == cuboid)
+            key = row[SURVEY_KEY.index(COLUMN[dimension])]
+            grouped[dimension].append({"key": key, **aggregates})
+    return grouped
+
+
+def _aggregates(c: dict) -> dict:
+    return {
+        "sent": c["sent"],
+        "answers": c["answers"],
+        "csat_answers": c["csat_answers"],
+        "csat_avg": c["csat_sum"] / c["csat_answers"] if c["csat_answers"] else None,
+        "ces_answers": c["ces_answers"],
+        "ces_avg": c["ces_sum"] / c["ces_answers"] if c["ces_answers"] else None,
+        "nps_answers": c["nps_answers"],
+        "promoters": c["promoters"],
+        "detractors": c["detractors"],
+    }

@@ -1,0 +1,168 @@
+"""The SLA report from the rollups (reports/rollups/): the settled clocks' counts and duration
+histograms summed over the window's local days and months, plus the running clocks read live.
+Same answer as the base-table query (reports/selectors/sla.py) except that percentiles come
+from histogram bins (their resolution: reports/rollups/bins.py)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db import connections
+from django.db.models import Q, QuerySet
+
+from slas.models import SlaClock
+
+from ..db import without_jit
+from ..models import ROLLUP_DAY, ROLLUP_MONTH, RollupZone
+from ..params import ReportQuery, next_period
+from ..rollups import bins
+from ..rollups.refresh import rollups_refresh
+from ..rollups.sql import BUSINESS, CALENDAR, CUBOID_BITS, KEY
+
+WINDOW = "window"
+DIMENSION_COLUMN = {
+    "tier": "tier_id",
+    "channel": "channel",
+    "team": "team_id",
+    "priority": "priority",
+}
+READ_SQL = """
+WITH seg(grain, day, target) AS (VALUES {values})
+SELECT r.cuboid, r.tier_id, r.channel, r.team_id, r.priority, seg.target, r.metric,
+       SUM(r.met), SUM(r.breached), {sums}
+  FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s AND (r.cuboid = 0 OR seg.target = 'window')
+ GROUP BY r.cuboid, r.tier_id, r.channel, r.team_id, r.priority, seg.target, r.metric
+"""
+ESCALATION_SQL = """
+WITH seg(grain, day) AS (VALUES {values})
+SELECT r.tier_id, r.level, SUM(r.breached)
+  FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s AND r.cuboid = 8
+ GROUP BY r.tier_id, r.level
+"""
+
+
+def rollups_answer(query: ReportQuery, db: str) -> bool:
+    """Whether the rollups hold this question: no filter (the rollups keep one dimension at a
+    time), a zone they are kept in, PostgreSQL. Refreshes them first (on the primary)."""
+    if any((query.tier, query.team, query.channel, query.priority, query.agent)):
+        return False
+    if connections[db].vendor != "postgresql":
+        return False
+    refreshed = rollups_refresh(using="default")
+    if "zones" in refreshed:  # every configured zone is built once the refresh returns
+        return query.tz in refreshed["zones"]
+    return RollupZone.objects.using(db).filter(zone=query.tz).exists()  # another refreshed
+
+
+def segments(first: date, last: date) -> list[tuple[int, date]]:
+    """Rollup rows covering the local days first..last: whole months as month rows."""
+    parts: list[tuple[int, date]] = []
+    day = first
+    while day <= last:
+        month_end = (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        if day.day == 1 and month_end <= last:
+            parts.append((ROLLUP_MONTH, day))
+            day = month_end + timedelta(days=1)
+        else:
+            parts.append((ROLLUP_DAY, day))
+            day += timedelta(days=1)
+    return parts
+
+
+def _targets(query: ReportQuery) -> list[tuple[int, date, str]]:
+    rows = [(grain, day, WINDOW) for grain, day in segments(query.since, query.until)]
+    for start in query.periods():
+        first = max(start, query.since)
+        last = min(next_period(start, query.period) - timedelta(days=1), query.until)
+        rows += [(grain, day, start.isoformat()) for grain, day in segments(first, last)]
+    return rows
+
+
+def _values(rows: list[tuple], params: list) -> str:
+    casts = ("%s::smallint", "%s::date", "%s::text")
+    out = []
+    for row in rows:
+        out.append("(" + ", ".join(casts[i] for i in range(len(row))) + ")")
+        params.extend(row)
+    return ", ".join(out)
+
+
+def sla_grouped_from_rollups(clocks: QuerySet, query: ReportQuery, db: str, live) -> tuple:
+    """(grouped, escalations) in the shape of the base-table query: rollups + live clocks."""
+    targets = _targets(query)
+    params: list = []
+    sums = ", ".join(f"SUM(r.{c})" for c in (*BUSINESS, *CALENDAR))
+    sql = READ_SQL.format(values=_values(targets, params), sums=sums)
+    grouped: dict[str, dict] = defaultdict(dict)
+    with without_jit(db), connections[db].cursor() as cursor:
+        cursor.execute(sql, [*params, query.tz])
+        for row in cursor.fetchall():
+            which, key = _which(row, query)
+            grouped[which][(row[6], key)] = _counts(row)
+        escalation_params: list = []
+        window = [(g, d) for g, d, t in targets if t == WINDOW]
+        cursor.execute(
+            ESCALATION_SQL.format(values=_values(window, escalation_params)),
+            [*escalation_params, query.tz],
+        )
+        escalations = [tuple(r) for r in cursor.fetchall()]
+
+    # the running clocks (neither fulfilled nor marked breached), live
+    # (their ids first, from the partial index clock_unsettled_idx: the planner, which cannot
+    # tell how few they are, would otherwise hash every ticket of the window to find them)
+    running = Q(fulfilled_at__isnull=True, breached_at__isnull=True)
+    ids = list(SlaClock.objects.using(db).filter(running).values_list("pk", flat=True))
+    # (no id: -1, none such, so that the query still runs: the same queries whatever the data)
+    live_grouped, live_escalations = live(clocks.filter(running, pk__in=ids or [-1]), query, db)
+    for which, rows in live_grouped.items():
+        for row in rows:
+            cell = grouped[which].setdefault((row["metric"], row.get("key")), _counts(None))
+            cell["breached"] += row["breached"]
+            cell["running"] += row["running"]
+    escalations += list(live_escalations)
+    return {which: _rows(cells) for which, cells in _with_all_sets(grouped).items()}, escalations
+
+
+def _which(row: tuple, query: ReportQuery) -> tuple[str, object]:
+    cuboid, target = row[0], row[5]
+    if cuboid == 0:
+        return ("all", None) if target == WINDOW else ("period", target)
+    dimension = next(d for d, bit in CUBOID_BITS.items() if bit == cuboid)
+    return dimension, row[KEY.index(DIMENSION_COLUMN[dimension])]
+
+
+def _counts(row: tuple | None) -> dict:
+    if row is None:
+        return {"met": 0, "breached": 0, "running": 0, "business": [0] * bins.BINS,
+                "calendar": [0] * bins.BINS}  # fmt: skip
+    return {
+        "met": int(row[7]),
+        "breached": int(row[8]),
+        "running": 0,
+        "business": [int(v) for v in row[9 : 9 + bins.BINS]],
+        "calendar": [int(v) for v in row[9 + bins.BINS :]],
+    }
+
+
+def _with_all_sets(grouped: dict) -> dict:
+    return {name: grouped.get(name, {}) for name in ("all", *CUBOID_BITS, "period")}
+
+
+def _rows(cells: dict) -> list[dict]:
+    return [
+        {
+            "metric": metric,
+            "key": key,
+            "met": c["met"],
+            "breached": c["breached"],
+            "running": c["running"],
+            "business_p50": bins.percentile(c["business"], 0.5),
+            "business_p90": bins.percentile(c["business"], 0.9),
+            "calendar_p50": bins.percentile(c["calendar"], 0.5),
+            "calendar_p90": bins.percentile(c["calendar"], 0.9),
+        }
+        for (metric, key), c in cells.items()
+    ]
