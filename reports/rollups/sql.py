@@ -264,12 +264,14 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'DELETE' THEN
         INSERT INTO reports_rollupdirtyday (day)
-        SELECT DISTINCT (n.sent_at AT TIME ZONE 'UTC')::date FROM new_rows n WHERE n.sent_at IS NOT NULL
+        SELECT DISTINCT (n.sent_at AT TIME ZONE 'UTC')::date FROM new_rows n
+         WHERE n.sent_at IS NOT NULL
         ON CONFLICT DO NOTHING;
     END IF;
     IF TG_OP <> 'INSERT' THEN
         INSERT INTO reports_rollupdirtyday (day)
-        SELECT DISTINCT (o.sent_at AT TIME ZONE 'UTC')::date FROM old_rows o WHERE o.sent_at IS NOT NULL
+        SELECT DISTINCT (o.sent_at AT TIME ZONE 'UTC')::date FROM old_rows o
+         WHERE o.sent_at IS NOT NULL
         ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;
