@@ -9,9 +9,11 @@ from drf_spectacular.generators import SchemaGenerator
 
 from api.parsers import MAX_JSON_DEPTH
 from automations.models import TeamRouting
+from desk.models import SavedView
 from goodwill.models import Gesture, GoodwillLimit
 from knowledge import feedback as knowledge_feedback
 from knowledge import services as knowledge_services
+from macros.models import Macro
 from tests.conftest import assert_error
 from tests.factories import (
     ArticleFactory,
@@ -45,6 +47,9 @@ OUR_APPS = {
     "portal",
     "reports",
     "goodwill",
+    "macros",
+    "desk",
+    "outbox",
 }
 
 
@@ -77,9 +82,12 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def objects(db):
-    """One row behind each `{id}` of the JSON writes."""
+def objects(db, manager):
+    """One row behind each `{id}` of the JSON writes (the manager's own where rows are
+    personal)."""
     return {
+        "macros": Macro.objects.create(name="Thanks", body="Thanks", owner=manager, is_shared=True),
+        "saved-views": SavedView.objects.create(owner=manager, name="Mine", filters={}),
         "channels": Channel.objects.create(kind="chat", name="Widget", settings={}),
         "customers": CustomerFactory(),
         "followup-rules": FollowUpRuleFactory(),
@@ -128,6 +136,9 @@ def _gesture() -> Gesture:
 
 
 def url_for(path: str, objects: dict) -> str:
+    path = path.replace("{kind}", "chat")  # the generic door, for a kind with a JSON payload
+    if "{macro_id}" in path:
+        path = path.replace("{macro_id}", str(objects["macros"].pk))
     if "{id}" not in path:
         return path
     resource = path.removeprefix("/api/v1/").split("/{id}")[0]
