@@ -11,13 +11,26 @@ from django.utils import timezone
 from customers.models import Customer, CustomerIdentity
 from outbox.models import OutboxMessage
 from tests.factories import CustomerFactory
-from tests.tickets.channels.conftest import chat_channel, email_channel  # noqa: F401
+from tests.tickets.channels.conftest import make_channel
 from tickets.attachments import AttachmentInput
 from tickets.channels.models import ChannelThread
 from tickets.models import Direction, EventKind, Message, Ticket, TicketKind
 from tickets.services import ticket_create, ticket_open_by_agent, ticket_reply
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def email_channel(team):
+    return make_channel("email", "Support mailbox", address="support@acme.test")
+
+
+@pytest.fixture
+def chat_channel(team, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    return make_channel(
+        "chat", "Website chat", widget_id="w-1", webhook_url="http://127.0.0.1:9/chat"
+    )
 
 
 def _file(name="invoice.pdf", data=b"%PDF-1.4 ticket", content_type="application/pdf"):
