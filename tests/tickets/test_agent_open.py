@@ -29,7 +29,11 @@ def email_channel(team):
 def chat_channel(team, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE = True
     return make_channel(
-        "chat", "Website chat", widget_id="w-1", webhook_url="http://127.0.0.1:9/chat"
+        "chat",
+        "Website chat",
+        widget_id="w-1",
+        webhook_url="http://127.0.0.1:9/chat",
+        webhook_secret="chat-secret",
     )
 
 
