@@ -53,7 +53,10 @@ class NewTicketForm(forms.Form):
     requester_name = forms.CharField(
         required=False, max_length=200, label=gettext_lazy("Customer's name")
     )
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), label=gettext_lazy("Team"))
+    # No blank choice: the first of the agent's teams (the default team first) is picked.
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), empty_label=None, label=gettext_lazy("Team")
+    )
     priority = forms.TypedChoiceField(
         choices=list(labels.PRIORITY.items()),
         coerce=int,
@@ -71,7 +74,7 @@ class NewTicketForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        teams = Team.objects.order_by("name")
+        teams = Team.objects.order_by("-is_default", "name")
         # The service checks the team rule again; the choices only spare a wrong pick.
         self.fields["team"].queryset = teams if user.is_manager else teams.filter(members=user)
 
