@@ -184,3 +184,18 @@ def test_a_reply_file_of_a_refused_type_is_an_error_on_attachments(agent, team):
             attachments=[_file("run.exe", b"MZ", "application/x-msdownload")],
         )
     assert "not accepted" in caught.value.message_dict["attachments"][0]
+
+
+def test_api_reply_with_files_on_a_live_chat_is_a_400_and_nothing_written(
+    agent_client, team, chat_channel
+):
+    ticket = _chat_ticket(CustomerFactory(), team, chat_channel)
+    upload = ContentFile(b"%PDF-1.4 x", name="a.pdf")
+    response = agent_client.post(
+        f"/api/v1/tickets/{ticket.pk}/messages/",
+        {"body": "Here", "attachments": [upload]},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "attachments" in str(response.json())
+    assert Message.objects.filter(ticket=ticket).count() == 1
