@@ -7,12 +7,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 
 from outbox.models import OutboxMessage
 from tests.browser import open_page, shoot
 from tests.desk.test_browser import sign_in
+from tests.factories import CustomerFactory
 from tests.tickets.channels.conftest import make_channel
+from tickets.channels.models import ChannelThread
 from tickets.models import Ticket, TicketKind
+from tickets.services import ticket_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,3 +75,41 @@ def test_agent_records_a_call_then_reaches_out_with_a_file(page, live_server, ag
     assert row.recipient == "vera@example.com"
     assert [a["filename"] for a in row.payload["attachments"]] == ["label.pdf"]
     shoot(page, "new-ticket-outreach.png")
+
+
+def test_reply_with_a_file_and_the_live_chat_warning(browser, live_server, agent, team, settings):
+    make_channel("email", "Support mailbox", address="support@acme.test")
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    chat = make_channel(
+        "chat",
+        "Website chat",
+        widget_id="w-1",
+        webhook_url="http://127.0.0.1:9/chat",
+        webhook_secret="chat-secret",
+    )
+    customer = CustomerFactory(email="kim@example.com")
+    by_email = ticket_create(requester=customer, subject="Label", body="Need a label", team=team)
+    thread = ChannelThread(channel=chat, key="conv-9", last_message_at=timezone.now())
+    on_chat = ticket_create(
+        requester=customer, subject="Chat", body="hi", channel="chat", team=team, thread=thread
+    )
+    with open_page(browser, width=400, height=900) as page:
+        sign_in(page, live_server, "alice")
+        page.goto(f"{live_server.url}/desk/tickets/{by_email.pk}/")
+        page.locator("#reply_body").fill("Your return label.")
+        page.locator("#reply_attachments").set_input_files(
+            {"name": "label.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 label"}
+        )
+        page.locator("#reply-form").scroll_into_view_if_needed()
+        shoot(page, "reply-with-file.png")
+        page.get_by_role("button", name="Send").click()
+        page.wait_for_selector(".messages")
+        assert "Reply queued for delivery." in page.locator(".messages").inner_text()
+        assert "label.pdf" in page.locator(".conversation, main").first.inner_text()
+
+        page.goto(f"{live_server.url}/desk/tickets/{on_chat.pk}/")
+        note = page.locator("#reply-files-refused")
+        assert "Live chat" in note.inner_text()
+        note.scroll_into_view_if_needed()
+        shoot(page, "reply-chat-files-refused.png")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400
