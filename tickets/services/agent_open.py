@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from customers.models import Customer, IdentityKind
 from customers.services import IdentityInput, customer_resolve
@@ -29,9 +30,9 @@ def proactive_channel_allowed(kind: str) -> bool:
 
 def _check_team(actor, team: Team | None) -> None:
     if team is None:
-        raise ValidationError({"team": ["Choose the team that works this ticket."]})
+        raise ValidationError({"team": [_("Choose the team that works this ticket.")]})
     if not actor.is_manager and not team.members.filter(pk=actor.pk).exists():
-        raise ValidationError({"team": ["You can open tickets only in your own teams."]})
+        raise ValidationError({"team": [_("You can open tickets only in your own teams.")]})
 
 
 def _requester(email: str, phone: str, name: str) -> Customer:
@@ -46,7 +47,8 @@ def _requester(email: str, phone: str, name: str) -> Customer:
             fields.append(field)
             identities.append(IdentityInput(kind, value.strip()))
     if not identities:
-        raise ValidationError({"requester_email": ["Give the customer's email or phone number."]})
+        needed = _("Give the customer's email or phone number.")
+        raise ValidationError({"requester_email": [needed]})
     try:
         return customer_resolve(identities=identities, name=name.strip())
     except ValidationError as exc:
@@ -63,9 +65,11 @@ def _check_reachable(customer: Customer, has_files: bool) -> None:
         raise ValidationError(
             {
                 "requester_email": [
-                    "Nothing can reach this customer: a new ticket has no open conversation, "
-                    "and they have no email address that is not marked undeliverable. "
-                    "Record their request instead, or add an email address."
+                    _(
+                        "Nothing can reach this customer: a new ticket has no open "
+                        "conversation, and they have no email address that is not marked "
+                        "undeliverable. Record their request instead, or add an email address."
+                    )
                 ]
             }
         )
@@ -101,11 +105,15 @@ def ticket_open_by_agent(
         raise PermissionDenied("Only agents open tickets from the desk.")
     _check_team(actor, team)
     if channel not in DESK_CHANNELS:
-        raise ValidationError({"channel": ["Not a channel the desk opens tickets on."]})
+        raise ValidationError({"channel": [_("Not a channel the desk opens tickets on.")]})
     proactive = kind == TicketKind.PROACTIVE
     if proactive and not proactive_channel_allowed(channel):
         raise ValidationError(
-            {"channel": ["A message cannot be sent on this channel; choose email, chat or social."]}
+            {
+                "channel": [
+                    _("A message cannot go out on this channel: choose email, chat or social.")
+                ]
+            }
         )
     attachments = list(attachments)
     check_attachment_count(len(attachments))
