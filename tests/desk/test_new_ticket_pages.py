@@ -174,3 +174,19 @@ def test_a_refused_file_type_is_a_form_error(desk, make_ticket):
     assert response.status_code == 400
     assert "are not accepted" in response.content.decode()
     assert ticket.messages.count() == 1
+
+
+def test_the_tier_rule_applies_to_a_recorded_call_not_to_an_outreach(desk, team, customer):
+    # The customer's tier serves email, chat and web (tests/desk/conftest.py), not phone.
+    make_channel("email", "Support mailbox", address="support@acme.test")
+    email = customer.identities.get().value
+    desk.post("/desk/tickets/new/", _form(team, requester_phone="", requester_email=email))
+    desk.post(
+        "/desk/tickets/new/",
+        _form(team, kind="proactive", channel="email", requester_phone="", requester_email=email),
+    )
+    called, outreach = Ticket.objects.order_by("id")
+    assert (called.requester, outreach.requester) == (customer, customer)
+    assert called.outside_plan is True
+    assert outreach.outside_plan is False
+    assert called.sla_clocks.exists()
