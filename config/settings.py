@@ -222,6 +222,8 @@ if not DEBUG:
 # Default body limit for API requests; endpoints that take files set `max_body_bytes`.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Files an agent attaches to one message (desk replies and new tickets; the API's limit is 10).
+ATTACHMENT_MAX_COUNT = env_int("ATTACHMENT_MAX_COUNT", 10)
 # Django's own guard must admit the largest endpoint limit; ours is enforced per endpoint.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 40 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -13,6 +13,7 @@ from tickets.models import Team
 from tickets.status import ACTIVE, Status
 
 from . import labels
+from .uploads import MultipleFileField
 
 
 class DeskLoginForm(AuthenticationForm):
@@ -75,6 +76,7 @@ class ReplyForm(forms.Form):
     status = forms.ChoiceField(
         choices=STATUS_AFTER_REPLY, required=False, label=_("Then set status")
     )
+    attachments = MultipleFileField()
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, **kwargs):

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from . import bulk, customers, dashboards, goodwill, list_pages, search, ticket_tools, views
+from . import (
+    bulk,
+    customers,
+    dashboards,
+    goodwill,
+    list_pages,
+    new_ticket,
+    search,
+    ticket_tools,
+    views,
+)
 
 app_name = "desk"
 
@@ -11,6 +21,7 @@ urlpatterns = [
     path("queue/rows/", views.queue_rows, name="queue-rows"),
     path("claim/", views.claim, name="claim"),
     path("availability/", views.availability, name="availability"),
+    path("tickets/new/", new_ticket.new_ticket, name="ticket-new"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket-reply"),
     path("tickets/<int:pk>/fields/", views.ticket_fields, name="ticket-fields"),

@@ -35,6 +35,7 @@ from .forms import DeskLoginForm, QueueFilterForm, ReplyForm, TicketFieldsForm
 from .goodwill_panel import goodwill_context
 from .profile import agent_locale
 from .ticket_lists import views_nav
+from .uploads import attachment_inputs
 
 
 class LoginView(auth_views.LoginView):
@@ -213,7 +214,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     """A public reply (handed to the outbox on its route by the service) or an internal note."""
     ticket = _ticket_or_404(request, pk)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_ticket(request, ticket, reply_form=form, status=400)
     try:
@@ -223,6 +224,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             body=form.cleaned_data["body"],
             public=form.public,
             status=form.cleaned_data["status"] or None,
+            attachments=attachment_inputs(form.cleaned_data["attachments"]),
             expected_version=form.cleaned_data["version"],
             claim=settings.DESK_ASSIGN_ON_REPLY,
         )

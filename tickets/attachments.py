@@ -66,3 +66,13 @@ def validate_attachment(item: AttachmentInput, field: str = "attachments") -> At
     return AttachmentInput(
         clean_filename(item.filename), item.content, content_type, item.content_id
     )
+
+
+def check_attachment_count(count: int, field: str = "attachments") -> None:
+    """An agent's message carries at most ATTACHMENT_MAX_COUNT files (a customer's inbound
+    message is never refused for its count)."""
+    if count > settings.ATTACHMENT_MAX_COUNT:
+        raise ValidationError(
+            {field: [f"{count} files; at most {settings.ATTACHMENT_MAX_COUNT} per message."]},
+            code="too_many",
+        )

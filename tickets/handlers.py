@@ -14,7 +14,7 @@ from outbox import transports
 
 from . import services
 from .channels.email.anymail import on_anymail_inbound
-from .channels.outbound import on_delivery_outcome, on_message_created
+from .channels.outbound import on_delivery_outcome, on_message_created, on_ticket_created
 from .models import EventKind, ProblemLink, Ticket
 from .status import Status
 
@@ -69,6 +69,7 @@ def on_tickets_updated(batch: list[events.DomainEvent]) -> None:
 def connect() -> None:
     """Idempotent: events.subscribe and the dispatch_uid ignore a second call."""
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
+    events.subscribe(events.TICKET_CREATED, on_ticket_created)  # a proactive first message
     events.subscribe(events.CUSTOMER_MERGING, on_customer_merging)
     events.subscribe(events.TICKET_UPDATED, on_ticket_updated, many=on_tickets_updated)
     transports.listen(on_delivery_outcome)

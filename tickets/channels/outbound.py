@@ -41,6 +41,17 @@ def on_message_created(event: events.DomainEvent) -> None:
     message_dispatch(message, purpose=_purpose(message, event))
 
 
+def on_ticket_created(event: events.DomainEvent) -> None:
+    """A proactive ticket's first message, when an agent wrote it to the customer (public),
+    leaves like a reply (ticket.created carries it; there is no message.created for it)."""
+    message: Message | None = event.message
+    if message is None or not message.is_public or message.direction != Direction.OUTBOUND:
+        return
+    if message.author_user_id is None:
+        return
+    message_dispatch(message, purpose=Purpose.REPLY)
+
+
 def message_dispatch(message: Message, *, purpose: str) -> OutboxMessage:
     """Hand one public outbound message to the outbox (in the caller's transaction)."""
     ticket = message.ticket

@@ -10,6 +10,10 @@
 3. Otherwise nothing: the API refuses the reply (422 `undeliverable`) unless the caller asks
    to record it unsent; an automatic message is recorded undeliverable.
 
+`first_message_route(customer=...)` is the same rule for a ticket an agent is
+about to open (proactive), before it exists. `Route.carries_attachments` says whether files
+can go with the message (the route's adapter capabilities).
+
 `reply_route(ticket)` answers before anything is written (the desk shows it above the reply
 form, the reply service checks it) and again when the message is handed to the outbox.
 """
@@ -36,6 +40,12 @@ class Route:
     recipient: str  # an address, or the conversation's id
     channel: Channel | None = None
     thread: ChannelThread | None = None
+
+    @property
+    def carries_attachments(self) -> bool:
+        """Whether files can go with a message on this route (the adapter's capabilities)."""
+        found = _adapter(self.kind)
+        return bool(found and found.capabilities.attachments)
 
     def describe(self) -> str:
         """What the desk says before sending: "Sends by email to kim@example.com"."""
@@ -93,14 +103,18 @@ def support_mailbox(customer: Customer, ticket: Ticket | None = None) -> Channel
 
 
 def _email_route(ticket: Ticket) -> Route | None:
-    address = best_email(ticket.requester)
+    return _customer_email_route(ticket.requester, ticket)
+
+
+def _customer_email_route(customer: Customer, ticket: Ticket | None = None) -> Route | None:
+    address = best_email(customer)
     if not address:
         return None
     return Route(
         transport=EMAIL_TRANSPORT,
         kind=ChannelKind.EMAIL,
         recipient=address,
-        channel=support_mailbox(ticket.requester, ticket),
+        channel=support_mailbox(customer, ticket),
     )
 
 
@@ -148,6 +162,22 @@ def _own_channel_route(ticket: Ticket) -> Route | None:
 def reply_route(ticket: Ticket) -> Route | None:
     """Where a public message on `ticket` goes now; None when nothing can carry it."""
     return _own_channel_route(ticket) or _email_route(ticket)
+
+
+def first_message_route(*, customer: Customer) -> Route | None:
+    """Where the first message of a ticket not opened yet (an agent reaching out) would go:
+    reply_route's rule for a ticket without a conversation. Email goes to the customer's
+    email; a conversation kind (chat, social) has no open conversation for a new ticket, so
+    it falls back to the email as well; None when nothing can carry it. Checked before the
+    ticket is written; the outbox asks reply_route again once it exists."""
+    return _customer_email_route(customer)
+
+
+def attachments_refused_reason(route: Route) -> str:
+    return gettext(
+        "Files cannot be attached: this message goes on %(channel)s, which does not carry "
+        "attachments. Remove them, or add them to an internal note."
+    ) % {"channel": _label(route.kind)}
 
 
 def undeliverable_reason(ticket: Ticket) -> str:

@@ -10,9 +10,11 @@ One module per idea: `create` (opening tickets), `update` (fields, status, teams
 many tickets, each through ticket_update), `batch` (set-based changes of many tickets, for
 sweeps), `audit` (the audit trail for other apps' changes and the SLA fields), `merge`
 (merging duplicates), `problems` (incidents linked to a problem, the update when it is
-solved), `common` (what they share). Callers import from here: `from tickets import services`.
+solved), `agent_open` (an agent opens a ticket from the desk), `common` (what they
+share). Callers import from here: `from tickets import services`.
 """
 
+from .agent_open import ticket_open_by_agent
 from .audit import (
     AuditEntry,
     audit_record,
@@ -56,6 +58,7 @@ __all__ = [
     "ticket_merge",
     "ticket_message_post",
     "ticket_open",
+    "ticket_open_by_agent",
     "ticket_reply",
     "ticket_sla_fields_set",
     "ticket_update",

@@ -11,7 +11,7 @@ from core import events
 from core.errors import ConflictError, UndeliverableError
 from customers.models import Customer
 
-from ..attachments import AttachmentInput
+from ..attachments import AttachmentInput, check_attachment_count
 from ..channels import routing
 from ..models import (
     Direction,
@@ -38,6 +38,18 @@ def _may_hold(author, ticket: Ticket) -> bool:
     return True
 
 
+def _check_route(ticket: Ticket, *, has_files: bool, record_unsent: bool) -> None:
+    """A public reply needs a route (else UndeliverableError, unless recorded unsent), and
+    files only go on a route that carries attachments (else ValidationError on them)."""
+    route = routing.reply_route(ticket)
+    if route is None:
+        if not record_unsent:
+            raise UndeliverableError(routing.undeliverable_reason(ticket))
+        return
+    if has_files and not route.carries_attachments:
+        raise ValidationError({"attachments": [routing.attachments_refused_reason(route)]})
+
+
 @transaction.atomic
 def ticket_reply(
     *,
@@ -57,7 +69,9 @@ def ticket_reply(
     A public reply goes out on the route tickets.channels.routing chooses, records the first
     reply time and moves a new ticket to open (or to `status`, e.g. "pending" to wait on the
     customer). When nothing can carry it, UndeliverableError and nothing is written, unless
-    `record_unsent`: then it is stored with an undeliverable delivery. With `claim`, a public
+    `record_unsent`: then it is stored with an undeliverable delivery. Files on a public reply
+    need a route that carries attachments (ValidationError on `attachments` otherwise), and an
+    agent's message carries at most ATTACHMENT_MAX_COUNT of them. With `claim`, a public
     reply to an unassigned ticket also assigns it to its author when they may hold it (an
     agent of its team, or a manager), audited as an assignment.
     """
@@ -69,8 +83,10 @@ def ticket_reply(
         )
     if ticket.status == Status.CLOSED:
         raise ConflictError("A closed ticket is final; open a new ticket instead.", code="closed")
-    if public and not record_unsent and routing.reply_route(ticket) is None:
-        raise UndeliverableError(routing.undeliverable_reason(ticket))
+    attachments = list(attachments)
+    check_attachment_count(len(attachments))
+    if public:
+        _check_route(ticket, has_files=bool(attachments), record_unsent=record_unsent)
     message = _message_create(
         ticket=ticket,
         direction=Direction.OUTBOUND,
