@@ -53,6 +53,8 @@ class BulkForm(forms.Form):
             .order_by("first_name", "username")
         )
         self.fields["assignee"].label_from_instance = lambda user: user.display_name
+        # "Assign to" starts on the agent themself: unassigning is chosen, never a default.
+        self.fields["assignee"].initial = user.pk
 
     def value(self):
         action = self.cleaned_data["action"]
