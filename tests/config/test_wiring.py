@@ -19,7 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 # order holds wherever inside the app a handler lives.
 WEBHOOKS = "webhooks:on_event"
 EXPECTED = {
-    events.TICKET_CREATED: ["slas:on_ticket_created", WEBHOOKS, "automations:on_ticket_created"],
+    # tickets: a proactive ticket's first public message goes out (after slas started clocks)
+    events.TICKET_CREATED: [
+        "slas:on_ticket_created",
+        "tickets:on_ticket_created",
+        WEBHOOKS,
+        "automations:on_ticket_created",
+    ],
     events.TICKET_UPDATED: [
         "slas:on_ticket_updated",
         "success:on_ticket_updated",
