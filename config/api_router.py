@@ -32,6 +32,7 @@ from tickets.api.bulk import TicketBulkView
 from tickets.api.queue import QueueClaimView, QueueView
 from tickets.api.views import AttachmentViewSet, TeamViewSet, TicketViewSet
 from tickets.channels import api as channels_api
+from tickets.channels import hooks_api
 from webhooks.api import WebhookSubscriptionViewSet
 
 
@@ -110,6 +111,12 @@ urlpatterns = [
     path("inbound/social/", channels_api.InboundSocialView.as_view(), name="inbound-social"),
     # Any other registered kind with a JSON payload (after the named doors above).
     path("inbound/<str:kind>/", channels_api.InboundKindView.as_view(), name="inbound-kind"),
+    # Providers posting in their own formats, signed their own way (tickets/channels/providers.py).
+    path(
+        "hooks/<str:kind>/<int:channel_id>/",
+        hooks_api.ProviderHookView.as_view(),
+        name="provider-hook",
+    ),
     path("help/search/", knowledge_api.SearchView.as_view(), name="kb-search"),
     path("help/suggest/", knowledge_api.SuggestView.as_view(), name="kb-suggest"),
     path(

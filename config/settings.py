@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "reports",
     "knowledge",
     "macros",
+    "live",
     # Last: its ready() wires every app's handlers and registers every app's tasks.
     "config",
 ]
@@ -167,6 +168,20 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Real time (Django Channels, live/): one Redis channel layer for every web process -----
+# LIVE_REDIS_URL defaults to REDIS_URL; without either, an in-memory layer (one process only).
+ASGI_APPLICATION = "config.asgi.application"
+LIVE_REDIS_URL = os.environ.get("LIVE_REDIS_URL", REDIS_URL)
+if LIVE_REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [LIVE_REDIS_URL], "capacity": 1000, "expiry": 30},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Time, language, static and media ------------------------------------------------------
 LANGUAGE_CODE = "en-us"

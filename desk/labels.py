@@ -27,6 +27,11 @@ CHANNEL = {
     "social": _("Social media"),
     "web": _("Web"),
     "api": _("API"),
+    "telegram": "Telegram",
+    "whatsapp": "WhatsApp",
+    "messenger": "Messenger",
+    "instagram": "Instagram",
+    "sms": _("SMS"),
 }
 CLOCK_STATE = {
     "running": _("running"),

@@ -61,6 +61,9 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # What the provider reported after accepting it (WhatsApp, Twilio, Messenger statuses).
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -70,6 +73,12 @@ class OutboxMessage(models.Model):
                 fields=["next_attempt_at"],
                 condition=models.Q(state__in=["queued", "sending"]),
                 name="outbox_due_idx",
+            ),
+            # Providers' delivery statuses find the row by the id they gave it.
+            models.Index(
+                fields=["transport", "provider_id"],
+                condition=~models.Q(provider_id=""),
+                name="outbox_provider_idx",
             ),
         ]
 

@@ -186,6 +186,46 @@ def outbox_sweep(*, batch_size: int = 20, max_batches: int = 10) -> int:
     return done
 
 
+PROVIDER_STATUSES = frozenset({"delivered", "read", "failed"})
+
+
+@transaction.atomic
+def outbox_provider_status(
+    *, transport: str, provider_id: str, status: str, error: str = "", at=None
+) -> int:
+    """Apply what a provider reports about a row it accepted (its id is the row's
+    provider_id): delivered and read are noted (read implies delivered); failed marks the row
+    failed with the provider's reason and tells the listeners, as a final failure of ours
+    would. Statuses arrive late, twice and out of order: a status never moves a row back
+    (read stays read; failed after read is ignored). Returns the rows changed (0 for an
+    unknown id: a provider's status for something we did not send is not an error)."""
+    if status not in PROVIDER_STATUSES or not provider_id:
+        return 0
+    at = at or timezone.now()
+    changed = 0
+    rows = OutboxMessage.objects.select_for_update().filter(
+        transport=transport, provider_id=provider_id
+    )
+    for row in rows:
+        if status == "failed":
+            if row.read_at or row.state == State.FAILED:
+                continue
+            _finish(row, state=State.FAILED, error=f"provider: {error or 'failed'}")
+            changed += 1
+            continue
+        fields = []
+        if row.delivered_at is None:
+            row.delivered_at = at
+            fields.append("delivered_at")
+        if status == "read" and row.read_at is None:
+            row.read_at = at
+            fields.append("read_at")
+        if fields:
+            row.save(update_fields=[*fields, "updated_at"])
+            changed += 1
+    return changed
+
+
 @transaction.atomic
 def outbox_retry(*, row: OutboxMessage) -> OutboxMessage:
     """Send a failed row again (after someone fixed what made it fail): queued, due now, with

@@ -25,3 +25,9 @@ class ChannelKind(models.TextChoices):
     SOCIAL = "social", "Social media"
     WEB = "web", "Web"  # the customer portal and help center
     API = "api", "API"  # opened by an integration through the API
+    # Providers that speak their own formats (tickets/channels/providers/): one adapter each.
+    TELEGRAM = "telegram", "Telegram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    MESSENGER = "messenger", "Messenger"
+    INSTAGRAM = "instagram", "Instagram"
+    SMS = "sms", "SMS"

@@ -57,6 +57,7 @@ class InboundDoor(models.TextChoices):
     API = "api", "API"
     ANYMAIL = "anymail", "Email provider webhook (anymail)"
     IMAP = "imap", "IMAP poller"
+    PROVIDER = "provider", "Provider webhook (its own format, signed)"
 
 
 class InboundMessage(models.Model):

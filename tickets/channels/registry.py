@@ -20,6 +20,9 @@ An adapter declares:
   on this kind ("email", "webhook", ...; None when the kind cannot carry replies, e.g. phone),
   and `reply_envelope(message, thread)`, the transport's payload for one reply;
 - `public_contact(channel)`: how the help center shows a configured channel to customers;
+- `provider`: for a kind that a platform posts in its own format (Telegram, WhatsApp, ...),
+  the hooks of its webhook door /api/v1/hooks/<kind>/<channel id>/ (providers.ProviderHooks:
+  verify the signature, parse the body into messages to store and delivery statuses);
 - tiers: `served_by_every_tier` for a kind no customer picks (tickets an integration opens
   through the API): a tier's channel list never puts it outside the plan.
 
@@ -68,6 +71,8 @@ class ChannelAdapter:
     # Outbound.
     reply_transport: str | None = None
     reply_envelope: Callable[..., dict] | None = None
+    # A provider's own webhook (tickets/channels/providers.py ProviderHooks), or None.
+    provider: Any = None
     # Tiers.
     served_by_every_tier: bool = False
     # The help center's "Still need help?": what a customer is shown to reach a configured
