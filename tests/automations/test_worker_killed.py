@@ -9,16 +9,12 @@ commits its first batch (rows 0-99), then waits inside the second; that is when 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
 import psycopg
 import pytest
 import redis
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -26,7 +22,16 @@ from automations.models import TimeRule, TimeRuleDue
 from config.celery import app
 from customers.models import Customer
 from tests.factories import TeamFactory
-from tests.slas.test_real_worker import ROOT, _database_url, _wait_for
+from tests.faults.processes import (
+    celery_worker,
+    database_url,
+    kill_pool,
+    log_of,
+    pool_pids,
+    service_env,
+    stop,
+    wait_until,
+)
 from tickets.models import Ticket, TicketEvent
 
 DUE = 400
@@ -35,7 +40,7 @@ DUE = 400
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
 @pytest.mark.django_db(transaction=True)
-def test_time_rule_sweep_killed_mid_way_applies_every_row_exactly_once():
+def test_time_rule_sweep_killed_mid_way_applies_every_row_exactly_once(tmp_path):
     assert connection.vendor == "postgresql"
     broker = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
     redis.Redis.from_url(broker).flushdb()
@@ -56,48 +61,30 @@ def test_time_rule_sweep_killed_mid_way_applies_every_row_exactly_once():
         TimeRuleDue(ticket=t, rule=tag if i < 150 else move, due_at=past + timedelta(seconds=i))
         for i, t in enumerate(tickets)
     )
-    blocker = psycopg.connect(_database_url())  # a transaction of its own, left open
+    blocker = psycopg.connect(database_url())  # a transaction of its own, left open
     blocker.execute("SELECT 1 FROM tickets_team WHERE id = %s FOR UPDATE", [escalation.pk])
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": broker,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "LOG_LEVEL": "WARNING",
-        "AUTOMATION_SWEEP_BATCH_SIZE": "100",  # the test's arithmetic: batches of 100
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=1",
-         "-Q", ",".join(settings.TASK_QUEUES), "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    env = service_env(
+        CELERY_BROKER_URL=broker,
+        AUTOMATION_SWEEP_BATCH_SIZE="100",  # the test's arithmetic: batches of 100
+    )
+    log = tmp_path / "worker.log"
+    worker = celery_worker(env, "sweeper", log)
     fired = TicketEvent.objects.filter(kind="automation.fired")
     try:
-        assert _wait_for(
-            lambda: subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True).stdout,
-            timeout=30,
-        )
+        wait_until(lambda: pool_pids(worker), timeout=30)
         app.send_task("automations.sweep_time_rules")  # what beat sends
-        assert _wait_for(lambda: fired.count() >= 100, timeout=60)  # a batch committed
+        wait_until(lambda: fired.count() >= 100, timeout=60)  # a batch committed
         time.sleep(1)  # the second batch is now waiting on the locked team
-        children = subprocess.run(
-            ["pgrep", "-P", str(worker.pid)], capture_output=True, text=True
-        ).stdout.split()
-        for pid in children:
-            os.kill(int(pid), signal.SIGKILL)  # the pool process running the sweep
+        kill_pool(worker)  # the pool process running the sweep
         at_kill = fired.count()
         assert at_kill == 100, "the first batch, and only it, committed before the kill"
         blocker.rollback()  # let the redelivered sweep through
-        assert _wait_for(lambda: fired.count() >= DUE, timeout=90)
+        wait_until(lambda: fired.count() >= DUE, timeout=90)
         time.sleep(2)
     finally:
         blocker.close()
-        worker.terminate()
-        try:
-            output = worker.communicate(timeout=20)[0].decode()
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output = worker.communicate()[0].decode()
+        stop(worker, timeout=20)
+    output = log_of(log)
     print(f"killed after {at_kill} of {DUE} firings; the redelivered sweep finished")
     assert fired.count() == DUE, output
     assert fired.values("ticket_id").distinct().count() == DUE

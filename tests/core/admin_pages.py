@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 from django.test import Client
 
-from outbox.models import OutboxMessage as WebhookDelivery
+from outbox.models import OutboxMessage
 from success.models import FollowUp
 from tickets import services as tickets
 from tickets.models import Priority, Ticket
@@ -122,7 +122,7 @@ def effects(ticket: Ticket) -> dict:
                 d.payload["body"]["changes"],
                 d.payload["body"]["ticket"]["status"],
             )
-            for d in WebhookDelivery.objects.filter(payload__body__ticket__id=ticket.pk)
+            for d in OutboxMessage.objects.filter(payload__body__ticket__id=ticket.pk)
         ],
     }
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from outbox.models import OutboxMessage as WebhookDelivery
+from outbox.models import OutboxMessage
 from slas.models import Metric
 from tests.conftest import client_for
 from tests.core.admin_pages import (
@@ -115,7 +115,7 @@ def test_invalid_status_move_in_the_admin_is_a_form_error_and_changes_nothing(
     assert "cannot go from new to closed" in errors_of(response)
     assert effects(ticket) == before
     assert ticket.subject == "Espresso machine leaks"
-    assert not WebhookDelivery.objects.exists()
+    assert not OutboxMessage.objects.exists()
 
 
 def test_a_valid_ticket_form_with_a_tampered_inline_keeps_nothing(admin, root, customer):

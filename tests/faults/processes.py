@@ -104,6 +104,38 @@ def spawn(args: list[str], env: dict[str, str], log: Path | None = None) -> subp
             output.close()
 
 
+def celery_worker(env: dict[str, str], name: str, log: Path | None = None) -> subprocess.Popen:
+    """A Celery worker with one pool process on every queue, named `name@hd-test` (for
+    app.control.ping), in a session of its own."""
+    from django.conf import settings
+
+    return spawn(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=1",
+         "-Q", ",".join(settings.TASK_QUEUES), "-n", f"{name}@hd-test", "--without-gossip",
+         "--without-mingle", "--loglevel=WARNING"],
+        env,
+        log,
+    )  # fmt: skip
+
+
+def pool_pids(worker: subprocess.Popen) -> list[int]:
+    """The worker's pool processes (its children: they run the tasks)."""
+    found = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def kill_pool(worker: subprocess.Popen) -> None:
+    """SIGKILL the pool processes mid-task: the main process lives on, the broker redelivers
+    the unacknowledged task (acks_late) to a new pool process."""
+    for pid in pool_pids(worker):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def log_of(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], *, workers: int = 2, log: Path | None = None) -> Iterator[str]:
     """gunicorn on a free loopback port; yields its base URL once /healthz answers."""

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from accounts.services import api_token_create
-from outbox.models import OutboxMessage as WebhookDelivery
+from outbox.models import OutboxMessage
 from outbox.models import State as DeliveryState
 from tests.factories import IntegrationFactory, TeamFactory
 from tickets.models import Ticket
@@ -48,5 +48,5 @@ def test_api_accepts_tickets_while_redis_is_down(settings, tmp_path):
     assert Ticket.objects.get(subject="Down").pk == response.json()["id"]
     assert ready.status_code == 503  # readiness tells the load balancer the truth
     # The webhook whose message the broker refused waits in its row for the sweep.
-    waiting = WebhookDelivery.objects.get(payload__body__ticket__id=response.json()["id"])
+    waiting = OutboxMessage.objects.get(payload__body__ticket__id=response.json()["id"])
     assert waiting.state == DeliveryState.QUEUED

@@ -31,7 +31,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.services import api_token_create
-from outbox.models import OutboxMessage as WebhookDelivery
+from outbox.models import OutboxMessage
 from outbox.models import State as DeliveryState
 from slas.models import SlaClock
 from success.models import FollowUp, FollowUpState
@@ -266,7 +266,7 @@ def _due_left(cutoff) -> dict[str, int]:
         "followups": FollowUp.objects.filter(
             state=FollowUpState.SCHEDULED, due_at__lte=cutoff
         ).count(),
-        "webhooks": WebhookDelivery.objects.filter(
+        "webhooks": OutboxMessage.objects.filter(
             transport="webhook", state__in=[DeliveryState.QUEUED, DeliveryState.SENDING]
         ).count(),
     }
@@ -357,7 +357,7 @@ def test_worker_kills_and_broker_restart_lose_and_double_nothing(
     )
 
     # Every ticket.created webhook was delivered at least once; one row per ticket.
-    deliveries = WebhookDelivery.objects.filter(payload__event="ticket.created")
+    deliveries = OutboxMessage.objects.filter(payload__event="ticket.created")
     assert set(deliveries.values_list("state", flat=True)) == {DeliveryState.SENT}
     announced = Counter(deliveries.values_list("payload__body__ticket__id", flat=True))
     assert announced == Counter(Ticket.objects.values_list("pk", flat=True))

@@ -15,16 +15,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import redis
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from config.celery import app
 from outbox.models import OutboxMessage, State
 from outbox.webhook import envelope
-from tests.faults.processes import kill, service_env, spawn, stop, wait_until
+from tests.faults.processes import celery_worker, kill, service_env, stop, wait_until
 
-CELERY_WORKER = ["python", "-m", "celery", "-A", "config", "worker", "--concurrency=1"]
 LEASE_SECONDS = 3
 
 
@@ -61,18 +59,6 @@ class HangingReceiver:
         self.server.server_close()
 
 
-def _worker(env, tmp_path, name):
-    import sys
-
-    return spawn(
-        [sys.executable, *CELERY_WORKER[1:], "-Q", ",".join(settings.TASK_QUEUES),
-         "-n", f"{name}@outbox-test", "--without-gossip", "--without-mingle",
-         "--loglevel=WARNING"],
-        env,
-        tmp_path / f"{name}.log",
-    )  # fmt: skip
-
-
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
 @pytest.mark.django_db(transaction=True)
@@ -95,10 +81,10 @@ def test_worker_killed_mid_send_loses_nothing_and_the_repeat_is_recognisable(tmp
         WEBHOOK_TIMEOUT_SECONDS="120",
         OUTBOX_LEASE_SECONDS=str(LEASE_SECONDS),
     )
-    first = _worker(env, tmp_path, "first")
+    first = celery_worker(env, "first", tmp_path / "first.log")
     second = None
     try:
-        wait_until(lambda: app.control.ping(destination=["first@outbox-test"], timeout=1), 60)
+        wait_until(lambda: app.control.ping(destination=["first@hd-test"], timeout=1), 60)
         app.send_task("outbox.send", args=[row.pk])  # what on_commit sends
         assert receiver.first_arrived.wait(30), "the worker started the POST"
         claimed = OutboxMessage.objects.get(pk=row.pk)
@@ -106,8 +92,8 @@ def test_worker_killed_mid_send_loses_nothing_and_the_repeat_is_recognisable(tmp
         kill(first)  # SIGKILL, mid-send: no cleanup, no acknowledgement of the answer
         assert OutboxMessage.objects.get(pk=row.pk).state == State.SENDING  # nothing lost
 
-        second = _worker(env, tmp_path, "second")
-        wait_until(lambda: app.control.ping(destination=["second@outbox-test"], timeout=1), 60)
+        second = celery_worker(env, "second", tmp_path / "second.log")
+        wait_until(lambda: app.control.ping(destination=["second@hd-test"], timeout=1), 60)
         time.sleep(LEASE_SECONDS + 1)  # the dead worker's lease runs out
         app.send_task("outbox.sweep")  # what beat sends every OUTBOX_SWEEP_SECONDS
         wait_until(lambda: OutboxMessage.objects.get(pk=row.pk).state == State.SENT, 60)

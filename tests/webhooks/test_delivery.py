@@ -13,7 +13,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from outbox.models import OutboxMessage as WebhookDelivery
+from outbox.models import OutboxMessage
 from outbox.models import State as DeliveryState
 from outbox.tasks import sweep as sweep_webhook_deliveries
 from tests.tickets.channels.conftest import make_channel
@@ -24,7 +24,7 @@ from webhooks.services import delivery_create, validate_webhook_url
 pytestmark = pytest.mark.django_db
 
 
-def send(capture, **kwargs) -> WebhookDelivery:
+def send(capture, **kwargs) -> OutboxMessage:
     with capture(execute=True):
         delivery = delivery_create(**kwargs)
     delivery.refresh_from_db()
@@ -122,7 +122,7 @@ def test_agent_reply_on_a_chat_ticket_goes_to_the_chat_provider(
     assert sent["conversation_id"] == "conv-1"
     assert sent["widget_id"] == "w-1"
     assert sent["message"]["text"] == "Hi, how can I help?"
-    assert WebhookDelivery.objects.get().state == DeliveryState.SENT
+    assert OutboxMessage.objects.get().state == DeliveryState.SENT
 
 
 def test_agent_reply_on_a_social_ticket_goes_out_with_the_conversation(

@@ -14,7 +14,7 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from outbox.models import OutboxMessage as WebhookDelivery
+from outbox.models import OutboxMessage
 from outbox.models import State as DeliveryState
 from outbox.tasks import sweep as sweep_webhook_deliveries
 from tests.conftest import assert_error
@@ -117,7 +117,7 @@ def test_subscribed_events_are_delivered_signed(
     assert payload["type"] == "ticket.created"
     assert payload["ticket"]["id"] == ticket.pk
     assert payload["ticket"]["subject"] == "Where is my order?"
-    delivery = WebhookDelivery.objects.get()
+    delivery = OutboxMessage.objects.get()
     assert (delivery.source, delivery.state) == (
         f"subscription:{subscribed.pk}",
         DeliveryState.SENT,
@@ -132,14 +132,14 @@ def test_a_rolled_back_change_announces_nothing(subscribed):
 
     with pytest.raises(RuntimeError):
         failing_request()
-    assert not WebhookDelivery.objects.exists()
+    assert not OutboxMessage.objects.exists()
 
 
 def test_a_500_is_retried_and_a_2xx_ends_it(subscribed, receiver, manager_client):
     receiver.statuses = [500, 503]
     _open_ticket()  # on_commit is not run in this test: the sweep does all the sending
     sweep_webhook_deliveries()
-    delivery = WebhookDelivery.objects.get()
+    delivery = OutboxMessage.objects.get()
     assert (delivery.state, delivery.attempts, delivery.last_status) == ("queued", 1, 500)
     for _ in range(2):
         with time_machine.travel(delivery.next_attempt_at + timedelta(seconds=1)):
@@ -157,7 +157,7 @@ def test_inactive_subscriptions_get_nothing(subscribed):
     subscribed.active = False
     subscribed.save()
     _open_ticket()
-    assert not WebhookDelivery.objects.exists()
+    assert not OutboxMessage.objects.exists()
 
 
 def test_other_roles_cannot_touch_webhooks(agent_client, integration_client):
@@ -169,7 +169,7 @@ def test_delivery_attempts_are_bounded(subscribed, receiver, settings):
     settings.OUTBOX_MAX_ATTEMPTS = 3
     receiver.statuses = [500] * 100
     _open_ticket()
-    delivery = WebhookDelivery.objects.get()
+    delivery = OutboxMessage.objects.get()
     for hours in (1, 2, 3, 4):
         with time_machine.travel(timezone.now() + timedelta(hours=hours)):
             sweep_webhook_deliveries()
@@ -182,7 +182,7 @@ def test_a_410_is_permanent_and_not_retried(subscribed, receiver, manager_client
     receiver.statuses = [410]
     _open_ticket()
     sweep_webhook_deliveries()
-    delivery = WebhookDelivery.objects.get()
+    delivery = OutboxMessage.objects.get()
     assert (delivery.state, delivery.attempts, delivery.last_status) == ("failed", 1, 410)
     with time_machine.travel(timezone.now() + timedelta(days=1)):
         assert sweep_webhook_deliveries() == 0
