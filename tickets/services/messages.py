@@ -50,6 +50,31 @@ def _check_route(ticket: Ticket, *, has_files: bool, record_unsent: bool) -> Non
         raise ValidationError({"attachments": [routing.attachments_refused_reason(route)]})
 
 
+def _message_added(changes: _Changes, message: Message, **extra) -> None:
+    """The audit line of a new message (who wrote it is the _Changes' actor)."""
+    changes.record(
+        EventKind.MESSAGE_ADDED,
+        after={
+            "message": message.pk,
+            "public": message.is_public,
+            "direction": message.direction,
+            **extra,
+        },
+    )
+
+
+def _save_and_announce(
+    ticket: Ticket, changes: _Changes, message: Message, *, by: dict, update: dict | None = None
+) -> None:
+    """The end of every message that changes the ticket: a new version, the audit trail, then
+    message.created (`by`: its actor or customer) and ticket.updated (with `update`'s data)."""
+    ticket.version += 1
+    ticket.save()
+    changes.save()
+    events.publish(events.MESSAGE_CREATED, ticket=ticket, message=message, **by)
+    changes.publish_update(**(update or {}))
+
+
 @transaction.atomic
 def ticket_reply(
     *,
@@ -97,10 +122,7 @@ def ticket_reply(
         attachments=attachments,
     )
     changes = _Changes(ticket, actor_user=author)
-    changes.record(
-        EventKind.MESSAGE_ADDED,
-        after={"message": message.pk, "public": public, "direction": Direction.OUTBOUND},
-    )
+    _message_added(changes, message)
     if public:
         if claim and ticket.assignee_id is None and _may_hold(author, ticket):
             changes.record(EventKind.ASSIGNED, {"assignee": None}, {"assignee": author.pk})
@@ -115,11 +137,7 @@ def ticket_reply(
         )
     elif status:
         _apply_status(ticket, status, changes, EventKind.STATUS_CHANGED)
-    ticket.version += 1
-    ticket.save()
-    changes.save()
-    events.publish(events.MESSAGE_CREATED, ticket=ticket, message=message, actor=author)
-    changes.publish_update()
+    _save_and_announce(ticket, changes, message, by={"actor": author})
     return message
 
 
@@ -158,19 +176,14 @@ def customer_message_add(
         withheld_parts=withheld_parts,
     )
     changes = _Changes(ticket, actor_customer=customer)
-    changes.record(
-        EventKind.MESSAGE_ADDED,
-        after={"message": message.pk, "public": True, "direction": Direction.INBOUND},
-    )
+    _message_added(changes, message)
     reopened = ticket.status == Status.SOLVED
     _apply_status(
         ticket, target, changes, EventKind.REOPENED if reopened else EventKind.STATUS_CHANGED
     )
-    ticket.version += 1
-    ticket.save()
-    changes.save()
-    events.publish(events.MESSAGE_CREATED, ticket=ticket, message=message, customer=customer)
-    changes.publish_update(reopened=reopened)
+    _save_and_announce(
+        ticket, changes, message, by={"customer": customer}, update={"reopened": reopened}
+    )
     return message
 
 
@@ -221,15 +234,7 @@ def system_message_add(
         ticket=ticket, direction=Direction.OUTBOUND, body=body, html_body=html_body
     )
     changes = _Changes(ticket)
-    changes.record(
-        EventKind.MESSAGE_ADDED,
-        after={
-            "message": message.pk,
-            "public": True,
-            "direction": Direction.OUTBOUND,
-            "system": reason,
-        },
-    )
+    _message_added(changes, message, system=reason)
     changes.save()
     events.publish(
         events.MESSAGE_CREATED,
