@@ -114,7 +114,8 @@ def test_agent_works_the_queue(page, browser, live_server, agent, queue, team):
     page.keyboard.press("n")
     page.wait_for_url(f"{live_server.url}/desk/tickets/{urgent.pk}/")
 
-    # Sign out.
+    # Sign out, from the account menu under the agent's name.
+    page.locator("header .account summary").click()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r".*/desk/login/$"))
     page.goto(f"{live_server.url}/desk/")
