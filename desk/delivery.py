@@ -21,3 +21,7 @@ def reply_context(ticket: Ticket) -> dict:
             attachments_refused_reason(route) if route and not route.carries_attachments else ""
         ),
     }
+
+
+def reply_routable(ticket: Ticket) -> bool:
+    return reply_route(ticket) is not None

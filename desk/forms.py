@@ -78,6 +78,12 @@ class ReplyForm(forms.Form):
     )
     attachments = MultipleFileField()
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # Offered only when nothing can carry a public reply: keep it on the ticket, marked not
+    # delivered, because the agent reaches the customer some other way (a call, in person).
+    record_unsent = forms.BooleanField(
+        required=False,
+        label=_("Record it on the ticket without sending (I will reach the customer another way)"),
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "reply_%s")  # two forms on one page: distinct ids

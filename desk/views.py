@@ -227,6 +227,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             attachments=attachment_inputs(form.cleaned_data["attachments"]),
             expected_version=form.cleaned_data["version"],
             claim=settings.DESK_ASSIGN_ON_REPLY,
+            record_unsent=form.cleaned_data["record_unsent"],
         )
     except ConflictError as exc:
         return _conflict(request, pk, form, exc)
@@ -237,9 +238,12 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
         _apply_errors(form, exc)
         return _render_ticket(request, ticket, reply_form=form, status=400)
     # Queued for the channel, not yet accepted by a transport: the page says "queued".
-    messages.success(
-        request, _("Reply queued for delivery.") if form.public else _("Internal note added.")
-    )
+    if not form.public:
+        messages.success(request, _("Internal note added."))
+    elif form.cleaned_data["record_unsent"] and not delivery.reply_routable(ticket):
+        messages.warning(request, _("Reply recorded on the ticket, not sent: nothing carries it."))
+    else:
+        messages.success(request, _("Reply queued for delivery."))
     if not selectors.is_visible(request.user, pk):  # a macro moved it to another team
         return redirect("desk:queue")
     return redirect("desk:ticket", pk=pk)

@@ -164,6 +164,7 @@ def macro_apply(
     attachments: Iterable[AttachmentInput] = (),
     expected_version: int | None = None,
     claim: bool = False,
+    record_unsent: bool = False,
 ) -> MacroApplied:
     """Send the macro's reply on `ticket` (rendered, or `body` as the agent edited it) and
     apply its field changes, in one transaction: the reply through ticket_reply (its status:
@@ -184,6 +185,7 @@ def macro_apply(
         attachments=attachments,
         expected_version=expected_version,
         claim=claim,  # ticket_reply's: a public reply may assign an unassigned ticket
+        record_unsent=record_unsent,
     )
     ticket = Ticket.objects.get(pk=ticket.pk)
     fields = _field_changes(macro, ticket)
