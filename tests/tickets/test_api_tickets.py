@@ -130,6 +130,25 @@ def test_agent_opens_proactive_ticket_with_outbound_first_message(agent_client, 
     assert message.author_user == agent
 
 
+def test_proactive_ticket_nothing_can_carry_is_422_and_writes_nothing(agent_client):
+    body = {
+        "subject": "Your parcel",
+        "body": "It is delayed by a day.",
+        "requester": {"phone": "+371 2000 0001", "name": "Only A Phone"},
+        "kind": "proactive",
+    }
+    error = assert_error(agent_client.post(URL, body, format="json"), 422, code="undeliverable")
+    assert "Nothing can reach this customer" in error["message"]
+    assert Ticket.objects.count() == 0
+    assert Customer.objects.count() == 0  # not even the customer the identities named
+
+    # Recorded unsent on purpose: the ticket exists, its first message says it never left.
+    response = agent_client.post(URL, {**body, "record_unsent": True}, format="json")
+    assert response.status_code == 201, response.content
+    message = Ticket.objects.get().messages.get()
+    assert (message.direction, message.delivery.state) == (Direction.OUTBOUND, "undeliverable")
+
+
 def test_integration_cannot_open_proactive_ticket(integration_client):
     assert_error(create(integration_client, kind="proactive"), 400, field="kind")
     assert Ticket.objects.count() == 0

@@ -152,6 +152,12 @@ class TicketCreateSerializer(serializers.Serializer):
         max_length=10,
         help_text="Files, with multipart/form-data.",
     )
+    record_unsent = serializers.BooleanField(
+        default=False,
+        help_text="Proactive tickets: when nothing can carry the first message (no email "
+        "address that is not marked undeliverable), the create is 422 `undeliverable` and "
+        "writes nothing; true opens it anyway with the message recorded undeliverable.",
+    )
 
     def validate_channel(self, value: str) -> TicketChannel:
         found = ticket_channel_named(value)

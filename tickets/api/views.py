@@ -126,6 +126,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             tags=attrs["tags"],
             external_ref=attrs["external_ref"],
             attachments=_uploads(attrs["attachments"]),
+            record_unsent=attrs["record_unsent"],
         )
         return Response(
             TicketSerializer(self._fetch(ticket.pk)).data, status=status.HTTP_201_CREATED

@@ -173,6 +173,15 @@ def first_message_route(*, customer: Customer) -> Route | None:
     return _customer_email_route(customer)
 
 
+def unreachable_reason() -> str:
+    """Why first_message_route found nothing (a new ticket reaching out)."""
+    return gettext(
+        "Nothing can reach this customer: a new ticket has no open conversation, and they have "
+        "no email address that is not marked undeliverable. Record their request instead, or "
+        "add an email address."
+    )
+
+
 def attachments_refused_reason(route: Route) -> str:
     return gettext(
         "Files cannot be attached: this message goes on %(channel)s, which does not carry "

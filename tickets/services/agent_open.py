@@ -62,17 +62,7 @@ def _requester(email: str, phone: str, name: str) -> Customer:
 def _check_reachable(customer: Customer, has_files: bool) -> None:
     route = routing.first_message_route(customer=customer)
     if route is None:
-        raise ValidationError(
-            {
-                "requester_email": [
-                    _(
-                        "Nothing can reach this customer: a new ticket has no open "
-                        "conversation, and they have no email address that is not marked "
-                        "undeliverable. Record their request instead, or add an email address."
-                    )
-                ]
-            }
-        )
+        raise ValidationError({"requester_email": [routing.unreachable_reason()]})
     if has_files and not route.carries_attachments:
         raise ValidationError({"attachments": [routing.attachments_refused_reason(route)]})
 

@@ -10,10 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core import events
+from core.errors import UndeliverableError
 from customers.models import Customer
 from customers.services import IdentityInput, customer_named_by
 
 from ..attachments import AttachmentInput
+from ..channels import routing
 from ..models import (
     ChannelKind,
     ChannelThread,
@@ -132,6 +134,7 @@ def ticket_open(
     requester_name: str = "",
     team_id: int | None = None,
     kind: str = TicketKind.REACTIVE,
+    record_unsent: bool = False,
     **fields: Any,
 ) -> Ticket:
     """ticket_create for an API caller (an agent, a manager or an integration) who names the
@@ -139,7 +142,10 @@ def ticket_open(
 
     Only agents open proactive tickets. The requester is a customer the caller may see (by
     id), or the one the identities name (found, or created as the integration's); the team is
-    the one named, else the default. Bad input raises ValidationError on its field.
+    the one named, else the default. Bad input raises ValidationError on its field. A
+    proactive ticket whose public first message nothing can carry raises UndeliverableError
+    and writes nothing (not even the customer), unless `record_unsent`: then its message is
+    recorded undeliverable.
     """
     if kind == TicketKind.PROACTIVE and not actor.is_agent:
         raise ValidationError({"kind": ["Only agents open proactive tickets."]})
@@ -150,6 +156,9 @@ def ticket_open(
         name=requester_name,
         id_field="requester_id",
     )
+    reaching_out = kind == TicketKind.PROACTIVE and not record_unsent
+    if reaching_out and routing.first_message_route(customer=requester) is None:
+        raise UndeliverableError(routing.unreachable_reason())
     return ticket_create(
         requester=requester,
         subject=subject,
