@@ -227,6 +227,9 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             attachments=attachment_inputs(form.cleaned_data["attachments"]),
             expected_version=form.cleaned_data["version"],
             claim=settings.DESK_ASSIGN_ON_REPLY,
+            **(
+                {"template": form.cleaned_data["template"]} if form.cleaned_data["template"] else {}
+            ),
         )
     except ConflictError as exc:
         return _conflict(request, pk, form, exc)
