@@ -94,8 +94,8 @@ def window_closed_reason(route: Route) -> str:
     """What the desk and the API say when the reply window is closed (422
     `reply_window_closed` at the API, before anything is written)."""
     text = gettext(
-        "The reply window of this %(channel)s conversation closed at %(at)s (the customer "
-        "last wrote more than %(hours)s hours before)."
+        "The reply window of this %(channel)s conversation closed at %(at)s, %(hours)s hours "
+        "after the customer's last message."
     ) % {
         "channel": _label(route.kind),
         "at": _when(route.window_closes_at),
