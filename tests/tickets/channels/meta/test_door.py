@@ -66,7 +66,7 @@ def test_handshake_with_a_wrong_token_or_mode_is_403(meta_channel, anon_client, 
     query = {k: v.format(token=meta_channel.settings["verify_token"]) for k, v in query.items()}
     response = anon_client.get(hook_url(meta_channel), query)
     assert response.status_code == 403
-    assert b"1" != response.content
+    assert response.content != b"1"
 
 
 def test_a_signed_body_is_stored_and_becomes_a_ticket(
@@ -94,7 +94,8 @@ def test_a_missing_signature_is_401_and_stores_nothing(
         secret=None,
     )
     assert_error(response, 401)
-    assert not InboundMessage.objects.exists() and not Ticket.objects.exists()
+    assert not InboundMessage.objects.exists()
+    assert not Ticket.objects.exists()
 
 
 @pytest.mark.parametrize("how", ["other secret", "body changed after signing", "no sha256= prefix"])
@@ -117,7 +118,8 @@ def test_a_wrong_signature_is_403_and_stores_nothing(
         HTTP_X_HUB_SIGNATURE_256=header,
     )
     assert_error(response, 403)
-    assert not InboundMessage.objects.exists() and not Ticket.objects.exists()
+    assert not InboundMessage.objects.exists()
+    assert not Ticket.objects.exists()
 
 
 def test_a_signed_body_of_another_object_is_400_and_stores_nothing(

@@ -55,7 +55,8 @@ def test_a_messenger_conversation_is_one_ticket_on_the_page_scoped_id(
     photo["message"].pop("text")
     deliver(anon_client, messenger_channel, capture, photo)
     ticket = Ticket.objects.get()
-    assert ticket.channel == "messenger" and ticket.subject == f"Messenger message from {PSID}"
+    assert ticket.channel == "messenger"
+    assert ticket.subject == f"Messenger message from {PSID}"
     assert list(ticket.messages.order_by("id").values_list("body_text", flat=True)) == [
         "My order is late",
         "[Image] https://scontent.xx.fbcdn.net/v/t1.png",
@@ -77,7 +78,8 @@ def test_echoes_are_ignored_and_the_same_mid_twice_is_one_message(
         payloads.ms_echo("m_echo", "Our own reply"),
     )
     assert (first["stored"], again["stored"], again["duplicates"]) == (1, 0, 1)
-    assert InboundMessage.objects.count() == 1 and Message.objects.count() == 1
+    assert InboundMessage.objects.count() == 1
+    assert Message.objects.count() == 1
 
 
 def test_a_reply_goes_through_the_send_api_and_receipts_update_the_row(
@@ -90,7 +92,7 @@ def test_a_reply_goes_through_the_send_api_and_receipts_update_the_row(
     ticket = Ticket.objects.get()
     assert reply(agent_client, ticket, capture, body="Looking now").status_code == 201
     assert reply(agent_client, ticket, capture, body="Found it").status_code == 201
-    first, second = graph.requests
+    first, _second = graph.requests
     assert first.path == "/v21.0/me/messages"
     assert first.headers["Authorization"] == f"Bearer {PAGE_TOKEN}"
     assert first.json == {
@@ -103,13 +105,15 @@ def test_a_reply_goes_through_the_send_api_and_receipts_update_the_row(
     deliver(anon_client, messenger_channel, capture, payloads.ms_delivery(["m_sent1"], ms_now()))
     rows[0].refresh_from_db()
     rows[1].refresh_from_db()
-    assert rows[0].delivered_at is not None and rows[1].delivered_at is None
+    assert rows[0].delivered_at is not None
+    assert rows[1].delivered_at is None
     # A read watermark names everything sent to that person up to then.
     result = deliver(anon_client, messenger_channel, capture, payloads.ms_read(ms_now() + 1000))
     assert result["statuses"] == 2
     for row in rows:
         row.refresh_from_db()
-        assert row.read_at is not None and row.delivered_at is not None
+        assert row.read_at is not None
+        assert row.delivered_at is not None
 
 
 def test_past_the_24_hour_window_a_reply_is_422(
@@ -122,7 +126,8 @@ def test_past_the_24_hour_window_a_reply_is_422(
     response = reply(agent_client, Ticket.objects.get(), capture, body="Sorry")
     assert_error(response, 422, "reply_window_closed")
     assert "until the customer writes again" in response.json()["error"]["message"]
-    assert graph.requests == [] and Message.objects.count() == 1
+    assert graph.requests == []
+    assert Message.objects.count() == 1
     response = reply(agent_client, Ticket.objects.get(), capture, template="anything")
     assert_error(response, 400, field="template")
 
@@ -139,7 +144,8 @@ def test_instagram_messages_use_the_instagram_scoped_id_and_read_by_mid(
     ticket = Ticket.objects.get()
     identity = CustomerIdentity.objects.get()
     assert (identity.platform, identity.value) == ("instagram", IGSID)
-    assert ticket.channel == "instagram" and ticket.subject == f"Instagram message from {IGSID}"
+    assert ticket.channel == "instagram"
+    assert ticket.subject == f"Instagram message from {IGSID}"
     reply(agent_client, ticket, capture, body="We do!")
     [request] = graph.requests
     assert request.headers["Authorization"] == f"Bearer {IG_TOKEN}"
@@ -167,4 +173,5 @@ def test_events_for_another_page_of_the_app_are_not_this_channels(
         payloads.ms_message("m_other", "Hi"),
         account="999",
     )
-    assert result["stored"] == 0 and not InboundMessage.objects.exists()
+    assert result["stored"] == 0
+    assert not InboundMessage.objects.exists()

@@ -89,7 +89,8 @@ def test_one_conversation_per_number_and_the_same_wamid_twice_is_one_message(
     ticket = Ticket.objects.get()
     bodies = list(ticket.messages.order_by("id").values_list("body_text", flat=True))
     assert bodies[0] == "Hello"
-    assert bodies[1].startswith("The broken hinge") and "media id 1003383421387256" in bodies[1]
+    assert bodies[1].startswith("The broken hinge")
+    assert "media id 1003383421387256" in bodies[1]
     assert bodies[2] == "Chose: Cancel my order"
     assert bodies[3].startswith("Location: Freedom Monument, Brīvības iela 1, Rīga")
     assert InboundMessage.objects.count() == 4
@@ -111,7 +112,8 @@ def test_messages_to_another_number_of_the_app_are_not_this_channels(
         payloads.wa_text("wamid.O1", "Hi"),
         number_id="999999999",
     )
-    assert result["stored"] == 0 and not InboundMessage.objects.exists()
+    assert result["stored"] == 0
+    assert not InboundMessage.objects.exists()
 
 
 def test_a_reply_inside_the_window_is_sent_as_text_through_the_cloud_api(
@@ -161,7 +163,8 @@ def test_statuses_update_the_outbox_row(
         )
         assert response.status_code == 200
     first.refresh_from_db()
-    assert first.delivered_at is not None and first.read_at is not None
+    assert first.delivered_at is not None
+    assert first.read_at is not None
     assert first.read_at.timestamp() == 1750263773
     response = post_hook(
         anon_client,
@@ -251,7 +254,8 @@ def test_a_template_that_does_not_fit_is_400_and_nothing_is_written(
     ticket = Ticket.objects.get()
     response = reply(agent_client, ticket, capture, **body)
     assert_error(response, 400, field=field)
-    assert Message.objects.count() == 1 and graph.requests == []
+    assert Message.objects.count() == 1
+    assert graph.requests == []
 
 
 def test_the_customer_writing_again_reopens_the_window(
@@ -268,7 +272,8 @@ def test_the_customer_writing_again_reopens_the_window(
         payloads.wa_text("wamid.X2", "Still there?", timestamp=now_ts()),
     )
     response = reply(agent_client, Ticket.objects.get(), capture, body="Yes!")
-    assert response.status_code == 201 and graph.requests[0].json["type"] == "text"
+    assert response.status_code == 201
+    assert graph.requests[0].json["type"] == "text"
 
 
 def test_an_automatic_message_past_the_window_is_recorded_undeliverable(
@@ -283,7 +288,8 @@ def test_an_automatic_message_past_the_window_is_recorded_undeliverable(
     with capture(execute=True):
         message = system_message_add(ticket=Ticket.objects.get(), body="Your ticket was solved.")
     row = OutboxMessage.objects.get(message=message)
-    assert row.state == "undeliverable" and "reply window" in row.error
+    assert row.state == "undeliverable"
+    assert "reply window" in row.error
     assert graph.requests == []
 
 
@@ -328,5 +334,6 @@ def test_a_rotated_token_is_used_by_rows_still_queued_and_a_wrong_one_fails(
     wa_channel.save()
     reply(agent_client, Ticket.objects.get(), capture, body="One")
     row = OutboxMessage.objects.get()
-    assert row.state == "failed" and "Invalid OAuth access token" in row.error
+    assert row.state == "failed"
+    assert "Invalid OAuth access token" in row.error
     assert graph.requests[0].headers["Authorization"] == "Bearer EAAexpired"
