@@ -44,26 +44,70 @@ def _error(response: httpx.Response) -> tuple[str, int | None]:
     return (f"{text}: {details}" if details else text), code
 
 
-def graph_post(path: str, *, token: str, body: dict[str, Any]) -> dict[str, Any]:
-    """POST `body` as JSON to {META_GRAPH_API_BASE}/{path} with the Bearer `token`; the
-    decoded answer, or GraphPermanent / GraphTransient."""
-    url = f"{settings.META_GRAPH_API_BASE.rstrip('/')}/{path.lstrip('/')}"
-    try:
-        response = httpx.post(
-            url,
-            json=body,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=settings.META_GRAPH_TIMEOUT_SECONDS,
-        )
-    except httpx.HTTPError as exc:
-        raise GraphTransient(f"Graph API unreachable: {exc}") from exc
+def _url(path: str) -> str:
+    return f"{settings.META_GRAPH_API_BASE.rstrip('/')}/{path.lstrip('/')}"
+
+
+def _raise_for(response: httpx.Response) -> None:
     if response.is_success:
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise GraphTransient("Graph API answered with no JSON.", response.status_code) from exc
+        return
     message, code = _error(response)
     status = response.status_code
     if 400 <= status < 500 and status not in RETRIED_STATUSES and code not in THROTTLING_CODES:
         raise GraphPermanent(f"Graph API {status}: {message}", status, code)
     raise GraphTransient(f"Graph API {status}: {message}", status)
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    _raise_for(response)
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise GraphTransient("Graph API answered with no JSON.", response.status_code) from exc
+
+
+def _call(method: str, url: str, token: str, **kwargs: Any) -> httpx.Response:
+    try:
+        return httpx.request(
+            method,
+            url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=settings.META_GRAPH_TIMEOUT_SECONDS,
+            **kwargs,
+        )
+    except httpx.HTTPError as exc:
+        raise GraphTransient(f"Graph API unreachable: {exc}") from exc
+
+
+def graph_post(path: str, *, token: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST `body` as JSON to {META_GRAPH_API_BASE}/{path} with the Bearer `token`; the
+    decoded answer, or GraphPermanent / GraphTransient."""
+    return _json(_call("POST", _url(path), token, json=body))
+
+
+def graph_get(path: str, *, token: str) -> dict[str, Any]:
+    """GET {META_GRAPH_API_BASE}/{path} (e.g. a WhatsApp media id: its download URL)."""
+    return _json(_call("GET", _url(path), token))
+
+
+def graph_download(url: str, *, token: str, max_bytes: int) -> bytes:
+    """The bytes at a media URL the Graph API gave (it wants the same Bearer token); more
+    than `max_bytes` is GraphPermanent (the file is withheld, not retried)."""
+    try:
+        with httpx.stream(
+            "GET",
+            url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=settings.META_GRAPH_TIMEOUT_SECONDS,
+        ) as response:
+            if not response.is_success:
+                response.read()
+                _raise_for(response)
+            data = bytearray()
+            for chunk in response.iter_bytes():
+                data.extend(chunk)
+                if len(data) > max_bytes:
+                    raise GraphPermanent(f"The media is larger than {max_bytes} bytes.")
+            return bytes(data)
+    except httpx.HTTPError as exc:
+        raise GraphTransient(f"Media download failed: {exc}") from exc

@@ -29,6 +29,7 @@ from ..threads import MessageContent, NewTicket, continue_or_open, open_thread
 from . import signature
 from .common import WEBHOOK_SETTINGS, from_unix, sending_channel
 from .graph import GraphTransient, graph_post
+from .media import message_files
 from .whatsapp_content import message_text
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def _value_items(channel: Channel, value: dict) -> list[InboundItem | DeliverySt
     ours = str(metadata.get("phone_number_id", "")) == str(channel.settings["phone_number_id"])
     contacts = {c.get("wa_id"): c for c in value.get("contacts") or [] if isinstance(c, dict)}
     items: list[InboundItem | DeliveryStatus] = []
-    for message in value.get("messages") or [] if ours else []:
+    for message in (value.get("messages") or []) if ours else []:
         if not isinstance(message, dict) or not message.get("id") or not message.get("from"):
             raise PayloadRejected("A WhatsApp message needs its id and from.")
         contact = contacts.get(message["from"]) or {}
@@ -110,11 +111,17 @@ def process(inbound: InboundMessage) -> Outcome:
         raise Ignored("A reaction outside a conversation (or removed).", classification="reaction")
     identity = identity_for(wa_id)
     customer = customer_resolve(identities=[identity], name=name)
+    attachments, withheld = message_files(channel, message)
     who = name or (identity.value if identity.kind == "phone" else wa_id)
     return continue_or_open(
         channel,
         customer=customer,
-        content=MessageContent(body=message_text(message), external_id=message["id"]),
+        content=MessageContent(
+            body=message_text(message),
+            external_id=message["id"],
+            attachments=attachments,
+            withheld_parts=withheld,
+        ),
         new_ticket=NewTicket(
             subject=f"WhatsApp message from {who}"[:120], external_ref=wa_id, tags=("whatsapp",)
         ),

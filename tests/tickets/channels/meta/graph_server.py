@@ -3,10 +3,12 @@ edge of the system): POST /{phone_number_id}/messages (WhatsApp Cloud API) answe
 {"messaging_product", "contacts": [{"input", "wa_id"}], "messages": [{"id": "wamid..."}]};
 POST /me/messages (Messenger / Instagram Send API) answers {"recipient_id", "message_id"}.
 A wrong Bearer token is Meta's 401 OAuthException (code 190). Queued failures answer in
-Meta's error shape {"error": {"message", "type", "code", "error_data", "fbtrace_id"}}."""
+Meta's error shape {"error": {"message", "type", "code", "error_data", "fbtrace_id"}}.
+GET /{media-id} and its download URL serve the WhatsApp media in `media`."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import threading
@@ -43,11 +45,22 @@ class GraphServer:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def do_GET(self):
+                server.requests.append(Recorded("GET", self.path, dict(self.headers), {}))
+                status, data, content_type = server.get(self.path, self.headers)
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def log_message(self, *args):
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/v21.0"
+        self.root = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.base = f"{self.root}/v21.0"
+        self.media: dict[str, tuple[bytes, str]] = {}  # media id -> (bytes, mime type)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -74,6 +87,38 @@ class GraphServer:
             "contacts": [{"input": to, "wa_id": to}],
             "messages": [{"id": f"wamid.SENT{n}"}],
         }
+
+    def get(self, path: str, headers) -> tuple[int, bytes, str]:
+        """GET /{media-id}: {"messaging_product", "url", "mime_type", "sha256", "file_size",
+        "id"}; GET on that url (same Bearer token): the bytes."""
+        token = headers.get("Authorization", "").removeprefix("Bearer ")
+        if token not in self.tokens:
+            return (
+                401,
+                b'{"error": {"message": "Invalid OAuth access token", "code": 190}}',
+                "application/json",
+            )
+        media_id = path.rsplit("/", 1)[-1]
+        if media_id not in self.media:
+            error = {
+                "message": f"Unsupported get request. Object with ID '{media_id}' does not exist",
+                "type": "GraphMethodException",
+                "code": 100,
+                "error_subcode": 33,
+            }
+            return 400, json.dumps({"error": error}).encode(), "application/json"
+        data, mime = self.media[media_id]
+        if path.startswith("/media/"):
+            return 200, data, mime
+        info = {
+            "messaging_product": "whatsapp",
+            "url": f"{self.root}/media/{media_id}",
+            "mime_type": mime,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "file_size": len(data),
+            "id": media_id,
+        }
+        return 200, json.dumps(info).encode(), "application/json"
 
     def close(self):
         self.server.shutdown()

@@ -22,6 +22,8 @@ from .conftest import WA_TOKEN, post_hook
 
 pytestmark = pytest.mark.django_db
 
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+
 
 def now_ts(hours_ago: float = 0) -> str:
     return str(int(time.time() - hours_ago * 3600))
@@ -77,9 +79,10 @@ def test_a_new_number_is_a_new_customer_named_by_the_profile(
 
 
 def test_one_conversation_per_number_and_the_same_wamid_twice_is_one_message(
-    wa_channel, anon_client, django_capture_on_commit_callbacks
+    wa_channel, anon_client, graph, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
+    graph.media["1003383421387256"] = (JPEG, "image/jpeg")
     first = wa_in(anon_client, wa_channel, capture, payloads.wa_text("wamid.D1", "Hello"))
     again = wa_in(anon_client, wa_channel, capture, payloads.wa_text("wamid.D1", "Hello"))
     wa_in(anon_client, wa_channel, capture, payloads.wa_image("wamid.D2"))
@@ -337,3 +340,35 @@ def test_a_rotated_token_is_used_by_rows_still_queued_and_a_wrong_one_fails(
     assert row.state == "failed"
     assert "Invalid OAuth access token" in row.error
     assert graph.requests[0].headers["Authorization"] == "Bearer EAAexpired"
+
+
+def test_media_is_fetched_from_the_cloud_api_and_stored_as_an_attachment(
+    wa_channel, anon_client, graph, django_capture_on_commit_callbacks
+):
+    graph.media["1003383421387256"] = (JPEG, "image/jpeg")
+    wa_in(
+        anon_client, wa_channel, django_capture_on_commit_callbacks, payloads.wa_image("wamid.M1")
+    )
+    message = Message.objects.get()
+    [attachment] = message.attachments.all()
+    assert attachment.filename == "whatsapp-image-1003383421387256.jpg"
+    assert (attachment.content_type, attachment.size) == ("image/jpeg", len(JPEG))
+    assert attachment.file.read() == JPEG
+    info, download = graph.requests
+    assert (info.method, info.path) == ("GET", "/v21.0/1003383421387256")
+    assert (download.method, download.path) == ("GET", "/media/1003383421387256")
+    assert download.headers["Authorization"] == f"Bearer {WA_TOKEN}"
+
+
+def test_media_gone_at_meta_is_recorded_withheld_and_the_message_still_lands(
+    wa_channel, anon_client, graph, django_capture_on_commit_callbacks
+):
+    wa_in(
+        anon_client, wa_channel, django_capture_on_commit_callbacks, payloads.wa_image("wamid.M2")
+    )
+    message = Message.objects.get()
+    assert not message.attachments.exists()
+    [withheld] = message.withheld_parts
+    assert withheld["reason"] == "unavailable"
+    assert "does not exist" in withheld["detail"]
+    assert InboundMessage.objects.get().state == "processed"
