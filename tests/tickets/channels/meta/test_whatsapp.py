@@ -372,3 +372,25 @@ def test_media_gone_at_meta_is_recorded_withheld_and_the_message_still_lands(
     assert withheld["reason"] == "unavailable"
     assert "does not exist" in withheld["detail"]
     assert InboundMessage.objects.get().state == "processed"
+
+
+def test_a_status_webhook_costs_a_fixed_number_of_queries(
+    wa_channel,
+    anon_client,
+    agent_client,
+    graph,
+    django_capture_on_commit_callbacks,
+    django_assert_num_queries,
+):
+    capture = django_capture_on_commit_callbacks
+    wa_in(
+        anon_client, wa_channel, capture, payloads.wa_text("wamid.Q1", "Help", timestamp=now_ts())
+    )
+    reply(agent_client, Ticket.objects.get(), capture, body="On it")
+    wamid = OutboxMessage.objects.get().provider_id
+    post_hook(anon_client, wa_channel, payloads.wa_status(wamid, "delivered"), capture)
+    # The channel, the row locked, its update: 3 statements, and the savepoints of the
+    # request's, provider_receive's and outbox_provider_status's atomic blocks.
+    with django_assert_num_queries(9):
+        response = post_hook(anon_client, wa_channel, payloads.wa_status(wamid, "read"), capture)
+    assert response.json()["statuses"] == 1
