@@ -175,3 +175,29 @@ def test_events_for_another_page_of_the_app_are_not_this_channels(
     )
     assert result["stored"] == 0
     assert not InboundMessage.objects.exists()
+
+
+def test_a_postback_is_the_buttons_title_and_a_delivery_watermark_marks_what_was_sent(
+    messenger_channel, anon_client, agent_client, graph, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    postback = {
+        "sender": {"id": PSID},
+        "recipient": {"id": payloads.PAGE_ID},
+        "timestamp": ms_now(),
+        "postback": {"mid": "m_pb1", "title": "Talk to a person", "payload": "HUMAN"},
+    }
+    deliver(anon_client, messenger_channel, capture, postback)
+    ticket = Ticket.objects.get()
+    assert ticket.messages.get().body_text == "Talk to a person"
+    reply(agent_client, ticket, capture, body="Hi, I am Alice")
+    row = OutboxMessage.objects.get(transport="messenger")
+    delivery = {
+        "sender": {"id": PSID},
+        "recipient": {"id": payloads.PAGE_ID},
+        "delivery": {"watermark": ms_now() + 1000},
+    }
+    assert deliver(anon_client, messenger_channel, capture, delivery)["statuses"] == 1
+    row.refresh_from_db()
+    assert row.delivered_at is not None
+    assert row.read_at is None
