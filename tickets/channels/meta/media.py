@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import re
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -17,6 +18,9 @@ from django.core.files.base import ContentFile
 from ...attachments import AttachmentInput, attachment_problem, resolve_content_type
 from .graph import GraphPermanent, GraphTransient, graph_download, graph_get
 from .whatsapp_content import MEDIA_TYPES
+
+if TYPE_CHECKING:
+    from ..models import Channel
 
 HEX_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -48,7 +52,7 @@ def _download(info: dict, token: str) -> bytes:
     return data
 
 
-def message_files(channel, message: dict) -> tuple[list[AttachmentInput], list[dict]]:
+def message_files(channel: Channel, message: dict) -> tuple[list[AttachmentInput], list[dict]]:
     """(attachments, withheld parts) of one WhatsApp message; ([], []) for a text."""
     kind = message.get("type", "")
     media = message.get(kind) if kind in MEDIA_TYPES else None

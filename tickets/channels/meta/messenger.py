@@ -17,6 +17,7 @@ access token.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -39,7 +40,8 @@ from .graph import GraphTransient, graph_post
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from ..models import Channel, InboundMessage
+    from ...models import Message
+    from ..models import Channel, ChannelThread, InboundMessage
 
 WINDOW = timedelta(hours=24)
 # kind -> (webhook object, the setting naming our account, platform label)
@@ -143,7 +145,7 @@ def process(inbound: InboundMessage) -> Outcome:
 # --- Outbound --------------------------------------------------------------------------------
 
 
-def reply_envelope(message, thread) -> dict:
+def reply_envelope(message: Message, thread: ChannelThread) -> dict:
     request = {
         "recipient": {"id": thread.key},
         "messaging_type": "RESPONSE",
@@ -152,8 +154,8 @@ def reply_envelope(message, thread) -> dict:
     return {"channel_id": thread.channel_id, "request": request}
 
 
-def _sender(kind: str):
-    def send(row) -> Sent:
+def _sender(kind: str) -> Callable[[OutboxMessage], Sent]:
+    def send(row: OutboxMessage) -> Sent:
         """POST {base}/me/messages with the page access token; its message_id is the mid the
         delivery and read events name."""
         channel = sending_channel(row.payload, kind)

@@ -35,7 +35,10 @@ from .whatsapp_content import message_text
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from ..models import Channel, InboundMessage
+    from outbox.models import OutboxMessage
+
+    from ...models import Message
+    from ..models import Channel, ChannelThread, InboundMessage
 
 KIND = ChannelKind.WHATSAPP
 WINDOW = timedelta(hours=24)
@@ -142,7 +145,7 @@ def _template_request(template: dict) -> dict:
     return body
 
 
-def reply_envelope(message, thread, template: dict | None = None) -> dict:
+def reply_envelope(message: Message, thread: ChannelThread, template: dict | None = None) -> dict:
     """The outbox payload: the channel to send from and the Cloud API request body."""
     request: dict = {"messaging_product": "whatsapp", "recipient_type": "individual"}
     request["to"] = thread.key
@@ -153,7 +156,7 @@ def reply_envelope(message, thread, template: dict | None = None) -> dict:
     return {"channel_id": thread.channel_id, "request": request}
 
 
-def send(row) -> Sent:
+def send(row: OutboxMessage) -> Sent:
     """POST {base}/{phone_number_id}/messages; the wamid it answers is the provider id the
     status webhooks name."""
     channel = sending_channel(row.payload, KIND)
