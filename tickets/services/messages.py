@@ -52,11 +52,13 @@ def _check_route(ticket: Ticket, *, has_files: bool, record_unsent: bool) -> rou
 
 
 def _reply_text(
-    route: routing.Route | None, *, body: str, template: str, record_unsent: bool
+    route: routing.Route | None, *, body: str, template: str, record_unsent: bool, files: bool
 ) -> tuple[str, dict]:
     """The reply's text and its event data: a named template gives both (the text the
-    customer reads); free text past the route's reply window is refused (422
-    `reply_window_closed`) unless recorded unsent."""
+    customer reads, no files with it); free text past the route's reply window is refused
+    (422 `reply_window_closed`) unless recorded unsent."""
+    if template and files:
+        raise ValidationError({"attachments": ["A template message carries no files."]})
     if template:
         text, spec = routing.template_message(route, template, body)
         return text, {"template": spec}
@@ -107,7 +109,13 @@ def ticket_reply(
     data: dict = {}
     if public:
         route = _check_route(ticket, has_files=bool(attachments), record_unsent=record_unsent)
-        body, data = _reply_text(route, body=body, template=template, record_unsent=record_unsent)
+        body, data = _reply_text(
+            route,
+            body=body,
+            template=template,
+            record_unsent=record_unsent,
+            files=bool(attachments),
+        )
     elif template:
         raise ValidationError({"template": ["A template is a public reply, not a note."]})
     message = _message_create(

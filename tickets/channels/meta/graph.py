@@ -85,6 +85,11 @@ def graph_post(path: str, *, token: str, body: dict[str, Any]) -> dict[str, Any]
     return _json(_call("POST", _url(path), token, json=body))
 
 
+def graph_upload(path: str, *, token: str, data: dict, files: dict) -> dict[str, Any]:
+    """POST a multipart form (e.g. WhatsApp's /{phone_number_id}/media upload)."""
+    return _json(_call("POST", _url(path), token, data=data, files=files))
+
+
 def graph_get(path: str, *, token: str) -> dict[str, Any]:
     """GET {META_GRAPH_API_BASE}/{path} (e.g. a WhatsApp media id: its download URL)."""
     return _json(_call("GET", _url(path), token))

@@ -28,7 +28,7 @@ from ..registry import Capabilities, ChannelAdapter
 from ..threads import MessageContent, NewTicket, continue_or_open, open_thread
 from . import signature
 from .common import WEBHOOK_SETTINGS, from_unix, sending_channel
-from .graph import GraphTransient, graph_post
+from .graph import GraphTransient, graph_post, graph_upload
 from .media import message_files
 from .whatsapp_content import message_text
 
@@ -156,19 +156,52 @@ def reply_envelope(message: Message, thread: ChannelThread, template: dict | Non
     return {"channel_id": thread.channel_id, "request": request}
 
 
-def send(row: OutboxMessage) -> Sent:
-    """POST {base}/{phone_number_id}/messages; the wamid it answers is the provider id the
-    status webhooks name."""
-    channel = sending_channel(row.payload, KIND)
+def _post_message(channel: Channel, request: dict) -> str:
     answer = graph_post(
         f"{channel.settings['phone_number_id']}/messages",
         token=channel.settings["access_token"],
-        body=row.payload["request"],
+        body=request,
     )
     sent = answer.get("messages") or [{}]
     if not sent[0].get("id"):
         raise GraphTransient("The Cloud API answered without a message id.", 200)
-    return Sent(provider_id=sent[0]["id"], status=200)
+    return sent[0]["id"]
+
+
+def _document(channel: Channel, attachment, to: str) -> dict:
+    """Upload one file (POST /{phone_number_id}/media) and the document message naming it."""
+    with attachment.file.open("rb") as handle:
+        uploaded = graph_upload(
+            f"{channel.settings['phone_number_id']}/media",
+            token=channel.settings["access_token"],
+            data={"messaging_product": "whatsapp", "type": attachment.content_type},
+            files={"file": (attachment.filename, handle.read(), attachment.content_type)},
+        )
+    if not uploaded.get("id"):
+        raise GraphTransient("The media upload answered without an id.", 200)
+    document = {"id": uploaded["id"], "filename": attachment.filename}
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": "document",
+        "document": document,
+    }
+
+
+def send(row: OutboxMessage) -> Sent:
+    """POST {base}/{phone_number_id}/messages: the text (or template), then each file of
+    the message as a document. The first wamid is the provider id the status webhooks name;
+    a retry after a partial failure sends the parts again (delivery is at least once)."""
+    channel = sending_channel(row.payload, KIND)
+    request = row.payload["request"]
+    attachments = list(row.message.attachments.all()) if row.message_id else []
+    ids = []
+    if request["type"] != "text" or request["text"]["body"].strip() or not attachments:
+        ids.append(_post_message(channel, request))
+    for attachment in attachments:
+        ids.append(_post_message(channel, _document(channel, attachment, request["to"])))
+    return Sent(provider_id=ids[0], status=200)
 
 
 transports.register(KIND, send)
@@ -223,7 +256,9 @@ ADAPTER = ChannelAdapter(
     kind=KIND,
     label=pgettext_lazy("channel in a sentence", "WhatsApp"),
     icon="social",
-    capabilities=Capabilities(replies=True, conversation=True, reply_window=WINDOW),
+    capabilities=Capabilities(
+        replies=True, attachments=True, conversation=True, reply_window=WINDOW
+    ),
     process=process,
     settings_allowed=WEBHOOK_SETTINGS
     | {"phone_number_id", "access_token", "business_account_id", "display_phone_number"}

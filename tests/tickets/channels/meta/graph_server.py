@@ -4,7 +4,8 @@ edge of the system): POST /{phone_number_id}/messages (WhatsApp Cloud API) answe
 POST /me/messages (Messenger / Instagram Send API) answers {"recipient_id", "message_id"}.
 A wrong Bearer token is Meta's 401 OAuthException (code 190). Queued failures answer in
 Meta's error shape {"error": {"message", "type", "code", "error_data", "fbtrace_id"}}.
-GET /{media-id} and its download URL serve the WhatsApp media in `media`."""
+GET /{media-id} and its download URL serve the WhatsApp media in `media`; POST
+/{phone_number_id}/media (multipart: messaging_product, type, file) answers {"id"}."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -35,7 +38,11 @@ class GraphServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                if self.headers.get("Content-Type", "").startswith("multipart/form-data"):
+                    body = server.form(self.headers["Content-Type"], raw)
+                else:
+                    body = json.loads(raw or b"{}")
                 server.requests.append(Recorded("POST", self.path, dict(self.headers), body))
                 status, answer = server.answer(self.path, self.headers, body)
                 data = json.dumps(answer).encode()
@@ -79,6 +86,8 @@ class GraphServer:
             status, error = self.failures.pop(0)
             return status, {"error": {**error, "fbtrace_id": "AbCdEf"}}
         n = next(self._ids)
+        if path.endswith("/media"):
+            return 200, {"id": f"media-up-{n}"}
         if path.endswith("/me/messages"):
             return 200, {"recipient_id": body["recipient"]["id"], "message_id": f"m_sent{n}"}
         to = body["to"]
@@ -87,6 +96,21 @@ class GraphServer:
             "contacts": [{"input": to, "wa_id": to}],
             "messages": [{"id": f"wamid.SENT{n}"}],
         }
+
+    @staticmethod
+    def form(content_type: str, raw: bytes) -> dict:
+        """A multipart upload (POST /{phone_number_id}/media) as {field: text or
+        (filename, content type, bytes)}."""
+        message = BytesParser(policy=policy.HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+        )
+        fields: dict = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            data = part.get_payload(decode=True)
+            filename = part.get_filename()
+            fields[name] = (filename, part.get_content_type(), data) if filename else data.decode()
+        return fields
 
     def get(self, path: str, headers) -> tuple[int, bytes, str]:
         """GET /{media-id}: {"messaging_product", "url", "mime_type", "sha256", "file_size",

@@ -394,3 +394,42 @@ def test_a_status_webhook_costs_a_fixed_number_of_queries(
     with django_assert_num_queries(9):
         response = post_hook(anon_client, wa_channel, payloads.wa_status(wamid, "read"), capture)
     assert response.json()["statuses"] == 1
+
+
+def test_files_on_a_reply_are_uploaded_and_sent_as_documents(
+    wa_channel, anon_client, agent_client, graph, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    capture = django_capture_on_commit_callbacks
+    wa_in(
+        anon_client,
+        wa_channel,
+        capture,
+        payloads.wa_text("wamid.F1", "Invoice?", timestamp=now_ts()),
+    )
+    ticket = Ticket.objects.get()
+    upload = SimpleUploadedFile("invoice.pdf", b"%PDF-1.4 invoice", content_type="application/pdf")
+    with capture(execute=True):
+        response = agent_client.post(
+            f"/api/v1/tickets/{ticket.pk}/messages/",
+            {"body": "Here it is", "attachments": [upload]},
+            format="multipart",
+        )
+    assert response.status_code == 201, response.content
+    text, media, document = graph.requests
+    assert text.json["text"]["body"] == "Here it is"
+    assert media.path == f"/v21.0/{payloads.PHONE_NUMBER_ID}/media"
+    assert media.headers["Authorization"] == f"Bearer {WA_TOKEN}"
+    assert media.json["messaging_product"] == "whatsapp"
+    assert media.json["type"] == "application/pdf"
+    assert media.json["file"] == ("invoice.pdf", "application/pdf", b"%PDF-1.4 invoice")
+    assert document.json == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": "37122345678",
+        "type": "document",
+        "document": {"id": "media-up-2", "filename": "invoice.pdf"},
+    }
+    row = OutboxMessage.objects.get()
+    assert (row.state, row.provider_id) == ("sent", "wamid.SENT1")
