@@ -433,3 +433,27 @@ def test_files_on_a_reply_are_uploaded_and_sent_as_documents(
     }
     row = OutboxMessage.objects.get()
     assert (row.state, row.provider_id) == ("sent", "wamid.SENT1")
+
+
+def test_a_reaction_joins_an_open_conversation_and_is_ignored_without_one(
+    wa_channel, anon_client, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+
+    def reaction(wamid: str, emoji: str) -> dict:
+        return {
+            "from": "37122345678",
+            "id": wamid,
+            "timestamp": now_ts(),
+            "type": "reaction",
+            "reaction": {"message_id": "wamid.SENT1", "emoji": emoji},
+        }
+
+    wa_in(anon_client, wa_channel, capture, reaction("wamid.RX0", "\U0001f44d"))
+    assert InboundMessage.objects.get().state == "ignored"
+    assert not Ticket.objects.exists()
+    wa_in(anon_client, wa_channel, capture, payloads.wa_text("wamid.RX1", "Hello"))
+    wa_in(anon_client, wa_channel, capture, reaction("wamid.RX2", "\U0001f44d"))
+    wa_in(anon_client, wa_channel, capture, reaction("wamid.RX3", ""))  # reaction removed
+    bodies = list(Ticket.objects.get().messages.order_by("id").values_list("body_text", flat=True))
+    assert bodies == ["Hello", "Reacted \U0001f44d to a message"]
