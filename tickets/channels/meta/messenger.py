@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import pgettext_lazy
 
+from customers.models import CustomerIdentity, IdentityKind
 from customers.services import IdentityInput, customer_resolve
 from outbox import transports
 from outbox.models import OutboxMessage, State
@@ -35,7 +36,7 @@ from ..registry import Capabilities, ChannelAdapter
 from ..threads import MessageContent, NewTicket, continue_or_open
 from . import signature
 from .common import WEBHOOK_SETTINGS, from_unix, sending_channel
-from .graph import GraphTransient, graph_post
+from .graph import GraphPermanent, GraphTransient, graph_get, graph_post
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -44,6 +45,11 @@ if TYPE_CHECKING:
     from ..models import Channel, ChannelThread, InboundMessage
 
 WINDOW = timedelta(hours=24)
+# The User Profile API fields that name a person (Messenger) / an Instagram user.
+PROFILE_FIELDS = {
+    ChannelKind.MESSENGER: "first_name,last_name",
+    ChannelKind.INSTAGRAM: "name,username",
+}
 # kind -> (webhook object, the setting naming our account, platform label)
 PLATFORMS = {
     ChannelKind.MESSENGER: ("page", "page_id", "Messenger"),
@@ -124,18 +130,43 @@ def message_text(message: dict) -> str:
     return "\n\n".join(line for line in lines if line).strip() or "[Empty message]"
 
 
+def profile_name(channel: Channel, person: str) -> str:
+    """The person's name from the platform's profile API (Messenger: first_name, last_name;
+    Instagram: name, else username), asked once: not when their customer has a name. A
+    profile Meta does not give (permissions, privacy, a network failure) is no name, never
+    a reason to hold the message back."""
+    named = CustomerIdentity.objects.filter(
+        kind=IdentityKind.SOCIAL, platform=channel.kind, value=person.lower()
+    ).exclude(customer__name="")
+    if named.exists():
+        return ""
+    fields = PROFILE_FIELDS[channel.kind]
+    try:
+        profile = graph_get(
+            f"{person}?fields={fields}", token=channel.settings["page_access_token"]
+        )
+    except (GraphPermanent, GraphTransient):
+        return ""
+    full = " ".join(p for p in (profile.get("first_name"), profile.get("last_name")) if p)
+    return (full or profile.get("name") or profile.get("username") or "")[:200]
+
+
 def process(inbound: InboundMessage) -> Outcome:
     event, channel = inbound.raw_json, inbound.channel
     _, _, label = PLATFORMS[channel.kind]
     person = str(event["sender"]["id"])
-    customer = customer_resolve(identities=[IdentityInput("social", person, channel.kind)])
+    name = profile_name(channel, person)
+    customer = customer_resolve(
+        identities=[IdentityInput("social", person, channel.kind)], name=name
+    )
     message = event["message"]
+    who = customer.name or person
     return continue_or_open(
         channel,
         customer=customer,
         content=MessageContent(body=message_text(message), external_id=message["mid"]),
         new_ticket=NewTicket(
-            subject=f"{label} message from {person}", external_ref=person, tags=(channel.kind,)
+            subject=f"{label} message from {who}"[:120], external_ref=person, tags=(channel.kind,)
         ),
         thread_key=person,
         at=from_unix(event.get("timestamp"), millis=True),

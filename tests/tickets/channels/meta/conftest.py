@@ -20,8 +20,9 @@ PAGE_TOKEN = "EAApage-token"
 IG_TOKEN = "EAAig-token"
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def graph(settings):
+    """Every test here talks to the local Graph API, never to Meta's."""
     server = GraphServer({WA_TOKEN, PAGE_TOKEN, IG_TOKEN})
     settings.META_GRAPH_API_BASE = server.base
     yield server

@@ -68,6 +68,7 @@ class GraphServer:
         self.root = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.base = f"{self.root}/v21.0"
         self.media: dict[str, tuple[bytes, str]] = {}  # media id -> (bytes, mime type)
+        self.profiles: dict[str, dict] = {}  # PSID / IGSID -> the User Profile API's fields
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -122,7 +123,13 @@ class GraphServer:
                 b'{"error": {"message": "Invalid OAuth access token", "code": 190}}',
                 "application/json",
             )
-        media_id = path.rsplit("/", 1)[-1]
+        media_id = path.rsplit("/", 1)[-1].split("?", 1)[0]
+        if media_id in self.profiles:
+            return (
+                200,
+                json.dumps({**self.profiles[media_id], "id": media_id}).encode(),
+                "application/json",
+            )
         if media_id not in self.media:
             error = {
                 "message": f"Unsupported get request. Object with ID '{media_id}' does not exist",
