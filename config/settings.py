@@ -410,6 +410,9 @@ WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS = env_int("WEBHOOK_SUBSCRIPTIONS_CACHE_SECON
 # Plain http webhook URLs only while developing: payloads carry customers' messages.
 WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", not DEBUG)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# Meta's Graph API (WhatsApp Cloud API, Messenger / Instagram Send API); tests use a local one.
+META_GRAPH_API_BASE = os.environ.get("META_GRAPH_API_BASE", "https://graph.facebook.com/v21.0")
+META_GRAPH_TIMEOUT_SECONDS = env_int("META_GRAPH_TIMEOUT_SECONDS", 10)
 # django-anymail: inbound webhooks are protected by HTTP basic auth with this "user:password".
 ANYMAIL: dict[str, str] = {}
 if os.environ.get("ANYMAIL_WEBHOOK_SECRET"):

@@ -9,6 +9,9 @@ CHANNEL_ADAPTERS = (
     "tickets.channels.social.ADAPTER",
     "tickets.channels.direct.WEB",
     "tickets.channels.direct.API",
+    "tickets.channels.meta.whatsapp.ADAPTER",
+    "tickets.channels.meta.messenger.MESSENGER",
+    "tickets.channels.meta.messenger.INSTAGRAM",
 )
 
 

@@ -16,6 +16,8 @@ from .models import Channel
 
 # Settings values never shown back through the API.
 SECRET_KEYS = frozenset({"webhook_secret", "password"})
+# Meta (WhatsApp, Messenger, Instagram): the app secret, the webhook verify token, API tokens.
+SECRET_KEYS |= frozenset({"app_secret", "verify_token", "access_token", "page_access_token"})
 MASK = "********"
 
 

@@ -51,6 +51,11 @@ class ProviderHookView(APIView):
     # signature is over the exact bytes, so no parser may touch them first.
     parser_classes: list = []
 
+    def get_authenticate_header(self, request) -> str:
+        # Without authentication classes DRF turns a 401 into a 403; an unsigned request is a
+        # 401 (a 401 names a scheme: the provider's per-request signature).
+        return 'Signature realm="provider webhook"'
+
     @extend_schema(exclude=True)
     def get(self, request, kind: str, channel_id: int):
         channel, hooks = _channel_and_hooks(kind, channel_id)
