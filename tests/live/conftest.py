@@ -7,13 +7,20 @@ import asyncio
 import uuid
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels import DEFAULT_CHANNEL_LAYER
 from channels.layers import channel_layers, get_channel_layer
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from tests.desk.conftest import customer, make_ticket, tier  # noqa: F401 - shared fixtures
+
+
+async def close_db() -> None:
+    """Close the database connection of the thread that consumers' queries ran in (asyncio.run
+    gives thread-sensitive code one executor thread), so the test database can be dropped."""
+    await sync_to_async(connections.close_all)()
 
 
 def session_cookie(user) -> str:
