@@ -47,7 +47,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs) -> None:
         if not isinstance(content, dict) or content.get("type") != "subscribe":
             await self.send_json(
-                error_frame(400, "invalid", "Send {\"type\": \"subscribe\", ...}.", "type")
+                error_frame(400, "invalid", 'Send {"type": "subscribe", ...}.', "type")
             )
             return
         if content.get("queue") is True:

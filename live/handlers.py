@@ -41,9 +41,7 @@ class _Pending:
             tickets.append(ticket_id)
 
     def pairs(self) -> list[tuple[str, dict]]:
-        queue_events = [
-            (group, _queue_event(tickets)) for group, tickets in self.queues.items()
-        ]
+        queue_events = [(group, _queue_event(tickets)) for group, tickets in self.queues.items()]
         return [*self.messages, *queue_events]
 
     def send(self) -> None:

@@ -52,9 +52,7 @@ def test_anonymous_integration_and_cross_origin_sockets_are_refused(agent, integ
     assert asyncio.run(scenario(*cookies)) == [False, False, False, False, True]
 
 
-def test_an_agent_of_another_team_cannot_subscribe_to_the_ticket(
-    make_ticket, agent, other_agent
-):
+def test_an_agent_of_another_team_cannot_subscribe_to_the_ticket(make_ticket, agent, other_agent):
     ticket = make_ticket("Card declined")
 
     async def scenario(cookie: str) -> list[dict]:

@@ -98,9 +98,13 @@ def test_a_rollback_tells_nothing(make_ticket, agent, team, listener):
     class Undo(Exception):
         pass
 
-    with pytest.raises(Undo), transaction.atomic():
-        services.ticket_reply(ticket=ticket, author=agent, body="Never sent")
-        raise Undo
+    def reply_then_fail() -> None:
+        with transaction.atomic():
+            services.ticket_reply(ticket=ticket, author=agent, body="Never sent")
+            raise Undo
+
+    with pytest.raises(Undo):
+        reply_then_fail()
     # The test's own transaction never commits: run what it would send on commit.
     from django.db import connection
 
