@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -23,6 +24,17 @@ EVENT_TYPE = "live.event"
 SEND_CONCURRENCY = 16
 
 
+def _run_sync(function, *args):
+    """async_to_sync, also from a thread whose own event loop is running (a sync caller under
+    one, e.g. sync Playwright): then the call runs in a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return async_to_sync(function)(*args)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(async_to_sync(function), *args).result()
+
+
 def publish(group: str, event: dict) -> bool:
     """Send `event` (JSON-serialisable, with a "type" key) to every socket in `group`.
     Returns False, logging why, when the layer could not take it (the caller goes on: the
@@ -31,7 +43,7 @@ def publish(group: str, event: dict) -> bool:
     if layer is None:
         return False
     try:
-        async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "event": event})
+        _run_sync(layer.group_send, group, {"type": EVENT_TYPE, "event": event})
     except Exception:  # a real-time hiccup must never fail the write it announces
         logger.warning("live publish to %s failed", group, exc_info=True)
         return False
@@ -56,7 +68,7 @@ def publish_many(items: list[tuple[str, dict]]) -> int:
         return await asyncio.gather(*(send(g, e) for g, e in items), return_exceptions=True)
 
     try:
-        results = async_to_sync(send_all)()
+        results = _run_sync(send_all)
     except Exception:
         logger.warning("live publish of %d events failed", len(items), exc_info=True)
         return 0

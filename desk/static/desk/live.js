@@ -91,7 +91,8 @@
   // --- the socket ---------------------------------------------------------------------------
   function onEvent(event) {
     if (event.type === "message" && conversation && event.ticket === ticketId) fetchNew();
-    else if (event.type === "typing" && conversation && event.ticket === ticketId
+    else if (event.type === "typing" && conversation
+      && (event.ticket === undefined || event.ticket === ticketId)
       && event.from === "visitor") showTyping();
     else if (event.type === "queue" && rows) refreshQueue();
   }
