@@ -125,6 +125,8 @@ def uvicorn(secret_key: str) -> Iterator[str]:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "5",
         ],
         cwd=harness.ROOT,
         env=harness.environment(SECRET_KEY=secret_key),
@@ -135,7 +137,11 @@ def uvicorn(secret_key: str) -> Iterator[str]:
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def harness_wait(url: str, process: subprocess.Popen) -> None:
@@ -177,6 +183,7 @@ async def _round(api: str, token: str, sockets: list, tickets: list[int], total:
 
     received: dict[int, float] = {}
     sent: dict[int, float] = {}
+    answered: dict[int, float] = {}  # when each reply POST's response came back
     done = asyncio.Event()
 
     async def listen(ws) -> None:
@@ -208,6 +215,7 @@ async def _round(api: str, token: str, sockets: list, tickets: list[int], total:
                     errors += 1
                     continue
                 sent[response.json()["id"]] = started
+                answered[response.json()["id"]] = time.perf_counter()
 
         began = time.perf_counter()
         await asyncio.gather(*(agent() for _ in range(CONCURRENCY)))
@@ -220,17 +228,37 @@ async def _round(api: str, token: str, sockets: list, tickets: list[int], total:
     result = LoadResult(
         len(latencies), errors + len(sent) - len(latencies), last - began, latencies
     )
+    post = LoadResult(len(sent), 0, 1.0, [(answered[m] - t) * 1000 for m, t in sent.items()])
+    # the socket's receipt after the POST's response (negative: the event came first)
+    after = LoadResult(
+        len(latencies), 0, 1.0, [(received[m] - answered[m]) * 1000 for m in sent if m in received]
+    )
     return {
         "rps": result.rps,
         "p50": result.percentile(50),
         "p99": result.percentile(99),
+        "post50": post.percentile(50),
+        "after50": after.percentile(50),
+        "after99": after.percentile(99),
         "lost": result.errors,
     }
 
 
 def _measure(api: str, live: str, data: dict, runs: int) -> dict[str, list[float]]:
     figures: dict[str, list[float]] = {
-        k: [] for k in ("rps", "p50", "p99", "lost", "ping50", "ping99", "ping_rps")
+        k: []
+        for k in (
+            "rps",
+            "p50",
+            "p99",
+            "post50",
+            "after50",
+            "after99",
+            "lost",
+            "ping50",
+            "ping99",
+            "ping_rps",
+        )
     }
     headers = {"Authorization": f"Token {data['token']}"}
 
@@ -256,7 +284,7 @@ def _measure(api: str, live: str, data: dict, runs: int) -> dict[str, list[float
                 figures["ping99"].append(noop.percentile(99))
                 figures["ping_rps"].append(noop.rps)
                 got = await _round(api, data["token"], sockets, data["tickets"], REPLIES_PER_ROUND)
-                for key in ("rps", "p50", "p99", "lost"):
+                for key in ("rps", "p50", "p99", "post50", "after50", "after99", "lost"):
                     figures[key].append(got[key])
                 print(f"live round: {got}, ping p50 {noop.percentile(50):.1f} ms", file=sys.stderr)
         finally:
@@ -283,7 +311,10 @@ def run(*, runs: int = 3) -> list[dict]:
             "p99_ms": median(figures["p99"]),
             "reference": (
                 f"no-op POST p50 {ping50:.1f} ms p99 {median(figures['ping99']):.1f} ms "
-                f"({median(figures['ping_rps']):.0f} req/s); lost {max(figures['lost']):.0f}"
+                f"({median(figures['ping_rps']):.0f} req/s); reply POST alone p50 "
+                f"{median(figures['post50']):.1f} ms, socket after its response p50 "
+                f"{median(figures['after50']):.1f} ms p99 {median(figures['after99']):.1f} ms; "
+                f"lost {max(figures['lost']):.0f}"
             ),
             "ratio": median(figures["p50"]) / ping50 if ping50 else 0.0,
         }
