@@ -54,6 +54,8 @@ def uvicorn(**env: str) -> Iterator[str]:
             str(port),
             "--log-level",
             "warning",
+            "--timeout-graceful-shutdown",
+            "5",
         ],
         cwd=ROOT,
         env=environment,

@@ -31,8 +31,10 @@
     var url = conversation.dataset.liveMessages + "?after=" + lastMessageId();
     fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (response) {
-        if (response.redirected || response.status === 401 || response.status === 403) {
-          window.location.reload();  // signed out: the desk's own page says so
+        // Signed out (agent_required answers htmx-style requests with HX-Redirect): reload,
+        // and the desk's own page says so.
+        if (response.headers.get("HX-Redirect") || response.redirected || response.status === 403) {
+          window.location.reload();
           return null;
         }
         if (!response.ok) return null;
