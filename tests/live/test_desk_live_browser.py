@@ -1,7 +1,8 @@
-"""The desk's ticket page of a chat ticket, live, in Chromium: the page is served by uvicorn
+"""The desk live, in Chromium. The ticket page of a chat ticket: the page is served by uvicorn
 (config.asgi, its socket at /ws/desk/); a customer message arrives through the inbound chat
 door (handled by this test process: another process than the page's server) and the page shows
-it without a reload; the visitor's typing shows "Customer is typing…" and goes away."""
+it without a reload; the visitor's typing shows "Customer is typing…" and goes away. The queue
+shows a ticket created meanwhile long before its 15 s poll would."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tests.tickets.channels.conftest import make_channel
 from tickets import services
 from tickets.channels.models import InboundMessage
 
+from .conftest import session_cookie
 from .servers import uvicorn
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -41,8 +43,6 @@ def test_a_chat_message_appears_on_the_open_ticket_page_without_reload(
     ticket = chat(integration_client, "Hi, my order 1042 has not arrived", 1).ticket
     if ticket.team_id != team.pk:
         services.ticket_update(ticket=ticket, actor=agent, team=team)
-    from .conftest import session_cookie
-
     name, value = session_cookie(agent).split("=", 1)
     with uvicorn() as server, open_page(browser, width=1280, height=900) as page:
         page.context.add_cookies([{"name": name, "value": value, "url": server}])
@@ -71,3 +71,23 @@ def test_a_chat_message_appears_on_the_open_ticket_page_without_reload(
         shoot(page, "desk-live-chat.png")
         typing.wait_for(state="hidden", timeout=6000)  # after 4 s of silence
     assert elapsed < 5, elapsed
+
+
+def test_the_queue_shows_a_new_ticket_without_waiting_for_the_poll(
+    browser, agent, team, make_ticket
+):
+    make_ticket("Invoice is missing")
+    name, value = session_cookie(agent).split("=", 1)
+    with uvicorn() as server, open_page(browser, width=1280, height=800) as page:
+        page.context.add_cookies([{"name": name, "value": value, "url": server}])
+        page.goto(f"{server}/desk/")
+        page.wait_for_selector("html[data-live='on']")
+        page.evaluate("window.__notReloaded = true")
+        assert page.locator("#queue-rows tr").count() == 1
+        started = time.monotonic()
+        make_ticket("Checkout is down for everyone")
+        page.wait_for_selector("#queue-rows >> text=Checkout is down for everyone", timeout=10000)
+        elapsed = time.monotonic() - started
+        assert page.evaluate("window.__notReloaded") is True
+        shoot(page, "desk-live-queue.png")
+    assert elapsed < 5, elapsed  # the rows' own poll is every 15 s
