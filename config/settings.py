@@ -177,7 +177,15 @@ if LIVE_REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [LIVE_REDIS_URL], "capacity": 1000, "expiry": 30},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s socket timeout by default, the very time
+                # channels_redis blocks in BZPOPMIN waiting for a socket's next event: a busy
+                # host then times the read out and the socket's consumer dies. 30 s leaves a
+                # margin and still notices a dead connection.
+                "hosts": [{"address": LIVE_REDIS_URL, "socket_timeout": 30}],
+                "capacity": 1000,
+                "expiry": 30,
+            },
         }
     }
 else:

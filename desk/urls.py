@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (
     bulk,
+    conversation,
     customers,
     dashboards,
     goodwill,
@@ -26,6 +27,7 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket-reply"),
     path("tickets/<int:pk>/fields/", views.ticket_fields, name="ticket-fields"),
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="ticket-presence"),
+    path("tickets/<int:pk>/messages/", conversation.messages_after, name="ticket-messages"),
     path(
         "tickets/<int:pk>/messages/<int:message_id>/retry/",
         views.message_retry,

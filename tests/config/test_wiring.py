@@ -25,6 +25,7 @@ EXPECTED = {
         "tickets:on_ticket_created",
         WEBHOOKS,
         "automations:on_ticket_created",
+        "live:on_queue_changed",
     ],
     events.TICKET_UPDATED: [
         "slas:on_ticket_updated",
@@ -32,16 +33,23 @@ EXPECTED = {
         "tickets:on_ticket_updated",
         WEBHOOKS,
         "automations:on_ticket_updated",
+        "live:on_tickets_updated",
     ],
     events.MESSAGE_CREATED: [
         "slas:on_message_created",
         "tickets:on_message_created",
         WEBHOOKS,
         "automations:on_message_created",
+        "live:on_messages_created",
     ],
     events.CUSTOMER_CREATED: ["success:on_customer_created", WEBHOOKS],
-    events.SLA_WARNING: [WEBHOOKS, "automations:on_sla_warning"],
-    events.SLA_BREACHED: [WEBHOOKS, "success:on_sla_breached", "automations:on_sla_breached"],
+    events.SLA_WARNING: [WEBHOOKS, "automations:on_sla_warning", "live:on_queue_changed"],
+    events.SLA_BREACHED: [
+        WEBHOOKS,
+        "success:on_sla_breached",
+        "automations:on_sla_breached",
+        "live:on_queue_changed",
+    ],
     events.FOLLOWUP_SENT: [WEBHOOKS],
     events.SURVEY_ANSWERED: [
         "success:on_survey_answered",
