@@ -9,6 +9,13 @@ CHANNEL_ADAPTERS = (
     "tickets.channels.social.ADAPTER",
     "tickets.channels.direct.WEB",
     "tickets.channels.direct.API",
+    "tickets.channels.telegram.ADAPTER",
+    "tickets.channels.sms.ADAPTER",
+)
+# The outbox transports of the providers' APIs, registered by name (the channel kind).
+CHANNEL_TRANSPORTS = (
+    ("telegram", "tickets.channels.telegram_api.send"),
+    ("sms", "tickets.channels.twilio.send_sms"),
 )
 
 
@@ -17,7 +24,11 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
+        from outbox import transports
+
         from .channels import registry
 
         for path in CHANNEL_ADAPTERS:
             registry.register(import_string(path))
+        for name, path in CHANNEL_TRANSPORTS:
+            transports.register(name, import_string(path))

@@ -86,6 +86,8 @@ def test_every_channel_kind_has_exactly_one_adapter():
         "phone": None,
         "web": None,
         "api": None,
+        "telegram": "telegram",
+        "sms": "sms",
     }
     assert [a.kind for a in registry.adapters() if a.served_by_every_tier] == ["api"]
 
