@@ -72,10 +72,11 @@ def _what(message: dict) -> str:
     return "[message]"
 
 
-def _body(message: dict, edited: bool, has_files: bool) -> str:
+def _body(message: dict, edited: bool, files: list, withheld: list[dict]) -> str:
     text = (message.get("text") or message.get("caption") or "").strip()
-    if not text and not has_files:
-        text = _what(message)
+    if not text and not files:
+        names = ", ".join(part["filename"] for part in withheld)
+        text = f"[file not stored: {names}]" if names else _what(message)
     return f"(edited) {text}" if edited else text
 
 
@@ -100,7 +101,7 @@ def process(inbound: InboundMessage) -> Outcome:
         inbound.channel,
         customer=customer,
         content=MessageContent(
-            body=_body(message, kind == "edited_message", bool(files or withheld)),
+            body=_body(message, kind == "edited_message", files, withheld),
             external_id=f"telegram:{chat['id']}:{message.get('message_id', '')}",
             attachments=files,
             withheld_parts=withheld,

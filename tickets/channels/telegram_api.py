@@ -137,7 +137,7 @@ def _file_of(message: dict) -> dict | None:
             "size": doc.get("file_size", 0),
         }
     if message.get("photo"):
-        photo = max(message["photo"], key=lambda size: size.get("file_size") or 0)
+        photo = max(message["photo"], key=lambda size: size.get("width", 0) * size.get("height", 0))
         return {
             "file_id": photo["file_id"],
             "filename": f"photo-{photo.get('file_unique_id', 'telegram')}.jpg",
