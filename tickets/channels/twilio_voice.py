@@ -46,10 +46,11 @@ def call_record(params: dict) -> dict:
         "status": "completed" if status == "completed" else "missed",
         "started_at": _started_at(params, duration).isoformat(),
         "duration_seconds": duration,
-        "caller_name": params.get("CallerName", ""),
         "notes": "" if status == "completed" else f"Twilio call status: {status}.",
         "twilio": params,
     }
+    if params.get("CallerName"):
+        record["caller_name"] = params["CallerName"]
     if params.get("RecordingUrl"):
         record["recording_url"] = params["RecordingUrl"]
     return record
