@@ -192,3 +192,14 @@ def message_files(channel: Channel, message: dict) -> tuple[list[AttachmentInput
     if problem is not None:
         return [], [_withheld({**found, "size": item.size}, *problem)]
     return [item], []
+
+
+def webhook_set(channel: Channel, url: str) -> bool:
+    """Point the bot's webhook at `url` (our door for this channel) with the channel's
+    secret_token, asking only for the updates we store (message, edited_message)."""
+    data = {
+        "url": url,
+        "secret_token": channel.settings["secret_token"],
+        "allowed_updates": ["message", "edited_message"],
+    }
+    return bool(bot_call(channel.settings["bot_token"], "setWebhook", data=data))

@@ -147,6 +147,8 @@ class FakeTelegram(FakeProvider):
         if method == "sendMediaGroup":
             media = json.loads(data["media"])
             return 200, {"ok": True, "result": [self._message(data["chat_id"]) for _ in media]}, {}
+        if method == "setWebhook":
+            return 200, {"ok": True, "result": True, "description": "Webhook was set"}, {}
         if method == "getFile":
             file_id = data["file_id"]
             if file_id not in self.files:

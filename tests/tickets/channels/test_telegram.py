@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.utils import timezone
 
 from outbox.models import OutboxMessage, State
@@ -312,3 +313,15 @@ def test_the_bot_token_and_secret_are_masked(manager_client, telegram):
         format="json",
     )
     assert_error(bad, 400, field="settings.secret_token")
+
+
+def test_the_webhook_is_set_with_the_channel_s_secret_token(telegram, bot_api, settings):
+    settings.PUBLIC_BASE_URL = "https://help.acme.test"
+    call_command("telegram_set_webhook", str(telegram.pk))
+    [sent] = bot_api.requests
+    assert sent.path == f"/bot{TOKEN}/setWebhook"
+    assert sent.json == {
+        "url": f"https://help.acme.test/api/v1/hooks/telegram/{telegram.pk}/",
+        "secret_token": SECRET,
+        "allowed_updates": ["message", "edited_message"],
+    }
