@@ -325,3 +325,26 @@ def test_the_webhook_is_set_with_the_channel_s_secret_token(telegram, bot_api, s
         "secret_token": SECRET,
         "allowed_updates": ["message", "edited_message"],
     }
+
+
+def test_a_long_reply_with_several_files_goes_as_text_then_one_media_group(
+    chat_ticket, agent, bot_api, django_capture_on_commit_callbacks
+):
+    files = [
+        AttachmentInput(name, ContentFile(data, name=name), "application/pdf")
+        for name, data in (("a.pdf", b"%PDF a"), ("b.pdf", b"%PDF b"))
+    ]
+    text = "x" * 5000  # over a caption's 1024 and a message's 4096 characters
+    with django_capture_on_commit_callbacks(execute=True):
+        message = ticket_reply(ticket=chat_ticket, author=agent, body=text, attachments=files)
+    calls = [r.path.rsplit("/", 1)[-1] for r in bot_api.requests]
+    assert calls == ["sendMessage", "sendMessage", "sendMediaGroup"]
+    assert [len(r.json["text"]) for r in bot_api.requests[:2]] == [4096, 904]
+    group = bot_api.requests[2]
+    assert json.loads(group.form["media"]) == [
+        {"type": "document", "media": "attach://file0"},
+        {"type": "document", "media": "attach://file1"},
+    ]
+    assert [group.files[f"file{i}"][2] for i in range(2)] == [b"%PDF a", b"%PDF b"]
+    row = OutboxMessage.objects.get(message=message)
+    assert (row.state, row.provider_id) == (State.SENT, "500")

@@ -200,6 +200,20 @@ def test_mms_media_is_fetched_with_the_account_s_credentials(
     assert twilio_api.requests[0].headers["Authorization"].startswith("Basic ")
 
 
+def test_media_outside_twilio_is_recorded_not_fetched(
+    anon_client, sms, twilio_api, django_capture_on_commit_callbacks
+):
+    elsewhere = "http://169.254.169.254/latest/meta-data"
+    params = incoming_sms(
+        "MM2", "See", NumMedia="1", MediaUrl0=elsewhere, MediaContentType0="image/png"
+    )
+    post(anon_client, sms, params, django_capture_on_commit_callbacks)
+    message = Ticket.objects.get().messages.get()
+    assert message.attachments.count() == 0
+    assert [(p["reason"], p["url"]) for p in message.withheld_parts] == [("external", elsewhere)]
+    assert twilio_api.requests == []
+
+
 @pytest.fixture
 def sms_ticket(anon_client, sms, django_capture_on_commit_callbacks):
     post(
