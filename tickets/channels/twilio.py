@@ -169,7 +169,7 @@ def message_media(channel: Channel, params: dict) -> tuple[list[AttachmentInput]
     """The message's media (NumMedia, MediaUrl0..., MediaContentType0...), fetched with the
     account's credentials; a URL outside TWILIO_API_BASE is recorded, not fetched."""
     files, withheld = [], []
-    count = int(params.get("NumMedia") or 0)
+    count = int(params["NumMedia"]) if str(params.get("NumMedia", "")).isdigit() else 0
     for index in range(min(count, 10)):
         url = params.get(f"MediaUrl{index}", "")
         content_type = params.get(f"MediaContentType{index}", "")

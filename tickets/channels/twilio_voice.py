@@ -36,7 +36,9 @@ def call_record(params: dict) -> dict:
     """A phone.CallPayloadSerializer record of a Twilio call's final status. Outbound calls
     (Direction outbound-api / outbound-dial) are recorded with the customer's number, To."""
     outbound = params.get("Direction", "inbound").startswith("outbound")
-    duration = int(params.get("CallDuration") or 0) if params["CallStatus"] == "completed" else 0
+    seconds = params.get("CallDuration", "")
+    completed = params["CallStatus"] == "completed"
+    duration = int(seconds) if completed and seconds.isdigit() else 0
     status = params["CallStatus"]
     record = {
         "call_id": params["CallSid"],
