@@ -34,6 +34,7 @@ TASK_ROUTES = {
     "followups.expire_old_flags": _DEFAULT,
     "slas.reapply_organization": _DEFAULT,
     "slas.reapply_customer": _DEFAULT,
+    "slas.reapply_merged_tickets": _DEFAULT,
     "automations.sweep_time_rules": _SWEEPS,
     "automations.notify": _OUTBOUND,
     "reports.at_risk_episodes_sync": _SWEEPS,  # database only, short

@@ -421,6 +421,13 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 # Meta's Graph API (WhatsApp Cloud API, Messenger / Instagram Send API); tests use a local one.
 META_GRAPH_API_BASE = os.environ.get("META_GRAPH_API_BASE", "https://graph.facebook.com/v21.0")
 META_GRAPH_TIMEOUT_SECONDS = env_int("META_GRAPH_TIMEOUT_SECONDS", 10)
+# Telegram and Twilio (README "Telegram and Twilio"): the providers' API hosts (tests point them
+# at a local stand-in) and the public base URL Twilio posts to (it signs the URL it used: behind
+# a proxy that is not the URL Django sees; a channel's `public_url` setting wins).
+TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/")
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
+TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", "").rstrip("/")
+PROVIDER_HTTP_TIMEOUT_SECONDS = env_int("PROVIDER_HTTP_TIMEOUT_SECONDS", 10)
 # django-anymail: inbound webhooks are protected by HTTP basic auth with this "user:password".
 ANYMAIL: dict[str, str] = {}
 if os.environ.get("ANYMAIL_WEBHOOK_SECRET"):

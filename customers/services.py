@@ -317,11 +317,20 @@ def customer_named_by(
     )
 
 
+def merged_organization_id(source: Customer, target: Customer) -> int | None:
+    """The organization a merge leaves the surviving customer in (and the tickets it moves
+    with them): the target's, else the source's."""
+    return target.organization_id or source.organization_id
+
+
 @transaction.atomic
 def customer_merge(*, source: Customer, target: Customer, actor) -> Customer:
     """Merge `source` into `target`: every row that points at the source (tickets, message
     authors, identities, and whatever other apps attach to a customer) moves to the target,
     each moved ticket records a `requester_merged` audit event, and the source is deleted.
+    The surviving customer keeps their organization (else takes the source's: see
+    merged_organization_id); the tickets app moves the source's tickets into it too, and the
+    SLA engine re-measures them under the tier that now applies (both on customer.merging).
 
     Relations are found through the model's meta, so an app that adds a foreign key to
     Customer is merged too without changing this function."""
@@ -340,8 +349,7 @@ def customer_merge(*, source: Customer, target: Customer, actor) -> Customer:
         )
     if not target.name and source.name:
         target.name = source.name
-    if target.organization_id is None and source.organization_id is not None:
-        target.organization_id = source.organization_id
+    target.organization_id = merged_organization_id(source, target)
     target.save()
     source.delete()
     return target

@@ -141,7 +141,9 @@ def _record(claimed: OutboxMessage, outcome: transports.Sent | Exception) -> Out
             return row
         row.state = State.QUEUED
         row.error, row.last_status = error[:2000], status
-        row.next_attempt_at = timezone.now() + backoff(row.attempts)
+        # A provider that says when to come back (Telegram's and Twilio's 429) is believed.
+        wait = timedelta(seconds=getattr(outcome, "retry_after", None) or 0)
+        row.next_attempt_at = timezone.now() + max(backoff(row.attempts), wait)
         row.save()
         return row
 

@@ -59,7 +59,7 @@ EXPECTED = {
     events.CUSTOMER_AT_RISK: [WEBHOOKS, "automations:on_customer_at_risk"],
     events.ORGANIZATION_UPDATED: ["slas:on_organization_updated", WEBHOOKS],
     events.CUSTOMER_UPDATED: ["slas:on_customer_updated", WEBHOOKS],
-    events.CUSTOMER_MERGING: ["tickets:on_customer_merging", WEBHOOKS],
+    events.CUSTOMER_MERGING: ["slas:on_customer_merging", "tickets:on_customer_merging", WEBHOOKS],
     events.GOODWILL_GRANTED: [WEBHOOKS],
     events.GOODWILL_REQUESTED: [WEBHOOKS],
     events.GOODWILL_DECLINED: [WEBHOOKS],

@@ -52,9 +52,9 @@ class ProviderHookView(APIView):
     parser_classes: list = []
 
     def get_authenticate_header(self, request) -> str:
-        # Without authentication classes DRF turns a 401 into a 403; an unsigned request is a
-        # 401 (a 401 names a scheme: the provider's per-request signature).
-        return 'Signature realm="provider webhook"'
+        # Without authenticators DRF turns every 401 into a 403; an unsigned body is a 401
+        # (the provider did not prove itself), a wrong signature stays a 403.
+        return f'Signature realm="{self.kwargs.get("kind", "provider")} webhook"'
 
     @extend_schema(exclude=True)
     def get(self, request, kind: str, channel_id: int):

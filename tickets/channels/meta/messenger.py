@@ -25,7 +25,6 @@ from django.utils.translation import pgettext_lazy
 
 from customers.models import CustomerIdentity, IdentityKind
 from customers.services import IdentityInput, customer_resolve
-from outbox import transports
 from outbox.models import OutboxMessage, State
 from outbox.transports import Sent
 
@@ -213,7 +212,6 @@ def _public_contact(channel: Channel) -> tuple[str, str] | None:
 
 def _adapter(kind: str, label) -> ChannelAdapter:
     account_setting = PLATFORMS[kind][1]
-    transports.register(kind, _sender(kind))
     return ChannelAdapter(
         kind=kind,
         label=label,
@@ -231,3 +229,6 @@ def _adapter(kind: str, label) -> ChannelAdapter:
 
 MESSENGER = _adapter(ChannelKind.MESSENGER, pgettext_lazy("channel in a sentence", "Messenger"))
 INSTAGRAM = _adapter(ChannelKind.INSTAGRAM, pgettext_lazy("channel in a sentence", "Instagram"))
+# The outbox transports (tickets/apps.py CHANNEL_TRANSPORTS registers them by kind).
+send_messenger = _sender(ChannelKind.MESSENGER)
+send_instagram = _sender(ChannelKind.INSTAGRAM)

@@ -18,7 +18,6 @@ from django.utils.translation import pgettext_lazy
 
 from customers.identities import normalize_phone
 from customers.services import IdentityInput, customer_resolve
-from outbox import transports
 from outbox.transports import Sent
 
 from ...models import ChannelKind
@@ -202,9 +201,6 @@ def send(row: OutboxMessage) -> Sent:
     for attachment in attachments:
         ids.append(_post_message(channel, _document(channel, attachment, request["to"])))
     return Sent(provider_id=ids[0], status=200)
-
-
-transports.register(KIND, send)
 
 
 # --- Configuration ---------------------------------------------------------------------------
