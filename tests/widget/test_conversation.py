@@ -147,3 +147,24 @@ def test_loader_script_is_served(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/javascript")
     assert b"/chat/frame/" in response.content
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "typing"),
+    [
+        ("en", "Chat with us", "Support is typing…"),
+        ("ru", "Напишите нам", "Поддержка печатает…"),
+        ("fa", "با ما گفتگو کنید", "پشتیبانی در حال نوشتن است…"),
+    ],
+)
+def test_frame_speaks_the_sites_language(client, widget_channel, lang, title, typing):
+    page = client.get(f"/chat/frame/{widget_channel.pk}/?lang={lang}").content.decode()
+    assert f'<h1 id="chat-title">{title}</h1>' in page
+    assert typing in page
+
+
+def test_api_errors_are_in_the_frames_language(visitor):
+    visitor.start()  # nobody online: an email is needed first
+    response = visitor.post("messages/?lang=ru", {"text": "Привет"})
+    error = assert_error(response, 400, field="email")
+    assert "оставьте адрес почты" in error["fields"][0]["message"]

@@ -85,7 +85,7 @@ def test_offline_visitor_without_an_email_is_never_counted_as_reached(
     visitor, online, agent, settings, django_capture_on_commit_callbacks
 ):
     visitor.start()
-    ticket, thread_id = _conversation(visitor, django_capture_on_commit_callbacks)
+    ticket, _ = _conversation(visitor, django_capture_on_commit_callbacks)
 
     row = _reply(ticket, agent, django_capture_on_commit_callbacks)
 

@@ -49,7 +49,9 @@
     if (body.token) store(body.token);
     if (body.visitor) state.visitor = body.visitor;
     // A new conversation (the last one went idle) is a new group: reconnect to it.
-    if (body.conversation && body.conversation !== state.conversation) { state.conversation = body.conversation; connect(); }
+    if (body.conversation && body.conversation !== state.conversation) {
+      state.conversation = body.conversation; $("chat-transcript").hidden = false; connect();
+    }
   }
 
   function show(message) {
