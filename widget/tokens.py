@@ -39,7 +39,8 @@ class Visitor:
 
 
 def new_visitor(channel_id: int) -> Visitor:
-    return Visitor(channel_id=channel_id, visitor_id=secrets.token_urlsafe(12))
+    # Hex: the customer's identity keeps it lower-cased (chat.identities), so no case folds.
+    return Visitor(channel_id=channel_id, visitor_id=secrets.token_hex(10))
 
 
 def issue(visitor: Visitor) -> str:

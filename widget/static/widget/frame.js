@@ -64,7 +64,10 @@
     who.className = "who";
     who.textContent = message.author === "visitor" ? S.you : (message.name || S.agent);
     item.appendChild(who);
-    item.appendChild(document.createTextNode(message.body));
+    var body = document.createElement("span");
+    body.dir = "auto";  // a Persian site, an English message (or the other way round)
+    body.textContent = message.body;
+    item.appendChild(body);
     (message.attachments || []).forEach(function (file) {
       var f = document.createElement("span"); f.className = "file"; f.textContent = "📎 " + file.filename; item.appendChild(f);
     });
