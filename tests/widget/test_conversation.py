@@ -168,3 +168,18 @@ def test_api_errors_are_in_the_frames_language(visitor):
     response = visitor.post("messages/?lang=ru", {"text": "Привет"})
     error = assert_error(response, 400, field="email")
     assert "оставьте адрес почты" in error["fields"][0]["message"]
+
+
+def test_suggestions_come_from_the_knowledge_base_once_it_has_published_articles(visitor):
+    from tests.factories import ArticleFactory
+
+    visitor.start()
+    assert visitor.start().json()["config"]["suggestions"] is False
+    ArticleFactory(title="Kettle warranty", body_md="Every kettle has a two year warranty.")
+    ArticleFactory(title="Draft about kettles", status="draft")
+    assert visitor.start().json()["config"]["suggestions"] is True
+
+    found = visitor.get("suggest/", q="kettle warranty").json()["articles"]
+    assert [a["title"] for a in found] == ["Kettle warranty"]
+    assert found[0]["url"].startswith("http")
+    assert visitor.get("suggest/", q="ke").json() == {"articles": []}
