@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "knowledge",
     "macros",
     "live",
+    "widget",
     # Last: its ready() wires every app's handlers and registers every app's tasks.
     "config",
 ]
@@ -400,6 +401,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Channels: inbound intake, outbound replies, webhooks ----------------------------
 # A chat conversation idle longer than this is ended; the next message opens a new ticket.
 CHAT_IDLE_MINUTES = env_int("CHAT_IDLE_MINUTES", 30)
+# The chat widget: how long a visitor token is valid (renewed on each visit) and how long a
+# widget socket counts as connected without a heartbeat (the frame pings every third of it).
+CHAT_VISITOR_TOKEN_MAX_AGE_DAYS = env_int("CHAT_VISITOR_TOKEN_MAX_AGE_DAYS", 90)
+CHAT_PRESENCE_TTL_SECONDS = env_int("CHAT_PRESENCE_TTL_SECONDS", 60)
 # A call appends to the caller's open phone ticket updated within this window, else opens one.
 CALL_THREAD_WINDOW_HOURS = env_int("CALL_THREAD_WINDOW_HOURS", 24)
 # Processing an inbound payload is retried this often (exponential backoff) before it fails.

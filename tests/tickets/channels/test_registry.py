@@ -82,7 +82,7 @@ def test_every_channel_kind_has_exactly_one_adapter():
     assert sorted(a.kind for a in registry.adapters()) == sorted(ChannelKind.values)
     assert {a.kind: a.reply_transport for a in registry.adapters()} == {
         "email": "email",
-        "chat": "webhook",
+        "chat": "chat",
         "social": "webhook",
         "phone": None,
         "web": None,
