@@ -138,9 +138,10 @@ SEED_SQL = [
     """,
     """
     INSERT INTO followups_followup (rule_id, customer_id, subject_key, ticket_id, due_at, state,
-        attempts, error, outcome, created_at)
+        attempts, error, outcome, message_id, created_at)
     SELECT %(rule)s, requester_id, 'bench:' || id, id, solved_at,
-           (ARRAY['sent', 'sent', 'sent', 'failed', 'skipped'])[1 + id %% 5], 0, '', '', now()
+           (ARRAY['sent', 'sent', 'sent', 'failed', 'skipped'])[1 + id %% 5], 0, '', '', '',
+           now()
       FROM tickets_ticket WHERE solved_at IS NOT NULL AND id %% 9 = 4 LIMIT %(followups)s
     """,
     """

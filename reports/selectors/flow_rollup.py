@@ -1,0 +1,104 @@
+"""The backlog's flow and the agents' report from their rollups (reports/rollups/flow_sql.py):
+counts summed over the window's local days and months, filters as a WHERE on the rollup key.
+The flow rollup keys every dimension at once (any combination of filters); the agents rollup
+keys the agent with at most one dimension (one filter; more read the base tables)."""
+
+from __future__ import annotations
+
+from django.db import connections
+
+from ..db import without_jit
+from ..params import ReportQuery
+from ..rollups import bins
+from ..rollups.flow_sql import BUSINESS, CALENDAR, FLOW_COUNTS
+from ..rollups.sql import CUBOID_BITS
+from .sla_rollup import WINDOW, _targets, _values, segments
+
+FILTER_COLUMNS = {
+    "tier": "tier_id",
+    "channel": "channel",
+    "team": "team_id",
+    "priority": "priority",
+}
+
+FLOW_SQL = """
+WITH seg(grain, day, target) AS (VALUES {values})
+SELECT seg.target, {sums}
+  FROM reports_flowrollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s {filters}
+ GROUP BY seg.target
+"""
+AGENTS_SQL = """
+WITH seg(grain, day) AS (VALUES {values})
+SELECT r.agent_id, SUM(r.solved), SUM(r.replies), SUM(r.first_responses), SUM(r.surveys_sent),
+       SUM(r.csat_answers), SUM(r.csat_sum), {sums}
+  FROM reports_agentrollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s AND r.cuboid = %s {filters}
+ GROUP BY r.agent_id
+"""
+
+
+def _filters(query: ReportQuery) -> tuple[str, list]:
+    names = [name for name in FILTER_COLUMNS if getattr(query, name)]
+    sql = "".join(f" AND r.{FILTER_COLUMNS[name]} = %s" for name in names)
+    return sql, [getattr(query, name) for name in names]
+
+
+def flow_from_rollups(query: ReportQuery, db: str) -> tuple[dict[str, dict], dict[str, int]]:
+    """(created and solved per period key, the window's cohort figures): one query."""
+    params: list = []
+    targets = _targets(query)
+    filters, filter_params = _filters(query)
+    sql = FLOW_SQL.format(
+        values=_values(targets, params),
+        sums=", ".join(f"SUM(r.{c})" for c in FLOW_COUNTS),
+        filters=filters,
+    )
+    with without_jit(db), connections[db].cursor() as cursor:
+        cursor.execute(sql, [*params, query.tz, *filter_params])
+        rows = {row[0]: dict(zip(FLOW_COUNTS, map(int, row[1:]), strict=True)) for row in cursor}
+    totals = rows.pop(WINDOW, dict.fromkeys(FLOW_COUNTS, 0))
+    series = {key: {"created": r["created"], "solved": r["solved"]} for key, r in rows.items()}
+    return series, totals
+
+
+def agents_rollup_cuboid(query: ReportQuery) -> int | None:
+    """The agents rollup's cuboid holding this query (None: two filters or more, or an
+    agent filter, which the base query applies to the replies' tickets too)."""
+    names = [name for name in FILTER_COLUMNS if getattr(query, name)]
+    if query.agent or len(names) > 1:
+        return None
+    return CUBOID_BITS[names[0]] if names else 0
+
+
+def agents_from_rollups(query: ReportQuery, db: str, cuboid: int) -> dict[int, dict]:
+    """Per agent id: solved, replies, first responses with p50 business and calendar minutes
+    (from the histograms: reports/rollups/bins.py), surveys and CSAT answers: one query."""
+    params: list = []
+    filters, filter_params = _filters(query)
+    sql = AGENTS_SQL.format(
+        values=_values(segments(query.since, query.until), params),
+        sums=", ".join(f"SUM(r.{c})" for c in (*BUSINESS, *CALENDAR)),
+        filters=filters,
+    )
+    out = {}
+    with without_jit(db), connections[db].cursor() as cursor:
+        cursor.execute(sql, [*params, query.tz, cuboid, *filter_params])
+        for row in cursor:
+            counts = [int(v) for v in row[7:]]
+            answers, total = int(row[5]), int(row[6])
+            out[row[0]] = {
+                "solved": int(row[1]),
+                "replies": int(row[2]),
+                "first": {
+                    "n": int(row[3]),
+                    "business": bins.percentile(counts[: bins.BINS], 0.5),
+                    "calendar": bins.percentile(counts[bins.BINS :], 0.5),
+                },
+                "csat": {
+                    "sent": int(row[4]),
+                    "answers": answers,
+                    "avg": total / answers if answers else None,
+                },
+            }
+    return out
