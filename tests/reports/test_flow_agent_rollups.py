@@ -210,7 +210,8 @@ def test_rebuild_gives_the_flow_and_agents_rows_the_triggers_kept():
         kept = {m: _rows(m) for m in (FlowRollup, AgentRollup)}
         rollups_rebuild()
         assert {m: _rows(m) for m in (FlowRollup, AgentRollup)} == kept
-        assert kept[FlowRollup] and kept[AgentRollup]
+        assert kept[FlowRollup]
+        assert kept[AgentRollup]
 
 
 def _rows(model) -> list:
