@@ -201,3 +201,25 @@ class AgentRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone} {self.day} agent {self.agent_id}"
+
+
+class OpenRollup(models.Model):
+    """Open tickets now (new, open, pending, on hold) counted per UTC day of their creation and
+    every dimension (status, tier, team, channel, priority): the backlog's "open now" reads
+    these for the days that lie wholly in one age bucket and the tickets of the few days an
+    age boundary cuts, live. One copy for every zone (ages do not depend on the zone).
+    Written only by reports.rollups.refresh."""
+
+    day = models.DateField()  # UTC
+    status = models.CharField(max_length=20)
+    tier_id = models.BigIntegerField(null=True)
+    team_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=20, null=True)
+    priority = models.PositiveSmallIntegerField(null=True)
+    tickets = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="open_rollup_day_idx")]
+
+    def __str__(self) -> str:
+        return f"open {self.day} {self.status}"

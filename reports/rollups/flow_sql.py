@@ -373,3 +373,28 @@ _FUNCTIONS = (
 DROP_TRIGGERS = "".join(
     f"DROP TRIGGER IF EXISTS reports_flow_{name} ON {table};\n" for name, table in _TRIGGER_NAMES
 ) + "".join(f"DROP FUNCTION IF EXISTS {f};\n" for f in _FUNCTIONS)
+
+# --- open tickets now, per UTC creation day (zone-independent) ----------------------------------
+
+_OPEN_INSERT = """
+INSERT INTO reports_openrollup (day, status, tier_id, team_id, channel, priority, tickets)
+SELECT (t.created_at AT TIME ZONE 'UTC')::date, t.status, COALESCE(c.tier_id, o.tier_id),
+       t.team_id, t.channel, t.priority, COUNT(*)
+  FROM {source}
+  LEFT JOIN customers_customer c ON c.id = t.requester_id
+  LEFT JOIN customers_organization o ON o.id = t.organization_id
+ WHERE t.status IN ('new', 'open', 'pending', 'on_hold')
+ GROUP BY 1, 2, 3, 4, 5, 6
+"""
+# the marked UTC days, each a range of created_at (ticket_created_idx serves them)
+OPEN_DAYS_REPLACE = _replacing(
+    "DELETE FROM reports_openrollup WHERE day = ANY(%(utc_days)s::date[])",
+    _OPEN_INSERT.format(
+        source="unnest(%(utc_days)s::date[]) AS d(day) JOIN tickets_ticket t"
+        " ON t.created_at >= (d.day::timestamp AT TIME ZONE 'UTC')"
+        " AND t.created_at < ((d.day + 1)::timestamp AT TIME ZONE 'UTC')"
+    ),
+)
+OPEN_REBUILD = _replacing(
+    "DELETE FROM reports_openrollup", _OPEN_INSERT.format(source="tickets_ticket t")
+)

@@ -54,6 +54,7 @@ def rollups_refresh(*, using: str = "default") -> dict[str, Any]:
         built = _sync_zones(cursor, using)
         cursor.execute("DELETE FROM reports_rollupdirtyday RETURNING day")  # what was marked
         dirty = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(flow_sql.OPEN_DAYS_REPLACE, {"utc_days": dirty})  # zone-independent
         for zone in built:  # even with nothing marked: the same statements every time
             _recompute(cursor, zone, _local_days(dirty, zoneinfo.ZoneInfo(zone)))
     return {"days": len(dirty), "zones": list(rollup_zones())}
@@ -66,6 +67,7 @@ def rollups_rebuild(*, using: str = "default") -> dict[str, int]:
         cursor.execute("SET LOCAL jit = off")
         RollupZone.objects.using(using).all().delete()
         cursor.execute("DELETE FROM reports_rollupdirtyday")
+        cursor.execute(flow_sql.OPEN_REBUILD)
         _sync_zones(cursor, using)  # no zone stored now: each is built from scratch
     return {"zones": len(rollup_zones())}
 

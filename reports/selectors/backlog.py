@@ -13,6 +13,7 @@ from django.db.models import (
     Exists,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -39,7 +40,7 @@ from .common import (
     _tickets,
     _tier,
 )
-from .flow_rollup import flow_from_rollups
+from .flow_rollup import flow_from_rollups, open_from_rollups
 from .sla_rollup import rollups_ready
 
 # --- 2. Backlog and flow -------------------------------------------------------------------------
@@ -87,13 +88,17 @@ def backlog_report(query: ReportQuery) -> dict:
     names = _names(db)
     tickets = Ticket.objects.using(db).filter(_tickets(query))
 
-    open_rows = (
-        tickets.filter(status__in=UNRESOLVED)
-        .annotate(tier_key=_tier(), age=_age_bucket(now))
-        .values("status", "team_id", "tier_key", "age")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    def open_rows_of(where: Q):
+        return (
+            tickets.filter(where, status__in=UNRESOLVED)
+            .annotate(tier_key=_tier(), age=_age_bucket(now))
+            .values("status", "team_id", "tier_key", "age")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+
+    rolled = rollups_ready(query, db)
+    open_rows = open_from_rollups(query, db, now, open_rows_of) if rolled else open_rows_of(Q())
     by: dict[str, dict] = {d: defaultdict(int) for d in ("status", "team", "tier", "age")}
     total_open = 0
     for row in open_rows:
@@ -104,7 +109,7 @@ def backlog_report(query: ReportQuery) -> dict:
         by["age"][row["age"]] += row["n"]
 
     cohort = tickets.filter(_in_window("created_at", query))
-    if rollups_ready(query, db):
+    if rolled:
         series, flow = flow_from_rollups(query, db)
     else:
         series, flow = _flow_from_tickets(tickets, cohort, query)

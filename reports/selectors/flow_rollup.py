@@ -5,13 +5,17 @@ keys the agent with at most one dimension (one filter; more read the base tables
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from django.db import connections
+from django.db.models import Q
 
 from ..db import without_jit
 from ..params import ReportQuery
 from ..rollups import bins
 from ..rollups.flow_sql import BUSINESS, CALENDAR, FLOW_COUNTS
 from ..rollups.sql import CUBOID_BITS
+from .common import AGE_BUCKETS
 from .sla_rollup import WINDOW, _targets, _values, segments
 
 FILTER_COLUMNS = {
@@ -102,3 +106,39 @@ def agents_from_rollups(query: ReportQuery, db: str, cuboid: int) -> dict[int, d
                 },
             }
     return out
+
+
+OPEN_SQL = """
+SELECT r.status, r.team_id, r.tier_id,
+       CASE {ages} ELSE %s END, SUM(r.tickets)
+  FROM reports_openrollup r
+ WHERE r.day <> ALL(%s::date[]) {filters}
+ GROUP BY 1, 2, 3, 4
+"""
+
+
+def open_from_rollups(query: ReportQuery, db: str, now: datetime, live) -> list[dict]:
+    """Open tickets now as rows of (status, team_id, tier_key, age, n): the UTC creation days
+    wholly inside one age bucket from the open rollup, the tickets of the days an age boundary
+    (now - 24 h, 72 h, ...) falls in from `live` (a queryset filter on created_at ranges): one
+    query each."""
+    edges = [(label, (now - timedelta(hours=hours)).astimezone(UTC).date())
+             for label, hours in AGE_BUCKETS[1:]]  # fmt: skip
+    ages, params = "", []
+    for label, day in reversed(edges):  # oldest first: a day before the edge's is older
+        ages += "WHEN r.day < %s THEN %s "
+        params += [day, label]
+    filters, filter_params = _filters(query)
+    split = sorted({day for _, day in edges})
+    sql = OPEN_SQL.format(ages=ages, filters=filters)
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, [*params, AGE_BUCKETS[0][0], split, *filter_params])
+        rows = [
+            {"status": s, "team_id": team, "tier_key": tier, "age": age, "n": int(n)}
+            for s, team, tier, age, n in cursor.fetchall()
+        ]
+    ranges = Q()
+    for day in split:
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        ranges |= Q(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+    return rows + list(live(ranges))
