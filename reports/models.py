@@ -160,6 +160,14 @@ class FlowRollup(models.Model):
     ever_solved = models.IntegerField(default=0)
     one_touch = models.IntegerField(default=0)
     solved = models.IntegerField(default=0)
+    # of the tickets created that day, those that were pending and are not now (every pending
+    # stretch closed): how many, their pending minutes summed and as a histogram (`pNN`, bins:
+    # reports/rollups/bins.py); those pending now are PendingOpen rows
+    pending_tickets = models.IntegerField(default=0)
+    pending_minutes = models.FloatField(default=0)
+    for _i in range(76):  # == rollups.bins.BINS
+        locals()[f"p{_i:02d}"] = models.IntegerField(default=0)
+    del _i
 
     class Meta:
         indexes = [models.Index(fields=["zone", "grain", "day"], name="flow_rollup_day_idx")]
@@ -223,3 +231,26 @@ class OpenRollup(models.Model):
 
     def __str__(self) -> str:
         return f"open {self.day} {self.status}"
+
+
+class PendingOpen(models.Model):
+    """A ticket pending now (its last status change is to pending), per local day of its
+    creation in one zone, with the minutes of its closed pending stretches and when the open
+    one began: the backlog adds `now - open_since` at read time. Few: the tickets waiting on
+    their customers now. Written only by reports.rollups.refresh."""
+
+    zone = models.CharField(max_length=64)
+    day = models.DateField()
+    tier_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=20, null=True)
+    team_id = models.BigIntegerField(null=True)
+    priority = models.PositiveSmallIntegerField(null=True)
+    ticket_id = models.BigIntegerField()
+    closed_minutes = models.FloatField(default=0)
+    open_since = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["zone", "day"], name="pending_open_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.day} pending #{self.ticket_id}"

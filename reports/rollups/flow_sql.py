@@ -20,18 +20,42 @@ _TICKET_DIMENSIONS = """
 _TICKET_OF = "(SELECT * FROM tickets_ticket t WHERE t.id = {fk} LIMIT 1) AS t"
 _AGENT_REPLY = "m.direction = 'outbound' AND m.is_public AND m.author_user_id IS NOT NULL"
 
+# A ticket's pending stretches from the audit trail's status changes (the rule of
+# reports.selectors.backlog.PENDING_SQL): how many, the minutes of the closed ones, and when
+# the open one began (the last status change is to pending: the ticket waits now).
+_PENDING = """LEFT JOIN LATERAL (
+        SELECT COUNT(*) AS stretches,
+               (COALESCE(SUM(EXTRACT(EPOCH FROM (ch.until - ch.created_at))), 0) / 60.0)::float8
+                   AS closed,
+               MAX(ch.created_at) FILTER (WHERE ch.until IS NULL) AS open_since
+          FROM (SELECT e.created_at, e.after ->> 'status' AS status,
+                       LEAD(e.created_at) OVER (ORDER BY e.created_at, e.id) AS until
+                  FROM tickets_ticketevent e WHERE e.ticket_id = t.id AND e.after ? 'status'
+               ) AS ch
+         WHERE ch.status = 'pending'
+     ) AS pe ON true"""
+PENDING_BINS = [f"p{i:02d}" for i in range(BINS)]
+_FLOW_COLUMNS = (*FLOW_COUNTS, "pending_tickets", "pending_minutes", *PENDING_BINS)
+FLOW_SUMS = (*FLOW_COUNTS, "pending_tickets", "pending_minutes")
+_PENDING_BIN_COUNTS = ", ".join(f"COUNT(*) FILTER (WHERE pb = {i})" for i in range(BINS))
+
 # The rules of reports.selectors.backlog: resolved = solved or closed now; reopened = an audit
 # event from solved to anything but closed; one touch = resolved, never reopened, exactly one
-# public agent reply.
+# public agent reply; pending (settled): every pending stretch closed.
 _FLOW_DAYS_INSERT = f"""
-INSERT INTO reports_flowrollup (zone, grain, day, {", ".join(FLOW_KEY)}, {", ".join(FLOW_COUNTS)})
+INSERT INTO reports_flowrollup (zone, grain, day, {", ".join(FLOW_KEY)}, {", ".join(_FLOW_COLUMNS)})
 SELECT %(zone)s, 0, day, tier_id, channel, team_id, priority,
-       {", ".join(f"SUM({c})" for c in FLOW_COUNTS)}
+       {", ".join(f"SUM({c})" for c in FLOW_COUNTS)}, SUM(pending_tickets),
+       COALESCE(SUM(pending_minutes), 0), {_PENDING_BIN_COUNTS}
   FROM (
     SELECT (t.created_at AT TIME ZONE %(zone)s)::date AS day, {_TIER} AS tier_id, t.channel,
            t.team_id, t.priority, 1 AS created, x.resolved::int AS resolved,
            x.reopened::int AS reopened, (x.resolved OR x.reopened)::int AS ever_solved,
-           (x.resolved AND NOT x.reopened AND x.replies = 1)::int AS one_touch, 0 AS solved
+           (x.resolved AND NOT x.reopened AND x.replies = 1)::int AS one_touch, 0 AS solved,
+           x.settled::int AS pending_tickets,
+           CASE WHEN x.settled THEN pe.closed END AS pending_minutes,
+           CASE WHEN x.settled THEN width_bucket(GREATEST(pe.closed, 0), {EDGES_SQL}) - 1
+                ELSE -1 END AS pb
       FROM {_RANGES}
       JOIN tickets_ticket t ON t.created_at >= r.s AND t.created_at < r.e {_TICKET_DIMENSIONS}
      -- (one LIMIT 1 lateral each: an index lookup per ticket, never a scan of the events)
@@ -41,22 +65,38 @@ SELECT %(zone)s, 0, day, tier_id, channel, team_id, priority,
            AND (e.after -> 'status') IS DISTINCT FROM '"closed"'::jsonb
          LIMIT 1
      ) AS ev ON true
+     {_PENDING}
      CROSS JOIN LATERAL (
         SELECT t.status IN ('solved', 'closed') AS resolved,
                ev.reopened IS NOT NULL AS reopened,
+               (pe.stretches > 0 AND pe.open_since IS NULL) AS settled,
                (SELECT count(*) FROM tickets_message m
                  WHERE m.ticket_id = t.id AND {_AGENT_REPLY}) AS replies
      ) AS x
      WHERE cardinality(%(starts)s::timestamptz[]) > 0
     UNION ALL
     SELECT (t.solved_at AT TIME ZONE %(zone)s)::date, {_TIER}, t.channel, t.team_id, t.priority,
-           0, 0, 0, 0, 0, 1
+           0, 0, 0, 0, 0, 1, 0, NULL, -1
       FROM {_RANGES}
       JOIN tickets_ticket t ON t.solved_at >= r.s AND t.solved_at < r.e {_TICKET_DIMENSIONS}
      WHERE cardinality(%(starts)s::timestamptz[]) > 0
   ) AS flow
  GROUP BY day, tier_id, channel, team_id, priority
 """  # noqa: S608 (constants only)
+_PENDING_OPEN_INSERT = f"""
+INSERT INTO reports_pendingopen (zone, day, {", ".join(FLOW_KEY)}, ticket_id, closed_minutes,
+                                 open_since)
+SELECT %(zone)s, (t.created_at AT TIME ZONE %(zone)s)::date, {_TIER}, t.channel, t.team_id,
+       t.priority, t.id, pe.closed, pe.open_since
+  FROM {_RANGES}
+  JOIN tickets_ticket t ON t.created_at >= r.s AND t.created_at < r.e {_TICKET_DIMENSIONS}
+  {_PENDING}
+ WHERE pe.open_since IS NOT NULL AND cardinality(%(starts)s::timestamptz[]) > 0
+"""  # noqa: S608 (constants only)
+PENDING_OPEN_REPLACE = _replacing(
+    "DELETE FROM reports_pendingopen WHERE zone = %(zone)s AND day = ANY(%(days)s::date[])",
+    _PENDING_OPEN_INSERT,
+)
 _FLOW_DAYS_DELETE = """
 DELETE FROM reports_flowrollup WHERE zone = %(zone)s AND grain = 0 AND day = ANY(%(days)s::date[])
 """
@@ -68,9 +108,9 @@ _FLOW_MONTHS_DELETE = """
 DELETE FROM reports_flowrollup WHERE zone = %(zone)s AND grain = 1 AND day = ANY(%(months)s::date[])
 """
 _FLOW_MONTHS_INSERT = f"""
-INSERT INTO reports_flowrollup (zone, grain, day, {", ".join(FLOW_KEY)}, {", ".join(FLOW_COUNTS)})
+INSERT INTO reports_flowrollup (zone, grain, day, {", ".join(FLOW_KEY)}, {", ".join(_FLOW_COLUMNS)})
 SELECT zone, 1, date_trunc('month', day)::date, {", ".join(FLOW_KEY)},
-       {", ".join(f"SUM({c})" for c in FLOW_COUNTS)}
+       {", ".join(f"SUM({c})" for c in _FLOW_COLUMNS)}
   FROM reports_flowrollup {_MONTHS_FILTER}
  GROUP BY zone, date_trunc('month', day), {", ".join(FLOW_KEY)}
 """  # noqa: S608 (constants only)
@@ -258,7 +298,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- audit events leaving solved (a reopen): their ticket's creation day
+-- status changes (a reopen, a pending stretch): their ticket's creation day
 CREATE OR REPLACE FUNCTION reports_flow_events_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -266,14 +306,14 @@ BEGIN
         {_MARK}
         SELECT DISTINCT (t.created_at {_UTC}
           FROM new_rows e JOIN tickets_ticket t ON t.id = e.ticket_id
-         WHERE e.before -> 'status' = '"solved"'::jsonb
+         WHERE e.after ? 'status' OR e.before ? 'status'
         ON CONFLICT DO NOTHING;
     END IF;
     IF TG_OP <> 'INSERT' THEN
         {_MARK}
         SELECT DISTINCT (t.created_at {_UTC}
           FROM old_rows e JOIN tickets_ticket t ON t.id = e.ticket_id
-         WHERE e.before -> 'status' = '"solved"'::jsonb
+         WHERE e.after ? 'status' OR e.before ? 'status'
         ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;

@@ -24,11 +24,19 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
-from ..models import ROLLUP_DAY, AgentRollup, FlowRollup, RollupZone, SlaRollup, SurveyRollup
+from ..models import (
+    ROLLUP_DAY,
+    AgentRollup,
+    FlowRollup,
+    PendingOpen,
+    RollupZone,
+    SlaRollup,
+    SurveyRollup,
+)
 from ..params import local_midnight
 from . import flow_sql, sql
 
-ROLLUPS = (SlaRollup, SurveyRollup, FlowRollup, AgentRollup)
+ROLLUPS = (SlaRollup, SurveyRollup, FlowRollup, PendingOpen, AgentRollup)
 
 LOCK = 0x5EB0_0014  # the advisory lock refreshers take, one at a time
 
@@ -131,7 +139,7 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
     return runs
 
 
-# The eight statements of a zone's recompute sent as one (one round trip; they run in order,
+# The nine statements of a zone's recompute sent as one (one round trip; they run in order,
 # each month statement after its day statement, in the refresher's transaction).
 RECOMPUTE = ";\n".join(
     (
@@ -141,6 +149,7 @@ RECOMPUTE = ";\n".join(
         sql.SURVEY_MONTHS_REPLACE,
         flow_sql.FLOW_DAYS_REPLACE,
         flow_sql.FLOW_MONTHS_REPLACE,
+        flow_sql.PENDING_OPEN_REPLACE,
         flow_sql.AGENT_DAYS_REPLACE,
         flow_sql.AGENT_MONTHS_REPLACE,
     )
@@ -150,7 +159,7 @@ RECOMPUTE = ";\n".join(
 def _recompute(cursor, zone: str, days: list[date]) -> None:
     """Local days of `zone` from the base tables (SLA clocks by their ticket's creation,
     surveys by their sending, flow and agents by what each counts), then the months they lie
-    in from the days: eight statements in one round trip whatever the days (none: cheap
+    in from the days: nine statements in one round trip whatever the days (none: cheap
     no-ops, so that a report's query count does not depend on what changed)."""
     tz = zoneinfo.ZoneInfo(zone)
     runs = _runs(days)

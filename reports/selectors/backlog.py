@@ -40,7 +40,7 @@ from .common import (
     _tickets,
     _tier,
 )
-from .flow_rollup import flow_from_rollups, open_from_rollups
+from .flow_rollup import flow_from_rollups, open_from_rollups, pending_from_rollups
 from .sla_rollup import rollups_ready
 
 # --- 2. Backlog and flow -------------------------------------------------------------------------
@@ -111,9 +111,10 @@ def backlog_report(query: ReportQuery) -> dict:
     cohort = tickets.filter(_in_window("created_at", query))
     if rolled:
         series, flow = flow_from_rollups(query, db)
+        pending = pending_from_rollups(query, db, flow, now)
     else:
         series, flow = _flow_from_tickets(tickets, cohort, query)
-    pending = _pending_minutes(cohort, db, now)
+        pending = _pending_minutes(cohort, db, now)
     return {
         "query": query.as_dict(),
         "open": {

@@ -13,9 +13,9 @@ from django.db.models import Q
 from ..db import without_jit
 from ..params import ReportQuery
 from ..rollups import bins
-from ..rollups.flow_sql import BUSINESS, CALENDAR, FLOW_COUNTS
+from ..rollups.flow_sql import BUSINESS, CALENDAR, FLOW_SUMS, PENDING_BINS
 from ..rollups.sql import CUBOID_BITS
-from .common import AGE_BUCKETS
+from .common import AGE_BUCKETS, _round
 from .sla_rollup import WINDOW, _targets, _values, segments
 
 FILTER_COLUMNS = {
@@ -49,21 +49,58 @@ def _filters(query: ReportQuery) -> tuple[str, list]:
 
 
 def flow_from_rollups(query: ReportQuery, db: str) -> tuple[dict[str, dict], dict[str, int]]:
-    """(created and solved per period key, the window's cohort figures): one query."""
+    """(created and solved per period key, the window's cohort figures with `pending_bins`, the
+    settled pending tickets' histogram): one query."""
     params: list = []
     targets = _targets(query)
     filters, filter_params = _filters(query)
     sql = FLOW_SQL.format(
         values=_values(targets, params),
-        sums=", ".join(f"SUM(r.{c})" for c in FLOW_COUNTS),
+        sums=", ".join(f"SUM(r.{c})" for c in (*FLOW_SUMS, *PENDING_BINS)),
         filters=filters,
     )
+    rows: dict[str, dict] = {}
     with without_jit(db), connections[db].cursor() as cursor:
         cursor.execute(sql, [*params, query.tz, *filter_params])
-        rows = {row[0]: dict(zip(FLOW_COUNTS, map(int, row[1:]), strict=True)) for row in cursor}
-    totals = rows.pop(WINDOW, dict.fromkeys(FLOW_COUNTS, 0))
+        for row in cursor.fetchall():
+            figures = dict(zip(FLOW_SUMS, row[1 : 1 + len(FLOW_SUMS)], strict=True))
+            figures["pending_bins"] = [int(v) for v in row[1 + len(FLOW_SUMS) :]]
+            rows[row[0]] = figures
+    empty = {**dict.fromkeys(FLOW_SUMS, 0), "pending_bins": [0] * bins.BINS}
+    totals = rows.pop(WINDOW, empty)
     series = {key: {"created": r["created"], "solved": r["solved"]} for key, r in rows.items()}
     return series, totals
+
+
+PENDING_OPEN_SQL = """
+SELECT r.closed_minutes + EXTRACT(EPOCH FROM (%s - r.open_since))::float8 / 60.0
+  FROM reports_pendingopen r
+ WHERE r.zone = %s AND r.day >= %s AND r.day <= %s {filters}
+"""
+
+
+def pending_from_rollups(query: ReportQuery, db: str, totals: dict, now: datetime) -> dict:
+    """Pending time of the window's tickets: the settled ones (every stretch closed) from the
+    flow rollup's sum and histogram, those pending now from their PendingOpen rows up to
+    `now` (one query). p50/p90 from the bins (reports/rollups/bins.py)."""
+    filters, filter_params = _filters(query)
+    with connections[db].cursor() as cursor:
+        cursor.execute(
+            PENDING_OPEN_SQL.format(filters=filters),
+            [now, query.tz, query.since, query.until, *filter_params],
+        )
+        live = [row[0] for row in cursor.fetchall()]
+    counts = list(totals["pending_bins"])
+    for minutes in live:
+        counts[bins.bin_of(minutes)] += 1
+    tickets = int(totals["pending_tickets"]) + len(live)
+    total = float(totals["pending_minutes"]) + sum(live)
+    return {
+        "tickets": tickets,
+        "total_minutes": round(total, 1) if tickets else None,
+        "p50_minutes": _round(bins.percentile(counts, 0.5)),
+        "p90_minutes": _round(bins.percentile(counts, 0.9)),
+    }
 
 
 def agents_rollup_cuboid(query: ReportQuery) -> int | None:
