@@ -58,9 +58,8 @@ def _binned_as(binned: float | None, exact: float | None) -> None:
     if exact is None:
         assert binned is None
         return
-    width = bins.EDGES[min(bins.bin_of(exact) + 1, bins.BINS - 1)] - bins.EDGES[
-        bins.bin_of(exact)
-    ]
+    low = bins.bin_of(exact)
+    width = bins.EDGES[min(low + 1, bins.BINS - 1)] - bins.EDGES[low]
     assert exact - max(width, bins.EDGES[1]) - 0.1 <= binned <= exact + 0.1, (binned, exact)
 
 
