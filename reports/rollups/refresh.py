@@ -63,7 +63,9 @@ def rollups_refresh(*, using: str = "default") -> dict[str, Any]:
         cursor.execute("DELETE FROM reports_rollupdirtyday RETURNING day")  # what was marked
         dirty = sorted(row[0] for row in cursor.fetchall())
         cursor.execute(flow_sql.OPEN_DAYS_REPLACE, {"utc_days": dirty})  # zone-independent
-        for zone in built:  # even with nothing marked: the same statements every time
+        # nothing marked: nothing to send (planning the no-op statements alone cost ~75 ms a
+        # zone at 1,000,000 tickets); marked days: one round trip per zone
+        for zone in built if dirty else ():
             _recompute(cursor, zone, _local_days(dirty, zoneinfo.ZoneInfo(zone)))
     return {"days": len(dirty), "zones": list(rollup_zones())}
 
@@ -159,8 +161,7 @@ RECOMPUTE = ";\n".join(
 def _recompute(cursor, zone: str, days: list[date]) -> None:
     """Local days of `zone` from the base tables (SLA clocks by their ticket's creation,
     surveys by their sending, flow and agents by what each counts), then the months they lie
-    in from the days: nine statements in one round trip whatever the days (none: cheap
-    no-ops, so that a report's query count does not depend on what changed)."""
+    in from the days: nine statements in one round trip."""
     tz = zoneinfo.ZoneInfo(zone)
     runs = _runs(days)
     params = {
