@@ -4,7 +4,7 @@ rows are forgotten: the new rollups are empty until then). PostgreSQL only."""
 
 from django.db import migrations
 
-from reports.rollups.flow_sql import DROP_TRIGGERS, TRIGGERS
+from reports.rollups.flow_triggers import DROP_TRIGGERS, TRIGGERS
 
 
 def install(apps, schema_editor):

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from reports.rollups.flow_sql import DROP_TRIGGERS, TRIGGERS
+from reports.rollups.flow_triggers import DROP_TRIGGERS, TRIGGERS
 
 
 def _reinstall(apps, schema_editor):
