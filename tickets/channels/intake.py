@@ -97,16 +97,23 @@ def open_ticket(
         source_integration=integration,
         thread=thread,
     )
-    return ticket, Message.objects.filter(ticket=ticket).order_by("id").first()
+    return ticket, ticket.first_message
 
 
 def append_message(ticket: Ticket, **kwargs: Any) -> Message | None:
     """The customer's message on an existing ticket (or on the ticket it was merged into);
-    None if that ticket is closed (final), in which case the caller opens a new ticket."""
-    ticket = merge_target_of(ticket)
+    None if that ticket is closed (final), in which case the caller opens a new ticket.
+
+    A merged ticket is closed, so the merge is only looked up when the ticket refuses the
+    message (customer_message_add is atomic: a refusal rolls back its own savepoint)."""
     try:
-        with transaction.atomic():
-            return ticket_services.customer_message_add(ticket=ticket, **kwargs)
+        return ticket_services.customer_message_add(ticket=ticket, **kwargs)
+    except ConflictError:
+        target = merge_target_of(ticket)
+    if target.pk == ticket.pk:
+        return None
+    try:
+        return ticket_services.customer_message_add(ticket=target, **kwargs)
     except ConflictError:
         return None
 

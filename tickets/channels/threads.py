@@ -109,14 +109,19 @@ def continue_or_open(
     at: datetime | None = None,
     idle_after: timedelta | None = None,
     submitted_by=None,
+    key_is_new: bool = False,
 ) -> Outcome:
     """The customer's message on the ticket `ticket` (the adapter's own match) or the open
     thread of `thread_key` names; else a new ticket, whose thread `thread_key` is written
     before ticket.created is published. A closed ticket ends its thread (the next message
-    opens a new one); `idle_after` ends a conversation idle that long before `at`."""
+    opens a new one); `idle_after` ends a conversation idle that long before `at`.
+
+    `key_is_new`: the adapter knows no thread has `thread_key` yet (an email's own
+    Message-ID, the row's dedupe key: a second delivery never gets this far), so it is
+    not looked up; the adapter's `ticket` is the only match."""
     now = timezone.now()
     at = min(at or now, now)
-    thread = _live_thread(channel, thread_key, at, idle_after, now)
+    thread = None if key_is_new else _live_thread(channel, thread_key, at, idle_after, now)
     target = ticket or (thread.ticket if thread is not None else None)
     message = None
     if target is not None:
