@@ -24,7 +24,7 @@ from core.retry import backoff
 from customers.models import Customer
 from outbox import email as email_transport
 from outbox.models import OutboxMessage, Purpose, State
-from outbox.services import outbox_enqueue, outbox_retry
+from outbox.services import outbox_enqueue_many, outbox_retry
 from slas.selectors import business_deadline, customer_tier
 from tickets import services as tickets
 from tickets.channels import outbound, routing
@@ -219,13 +219,17 @@ def due_followups():
     ).order_by("due_at")
 
 
-def _quiet_reason(followup: FollowUp) -> str:
+def _quiet_reason(followup: FollowUp, open_elsewhere: bool | None = None) -> str:
+    """Why the follow-up stays quiet, or "". `open_elsewhere` (whether the customer has an
+    open ticket other than the follow-up's own) when the caller knows it (a sweep's batch)."""
     rule, customer = followup.rule, followup.customer
     if rule.quiet_if_open_ticket:
-        open_tickets = Ticket.objects.filter(requester=customer, status__in=UNRESOLVED)
-        if followup.ticket_id:
-            open_tickets = open_tickets.exclude(pk=followup.ticket_id)
-        if open_tickets.exists():
+        if open_elsewhere is None:
+            open_tickets = Ticket.objects.filter(requester=customer, status__in=UNRESOLVED)
+            if followup.ticket_id:
+                open_tickets = open_tickets.exclude(pk=followup.ticket_id)
+            open_elsewhere = open_tickets.exists()
+        if open_elsewhere:
             return "quiet: the customer has an open ticket"
     if rule.quiet_days:
         since = timezone.now() - timedelta(days=rule.quiet_days)
@@ -365,22 +369,37 @@ def _send_email(followup: FollowUp) -> str:
     """Queue the follow-up email in the outbox, from the customer's support mailbox, with a
     Message-ID on its domain (remembered: a reply continues the conversation) and
     Auto-Submitted: auto-generated (RFC 3834)."""
-    customer = followup.customer
-    address = routing.best_email(customer)
+    address = routing.best_email(followup.customer)
     if not address:
-        return "skipped: the customer has no deliverable email address"
-    mailbox = routing.support_mailbox(customer)
+        return NO_ADDRESS
+    mailbox = routing.support_mailbox(followup.customer)
+    [followup.outbox_message] = outbox_enqueue_many([email_row(followup, address, mailbox)])
+    if mailbox is not None and followup.ticket is not None:
+        # A reply continues the ticket the follow-up is about (and links it, see below).
+        tickets.thread_key_remember(
+            channel=mailbox, key=followup.message_id, ticket=followup.ticket
+        )
+    return f"email to {address}"
+
+
+NO_ADDRESS = "skipped: the customer has no deliverable email address"
+
+
+def email_row(followup: FollowUp, address: str, mailbox) -> OutboxMessage:
+    """The follow-up's email as an unsaved outbox row (rendered in the customer's language);
+    sets the follow-up's Message-ID. The one rendering of a follow-up email: the sweep's
+    batch (success.sweep_batch) queues many of these with one INSERT."""
     message_id = email_transport.message_id(
         domain=outbound.mailbox_domain(mailbox), idstring=f"followup.{followup.pk}"
     )
-    subject = _render(followup.rule.subject, followup) or followup.rule.name
-    followup.outbox_message = outbox_enqueue(
+    followup.message_id = message_id
+    return OutboxMessage(
         transport="email",
         purpose=Purpose.FOLLOWUP,
         recipient=address,
         payload=email_transport.envelope(
             sender=outbound.mailbox_sender(mailbox),
-            subject=subject,
+            subject=_render(followup.rule.subject, followup) or followup.rule.name,
             body=_render(followup.rule.body, followup),
             message_id=message_id,
             headers={"Auto-Submitted": "auto-generated"},
@@ -389,11 +408,6 @@ def _send_email(followup: FollowUp) -> str:
         source=f"followup:{followup.pk}",
         provider_id=message_id,
     )
-    followup.message_id = message_id
-    if mailbox is not None and followup.ticket is not None:
-        # A reply continues the ticket the follow-up is about (and links it, see below).
-        tickets.thread_key_remember(channel=mailbox, key=message_id, ticket=followup.ticket)
-    return f"email to {address}"
 
 
 def _open_outreach(followup: FollowUp) -> str:

@@ -67,17 +67,22 @@ def open_thread(channel: Channel, key: str) -> ChannelThread | None:
 def thread_remember(channel: Channel, key: str, ticket: Ticket, at: datetime | None = None) -> None:
     """Record a key (a Message-ID received or sent) so what answers it finds the ticket. A key
     already open on the channel keeps its ticket."""
-    if not key:
-        return
-    # ON CONFLICT DO NOTHING: one statement, no savepoint, and a known key keeps its ticket.
-    ChannelThread.objects.bulk_create(
-        [
-            ChannelThread(
-                channel=channel, key=key[:500], ticket=ticket, last_message_at=at or timezone.now()
-            )
-        ],
-        ignore_conflicts=True,
-    )
+    threads_remember([(channel, key, ticket)], at)
+
+
+def threads_remember(
+    items: Iterable[tuple[Channel, str, Ticket]], at: datetime | None = None
+) -> None:
+    """thread_remember for many (channel, key, ticket) at once: one statement."""
+    at = at or timezone.now()
+    rows = [
+        ChannelThread(channel=channel, key=key[:500], ticket=ticket, last_message_at=at)
+        for channel, key, ticket in items
+        if key
+    ]
+    if rows:
+        # ON CONFLICT DO NOTHING: one statement, no savepoint, and a known key keeps its ticket.
+        ChannelThread.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def _end(thread: ChannelThread, now: datetime) -> None:
