@@ -18,7 +18,9 @@ def followup_sweep() -> int:
     return sweep_due(
         services.due_followups()
         .select_related("rule", "customer")
-        .prefetch_related("customer__identities"),
+        # What the templates and the thread key read, per batch rather than per row (a
+        # prefetch, not a join: the nullable side of an outer join cannot be locked).
+        .prefetch_related("customer__identities", "delivery", "ticket"),
         handle=services.followup_execute,
         handle_batch=sweep_batch.followups_execute_batch,
         on_error=services.followup_failed,
