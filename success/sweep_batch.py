@@ -5,10 +5,10 @@ Email follow-ups are the mass case (one rule, thousands of customers): for a run
 batch reads which customers have an open ticket (one aggregate), their support mailboxes (one
 DISTINCT ON), renders each email (success.services.email_row, the one rendering), queues all
 of them in the outbox with one INSERT and `per_task` rows to a Celery message, remembers their
-Message-IDs with one INSERT and records every row with one UPDATE. Any other follow-up
-(survey, outreach, an inactive rule) runs as before, in due order: a run of emails is queued
-before the row that follows it, so an outreach ticket opened in the batch still quiets the
-emails due after it.
+Message-IDs with one INSERT and records every row with one UPDATE (over unnest'ed arrays).
+Any other follow-up (survey, outreach, an inactive rule) runs as before, in due order: a run
+of emails is queued before the row that follows it, so an outreach ticket opened in the batch
+still quiets the emails due after it.
 
 A row that raises makes the batch's savepoint roll back; the sweep then does that batch row by
 row (followup_execute), so one bad row fails alone. An email to a bad address is queued like
@@ -17,6 +17,7 @@ any other and fails alone at its transport (on_delivery_outcome marks its follow
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
@@ -30,7 +31,6 @@ from .models import Action, FollowUp, FollowUpState
 from .services import NO_ADDRESS, _quiet_reason, email_row, followup_execute
 
 ROWS_PER_TASK = 20  # attempts per Celery message: the outbox sweep's own batch size
-_RECORDED = ["state", "outcome", "done_at", "outbox_message", "message_id"]
 
 
 def followups_execute_batch(followups: list[FollowUp]) -> None:
@@ -69,7 +69,28 @@ def _emails_queue(followups: list[FollowUp]) -> None:
     for (followup, _), row in zip(queued, rows, strict=True):
         followup.outbox_message = row
     tickets.thread_keys_remember(threads)
-    FollowUp.objects.bulk_update(followups, _RECORDED)
+    _record(followups, now)
+
+
+def _record(followups: list[FollowUp], now) -> None:
+    """What each row became, in one UPDATE ... FROM unnest(arrays): QuerySet.bulk_update
+    builds a CASE WHEN per row and field (500 expressions for a batch of 100: two thirds of
+    the sweep's time, in Python)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE followups_followup AS f SET state = v.state, outcome = v.outcome, "
+            "done_at = %s, outbox_message_id = v.outbox, message_id = v.message_id "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::text[]) "
+            "AS v(id, state, outcome, outbox, message_id) WHERE f.id = v.id",
+            [
+                now,
+                [f.pk for f in followups],
+                [f.state for f in followups],
+                [f.outcome[:200] for f in followups],
+                [f.outbox_message_id for f in followups],
+                [f.message_id for f in followups],
+            ],
+        )
 
 
 def _open_elsewhere(followups: list[FollowUp]):
