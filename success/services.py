@@ -11,13 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.template import Context, Engine, TemplateSyntaxError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from core import events
 from core.retry import backoff
@@ -33,22 +31,9 @@ from tickets.status import UNRESOLVED
 
 from .models import Action, Delivery, FollowUp, FollowUpRule, FollowUpState, Survey, Trigger
 from .surveys import survey_send
+from .templates import _render, template_check  # noqa: F401 (template_check: serializers, admin)
 
 logger = logging.getLogger(__name__)
-
-# Plain-text templates: no HTML escaping of a customer's name in an email body.
-# Rule templates may use {% translate %} / {% blocktranslate %}: rendered in the customer's
-# language (customers.Customer.locale) where the catalogues have the text.
-_TEMPLATES = Engine(autoescape=False, builtins=["django.templatetags.i18n"])
-
-
-def template_check(text: str) -> None:
-    """Raise ValidationError if `text` is not a valid template (checked when a rule is saved,
-    so a typo fails the manager's request, not a follow-up at 3 a.m.)."""
-    try:
-        _TEMPLATES.from_string(text)
-    except TemplateSyntaxError as exc:
-        raise ValidationError(str(exc)) from exc
 
 
 def rule_check(*, trigger: str, action: str, body: str = "", channels=(), products=()) -> None:
@@ -66,23 +51,6 @@ def rule_check(*, trigger: str, action: str, body: str = "", channels=(), produc
         errors["products"] = ["Only delivery triggers have products to match."]
     if errors:
         raise ValidationError(errors)
-
-
-@lru_cache(maxsize=512)
-def _template(text: str):
-    """Compiled once per distinct text (rules rarely change; a sweep renders the same few)."""
-    return _TEMPLATES.from_string(text)
-
-
-def _render(text: str, followup: FollowUp) -> str:
-    context = {
-        "customer": followup.customer,
-        "delivery": followup.delivery,
-        "ticket": followup.ticket,
-        "rule": followup.rule,
-    }
-    with translation.override(followup.customer.locale or settings.LANGUAGE_CODE):
-        return _template(text).render(Context(context)).strip()
 
 
 def delay_end(rule: FollowUpRule, customer: Customer, start: datetime) -> datetime:
