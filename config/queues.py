@@ -27,6 +27,7 @@ TASK_ROUTES = {
     "tickets.poll_imap_mailboxes": _INTAKE,
     "tickets.poll_imap_mailbox": _INTAKE,
     "outbox.send": _OUTBOUND,
+    "outbox.send_many": _OUTBOUND,
     "outbox.sweep": _OUTBOUND,
     "followups.sweep": _OUTBOUND,
     "slas.notify": _OUTBOUND,

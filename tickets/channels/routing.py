@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -176,6 +177,33 @@ def support_mailbox(customer: Customer, ticket: Ticket | None = None) -> Channel
         .order_by("id")
         .first()
     )
+
+
+def support_mailboxes(customer_ids: list[int]) -> dict[int, Channel | None]:
+    """support_mailbox(customer) for many customers at once (a sweep's batch): the email
+    channel of each one's last email ticket (one DISTINCT ON query), else the first active
+    mailbox (one more query, only when some customer has none)."""
+    threads = (
+        ChannelThread.objects.filter(
+            channel__kind=ChannelKind.EMAIL,
+            channel__is_active=True,
+            ticket__requester_id__in=customer_ids,
+        )
+        .select_related("channel")
+        .annotate(customer_id=models.F("ticket__requester_id"))
+        .order_by("ticket__requester_id", "-last_message_at", "-id")
+        .distinct("ticket__requester_id")
+    )
+    found = {thread.customer_id: thread.channel for thread in threads}
+    if len(found) < len(set(customer_ids)):
+        first = (
+            Channel.objects.filter(kind=ChannelKind.EMAIL, is_active=True)
+            .exclude(address="")
+            .order_by("id")
+            .first()
+        )
+        found.update({pk: first for pk in customer_ids if pk not in found})
+    return found
 
 
 def _email_route(ticket: Ticket) -> Route | None:
