@@ -103,9 +103,7 @@ def production_defaults() -> dict:
             for priority in (1, 2, 3, 4)
             for metric, minutes in (("first_response", 60), ("resolution", 600))
         ]
-        policy = policy_create(
-            name="Standard", calendar=None, is_default=True, targets=targets
-        )
+        policy = policy_create(name="Standard", calendar=None, is_default=True, targets=targets)
     return {"team": team, "policy": policy}
 
 

@@ -23,9 +23,20 @@ def serve(workers: int = 2) -> Iterator[str]:
     port = harness.free_port()
     env = harness.environment(DJANGO_SETTINGS_MODULE="bench.bare.settings")
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "bench.bare.app:application"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
-        + ["--log-level", "warning", "--backlog", "2048"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bench.bare.app:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
+        ],
         cwd=harness.ROOT,
         env=env,
     )

@@ -1,6 +1,6 @@
 """Settings of the bare reference: no database, no middleware, DRF with no authentication."""
 
-SECRET_KEY = "bench-bare-not-secret"
+SECRET_KEY = "bench-bare-not-secret"  # noqa: S105 (a loopback benchmark)
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "rest_framework"]

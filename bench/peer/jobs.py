@@ -25,8 +25,16 @@ def smtp_sink() -> Iterator[int]:
     """aiosmtpd on loopback, accepting and discarding every message (both sides' mail)."""
     port = harness.free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"]
-        + ["-c", "aiosmtpd.handlers.Sink"],
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Sink",
+        ],
     )
     time.sleep(1.0)
     try:
@@ -68,8 +76,10 @@ def timer_rounds(runs: int, smtp: int) -> dict[str, list[dict]]:
                 project.tool(smtp, "reset_escalation")
                 result, wall = project.tool(smtp, "escalate")
             samples[side].append({**result, "wall": wall})
-        print(f"peer bench: timers round {round_ + 1}/{runs}: {samples['ours'][-1]} "
-              f"{samples['peer'][-1]}")
+        print(
+            f"peer bench: timers round {round_ + 1}/{runs}: {samples['ours'][-1]} "
+            f"{samples['peer'][-1]}"
+        )
     ours("reset", smtp=smtp)
     project.tool(smtp, "reset_escalation")
     return samples
@@ -101,8 +111,10 @@ def intake_rounds(runs: int, smtp: int) -> dict[str, list[dict]]:
                 result, wall = project.tool(smtp, "get_email", str(directory))
             samples[side].append({**result, "wall": wall})
             shutil.rmtree(directory, ignore_errors=True)
-        print(f"peer bench: intake round {round_ + 1}/{runs}: {samples['ours'][-1]} "
-              f"{samples['peer'][-1]}")
+        print(
+            f"peer bench: intake round {round_ + 1}/{runs}: {samples['ours'][-1]} "
+            f"{samples['peer'][-1]}"
+        )
     return samples
 
 

@@ -6,6 +6,8 @@ import json
 import os
 import sys
 import time
+from collections import Counter
+from contextlib import contextmanager
 
 import django
 
@@ -14,7 +16,20 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+
+@contextmanager
+def counting():
+    """Counts every statement sent (CaptureQueriesContext keeps only the last 9,000)."""
+    counter = Counter()
+
+    def wrapper(execute, sql, params, many, context):
+        counter["statements"] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield counter
+
 
 DUE = 1000
 
@@ -29,9 +44,8 @@ def seed(tickets):
     """A staff user with a token, one queue (escalation after 1 day, a local mailbox), and
     `tickets` open tickets with their opening follow-up; the first DUE are due to escalate."""
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
-
     from helpdesk.models import Queue
+    from rest_framework.authtoken.models import Token
 
     user, _ = get_user_model().objects.get_or_create(
         username="bench",
@@ -98,12 +112,12 @@ def reset_escalation():
 
 def escalate():
     """`manage.py escalate_tickets` in this process: its time and its statements."""
-    with CaptureQueriesContext(connection) as queries:
+    with counting() as queries:
         started = time.perf_counter()
         call_command("escalate_tickets")
         seconds = time.perf_counter() - started
     escalated = _sql("SELECT count(*) FROM helpdesk_followup WHERE title = 'Ticket Escalated'")
-    return {"seconds": seconds, "statements": len(queries), "handled": escalated[0][0]}
+    return {"seconds": seconds, "statements": queries["statements"], "handled": escalated[0][0]}
 
 
 def get_email(directory):
@@ -114,9 +128,11 @@ def get_email(directory):
     Queue.objects.filter(slug="bench").update(
         email_box_local_dir=directory, email_box_last_check=None
     )
-    before = _sql("SELECT (SELECT count(*) FROM helpdesk_ticket), (SELECT max(id) FROM helpdesk_followup)")[0]
+    before = _sql(
+        "SELECT (SELECT count(*) FROM helpdesk_ticket), (SELECT max(id) FROM helpdesk_followup)"
+    )[0]
     files = len(os.listdir(directory))
-    with CaptureQueriesContext(connection) as queries:
+    with counting() as queries:
         started = time.perf_counter()
         process_email(quiet=True)
         seconds = time.perf_counter() - started
@@ -124,7 +140,7 @@ def get_email(directory):
     followups = _sql("SELECT count(*) FROM helpdesk_followup WHERE id > %s", [before[1] or 0])
     return {
         "seconds": seconds,
-        "statements": len(queries),
+        "statements": queries["statements"],
         "messages": files,
         "left_in_mailbox": len(os.listdir(directory)),
         "tickets_created": tickets,
@@ -136,18 +152,18 @@ def statements(token):
     """Statements of one API list (first page) and one API create, through the full stack."""
     from django.test import Client
     from django.test.utils import setup_test_environment
-
     from helpdesk.models import Queue
 
     setup_test_environment()
     client = Client(headers={"Authorization": f"Token {token}"})
     queue = Queue.objects.get(slug="bench")
     client.get("/api/tickets/")
-    with CaptureQueriesContext(connection) as listing:
+    with counting() as listing:
         started = time.perf_counter()
         response = client.get("/api/tickets/")
         list_ms = (time.perf_counter() - started) * 1000
     assert response.status_code == 200, response.content[:300]
+    assert len(response.json()["results"]) == 25, "the first page is not full"
     body = {
         "queue": queue.pk,
         "title": "Statement count",
@@ -155,10 +171,11 @@ def statements(token):
         "submitter_email": "bench1@example.com",
         "priority": 3,
     }
-    with CaptureQueriesContext(connection) as create:
+    client.post("/api/tickets/", body, content_type="application/json")  # as ours: warm
+    with counting() as create:
         response = client.post("/api/tickets/", body, content_type="application/json")
     assert response.status_code == 201, response.content[:300]
-    return {"list": len(listing), "list_ms": list_ms, "create": len(create)}
+    return {"list": listing["statements"], "list_ms": list_ms, "create": create["statements"]}
 
 
 if __name__ == "__main__":

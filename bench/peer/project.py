@@ -97,26 +97,26 @@ LOGGING = {"version": 1, "disable_existing_loggers": False,
            "root": {"handlers": [], "level": "ERROR"}}
 '''
 
-URLS = '''from django.http import HttpResponse
+URLS = """from django.http import HttpResponse
 from django.urls import include, path
 
 urlpatterns = [
     path("healthz", lambda request: HttpResponse("ok")),
     path("", include("helpdesk.urls")),
 ]
-'''
+"""
 
-WSGI = '''import os
+WSGI = """import os
 from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peer_site.settings")
 application = get_wsgi_application()
-'''
+"""
 
-MANAGE = '''import os, sys
+MANAGE = """import os, sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peer_site.settings")
 from django.core.management import execute_from_command_line
 execute_from_command_line(sys.argv)
-'''
+"""
 
 
 def _installed() -> bool:
@@ -198,8 +198,20 @@ def gunicorn(smtp_port: int, workers: int = 2) -> Iterator[harness.Server]:
     """The peer under the same gunicorn shape as ours (sync workers, loopback)."""
     port = harness.free_port()
     process = subprocess.Popen(
-        [str(PYTHON), "-m", "gunicorn", "peer_site.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", str(workers), "--log-level", "warning", "--backlog", "2048"],
+        [
+            str(PYTHON),
+            "-m",
+            "gunicorn",
+            "peer_site.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
+        ],
         cwd=PROJECT,
         env=environment(smtp_port),
     )
