@@ -54,6 +54,12 @@ def seed(tickets: int) -> dict:
 
     world = bench_seed.production_defaults()
     have = _sql("SELECT count(*) FROM tickets_ticket")[0][0]
+    if have != tickets:  # a previous run's creates and intake: start again from the seed
+        _sql(
+            "TRUNCATE slas_slaclock, tickets_ticketevent, tickets_message, tickets_ticket, "
+            "customers_customer CASCADE"
+        )
+        have = 0
     if have < tickets:
         with connection.cursor() as cursor:
             if _sql("SELECT count(*) FROM customers_customer")[0][0] < CUSTOMERS:

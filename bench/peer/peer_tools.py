@@ -64,6 +64,9 @@ def seed(tickets):
         },
     )
     have = _sql("SELECT count(*) FROM helpdesk_ticket")[0][0]
+    if have != tickets:  # a previous run's creates and intake: start again from the seed
+        _sql("TRUNCATE helpdesk_ticket CASCADE")
+        have = 0
     if have < tickets:
         _sql(
             """
