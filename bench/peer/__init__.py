@@ -29,7 +29,7 @@ TICKETS = int(os.environ.get("BENCH_PEER_TICKETS", "10000"))
 WORKERS = 2
 
 
-def run(*, runs: int = 3, per_client: int = 15) -> list[dict]:
+def run(*, runs: int = 3, per_client: int = 10) -> list[dict]:
     with jobs.smtp_sink() as smtp:
         project.setup(smtp)
         harness.ensure_database()
@@ -52,6 +52,9 @@ def run(*, runs: int = 3, per_client: int = 15) -> list[dict]:
             samples = _web_rounds(
                 runs, per_client, ours.url, peer.url, bare, (token, agent_token), seeded
             )
+            print(
+                table.markdown(table.web_rows(samples, counts), TICKETS, runs)
+            )  # kept if later fails
             rss = {
                 "ours": max(harness.peak_rss_mib(pid) for pid in ours.worker_pids()),
                 "peer": max(harness.peak_rss_mib(pid) for pid in peer.worker_pids()),
@@ -81,7 +84,7 @@ def _web_rounds(
         "bare_get": (bare, web.get("/noop/"), 20),
         "ping_get": (ours, web.get("/api/v1/ping/", agent_token), 20),
         "ours_list": (ours, web.get("/api/v1/tickets/", agent_token), 20),
-        "peer_list": (peer, web.get("/api/tickets/", seeded["peer"]["token"]), 3),
+        "peer_list": (peer, web.get("/api/tickets/", seeded["peer"]["token"]), 2),
     }
     servers = {
         "bare": (bare, web.bare_post()),

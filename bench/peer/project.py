@@ -211,6 +211,9 @@ def gunicorn(smtp_port: int, workers: int = 2) -> Iterator[harness.Server]:
             "warning",
             "--backlog",
             "2048",
+            # its list reads every ticket: past gunicorn's default 30 s timeout under load
+            "--timeout",
+            "300",
         ],
         cwd=PROJECT,
         env=environment(smtp_port),

@@ -22,7 +22,7 @@ def _row(figure: str, ours: float, unit: str, **fields) -> dict:
     return row
 
 
-def _web(samples: Sample, counts: dict) -> list[dict]:
+def web_rows(samples: Sample, counts: dict) -> list[dict]:
     ours, peer = _p50(samples, "ours_list"), _p50(samples, "peer_list")
     bare, ping = _p50(samples, "bare_get"), _p50(samples, "ping_get")
     rows = [
@@ -165,7 +165,7 @@ def _jobs(timers: dict, intake: dict) -> list[dict]:
 def rows(
     samples: Sample, counts: dict, rss: dict, timers: dict, intake: dict, tickets: int
 ) -> list[dict]:
-    out = _web(samples, counts)
+    out = web_rows(samples, counts)
     out.append(
         _row(
             "peak RSS per web worker (after all the loads above)",
