@@ -21,6 +21,7 @@ from . import (
     email_intake,
     followups_sim,
     knowledge_search,
+    light,
     reports,
     search,
     sla_sweep,
@@ -36,6 +37,7 @@ BENCHMARKS = {
     "knowledge_search": knowledge_search.run,
     "automations": automations.run,
     "search": search.run,
+    "light": light.run,
 }
 # The 90-day simulation takes about ten minutes: run it by name (`python -m bench followups_sim`).
 DEFAULT = [name for name in BENCHMARKS if name != "followups_sim"]

@@ -127,9 +127,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             external_ref=attrs["external_ref"],
             attachments=_uploads(attrs["attachments"]),
         )
-        return Response(
-            TicketSerializer(self._fetch(ticket.pk)).data, status=status.HTTP_201_CREATED
-        )
+        ticket = selectors.created_ticket_for_response(ticket, request.user)
+        return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)
     def partial_update(self, request, *args, **kwargs):
