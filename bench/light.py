@@ -21,6 +21,10 @@ from .load import LoadResult, median, run_load
 WORKERS = 2
 ROUNDS = 3
 CREATE_CONCURRENCY = (1, 8, 32)
+# Requests per load and round: enough for stable medians on a quiet machine, small enough
+# that the whole bench takes minutes on a busy one.
+NOOP_REQUESTS = 400
+PAGE_REQUESTS = 40
 
 
 def _ping(token: str, method: str, *, idempotent: bool):
@@ -74,7 +78,7 @@ def _noop_rows(ours: str, bare: str, token: str, runs: int) -> list[dict]:
     }
     for url, factory in loads.values():
         run_load(url, factory, total=100, concurrency=8)  # warm up
-    r = _rounds(loads, total=800, concurrency=8, rounds=runs)
+    r = _rounds(loads, total=NOOP_REQUESTS, concurrency=8, rounds=runs)
     return [
         _row("our no-op GET, c=8", r["ping GET"], "bare GET", r["bare GET"]),
         _row("our no-op POST, c=8", r["ping POST"], "bare POST", r["bare POST"]),
@@ -91,7 +95,7 @@ def _create_rows(ours: str, bare: str, token: str, runs: int) -> list[dict]:
     rows = []
     run_load(ours, api._ticket(token), total=200, concurrency=8)  # warm up, customers
     for concurrency in CREATE_CONCURRENCY:
-        total = max(100, 40 * concurrency)
+        total = max(60, 15 * concurrency)
         loads = {"bare POST": (bare, _bare("POST")), "create": (ours, api._ticket(token))}
         r = _rounds(loads, total=total, concurrency=concurrency, rounds=runs)
         rows.append(
@@ -112,7 +116,7 @@ def _desk_rows(ours: str, token: str, ticket_id: int, runs: int) -> list[dict]:
     }
     for url, factory in loads.values():
         run_load(url, factory, total=20, concurrency=1)  # warm up
-    r = _rounds(loads, total=100, concurrency=1, rounds=runs)
+    r = _rounds(loads, total=PAGE_REQUESTS, concurrency=1, rounds=runs)
     ref_p50 = median([s.percentile(50) for s in r["noop"]])
     rows = []
     for name in list(loads)[1:]:
