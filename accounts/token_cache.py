@@ -45,6 +45,11 @@ def _from_database(key_hash: str) -> ApiToken | None:
     )
 
 
+def cache_key(key_hash: str) -> str:
+    """The entry's key as stored in Redis (for a caller that reads it in its own pipeline)."""
+    return cache.make_key(_key(key_hash))
+
+
 def token_for(key_hash: str) -> ApiToken | None:
     """The live token with this key hash (its user loaded), or None; one cache read when
     warm. The caller still checks `token.user.is_active`."""
@@ -53,6 +58,11 @@ def token_for(key_hash: str) -> ApiToken | None:
     except _ERRORS as exc:
         logger.warning("token cache unavailable, reading the row: %s", exc)
         return _from_database(key_hash)
+    return token_from_entry(key_hash, entry)
+
+
+def token_from_entry(key_hash: str, entry: object) -> ApiToken | None:
+    """token_for, given the cache's answer already (None when there was no entry)."""
     if isinstance(entry, ApiToken):
         return entry
     token = _from_database(key_hash)
