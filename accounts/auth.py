@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -19,10 +19,10 @@ from accounts.services import hash_token_key
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 # When this process last recorded each token's use: the cached token's last_used_at is as old
 # as the entry, so without this every request after the first 5 minutes would write again.
-_recorded: dict[int, object] = {}
+_recorded: dict[int, datetime] = {}
 
 
-def _touch_after_commit(token_id: int, now) -> None:
+def _touch_after_commit(token_id: int, now: datetime) -> None:
     """Record the use once the request's transaction committed (at once for reads, which run
     in autocommit). Inside the write transaction the UPDATE would hold the token's row lock
     until commit, so concurrent requests with the same token would queue behind each other;
@@ -36,7 +36,7 @@ def _touch_after_commit(token_id: int, now) -> None:
     transaction.on_commit(record)
 
 
-def _used_recently(token: ApiToken, now) -> bool:
+def _used_recently(token: ApiToken, now: datetime) -> bool:
     last = _recorded.get(token.pk) or token.last_used_at
     return last is not None and now - last <= LAST_USED_RESOLUTION
 
