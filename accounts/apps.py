@@ -7,8 +7,3 @@ class AccountsConfig(AppConfig):
     # the app had this name: kept, so no table is renamed and no migration rewritten.
     label = "helpdesk"
     verbose_name = "Accounts: people, roles and API tokens"
-
-    def ready(self) -> None:
-        from accounts import token_cache
-
-        token_cache.connect()

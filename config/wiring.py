@@ -38,6 +38,7 @@ from __future__ import annotations
 from importlib import import_module
 
 HANDLERS: tuple[str, ...] = (
+    "accounts",
     "outbox",
     "slas",
     "knowledge",
