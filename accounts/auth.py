@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -10,23 +10,35 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from accounts import token_cache
 from accounts.models import ApiToken
 from accounts.services import hash_token_key
 
 # Writing last_used_at on every request would turn every read into a write; a coarse
 # timestamp is all anyone needs to spot an unused token.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
+# When this process last recorded each token's use: the cached token's last_used_at is as old
+# as the entry, so without this every request after the first 5 minutes would write again.
+_recorded: dict[int, datetime] = {}
 
 
-def _touch_after_commit(token_id: int, now) -> None:
+def _touch_after_commit(token_id: int, now: datetime) -> None:
     """Record the use once the request's transaction committed (at once for reads, which run
     in autocommit). Inside the write transaction the UPDATE would hold the token's row lock
     until commit, so concurrent requests with the same token would queue behind each other;
     after commit it is one short statement, and only the first of them matches."""
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
-    transaction.on_commit(
-        lambda: ApiToken.objects.filter(stale, pk=token_id).update(last_used_at=now)
-    )
+
+    def record() -> None:
+        ApiToken.objects.filter(stale, pk=token_id).update(last_used_at=now)
+        _recorded[token_id] = now
+
+    transaction.on_commit(record)
+
+
+def _used_recently(token: ApiToken, now: datetime) -> bool:
+    last = _recorded.get(token.pk) or token.last_used_at
+    return last is not None and now - last <= LAST_USED_RESOLUTION
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -41,17 +53,18 @@ class TokenAuthentication(authentication.BaseAuthentication):
                 "Invalid Authorization header: expected 'Token <key>'."
             )
         key = parts[1].decode(errors="replace")
-        token = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token_key(key), revoked_at__isnull=True)
-            .first()
-        )
+        token = self.lookup(request, hash_token_key(key))
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         now = timezone.now()
-        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        if not _used_recently(token, now):
             _touch_after_commit(token.pk, now)
         return token.user, token
+
+    def lookup(self, request, key_hash: str) -> ApiToken | None:
+        """The live token with this key hash (api.authentication adds the throttle step to
+        the same Redis round trip)."""
+        return token_cache.token_for(key_hash)
 
     def authenticate_header(self, request) -> str:
         return 'Token realm="api"'
@@ -59,6 +72,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.auth.TokenAuthentication"
+    match_subclasses = True  # api.authentication's, which settings name
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):

@@ -54,10 +54,33 @@ return {0, tonumber(oldest[2]) + window - now}
 SLIDING_WINDOW_SHA = hashlib.sha1(SLIDING_WINDOW.encode(), usedforsecurity=False).hexdigest()
 
 
+# Where api.authentication leaves the verdict it got in the token's round trip.
+VERDICT_ATTRIBUTE = "_credential_throttle_verdict"
+
+
+def token_ident(key_hash: str) -> str:
+    return f"token:{key_hash[:32]}"
+
+
 class CredentialRateThrottle(SimpleRateThrottle):
     scope = "credential"
 
+    def redis_step(self, ident: str) -> tuple[str, tuple] | None:
+        """(key, args) of the sliding-window script for `ident`, or None when this throttle
+        does not count in Redis (no rate, or the local-memory cache)."""
+        if self.rate is None or not isinstance(caches["default"], RedisCache):
+            return None
+        key = caches["default"].make_key(self.cache_format % {"scope": self.scope, "ident": ident})
+        return f"{key}:log", (self.num_requests, int(self.duration * 1000), uuid.uuid4().hex[:12])
+
+    def apply_verdict(self, allowed: int, wait_ms: int) -> bool:
+        self._wait = max(int(wait_ms), 1) / 1000 if not allowed else 0.0
+        return bool(allowed)
+
     def allow_request(self, request, view) -> bool:
+        verdict = getattr(request._request, VERDICT_ATTRIBUTE, None)
+        if verdict is not None:  # counted with the token lookup (api.authentication)
+            return self.apply_verdict(*verdict)
         try:
             cache = caches["default"]
             if self.rate is None or not isinstance(cache, RedisCache):
@@ -80,8 +103,7 @@ class CredentialRateThrottle(SimpleRateThrottle):
             allowed, wait_ms = client.evalsha(SLIDING_WINDOW_SHA, 1, *args)
         except NoScriptError:
             allowed, wait_ms = client.eval(SLIDING_WINDOW, 1, *args)
-        self._wait = max(int(wait_ms), 1) / 1000 if not allowed else 0.0
-        return bool(allowed)
+        return self.apply_verdict(allowed, wait_ms)
 
     def wait(self) -> float | None:
         """Seconds until the oldest request in the window leaves it (one slot frees)."""
@@ -91,7 +113,7 @@ class CredentialRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view) -> str:
         if isinstance(request.auth, ApiToken):
-            ident = f"token:{request.auth.pk}"
+            ident = token_ident(request.auth.key_hash)
         elif request.user and request.user.is_authenticated:
             ident = f"user:{request.user.pk}"
         else:

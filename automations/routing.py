@@ -34,7 +34,6 @@ def _load_filter(chat: bool) -> Q:
     return Q(assigned_tickets__status__in=UNRESOLVED)
 
 
-@transaction.atomic
 def ticket_route(*, ticket: Ticket) -> User | None:
     """Assign an unassigned ticket by its team's routing; the agent, or None (it stays in the
     queue) when the team has no active routing or no agent is available under capacity."""
@@ -42,7 +41,12 @@ def ticket_route(*, ticket: Ticket) -> User | None:
     from .selectors import active_rules
 
     if ticket.team_id not in active_rules().routed_teams:
-        return None  # no query for teams without routing (most tickets, most desks)
+        return None  # no query (not even a savepoint) for teams without routing: most tickets
+    return _route(ticket)
+
+
+@transaction.atomic
+def _route(ticket: Ticket) -> User | None:
     routing = (
         TeamRouting.objects.select_for_update().filter(team_id=ticket.team_id, active=True).first()
     )

@@ -21,6 +21,7 @@ from . import (
     email_intake,
     followups_sim,
     knowledge_search,
+    light,
     live,
     peer,
     reports,
@@ -40,6 +41,7 @@ BENCHMARKS = {
     "search": search.run,
     "live": live.run,
     "peer": peer.run,
+    "light": light.run,
 }
 # The 90-day simulation takes about ten minutes, and the side by side with django-helpdesk
 # installs it from PyPI and takes about as long: run them by name (`python -m bench peer`).

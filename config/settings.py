@@ -88,11 +88,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, user and messages middlewares, skipped for token-authenticated /api/
+    # requests, which read none of them (the light path: api/page_middleware.py). CSRF and
+    # frame options stay Django's own (`check --deploy` looks for them by name; both are a
+    # few attribute reads on such a request).
+    "api.page_middleware.PageSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "api.page_middleware.PageAuthenticationMiddleware",
+    "api.page_middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # request.htmx for the desk's partial updates (polling the queue rows).
     "django_htmx.middleware.HtmxMiddleware",
@@ -270,7 +274,7 @@ ATTACHMENT_ALLOWED_TYPES = env_list(
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.auth.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RolePermission"],
@@ -357,6 +361,10 @@ AUTOMATION_RULES_CACHE_SECONDS = env_int("AUTOMATION_RULES_CACHE_SECONDS", 30)
 # Due time-rule rows per batch (one transaction; a sweep takes up to 50 batches). Larger
 # batches apply a wave faster and hold their tickets' locks longer.
 AUTOMATION_SWEEP_BATCH_SIZE = env_int("AUTOMATION_SWEEP_BATCH_SIZE", 500)
+
+# How long a process reuses the default team of new tickets (a change made in another process
+# takes effect within this; in the same process at once).
+DEFAULT_TEAM_CACHE_SECONDS = env_int("DEFAULT_TEAM_CACHE_SECONDS", 30)
 
 # --- Proactive follow-ups, surveys, customer health ---------------------------------------------
 # Where customers open links we send (survey answers): the public address of this service.

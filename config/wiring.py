@@ -40,6 +40,7 @@ from __future__ import annotations
 from importlib import import_module
 
 HANDLERS: tuple[str, ...] = (
+    "accounts",
     "outbox",
     "slas",
     "knowledge",

@@ -95,6 +95,8 @@ _many_subscribers: dict[str, list[ManyHandler]] = defaultdict(list)
 _collecting: ContextVar[dict[ManyHandler, list[DomainEvent]] | None] = ContextVar(
     "collecting", default=None
 )
+# Lists that `recorded()` blocks collect published events in (innermost last).
+_recorders: ContextVar[tuple[list[DomainEvent], ...]] = ContextVar("recorders", default=())
 
 
 def subscribe_many(event_type: str, handler: ManyHandler) -> None:
@@ -127,6 +129,30 @@ def batched() -> Iterator[None]:
         handler(events)
 
 
+@contextmanager
+def recorded() -> Iterator[list[DomainEvent]]:
+    """The events published inside the block, in order (nested blocks each see theirs). Used
+    to know whether subscribers changed an object the caller holds (tickets.services.create:
+    a trigger's ticket.updated). Inside `batched()` the `subscribe_many` handlers run later:
+    `held_back()` tells the caller so."""
+    seen: list[DomainEvent] = []
+    token = _recorders.set((*_recorders.get(), seen))
+    try:
+        yield seen
+    finally:
+        _recorders.reset(token)
+
+
+def held_back() -> bool:
+    """True inside `batched()`: some handlers of what was published have not run yet."""
+    return _collecting.get() is not None
+
+
+def _record(events: list[DomainEvent]) -> None:
+    for seen in _recorders.get():
+        seen.extend(events)
+
+
 def subscribers(event_type: str) -> list[Handler | ManyHandler]:
     """Every handler an event of this type reaches, in the order `publish` calls them."""
     return [
@@ -138,6 +164,7 @@ def subscribers(event_type: str) -> list[Handler | ManyHandler]:
 
 def publish(event_type: str, **fields: Any) -> DomainEvent:
     event = DomainEvent(type=event_type, **fields)
+    _record([event])
     for handler in [*_subscribers[event_type], *_subscribers["*"]]:
         handler(event)
     held = _collecting.get()
@@ -158,6 +185,7 @@ def publish_many(event_type: str, items: list[Mapping[str, Any]]) -> list[Domain
     batch = [DomainEvent(type=event_type, **{"occurred_at": occurred_at, **item}) for item in items]
     if not batch:
         return batch
+    _record(batch)
     for handler in [*_subscribers[event_type], *_subscribers["*"]]:
         many = _batch_forms.get(handler)
         if many is not None:

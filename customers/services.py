@@ -96,7 +96,7 @@ def _matching_identities(items: list[IdentityInput], integration) -> list[Custom
         else Value(True)
     )
     return list(
-        CustomerIdentity.objects.select_related("customer")
+        CustomerIdentity.objects.select_related("customer__organization")
         .filter(_identity_q(items))
         .annotate(submitted=submitted)
         .order_by("id")

@@ -109,14 +109,15 @@ def on_customer_merging(event: events.DomainEvent) -> None:
         enqueue_on_commit("slas.reapply_merged_tickets", ticket_ids)
 
 
-# Everything a cached policy version reads (selectors.policy_get): other processes see an edit
-# within SLA_POLICY_CACHE_SECONDS, this one at once.
+# Everything a cached policy version or tier reads (selectors.policy_get, tier_get): other
+# processes see an edit within SLA_POLICY_CACHE_SECONDS, this one at once.
 _POLICY_PARTS = (
     models.SlaPolicy,
     models.SlaTarget,
     models.BusinessCalendar,
     models.BusinessInterval,
     models.CalendarHoliday,
+    models.SlaTier,
 )
 
 

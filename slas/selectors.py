@@ -2,7 +2,8 @@
 
 Policy versions are cached per process: a version is immutable (an edit is a new row), so
 only its calendar can change under it. Entries live SLA_POLICY_CACHE_SECONDS and any save
-of a policy, target or calendar in this process clears the cache (slas.apps).
+of a policy, target, calendar or tier in this process clears the cache (slas.handlers);
+tiers are cached the same way.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -19,8 +21,9 @@ from tickets.models import Ticket
 from .business_time import TWENTY_FOUR_SEVEN, CalendarSpec, add_business_minutes
 from .models import BusinessCalendar, SlaClock, SlaPolicy, SlaTarget, SlaTier
 
-# policy id -> (loaded at, policy); key 0 is the default policy.
+# policy id -> (loaded at, policy); key 0 is the default policy. Tiers likewise (by id).
 _POLICY_CACHE: dict[int, tuple[float, SlaPolicy | None]] = {}
+_TIER_CACHE: dict[int, tuple[float, SlaTier | None]] = {}
 
 
 def _policies() -> QuerySet[SlaPolicy]:
@@ -31,14 +34,15 @@ def _policies() -> QuerySet[SlaPolicy]:
     )
 
 
-def _cached(key: int, load: Callable[[], SlaPolicy | None]) -> SlaPolicy | None:
+def _cached(key: int, load: Callable[[], Any], cache: dict | None = None) -> Any:
+    cache = _POLICY_CACHE if cache is None else cache
     now = time.monotonic()
-    hit = _POLICY_CACHE.get(key)
+    hit = cache.get(key)
     if hit is not None and now - hit[0] < settings.SLA_POLICY_CACHE_SECONDS:
         return hit[1]
-    policy = load()
-    _POLICY_CACHE[key] = (now, policy)
-    return policy
+    value = load()
+    cache[key] = (now, value)
+    return value
 
 
 def policy_get(pk: int) -> SlaPolicy:
@@ -54,13 +58,18 @@ def default_policy() -> SlaPolicy | None:
 
 def policy_cache_clear(**_kwargs) -> None:
     _POLICY_CACHE.clear()
+    _TIER_CACHE.clear()
+
+
+def tier_get(pk: int) -> SlaTier | None:
+    """A tier, from the per-process cache (like policy_get: a ticket created reads no tier)."""
+    return _cached(pk, lambda: SlaTier.objects.filter(pk=pk).first(), _TIER_CACHE)
 
 
 def _tier_of(customer, organization) -> SlaTier | None:
     """The customer's own tier, else their organization's."""
-    if customer.tier_id:
-        return customer.tier
-    return organization.tier if organization is not None else None
+    tier_id = customer.tier_id or (organization.tier_id if organization is not None else None)
+    return tier_get(tier_id) if tier_id else None
 
 
 def tier_for(ticket: Ticket) -> SlaTier | None:

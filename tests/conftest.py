@@ -31,12 +31,14 @@ def _test_settings(settings, tmp_path):
 
     from automations.selectors import rules_cache_clear
     from slas.selectors import policy_cache_clear
+    from tickets.services.common import default_team_cache_clear
     from webhooks.subscriptions import subscriptions_cache_clear
 
     cache.clear()
     policy_cache_clear()
     subscriptions_cache_clear()
     rules_cache_clear()
+    default_team_cache_clear()
 
 
 def client_for(user) -> APIClient:

@@ -9,6 +9,7 @@ incidents' requesters (tickets.services.problems)."""
 from __future__ import annotations
 
 from anymail.signals import inbound
+from django.db.models.signals import post_delete, post_save
 
 from core import events
 from customers.services import merged_organization_id
@@ -17,7 +18,8 @@ from outbox import transports
 from . import services
 from .channels.email.anymail import on_anymail_inbound
 from .channels.outbound import on_delivery_outcome, on_message_created, on_ticket_created
-from .models import EventKind, ProblemLink, Ticket
+from .models import EventKind, ProblemLink, Team, Ticket
+from .services.common import default_team_cache_clear
 from .status import Status
 
 
@@ -85,3 +87,7 @@ def connect() -> None:
     events.subscribe(events.TICKET_UPDATED, on_ticket_updated, many=on_tickets_updated)
     transports.listen(on_delivery_outcome)
     inbound.connect(on_anymail_inbound, dispatch_uid="tickets.channels.email.anymail")
+    for signal in (post_save, post_delete):
+        signal.connect(
+            default_team_cache_clear, sender=Team, weak=False, dispatch_uid="tickets.default_team"
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from customers.selectors import identities_visible_to
 
@@ -38,6 +38,20 @@ def with_list_relations(tickets: QuerySet[Ticket], user) -> QuerySet[Ticket]:
         "tags",
         Prefetch("requester__identities", queryset=identities_visible_to(user)),
     )
+
+
+def created_ticket_for_response(ticket: Ticket, user) -> Ticket:
+    """What the serializer reads of a ticket `user` just created: the objects in hand
+    (tickets.services.ticket_create) with the requester's identities as `user` may see them,
+    in one query; read back like `with_list_relations` if subscribers changed the ticket."""
+    if not getattr(ticket, "as_written", False):
+        return with_list_relations(Ticket.objects.all(), user).get(pk=ticket.pk)
+    requester = ticket.requester
+    getattr(requester, "_prefetched_objects_cache", {}).pop("identities", None)
+    prefetch_related_objects(
+        [requester], Prefetch("identities", queryset=identities_visible_to(user))
+    )
+    return ticket
 
 
 def ticket_messages(ticket: Ticket, *, include_internal: bool) -> QuerySet[Message]:

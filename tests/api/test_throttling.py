@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from rest_framework.test import APIClient
 
+from api.throttling import token_ident
 from tests.conftest import assert_error, client_for
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_budget_is_kept_in_the_shared_redis(three_per_minute, integration):
     client.get("/api/v1/ping/")
     client.get("/api/v1/ping/")
     token = integration.api_tokens.get()
-    key = cache.make_key(f"throttle_credential_token:{token.pk}:log")
+    key = cache.make_key(f"throttle_credential_{token_ident(token.key_hash)}:log")
     redis = cache._cache.get_client(key)
     assert redis.zcard(key) == 2
     assert 0 < redis.pttl(key) <= 60_000
@@ -56,8 +57,35 @@ def test_refused_requests_do_not_use_the_budget(three_per_minute, integration):
     client = client_for(integration)
     statuses = [client.get("/api/v1/ping/").status_code for _ in range(10)]
     assert statuses == [200, 200, 200] + [429] * 7
-    key = cache.make_key(f"throttle_credential_token:{integration.api_tokens.get().pk}:log")
+    token = integration.api_tokens.get()
+    key = cache.make_key(f"throttle_credential_{token_ident(token.key_hash)}:log")
     assert cache._cache.get_client(key).zcard(key) == 3
+
+
+def test_a_warm_token_request_costs_one_redis_round_trip(integration, monkeypatch):
+    """The cached token and the throttle step travel in one pipeline (api.authentication)."""
+    from redis.connection import Connection
+
+    client = client_for(integration)
+    assert client.get("/api/v1/ping/").status_code == 200  # warm: the entry, the script
+    sent = []
+    original = Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command)
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(Connection, "send_packed_command", counting)
+    assert client.get("/api/v1/ping/").status_code == 200
+    assert client.post("/api/v1/ping/", {"echo": 1}, format="json").status_code == 200
+    assert len(sent) == 2
+
+
+def test_a_request_its_role_refuses_still_counts(three_per_minute, integration):
+    """The step is taken with the token lookup, before the permission check: stricter."""
+    client = client_for(integration)
+    assert client.get("/api/v1/teams/").status_code == 403
+    assert [client.get("/api/v1/ping/").status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_without_redis_the_local_memory_cache_still_throttles(

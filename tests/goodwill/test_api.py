@@ -146,14 +146,16 @@ def test_gesture_lists_cost_constant_queries(
     # token, the ticket, its gestures (with the people)
     with django_assert_num_queries(3):
         assert len(agent_client.get(url(standard_ticket)).json()) == 12
-    # token, the page (gestures with ticket, customer, tier and people)
-    with django_assert_num_queries(2):
+    # the page (gestures with ticket, customer, tier and people); the tokens now from the cache
+    for client in (manager_client, agent_client):
+        client.get("/api/v1/ping/")
+    with django_assert_num_queries(1):
         page = manager_client.get("/api/v1/goodwill/?page_size=10").json()
     assert len(page["results"]) == 10
     # agents: the same page, narrowed to their tickets in the same query
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         agent_client.get("/api/v1/goodwill/?page_size=10")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         manager_client.get("/api/v1/goodwill/limits/")
 
 

@@ -95,11 +95,12 @@ def test_shared_macros_are_for_everyone_personal_ones_for_their_owner(
 def test_macro_list_queries_stay_constant(agent_client, manager, django_assert_num_queries):
     for i in range(3):
         Macro.objects.create(name=f"m{i}", body="x", owner=manager, is_shared=True)
-    with django_assert_num_queries(2):
+    agent_client.get("/api/v1/ping/")  # from here the token is read from the cache
+    with django_assert_num_queries(1):
         agent_client.get(URL)
     for i in range(3, 20):
         Macro.objects.create(name=f"m{i}", body="x", owner=manager, is_shared=True)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         assert len(agent_client.get(URL).json()["results"]) == 20
 
 

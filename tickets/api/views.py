@@ -128,9 +128,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             attachments=_uploads(attrs["attachments"]),
             record_unsent=attrs["record_unsent"],
         )
-        return Response(
-            TicketSerializer(self._fetch(ticket.pk)).data, status=status.HTTP_201_CREATED
-        )
+        ticket = selectors.created_ticket_for_response(ticket, request.user)
+        return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)
     def partial_update(self, request, *args, **kwargs):

@@ -3,10 +3,12 @@ tags, the default team, the row lock and the status and assignee checks."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
@@ -90,8 +92,32 @@ def _tag_objects(names: Iterable[str]) -> list[Tag]:
     return list(Tag.objects.filter(name__in=slugs))
 
 
+# (loaded at, team): the default team, per process. A change in this process clears it at
+# once (Team post_save/post_delete, tickets.handlers); other processes see it within
+# DEFAULT_TEAM_CACHE_SECONDS.
+_DEFAULT_TEAM: list[tuple[float, Team | None]] = []
+
+
+def _hold_created_relations(ticket: Ticket, tags: list[Tag]) -> None:
+    """A ticket just created: its tags are these and it was merged into nothing, so reading
+    them (the API's response) costs no query. Prefetch caches, as Django's prefetch fills."""
+    held = ticket.tags.get_queryset()
+    held._result_cache, held._prefetch_done = list(tags), True
+    ticket._prefetched_objects_cache = {"tags": held}
+    Ticket.merge.related.set_cached_value(ticket, None)
+
+
 def _default_team() -> Team | None:
-    return Team.objects.filter(is_default=True).first()
+    now = time.monotonic()
+    if _DEFAULT_TEAM and now - _DEFAULT_TEAM[0][0] < settings.DEFAULT_TEAM_CACHE_SECONDS:
+        return _DEFAULT_TEAM[0][1]
+    team = Team.objects.filter(is_default=True).first()
+    _DEFAULT_TEAM[:] = [(now, team)]
+    return team
+
+
+def default_team_cache_clear(**_kwargs: Any) -> None:
+    _DEFAULT_TEAM.clear()
 
 
 def _message_create(

@@ -30,6 +30,7 @@ from ..models import (
 from .common import (
     _Changes,
     _default_team,
+    _hold_created_relations,
     _message_create,
     _tag_objects,
     _team_named,
@@ -119,9 +120,15 @@ def ticket_create(
     if thread is not None:
         thread.ticket = ticket
         thread.save()
-    events.publish(
-        events.TICKET_CREATED, ticket=ticket, message=message, customer=requester, actor=actor
-    )
+    with events.recorded() as published:
+        events.publish(
+            events.TICKET_CREATED, ticket=ticket, message=message, customer=requester, actor=actor
+        )
+    # Whether `ticket` is still what the row holds: subscribers that changed the ticket (a
+    # trigger, routing, an automatic answer) publish events of their own, and SLA fields are
+    # set on this very object (ticket_sla_fields_set). The API answers from it if so.
+    ticket.as_written = len(published) == 1 and not events.held_back()
+    _hold_created_relations(ticket, tag_objects)
     ticket.first_message = message  # in hand for the caller (a channel's Outcome): no re-read
     return ticket
 
