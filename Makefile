@@ -1,5 +1,6 @@
 # The two commands a newcomer needs:
-#   make run    install, migrate, load demo data, serve the API + two Celery workers + beat
+#   make run    install, migrate, load demo data, serve the API, the desk and its WebSockets
+#               (uvicorn, config.asgi) + two Celery workers + beat
 #   make test   run the test suite (against PostgreSQL and Redis, as CI does)
 
 VENV ?= .venv

@@ -32,7 +32,7 @@ RequestFactory = Callable[[int], tuple[str, str, dict | None, dict]]  # method, 
 
 
 async def _run(
-    base_url: str, make_request: RequestFactory, total: int, concurrency: int
+    base_url: str, make_request: RequestFactory, total: int, concurrency: int, timeout: float
 ) -> LoadResult:
     import httpx
 
@@ -40,7 +40,7 @@ async def _run(
     errors = 0
     counter = iter(range(total))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client:
 
         async def worker() -> None:
             nonlocal errors
@@ -59,9 +59,14 @@ async def _run(
 
 
 def run_load(
-    base_url: str, make_request: RequestFactory, *, total: int, concurrency: int
+    base_url: str,
+    make_request: RequestFactory,
+    *,
+    total: int,
+    concurrency: int,
+    timeout: float = 30,
 ) -> LoadResult:
-    return asyncio.run(_run(base_url, make_request, total, concurrency))
+    return asyncio.run(_run(base_url, make_request, total, concurrency, timeout))
 
 
 def median(values: list[float]) -> float:

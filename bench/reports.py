@@ -12,8 +12,10 @@ at-risk episodes. Then, in this process with Django set up against it (DEBUG off
 - the streamed CSV export of every ticket (one year: all of them), in a fresh child process,
   its rows, time and peak RSS (VmHWM) next to the same child's RSS before the export
   (BENCH_REPORTS_EXPORT=0 skips it).
-The SLA rollups are rebuilt (rebuild_report_rollups) once after seeding; the SLA report is also
-measured in Europe/Berlin (a rollup zone) and with a tier filter (which reads the base tables).
+The rollups are rebuilt (rebuild_report_rollups) once after seeding; the SLA report is also
+measured in Europe/Berlin (a rollup zone), and the reports with filters: a tier (SLA and
+satisfaction read the base tables with a filter; backlog and agents their rollups) and a team
+plus a channel (backlog: rollups; agents: two dimensions, base tables).
 """
 
 from __future__ import annotations
@@ -138,9 +140,10 @@ SEED_SQL = [
     """,
     """
     INSERT INTO followups_followup (rule_id, customer_id, subject_key, ticket_id, due_at, state,
-        attempts, error, outcome, created_at)
+        attempts, error, outcome, message_id, created_at)
     SELECT %(rule)s, requester_id, 'bench:' || id, id, solved_at,
-           (ARRAY['sent', 'sent', 'sent', 'failed', 'skipped'])[1 + id %% 5], 0, '', '', now()
+           (ARRAY['sent', 'sent', 'sent', 'failed', 'skipped'])[1 + id %% 5], 0, '', '', '',
+           now()
       FROM tickets_ticket WHERE solved_at IS NOT NULL AND id %% 9 = 4 LIMIT %(followups)s
     """,
     """
@@ -217,7 +220,7 @@ def _seed() -> str:
 
 
 def _ensure_rollups() -> None:
-    """The SLA rollups (rebuild_report_rollups), once per seeded world and set of zones."""
+    """The rollups (rebuild_report_rollups), once per seeded world and set of zones."""
     from reports.models import RollupZone
     from reports.rollups.refresh import rollup_zones, rollups_rebuild, rollups_refresh
 
@@ -226,7 +229,7 @@ def _ensure_rollups() -> None:
         return
     started = time.monotonic()
     rollups_rebuild()
-    print(f"  rebuilt the SLA rollups ({', '.join(rollup_zones())}) in "
+    print(f"  rebuilt the rollups ({', '.join(rollup_zones())}) in "
           f"{time.monotonic() - started:.0f} s")  # fmt: skip
 
 
@@ -298,11 +301,18 @@ def run(*, runs: int = 3) -> list[dict]:
     ping_p50 = statistics.median(ping)
     rows = []
     from slas.models import SlaTier
+    from tickets.models import Team
 
     tier = SlaTier.objects.get(name="Tier 10").pk
+    team = Team.objects.get(name="Team 1").pk
     cases = [(name, {}, "") for name in REPORTS] + [
         ("sla", {"tz": "Europe/Berlin"}, " Berlin"),
         ("sla", {"tier": tier}, " 1 tier"),
+        ("backlog", {"tier": tier}, " 1 tier"),
+        ("backlog", {"team": team, "channel": "chat"}, " team+channel"),
+        ("satisfaction", {"tier": tier}, " 1 tier"),
+        ("agents", {"tier": tier}, " 1 tier"),
+        ("agents", {"team": team, "channel": "chat"}, " team+channel"),
     ]
     for days in (30, 365):
         for name, extra, label in cases:

@@ -81,3 +81,49 @@ def insert_series(
         f"SELECT {', '.join(columns.values())} {frm}",
         {**default_params, **(params or {}), "count": count},
     )
+
+
+def production_defaults() -> dict:
+    """What a production install has before its first ticket, so a create does the work it
+    does there: a default team (new tickets land in it) and a default 24/7 SLA policy with
+    first-response and resolution targets (a create starts its clocks). Idempotent; needs
+    Django set up against the benchmark database."""
+    from slas.config import TargetInput, policy_create
+    from slas.models import SlaPolicy
+    from tickets.models import Team
+    from tickets.services.update import team_save
+
+    team = Team.objects.filter(is_default=True).first() or team_save(
+        team=Team(), name="Support", is_default=True
+    )
+    policy = SlaPolicy.objects.filter(is_default=True, is_current=True).first()
+    if policy is None:
+        targets = [
+            TargetInput(priority, metric, minutes * (5 - priority), business_hours=False)
+            for priority in (1, 2, 3, 4)
+            for metric, minutes in (("first_response", 60), ("resolution", 600))
+        ]
+        policy = policy_create(name="Standard", calendar=None, is_default=True, targets=targets)
+    return {"team": team, "policy": policy}
+
+
+def ensure_production_defaults(url: str) -> None:
+    """production_defaults() against the database at `url`, in a process of its own."""
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-m", "bench.seed", "defaults"],
+        cwd=harness.ROOT,
+        env=harness.environment(DATABASE_URL=url),
+        check=True,
+    )
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    defaults = production_defaults()
+    print(f"default team {defaults['team']}, default SLA policy {defaults['policy']}")

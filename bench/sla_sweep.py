@@ -131,18 +131,25 @@ def _seed_followups(cursor, customer) -> None:
         body="Getting started: https://help.example",
         quiet_if_open_ticket=False,
     )
+    from success.models import FollowUp
+
     cursor.execute("TRUNCATE followups_followup")
-    cursor.execute(
-        """
-        INSERT INTO followups_followup (rule_id, customer_id, subject_key, due_at, state,
-            attempts, error, outcome, created_at)
-        SELECT %s, %s, 'bench:' || g,
-            CASE WHEN g <= %s THEN now() - interval '1 hour' + g * interval '1 second'
-                 ELSE now() + interval '1 hour' + (g %% 100000) * interval '1 minute' END,
-            'scheduled', 0, '', '', now()
-        FROM generate_series(1, %s) AS g
-        """,
-        [rule.pk, customer.pk, DUE, TICKETS],
+    # Only the columns that matter: the others get their defaults (message_id, added later,
+    # broke a seed that listed every column by hand).
+    seed.insert_series(
+        cursor,
+        FollowUp,
+        count=TICKETS,
+        values={
+            "rule_id": "%(rule)s",
+            "customer_id": "%(customer)s",
+            "subject_key": "'bench:' || g",
+            "due_at": "CASE WHEN g <= %(due)s "
+            "THEN now() - interval '1 hour' + g * interval '1 second' "
+            "ELSE now() + interval '1 hour' + (g %% 100000) * interval '1 minute' END",
+            "state": "'scheduled'",
+        },
+        params={"rule": rule.pk, "customer": customer.pk, "due": DUE},
     )
     cursor.execute("ANALYZE followups_followup")
 

@@ -27,6 +27,7 @@ TASK_ROUTES = {
     "tickets.poll_imap_mailboxes": _INTAKE,
     "tickets.poll_imap_mailbox": _INTAKE,
     "outbox.send": _OUTBOUND,
+    "outbox.send_many": _OUTBOUND,
     "outbox.sweep": _OUTBOUND,
     "followups.sweep": _OUTBOUND,
     "slas.notify": _OUTBOUND,
@@ -34,6 +35,7 @@ TASK_ROUTES = {
     "followups.expire_old_flags": _DEFAULT,
     "slas.reapply_organization": _DEFAULT,
     "slas.reapply_customer": _DEFAULT,
+    "slas.reapply_merged_tickets": _DEFAULT,
     "automations.sweep_time_rules": _SWEEPS,
     "automations.notify": _OUTBOUND,
     "reports.at_risk_episodes_sync": _SWEEPS,  # database only, short

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "knowledge",
     "macros",
     "live",
+    "widget",
     # Last: its ready() wires every app's handlers and registers every app's tasks.
     "config",
 ]
@@ -177,7 +178,15 @@ if LIVE_REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [LIVE_REDIS_URL], "capacity": 1000, "expiry": 30},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s socket timeout by default, the very time
+                # channels_redis blocks in BZPOPMIN waiting for a socket's next event: a busy
+                # host then times the read out and the socket's consumer dies. 30 s leaves a
+                # margin and still notices a dead connection.
+                "hosts": [{"address": LIVE_REDIS_URL, "socket_timeout": 30}],
+                "capacity": 1000,
+                "expiry": 30,
+            },
         }
     }
 else:
@@ -392,6 +401,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Channels: inbound intake, outbound replies, webhooks ----------------------------
 # A chat conversation idle longer than this is ended; the next message opens a new ticket.
 CHAT_IDLE_MINUTES = env_int("CHAT_IDLE_MINUTES", 30)
+# The chat widget: how long a visitor token is valid (renewed on each visit) and how long a
+# widget socket counts as connected without a heartbeat (the frame pings every third of it).
+CHAT_VISITOR_TOKEN_MAX_AGE_DAYS = env_int("CHAT_VISITOR_TOKEN_MAX_AGE_DAYS", 90)
+CHAT_PRESENCE_TTL_SECONDS = env_int("CHAT_PRESENCE_TTL_SECONDS", 60)
 # A call appends to the caller's open phone ticket updated within this window, else opens one.
 CALL_THREAD_WINDOW_HOURS = env_int("CALL_THREAD_WINDOW_HOURS", 24)
 # Processing an inbound payload is retried this often (exponential backoff) before it fails.
@@ -410,6 +423,16 @@ WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS = env_int("WEBHOOK_SUBSCRIPTIONS_CACHE_SECON
 # Plain http webhook URLs only while developing: payloads carry customers' messages.
 WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", not DEBUG)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# Meta's Graph API (WhatsApp Cloud API, Messenger / Instagram Send API); tests use a local one.
+META_GRAPH_API_BASE = os.environ.get("META_GRAPH_API_BASE", "https://graph.facebook.com/v21.0")
+META_GRAPH_TIMEOUT_SECONDS = env_int("META_GRAPH_TIMEOUT_SECONDS", 10)
+# Telegram and Twilio (README "Telegram and Twilio"): the providers' API hosts (tests point them
+# at a local stand-in) and the public base URL Twilio posts to (it signs the URL it used: behind
+# a proxy that is not the URL Django sees; a channel's `public_url` setting wins).
+TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/")
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
+TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", "").rstrip("/")
+PROVIDER_HTTP_TIMEOUT_SECONDS = env_int("PROVIDER_HTTP_TIMEOUT_SECONDS", 10)
 # django-anymail: inbound webhooks are protected by HTTP basic auth with this "user:password".
 ANYMAIL: dict[str, str] = {}
 if os.environ.get("ANYMAIL_WEBHOOK_SECRET"):

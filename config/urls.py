@@ -23,6 +23,8 @@ urlpatterns = [
     path("desk/", include("desk.urls")),
     path("portal/", include("portal.urls")),
     path("help/", include("knowledge.urls")),
+    # The chat widget: its loader script, its frame and the visitor's API (widget/).
+    path("chat/", include("widget.urls")),
     path("admin/", admin.site.urls),
     # Email providers' inbound webhooks (django-anymail): /anymail/<esp>/inbound/
     path("anymail/", include("anymail.urls")),

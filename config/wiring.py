@@ -28,6 +28,8 @@ every event type):
    subscribers): a rule's change is a new change, published as its own event, so webhooks
    tell "ticket.created" before the "ticket.updated" a trigger made of it, and a rule reads
    a ticket whose SLA clocks are already measured.
+6. live: tell the desk's sockets (live/handlers.py), after commit; `subscribe_many` handlers
+   after automations', so a socket hears of a change once the rules' own changes are made.
 
 Batch handlers (`subscribe_many`, e.g. success' breach counter) run after every plain handler
 of the event, or once at the end of an `events.batched()` block.
@@ -45,6 +47,7 @@ HANDLERS: tuple[str, ...] = (
     "tickets",
     "webhooks",
     "automations",
+    "live",
 )
 
 

@@ -203,8 +203,12 @@ def customer_resolve(
     identities: Iterable[IdentityInput],
     name: str = "",
     source_integration=None,
+    clear_undeliverable: bool = False,
 ) -> Customer:
     """Find the customer any of these identities belongs to, or create one.
+
+    `clear_undeliverable`: the identities just wrote to us, so they exist again (what
+    identity_clear_undeliverable does, from the rows in hand: no write unless one was marked).
 
     Identities the found customer does not have yet are added to it, so the next message on
     another channel (the phone after the email) finds the same person. The same person is one
@@ -227,6 +231,8 @@ def customer_resolve(
             matches = _matching_identities(items, source_integration)
             if not matches:
                 raise
+    if clear_undeliverable:
+        _clear_undeliverable([m.pk for m in matches if m.undeliverable_at is not None])
     found = matches[0]
     customer = found.customer
     missing = [
@@ -282,9 +288,20 @@ def identity_clear_undeliverable(*, address: str) -> int:
         value = ids.normalize_email(address)
     except ValidationError:
         return 0
-    return CustomerIdentity.objects.filter(
-        kind=IdentityKind.EMAIL, platform="", value=value, undeliverable_at__isnull=False
-    ).update(undeliverable_at=None, undeliverable_reason="")
+    return _clear_undeliverable(
+        CustomerIdentity.objects.filter(
+            kind=IdentityKind.EMAIL, platform="", value=value, undeliverable_at__isnull=False
+        ).values("pk")
+    )
+
+
+def _clear_undeliverable(pks) -> int:
+    """The one way an identity is deliverable again (ids or a subquery of them)."""
+    if isinstance(pks, list) and not pks:
+        return 0
+    return CustomerIdentity.objects.filter(pk__in=pks, undeliverable_at__isnull=False).update(
+        undeliverable_at=None, undeliverable_reason=""
+    )
 
 
 def _identity_q(items: list[IdentityInput]) -> Q:
@@ -317,11 +334,20 @@ def customer_named_by(
     )
 
 
+def merged_organization_id(source: Customer, target: Customer) -> int | None:
+    """The organization a merge leaves the surviving customer in (and the tickets it moves
+    with them): the target's, else the source's."""
+    return target.organization_id or source.organization_id
+
+
 @transaction.atomic
 def customer_merge(*, source: Customer, target: Customer, actor) -> Customer:
     """Merge `source` into `target`: every row that points at the source (tickets, message
     authors, identities, and whatever other apps attach to a customer) moves to the target,
     each moved ticket records a `requester_merged` audit event, and the source is deleted.
+    The surviving customer keeps their organization (else takes the source's: see
+    merged_organization_id); the tickets app moves the source's tickets into it too, and the
+    SLA engine re-measures them under the tier that now applies (both on customer.merging).
 
     Relations are found through the model's meta, so an app that adds a foreign key to
     Customer is merged too without changing this function."""
@@ -340,8 +366,7 @@ def customer_merge(*, source: Customer, target: Customer, actor) -> Customer:
         )
     if not target.name and source.name:
         target.name = source.name
-    if target.organization_id is None and source.organization_id is not None:
-        target.organization_id = source.organization_id
+    target.organization_id = merged_organization_id(source, target)
     target.save()
     source.delete()
     return target

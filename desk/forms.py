@@ -62,7 +62,10 @@ STATUS_AFTER_REPLY = [("", _("Keep (a new ticket becomes open)")), *labels.STATU
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6}), label=_("Message"), max_length=100_000
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label=_("Message"),
+        max_length=100_000,
+        required=False,
     )
     visibility = forms.ChoiceField(
         choices=[
@@ -88,6 +91,15 @@ class ReplyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "reply_%s")  # two forms on one page: distinct ids
         super().__init__(*args, **kwargs)
+
+    # A message template (WhatsApp), chosen in desk/_reply_route.html when the channel has some.
+    template = forms.CharField(required=False, max_length=600)
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("body") or "").strip() and not data.get("template"):
+            self.add_error("body", _("This field is required."))
+        return data
 
     @property
     def public(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 
 from macros import services as macro_services
@@ -19,6 +20,8 @@ def reply_service(request: HttpRequest) -> Callable:
     macro_id = request.POST.get("macro", "")
     if not macro_id:
         return services.ticket_reply
+    if request.POST.get("template"):
+        raise ValidationError({"template": ["A template message cannot apply a macro too."]})
     if not macro_id.isdigit():
         raise Http404("No such macro.")
     macro = macros_usable_by(request.user).filter(pk=int(macro_id)).first()

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (
     bulk,
+    conversation,
     customers,
     dashboards,
     goodwill,
@@ -9,6 +10,7 @@ from . import (
     new_ticket,
     search,
     ticket_tools,
+    typing,
     views,
 )
 
@@ -26,6 +28,8 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket-reply"),
     path("tickets/<int:pk>/fields/", views.ticket_fields, name="ticket-fields"),
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="ticket-presence"),
+    path("tickets/<int:pk>/messages/", conversation.messages_after, name="ticket-messages"),
+    path("tickets/<int:pk>/typing/", typing.ticket_typing, name="ticket-typing"),
     path(
         "tickets/<int:pk>/messages/<int:message_id>/retry/",
         views.message_retry,

@@ -228,6 +228,9 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
             claim=settings.DESK_ASSIGN_ON_REPLY,
             record_unsent=form.cleaned_data["record_unsent"],
+            **(
+                {"template": form.cleaned_data["template"]} if form.cleaned_data["template"] else {}
+            ),
         )
     except ConflictError as exc:
         return _conflict(request, pk, form, exc)

@@ -138,3 +138,119 @@ class SurveyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone} {self.day} cuboid {self.cuboid}"
+
+
+class FlowRollup(models.Model):
+    """The backlog report's flow per local day or month in one time zone, by every dimension at
+    once (tier, channel, team, priority: a filter is a WHERE on the key, a breakdown a GROUP
+    BY): tickets created that day and, of those, resolved (solved or closed now), reopened,
+    ever solved and solved at one touch; and tickets solved that day (by `solved_at`).
+    Written only by reports.rollups.refresh."""
+
+    zone = models.CharField(max_length=64)
+    grain = models.PositiveSmallIntegerField()  # ROLLUP_DAY or ROLLUP_MONTH
+    day = models.DateField()
+    tier_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=20, null=True)
+    team_id = models.BigIntegerField(null=True)
+    priority = models.PositiveSmallIntegerField(null=True)
+    created = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    ever_solved = models.IntegerField(default=0)
+    one_touch = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+    # of the tickets created that day, those that were pending and are not now (every pending
+    # stretch closed): how many, their pending minutes summed and as a histogram (`pNN`, bins:
+    # reports/rollups/bins.py); those pending now are PendingOpen rows
+    pending_tickets = models.IntegerField(default=0)
+    pending_minutes = models.FloatField(default=0)
+    for _i in range(76):  # == rollups.bins.BINS
+        locals()[f"p{_i:02d}"] = models.IntegerField(default=0)
+    del _i
+
+    class Meta:
+        indexes = [models.Index(fields=["zone", "grain", "day"], name="flow_rollup_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.day} flow"
+
+
+class AgentRollup(models.Model):
+    """The agents' report per local day or month in one time zone, per agent, overall (cuboid
+    0) or by one dimension of the ticket (cuboid: 8 tier, 4 channel, 2 team, 1 priority):
+    tickets solved as assignee (by `solved_at`), public replies written (by the message's
+    time), first responses of their tickets (by the clock's fulfilment) with histograms of
+    business (`bNN`) and calendar (`cNN`) minutes, surveys of their tickets (by sending) with
+    the CSAT answers' count and sum. Written only by reports.rollups.refresh."""
+
+    zone = models.CharField(max_length=64)
+    grain = models.PositiveSmallIntegerField()  # ROLLUP_DAY or ROLLUP_MONTH
+    day = models.DateField()
+    cuboid = models.PositiveSmallIntegerField()
+    agent_id = models.BigIntegerField()
+    tier_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=20, null=True)
+    team_id = models.BigIntegerField(null=True)
+    priority = models.PositiveSmallIntegerField(null=True)
+    solved = models.IntegerField(default=0)
+    replies = models.IntegerField(default=0)
+    first_responses = models.IntegerField(default=0)
+    surveys_sent = models.IntegerField(default=0)
+    csat_answers = models.IntegerField(default=0)
+    csat_sum = models.BigIntegerField(default=0)
+    for _i in range(76):  # == rollups.bins.BINS
+        locals()[f"b{_i:02d}"] = models.IntegerField(default=0)
+        locals()[f"c{_i:02d}"] = models.IntegerField(default=0)
+    del _i
+
+    class Meta:
+        indexes = [models.Index(fields=["zone", "grain", "day"], name="agent_rollup_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.day} agent {self.agent_id}"
+
+
+class OpenRollup(models.Model):
+    """Open tickets now (new, open, pending, on hold) counted per UTC day of their creation and
+    every dimension (status, tier, team, channel, priority): the backlog's "open now" reads
+    these for the days that lie wholly in one age bucket and the tickets of the few days an
+    age boundary cuts, live. One copy for every zone (ages do not depend on the zone).
+    Written only by reports.rollups.refresh."""
+
+    day = models.DateField()  # UTC
+    status = models.CharField(max_length=20)
+    tier_id = models.BigIntegerField(null=True)
+    team_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=20, null=True)
+    priority = models.PositiveSmallIntegerField(null=True)
+    tickets = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="open_rollup_day_idx")]
+
+    def __str__(self) -> str:
+        return f"open {self.day} {self.status}"
+
+
+class PendingOpen(models.Model):
+    """A ticket pending now (its last status change is to pending), per local day of its
+    creation in one zone, with the minutes of its closed pending stretches and when the open
+    one began: the backlog adds `now - open_since` at read time. Few: the tickets waiting on
+    their customers now. Written only by reports.rollups.refresh."""
+
+    zone = models.CharField(max_length=64)
+    day = models.DateField()
+    tier_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=20, null=True)
+    team_id = models.BigIntegerField(null=True)
+    priority = models.PositiveSmallIntegerField(null=True)
+    ticket_id = models.BigIntegerField()
+    closed_minutes = models.FloatField(default=0)
+    open_since = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["zone", "day"], name="pending_open_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.day} pending #{self.ticket_id}"

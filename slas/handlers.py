@@ -99,6 +99,16 @@ def on_customer_updated(event: events.DomainEvent) -> None:
     enqueue_on_commit("slas.reapply_customer", event.customer.pk)
 
 
+def on_customer_merging(event: events.DomainEvent) -> None:
+    """The source's tickets move to the merged customer (and the organization they keep):
+    re-measure them and check their new tier's channels once the merge committed."""
+    ticket_ids = list(
+        Ticket.objects.filter(requester=event.data["source"]).values_list("pk", flat=True)
+    )
+    if ticket_ids:
+        enqueue_on_commit("slas.reapply_merged_tickets", ticket_ids)
+
+
 # Everything a cached policy version reads (selectors.policy_get): other processes see an edit
 # within SLA_POLICY_CACHE_SECONDS, this one at once.
 _POLICY_PARTS = (
@@ -115,6 +125,7 @@ def connect() -> None:
     holds. Idempotent: events.subscribe and the dispatch_uids ignore a second call."""
     events.subscribe(events.ORGANIZATION_UPDATED, on_organization_updated)
     events.subscribe(events.CUSTOMER_UPDATED, on_customer_updated)
+    events.subscribe(events.CUSTOMER_MERGING, on_customer_merging)
     events.subscribe(events.TICKET_CREATED, on_ticket_created)
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
     events.subscribe(events.TICKET_UPDATED, on_ticket_updated, many=on_tickets_updated)

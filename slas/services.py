@@ -14,7 +14,7 @@ from tickets import services as ticket_services
 from tickets.models import EventKind, Ticket
 from tickets.status import UNRESOLVED, Status
 
-from . import clocks, selectors
+from . import clocks, hybrid, selectors
 from .models import SlaClock
 
 
@@ -64,5 +64,23 @@ def _reapply_unresolved(tickets: QuerySet[Ticket]) -> int:
         "requester", "organization"
     ):
         ticket_sla_reapply(ticket=ticket)
+        count += 1
+    return count
+
+
+def merged_tickets_reapply(*, ticket_ids: list[int]) -> int:
+    """Tickets that moved to another customer in a merge (and into the organization that
+    customer keeps): each unresolved one is measured with the policy that applies now and
+    checked against its new tier's channels (flagged outside the plan and answered once, as
+    a new ticket on that channel would be). One transaction per ticket; returns how many."""
+    count = 0
+    for ticket in Ticket.objects.filter(pk__in=ticket_ids, status__in=UNRESOLVED).select_related(
+        "requester", "organization"
+    ):
+        with transaction.atomic():
+            ticket_sla_reapply(ticket=ticket)
+            tier = selectors.tier_for(ticket)
+            if hybrid.is_outside_plan(ticket, tier):
+                hybrid.outside_plan_apply(ticket, tier, auto_reply=False)
         count += 1
     return count

@@ -53,6 +53,18 @@ def sla_reapply_customer(customer_id: int) -> int:
     return services.customer_reapply(customer_id=customer_id)
 
 
+@shared_task(
+    name="slas.reapply_merged_tickets",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=900,
+    time_limit=960,
+)
+def sla_reapply_merged_tickets(ticket_ids: list[int]) -> int:
+    """Safe to run twice: the outside-plan answer is sent once per ticket."""
+    return services.merged_tickets_reapply(ticket_ids=ticket_ids)
+
+
 @shared_task(name="slas.notify", ignore_result=True, soft_time_limit=60, time_limit=90)
 def sla_notify(items: list[tuple[int, str]]) -> int:
     """Email the assignee (or, without one, the ticket's team) about warnings, breaches and

@@ -11,20 +11,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.template import Context, Engine, TemplateSyntaxError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from core import events
 from core.retry import backoff
 from customers.models import Customer
 from outbox import email as email_transport
 from outbox.models import OutboxMessage, Purpose, State
-from outbox.services import outbox_enqueue, outbox_retry
+from outbox.services import outbox_enqueue_many, outbox_retry
 from slas.selectors import business_deadline, customer_tier
 from tickets import services as tickets
 from tickets.channels import outbound, routing
@@ -33,22 +31,9 @@ from tickets.status import UNRESOLVED
 
 from .models import Action, Delivery, FollowUp, FollowUpRule, FollowUpState, Survey, Trigger
 from .surveys import survey_send
+from .templates import _render, template_check  # noqa: F401 (template_check: serializers, admin)
 
 logger = logging.getLogger(__name__)
-
-# Plain-text templates: no HTML escaping of a customer's name in an email body.
-# Rule templates may use {% translate %} / {% blocktranslate %}: rendered in the customer's
-# language (customers.Customer.locale) where the catalogues have the text.
-_TEMPLATES = Engine(autoescape=False, builtins=["django.templatetags.i18n"])
-
-
-def template_check(text: str) -> None:
-    """Raise ValidationError if `text` is not a valid template (checked when a rule is saved,
-    so a typo fails the manager's request, not a follow-up at 3 a.m.)."""
-    try:
-        _TEMPLATES.from_string(text)
-    except TemplateSyntaxError as exc:
-        raise ValidationError(str(exc)) from exc
 
 
 def rule_check(*, trigger: str, action: str, body: str = "", channels=(), products=()) -> None:
@@ -66,23 +51,6 @@ def rule_check(*, trigger: str, action: str, body: str = "", channels=(), produc
         errors["products"] = ["Only delivery triggers have products to match."]
     if errors:
         raise ValidationError(errors)
-
-
-@lru_cache(maxsize=512)
-def _template(text: str):
-    """Compiled once per distinct text (rules rarely change; a sweep renders the same few)."""
-    return _TEMPLATES.from_string(text)
-
-
-def _render(text: str, followup: FollowUp) -> str:
-    context = {
-        "customer": followup.customer,
-        "delivery": followup.delivery,
-        "ticket": followup.ticket,
-        "rule": followup.rule,
-    }
-    with translation.override(followup.customer.locale or settings.LANGUAGE_CODE):
-        return _template(text).render(Context(context)).strip()
 
 
 def delay_end(rule: FollowUpRule, customer: Customer, start: datetime) -> datetime:
@@ -219,13 +187,17 @@ def due_followups():
     ).order_by("due_at")
 
 
-def _quiet_reason(followup: FollowUp) -> str:
+def _quiet_reason(followup: FollowUp, open_elsewhere: bool | None = None) -> str:
+    """Why the follow-up stays quiet, or "". `open_elsewhere` (whether the customer has an
+    open ticket other than the follow-up's own) when the caller knows it (a sweep's batch)."""
     rule, customer = followup.rule, followup.customer
     if rule.quiet_if_open_ticket:
-        open_tickets = Ticket.objects.filter(requester=customer, status__in=UNRESOLVED)
-        if followup.ticket_id:
-            open_tickets = open_tickets.exclude(pk=followup.ticket_id)
-        if open_tickets.exists():
+        if open_elsewhere is None:
+            open_tickets = Ticket.objects.filter(requester=customer, status__in=UNRESOLVED)
+            if followup.ticket_id:
+                open_tickets = open_tickets.exclude(pk=followup.ticket_id)
+            open_elsewhere = open_tickets.exists()
+        if open_elsewhere:
             return "quiet: the customer has an open ticket"
     if rule.quiet_days:
         since = timezone.now() - timedelta(days=rule.quiet_days)
@@ -365,22 +337,37 @@ def _send_email(followup: FollowUp) -> str:
     """Queue the follow-up email in the outbox, from the customer's support mailbox, with a
     Message-ID on its domain (remembered: a reply continues the conversation) and
     Auto-Submitted: auto-generated (RFC 3834)."""
-    customer = followup.customer
-    address = routing.best_email(customer)
+    address = routing.best_email(followup.customer)
     if not address:
-        return "skipped: the customer has no deliverable email address"
-    mailbox = routing.support_mailbox(customer)
+        return NO_ADDRESS
+    mailbox = routing.support_mailbox(followup.customer)
+    [followup.outbox_message] = outbox_enqueue_many([email_row(followup, address, mailbox)])
+    if mailbox is not None and followup.ticket is not None:
+        # A reply continues the ticket the follow-up is about (and links it, see below).
+        tickets.thread_key_remember(
+            channel=mailbox, key=followup.message_id, ticket=followup.ticket
+        )
+    return f"email to {address}"
+
+
+NO_ADDRESS = "skipped: the customer has no deliverable email address"
+
+
+def email_row(followup: FollowUp, address: str, mailbox) -> OutboxMessage:
+    """The follow-up's email as an unsaved outbox row (rendered in the customer's language);
+    sets the follow-up's Message-ID. The one rendering of a follow-up email: the sweep's
+    batch (success.sweep_batch) queues many of these with one INSERT."""
     message_id = email_transport.message_id(
         domain=outbound.mailbox_domain(mailbox), idstring=f"followup.{followup.pk}"
     )
-    subject = _render(followup.rule.subject, followup) or followup.rule.name
-    followup.outbox_message = outbox_enqueue(
+    followup.message_id = message_id
+    return OutboxMessage(
         transport="email",
         purpose=Purpose.FOLLOWUP,
         recipient=address,
         payload=email_transport.envelope(
             sender=outbound.mailbox_sender(mailbox),
-            subject=subject,
+            subject=_render(followup.rule.subject, followup) or followup.rule.name,
             body=_render(followup.rule.body, followup),
             message_id=message_id,
             headers={"Auto-Submitted": "auto-generated"},
@@ -389,11 +376,6 @@ def _send_email(followup: FollowUp) -> str:
         source=f"followup:{followup.pk}",
         provider_id=message_id,
     )
-    followup.message_id = message_id
-    if mailbox is not None and followup.ticket is not None:
-        # A reply continues the ticket the follow-up is about (and links it, see below).
-        tickets.thread_key_remember(channel=mailbox, key=message_id, ticket=followup.ticket)
-    return f"email to {address}"
 
 
 def _open_outreach(followup: FollowUp) -> str:

@@ -7,18 +7,22 @@ from django.conf import settings
 
 from core.sweeps import sweep_due
 
-from . import health, services
+from . import health, services, sweep_batch
 
 
-# Sends follow-up emails and surveys inline (SMTP): on the outbound queue, and a soft limit
-# that ends the sweep between rows (core.sweeps), the next sweep going on from there.
+# Queues follow-up emails in the outbox a batch at a time (success.sweep_batch; a failing
+# batch goes row by row), opens outreach tickets and surveys; a soft limit ends the sweep
+# between batches (core.sweeps), the next sweep going on from there.
 @shared_task(name="followups.sweep", soft_time_limit=120, time_limit=180)
 def followup_sweep() -> int:
     return sweep_due(
         services.due_followups()
         .select_related("rule", "customer")
-        .prefetch_related("customer__identities"),
+        # What the templates and the thread key read, per batch rather than per row (a
+        # prefetch, not a join: the nullable side of an outer join cannot be locked).
+        .prefetch_related("customer__identities", "delivery", "ticket"),
         handle=services.followup_execute,
+        handle_batch=sweep_batch.followups_execute_batch,
         on_error=services.followup_failed,
         batch_size=settings.FOLLOWUP_SWEEP_BATCH,
     )

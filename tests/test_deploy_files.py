@@ -11,7 +11,7 @@ import yaml
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_SERVICES = ("web", "worker-sweeps", "worker-io", "beat")
+APP_SERVICES = ("web", "live", "worker-sweeps", "worker-io", "beat")
 
 
 def _compose() -> dict:

@@ -2,7 +2,8 @@
 (an outbox row on the route tickets.channels.routing chooses; a final failure is
 announced as message.delivery_failed), and django-anymail's
 inbound signal is one more door into the email pipeline. A customer merged into another
-leaves a `requester_merged` audit event on each of its tickets. A problem solved tells its
+leaves a `requester_merged` audit event on each of its tickets, which move into the
+organization the merged customer keeps. A problem solved tells its
 incidents' requesters (tickets.services.problems)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from anymail.signals import inbound
 
 from core import events
+from customers.services import merged_organization_id
 from outbox import transports
 
 from . import services
@@ -20,21 +22,30 @@ from .status import Status
 
 
 def on_customer_merging(event: events.DomainEvent) -> None:
-    """Audit each ticket of the customer being merged (`data["source"]`) into `customer`;
-    runs before the merge moves the tickets, in its transaction."""
+    """Audit each ticket of the customer being merged (`data["source"]`) into `customer`, and
+    put it in the organization the merged customer keeps (a ticket records its organization:
+    left on the source's, often none, it would have no tier, no policy and no outside-plan
+    check). Runs before the merge moves the tickets, in its transaction."""
     source, target = event.data["source"], event.customer
-    ticket_ids = Ticket.objects.filter(requester=source).values_list("pk", flat=True)
-    services.audit_record_many(
-        entries=[
+    organization_id = merged_organization_id(source, target)
+    tickets = list(Ticket.objects.filter(requester=source).values_list("pk", "organization_id"))
+    entries = []
+    for ticket_id, was in tickets:
+        before, after = {"requester": source.pk}, {"requester": target.pk}
+        if was != organization_id:
+            before["organization"], after["organization"] = was, organization_id
+        entries.append(
             services.AuditEntry(
                 ticket_id=ticket_id,
                 kind=EventKind.REQUESTER_MERGED,
                 actor_user=event.actor,
-                before={"requester": source.pk},
-                after={"requester": target.pk},
+                before=before,
+                after=after,
             )
-            for ticket_id in ticket_ids
-        ]
+        )
+    services.audit_record_many(entries=entries)
+    Ticket.objects.filter(requester=source).exclude(organization_id=organization_id).update(
+        organization_id=organization_id
     )
 
 

@@ -49,6 +49,13 @@ def rollups_answer(query: ReportQuery, db: str) -> bool:
     time), a zone they are kept in, PostgreSQL. Refreshes them first (on the primary)."""
     if any((query.tier, query.team, query.channel, query.priority, query.agent)):
         return False
+    return rollups_ready(query, db)
+
+
+def rollups_ready(query: ReportQuery, db: str) -> bool:
+    """Whether the rollups are kept in the query's zone (PostgreSQL, a zone of
+    REPORTS_ROLLUP_ZONES); refreshes them first (on the primary), so that what they hold is
+    what the base tables hold now."""
     if connections[db].vendor != "postgresql":
         return False
     refreshed = rollups_refresh(using="default")

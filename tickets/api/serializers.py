@@ -316,11 +316,25 @@ class MessageCreateSerializer(serializers.Serializer):
         ),
     )
 
+    template = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=600,
+        help_text=(
+            "Agents, on a channel with message templates (WhatsApp): the template to send, "
+            '"name:language" (or the name), as the channel\'s settings list them; `body` is '
+            "its {{1}} when it takes text. Past the 24-hour window only a template may be "
+            "sent: free text is refused with 422 `reply_window_closed`."
+        ),
+    )
+
     def validate(self, attrs):
         if (
             not attrs["body"].strip()
             and not attrs["html_body"].strip()
             and not attrs["attachments"]
+            and not attrs["template"]
         ):
             raise serializers.ValidationError({"body": ["A message needs a body."]})
         return attrs

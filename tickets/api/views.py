@@ -155,7 +155,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             201: MessageSerializer,
             422: OpenApiResponse(
                 description="`undeliverable`: nothing can carry this public reply to the "
-                "customer; nothing was written (send `record_unsent: true` to store it anyway)."
+                "customer; nothing was written (send `record_unsent: true` to store it anyway). "
+                "`reply_window_closed`: past the channel's reply window (WhatsApp, Messenger: "
+                "24 h after the customer's last message) only a template may be sent."
             ),
         },
     )
@@ -192,6 +194,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             attachments=_uploads(attrs["attachments"]),
             expected_version=attrs.get("version"),
             record_unsent=attrs["record_unsent"],
+            template=attrs["template"],
         )
         message = selectors.ticket_messages(ticket, include_internal=True).get(pk=message.pk)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

@@ -36,8 +36,10 @@ class ChannelSerializer(serializers.ModelSerializer):
     settings = serializers.DictField(
         required=False,
         help_text="Per kind: email {address, from_name, imap{host, port, username, password, "
-        "ssl, folder}}; chat {widget_id, webhook_url, webhook_secret}; phone {number}; social "
-        "{platform, account, webhook_url, webhook_secret}. Secrets are shown masked.",
+        "ssl, folder}}; chat {widget_id, webhook_url, webhook_secret}; phone {number, and for "
+        "Twilio voice account_sid, auth_token, public_url}; social {platform, account, "
+        "webhook_url, webhook_secret}; telegram {bot_token, secret_token, bot_username}; sms "
+        "{number, account_sid, auth_token, public_url}. Secrets are shown masked.",
     )
 
     class Meta:

@@ -14,9 +14,15 @@ from webhooks.services import validate_webhook_url
 from . import registry
 from .models import Channel
 
-# Settings values never shown back through the API.
-SECRET_KEYS = frozenset({"webhook_secret", "password"})
+# Settings values never shown back through the API: these, and every key that names a
+# secret or a token (a provider's app_secret, bot_token, auth_token, verify_token...).
+SECRET_KEYS = frozenset({"webhook_secret", "password", "secret", "token"})
+SECRET_SUFFIXES = ("_secret", "_token", "_password")
 MASK = "********"
+
+
+def is_secret(key: str) -> bool:
+    return key in SECRET_KEYS or key.endswith(SECRET_SUFFIXES)
 
 
 def _clean_webhook(values: dict[str, Any], clean: dict[str, Any], errors: dict) -> None:
@@ -52,7 +58,7 @@ def clean_settings(kind: str, values: dict[str, Any]) -> dict[str, Any]:
 
 def public_settings(values: dict[str, Any]) -> dict[str, Any]:
     """Settings as the API shows them: secrets masked."""
-    shown = {k: (MASK if k in SECRET_KEYS and v else v) for k, v in values.items()}
+    shown = {k: (MASK if is_secret(k) and v else v) for k, v in values.items()}
     if isinstance(shown.get("imap"), dict):
         shown["imap"] = public_settings(shown["imap"])
     return shown
@@ -63,7 +69,7 @@ def _keep_secrets(new: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]
     (imap) included: a client (or the admin) sends back what it was shown."""
     merged = dict(new)
     for key, value in stored.items():
-        if key in SECRET_KEYS and merged.get(key) in (None, "", MASK):
+        if is_secret(key) and merged.get(key) in (None, "", MASK):
             merged[key] = value
         elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = _keep_secrets(merged[key], value)

@@ -51,6 +51,11 @@ class ProviderHookView(APIView):
     # signature is over the exact bytes, so no parser may touch them first.
     parser_classes: list = []
 
+    def get_authenticate_header(self, request) -> str:
+        # Without authenticators DRF turns every 401 into a 403; an unsigned body is a 401
+        # (the provider did not prove itself), a wrong signature stays a 403.
+        return f'Signature realm="{self.kwargs.get("kind", "provider")} webhook"'
+
     @extend_schema(exclude=True)
     def get(self, request, kind: str, channel_id: int):
         channel, hooks = _channel_and_hooks(kind, channel_id)

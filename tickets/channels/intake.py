@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from core.errors import ConflictError
@@ -97,16 +98,23 @@ def open_ticket(
         source_integration=integration,
         thread=thread,
     )
-    return ticket, Message.objects.filter(ticket=ticket).order_by("id").first()
+    return ticket, ticket.first_message
 
 
 def append_message(ticket: Ticket, **kwargs: Any) -> Message | None:
     """The customer's message on an existing ticket (or on the ticket it was merged into);
-    None if that ticket is closed (final), in which case the caller opens a new ticket."""
-    ticket = merge_target_of(ticket)
+    None if that ticket is closed (final), in which case the caller opens a new ticket.
+
+    A merged ticket is closed, so the merge is only looked up when the ticket refuses the
+    message (customer_message_add is atomic: a refusal rolls back its own savepoint)."""
     try:
-        with transaction.atomic():
-            return ticket_services.customer_message_add(ticket=ticket, **kwargs)
+        return ticket_services.customer_message_add(ticket=ticket, **kwargs)
+    except ConflictError:
+        target = merge_target_of(ticket)
+    if target.pk == ticket.pk:
+        return None
+    try:
+        return ticket_services.customer_message_add(ticket=target, **kwargs)
     except ConflictError:
         return None
 
@@ -130,23 +138,40 @@ def intake_store(
     returns the existing row untouched (the duplicate is acknowledged, nothing changes).
 
     The INSERT is tried first (the common case) and the unique constraint decides, so two
-    concurrent deliveries of one payload cannot both get in."""
+    concurrent deliveries of one payload cannot both get in: one INSERT ... ON CONFLICT DO
+    NOTHING RETURNING id (no savepoint), which returns no row for a duplicate."""
     dedupe_key = dedupe_key[:500]
-    try:
-        with transaction.atomic():
-            row = InboundMessage.objects.create(
-                channel=channel,
-                dedupe_key=dedupe_key,
-                kind=channel.kind,
-                door=door,
-                raw_bytes=raw_bytes,
-                raw_json=raw_json,
-                submitted_by=submitted_by,
-            )
-    except IntegrityError:
+    row = InboundMessage(
+        channel=channel,
+        dedupe_key=dedupe_key,
+        kind=channel.kind,
+        door=door,
+        raw_bytes=raw_bytes,
+        raw_json=raw_json,
+        submitted_by=submitted_by,
+    )
+    if not _insert_new(row):
         return InboundMessage.objects.get(channel=channel, dedupe_key=dedupe_key), False
     enqueue_on_commit("tickets.process_inbound", row.pk)
     return row, True
+
+
+def _insert_new(row: InboundMessage) -> bool:
+    """INSERT the row unless its (channel, dedupe_key) exists; True (and its pk set) if it
+    was inserted. QuerySet.bulk_create(ignore_conflicts=True) does not return the new id,
+    hence its underlying _insert with the returning field."""
+    meta = InboundMessage._meta
+    returned = InboundMessage._base_manager._insert(
+        [row],
+        fields=[f for f in meta.concrete_fields if not f.primary_key],
+        returning_fields=meta.db_returning_fields,
+        on_conflict=OnConflict.IGNORE,
+    )
+    if not returned or returned[0] is None:  # a duplicate: ON CONFLICT returned no row
+        return False
+    row.pk = returned[0][0]
+    row._state.adding = False
+    return True
 
 
 @transaction.atomic

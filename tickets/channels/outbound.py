@@ -38,7 +38,7 @@ def on_message_created(event: events.DomainEvent) -> None:
     message: Message = event.message
     if message is None or not message.is_public or message.direction != Direction.OUTBOUND:
         return
-    message_dispatch(message, purpose=_purpose(message, event))
+    message_dispatch(message, purpose=_purpose(message, event), template=event.data.get("template"))
 
 
 def on_ticket_created(event: events.DomainEvent) -> None:
@@ -52,20 +52,28 @@ def on_ticket_created(event: events.DomainEvent) -> None:
     message_dispatch(message, purpose=Purpose.REPLY)
 
 
-def message_dispatch(message: Message, *, purpose: str) -> OutboxMessage:
-    """Hand one public outbound message to the outbox (in the caller's transaction)."""
+def message_dispatch(
+    message: Message, *, purpose: str, template: dict | None = None
+) -> OutboxMessage:
+    """Hand one public outbound message to the outbox (in the caller's transaction). Free
+    text past the route's reply window (WhatsApp's 24 h) is recorded undeliverable: only a
+    `template` (the reply service's spec) may go then."""
     ticket = message.ticket
     route = routing.reply_route(ticket)
     if route is None:
         return outbox_record_undeliverable(
             purpose=purpose, reason=routing.undeliverable_reason(ticket), message=message
         )
+    if route.window_closed and not template:
+        return outbox_record_undeliverable(
+            purpose=purpose, reason=routing.window_closed_reason(route), message=message
+        )
     if message.channel != route.kind:
         Message.objects.filter(pk=message.pk).update(channel=route.kind)
         message.channel = route.kind
     if route.transport == routing.EMAIL_TRANSPORT:
         return _queue_email(message, route, purpose)
-    return _queue_conversation(message, route, purpose)
+    return _queue_conversation(message, route, purpose, template)
 
 
 def _references(message: Message) -> tuple[str, list[str]]:
@@ -166,12 +174,18 @@ def conversation_payload(message: Message, thread) -> dict:
     }
 
 
-def _queue_conversation(message: Message, route: routing.Route, purpose: str) -> OutboxMessage:
+def _queue_conversation(
+    message: Message, route: routing.Route, purpose: str, template: dict | None = None
+) -> OutboxMessage:
     try:
         build = registry.adapter(route.kind).reply_envelope or conversation_payload
     except KeyError:
         build = conversation_payload
-    body = build(message, route.thread)
+    body = (
+        build(message, route.thread, template=template)
+        if template
+        else build(message, route.thread)
+    )
     channel = route.channel
     if route.transport == "webhook":
         return delivery_create(

@@ -1,6 +1,8 @@
-"""Phone: a telephony integration posts call records. The caller's number (any spelling,
-normalized to E.164) finds the customer; a call joins the caller's open phone ticket touched
-within CALL_THREAD_WINDOW_HOURS, else opens one; a missed call opens a "call back" ticket."""
+"""Phone: a telephony integration posts call records (or Twilio posts its voice status
+callbacks to the provider door: twilio_voice.py turns them into the same records). The caller's
+number (any spelling, normalized to E.164) finds the customer; a call joins the caller's open
+phone ticket touched within CALL_THREAD_WINDOW_HOURS, else opens one; a missed call opens a
+"call back" ticket."""
 
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from .intake import Outcome, integration_of, resolve_channel
 from .models import Channel, InboundMessage
 from .registry import Capabilities, ChannelAdapter
 from .threads import MessageContent, NewTicket, continue_or_open
+from .twilio import TWILIO_SETTINGS, clean_public_url
+from .twilio_voice import HOOKS as TWILIO_VOICE_HOOKS
 
 OPEN_STATUSES = [s for s in Status.values if s not in (Status.SOLVED, Status.CLOSED)]
 
@@ -161,9 +165,11 @@ ADAPTER = ChannelAdapter(
     dedupe_key=dedupe_key,
     channel_for=channel_for,
     process=process,
-    settings_allowed=frozenset({"number"}),
+    # Twilio's account, to check its signature (and the URL it was given, behind a proxy).
+    settings_allowed=frozenset({"number", *TWILIO_SETTINGS}),
     settings_required=frozenset({"number"}),
-    settings_clean=(clean_settings,),
+    settings_clean=(clean_settings, clean_public_url),
     reply_transport=None,
+    provider=TWILIO_VOICE_HOOKS,
     public_contact=public_contact,
 )

@@ -41,47 +41,77 @@ def intake_process(inbound_id: int) -> InboundMessage:
     """Process one stored payload; safe to run twice (a finished row is left alone).
 
     Raises the error of a transient failure after recording it while attempts remain, so
-    the Celery task retries; a permanent failure (or the last attempt) fails the row."""
+    the Celery task retries; a permanent failure (or the last attempt) fails the row.
+
+    The adapter runs in the row's transaction without a savepoint of its own: a payload it
+    ignores (Ignored, a few in a hundred) rolls the whole transaction back and is recorded
+    in a fresh one, as a failure is, so the common case pays no savepoint round trips."""
     try:
-        with transaction.atomic():
-            row = (
-                InboundMessage.objects.select_for_update()
-                .select_related("channel")
-                .get(pk=inbound_id)
-            )
-            if row.state != InboundState.RECEIVED:
-                return row  # finished, or failed (waiting for a deliberate reprocess)
-            row.attempts += 1
-            try:
-                with transaction.atomic():
-                    # The kind's adapter: raw payload -> customer -> thread -> ticket or message.
-                    outcome = registry.adapter(row.kind).process(row)
-            except Ignored as ignored:
-                row.state, row.error = InboundState.IGNORED, ignored.reason[:5000]
-                row.classification = ignored.classification[:40]
-                if ignored.effect is not None:
-                    ignored.effect()
-            else:
-                row.state, row.error = InboundState.PROCESSED, ""
-                row.ticket, row.message = outcome.ticket, outcome.message
-            row.processed_at = timezone.now()
-            row.save(
-                update_fields=[
-                    "state",
-                    "error",
-                    "classification",
-                    "attempts",
-                    "ticket",
-                    "message",
-                    "processed_at",
-                ]
-            )  # not the raw payload: it never changes
-            return row
+        return _process(inbound_id)
+    except Ignored as ignored:
+        try:
+            return _record_ignored(inbound_id, ignored)
+        except Exception as exc:  # its effect failed: a failure like any other
+            return _failed(inbound_id, exc)
     except Exception as exc:
-        row = _record_failure(inbound_id, exc, permanent=_permanent(exc))
-        if row.state == InboundState.RECEIVED:
-            raise  # more attempts are due: the task retries with backoff
-        return row
+        return _failed(inbound_id, exc)
+
+
+@transaction.atomic
+def _process(inbound_id: int) -> InboundMessage:
+    row = _locked(inbound_id)
+    if row.state != InboundState.RECEIVED:
+        return row  # finished, or failed (waiting for a deliberate reprocess)
+    row.attempts += 1
+    # The kind's adapter: raw payload -> customer -> thread -> ticket or message.
+    outcome = registry.adapter(row.kind).process(row)
+    row.state, row.error = InboundState.PROCESSED, ""
+    row.ticket, row.message = outcome.ticket, outcome.message
+    _finish(row)
+    return row
+
+
+def _failed(inbound_id: int, exc: Exception) -> InboundMessage:
+    row = _record_failure(inbound_id, exc, permanent=_permanent(exc))
+    if row.state == InboundState.RECEIVED:
+        raise exc  # more attempts are due: the task retries with backoff
+    return row
+
+
+def _locked(inbound_id: int, *, payload: bool = True) -> InboundMessage:
+    rows = InboundMessage.objects.select_for_update().select_related("channel")
+    return (rows if payload else rows.defer("raw_bytes", "raw_json")).get(pk=inbound_id)
+
+
+def _finish(row: InboundMessage) -> None:
+    row.processed_at = timezone.now()
+    row.save(
+        update_fields=[
+            "state",
+            "error",
+            "classification",
+            "attempts",
+            "ticket",
+            "message",
+            "processed_at",
+        ]
+    )  # not the raw payload: it never changes
+
+
+@transaction.atomic
+def _record_ignored(inbound_id: int, ignored: Ignored) -> InboundMessage:
+    """An ignored payload: nothing the adapter wrote survives (its transaction rolled back),
+    only the row's state and the Ignored's effect (a hard bounce marks an address)."""
+    row = _locked(inbound_id, payload=False)
+    if row.state != InboundState.RECEIVED:
+        return row  # another worker finished it meanwhile
+    row.attempts += 1
+    row.state, row.error = InboundState.IGNORED, ignored.reason[:5000]
+    row.classification = ignored.classification[:40]
+    if ignored.effect is not None:
+        ignored.effect()
+    _finish(row)
+    return row
 
 
 @transaction.atomic

@@ -18,7 +18,9 @@ An adapter declares:
   errors)` for what the kind checks beyond allowed and required keys;
 - outbound: `reply_transport`, the name of the outbox transport that carries a public reply
   on this kind ("email", "webhook", ...; None when the kind cannot carry replies, e.g. phone),
-  and `reply_envelope(message, thread)`, the transport's payload for one reply;
+  and `reply_envelope(message, thread)`, the transport's payload for one reply (called with
+  `template=` when the reply is a template message); `reply_templates(channel)`, the
+  templates a channel offers (WhatsApp: the only thing sent outside its reply window);
 - `public_contact(channel)`: how the help center shows a configured channel to customers;
 - `provider`: for a kind that a platform posts in its own format (Telegram, WhatsApp, ...),
   the hooks of its webhook door /api/v1/hooks/<kind>/<channel id>/ (providers.ProviderHooks:
@@ -71,6 +73,9 @@ class ChannelAdapter:
     # Outbound.
     reply_transport: str | None = None
     reply_envelope: Callable[..., dict] | None = None
+    # The message templates a channel offers where free text may not go (WhatsApp outside
+    # its 24 h window): dicts with key, name, language, text; None: the kind has none.
+    reply_templates: Callable[[Any], list[dict]] | None = None
     # A provider's own webhook (tickets/channels/providers.py ProviderHooks), or None.
     provider: Any = None
     # Tiers.

@@ -21,7 +21,12 @@ form, the reply service checks it) and again when the message is handed to the o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from customers.models import Customer, IdentityKind
@@ -40,6 +45,21 @@ class Route:
     recipient: str  # an address, or the conversation's id
     channel: Channel | None = None
     thread: ChannelThread | None = None
+    # The end of the kind's reply window (WhatsApp: 24 h after the customer's last message).
+    window_closes_at: datetime | None = None
+
+    @property
+    def window_closed(self) -> bool:
+        """Past the reply window: only a template message may go (none where no template)."""
+        return self.window_closes_at is not None and self.window_closes_at <= timezone.now()
+
+    @property
+    def templates(self) -> list[dict]:
+        """The templates this route's channel offers (adapter.reply_templates), or []."""
+        found = _adapter(self.kind)
+        if found is None or found.reply_templates is None or self.channel is None:
+            return []
+        return found.reply_templates(self.channel)
 
     @property
     def carries_attachments(self) -> bool:
@@ -52,10 +72,67 @@ class Route:
         if self.transport == EMAIL_TRANSPORT:
             return gettext("Sends by email to %(to)s") % {"to": self.recipient}
         label = _label(self.kind)
-        return gettext("Sends on %(channel)s (conversation %(to)s)") % {
+        text = gettext("Sends on %(channel)s (conversation %(to)s)") % {
             "channel": label,
             "to": self.recipient,
         }
+        if self.window_closed:
+            return f"{text}. {window_closed_reason(self)}"
+        if self.window_closes_at is not None:
+            return f"{text}. " + gettext(
+                "Free text until %(at)s (its reply window); after that only a template."
+                if self.templates
+                else "Replies until %(at)s (its reply window)."
+            ) % {"at": _when(self.window_closes_at)}
+        return text
+
+
+def _when(at: datetime) -> str:
+    return date_format(timezone.localtime(at), "D j M H:i T")
+
+
+def window_closed_reason(route: Route) -> str:
+    """What the desk and the API say when the reply window is closed (422
+    `reply_window_closed` at the API, before anything is written)."""
+    text = gettext(
+        "The reply window of this %(channel)s conversation closed at %(at)s, %(hours)s hours "
+        "after the customer's last message."
+    ) % {
+        "channel": _label(route.kind),
+        "at": _when(route.window_closes_at),
+        "hours": _window_hours(route.kind),
+    }
+    if route.templates:
+        return text + " " + gettext("Only a template message can be sent now: pick a template.")
+    return text + " " + gettext("Nothing can be sent on it until the customer writes again.")
+
+
+def _window_hours(kind: str) -> int:
+    window = _adapter(kind).capabilities.reply_window
+    return int(window.total_seconds() // 3600) if window else 0
+
+
+def template_message(route: Route | None, key: str, body: str) -> tuple[str, dict]:
+    """The text a template reply puts on the ticket (what the customer reads) and what the
+    transport sends, for the template `key` ("name:language", or the name when only one
+    language has it) offered by the route; ValidationError on `template` or `body`."""
+    offered = route.templates if route is not None else []
+    found = [t for t in offered if key in (t["key"], t["name"])]
+    if len(found) != 1:
+        names = ", ".join(t["key"] for t in offered) or gettext("none")
+        raise ValidationError(
+            {"template": [gettext("Not a template of this channel (offered: %s).") % names]}
+        )
+    template, text = found[0], body.strip()
+    if template["takes_text"] and not text:
+        raise ValidationError({"body": [gettext("This template takes your text as {{1}}.")]})
+    if not template["takes_text"] and text:
+        raise ValidationError(
+            {"body": [gettext("This template takes no text: leave the message empty.")]}
+        )
+    spec = {"name": template["name"], "language": template["language"]}
+    spec["params"] = [text] if template["takes_text"] else []
+    return template["text"].replace("{{1}}", text), spec
 
 
 def _label(kind: str) -> str:
@@ -102,6 +179,33 @@ def support_mailbox(customer: Customer, ticket: Ticket | None = None) -> Channel
     )
 
 
+def support_mailboxes(customer_ids: list[int]) -> dict[int, Channel | None]:
+    """support_mailbox(customer) for many customers at once (a sweep's batch): the email
+    channel of each one's last email ticket (one DISTINCT ON query), else the first active
+    mailbox (one more query, only when some customer has none)."""
+    threads = (
+        ChannelThread.objects.filter(
+            channel__kind=ChannelKind.EMAIL,
+            channel__is_active=True,
+            ticket__requester_id__in=customer_ids,
+        )
+        .select_related("channel")
+        .annotate(customer_id=models.F("ticket__requester_id"))
+        .order_by("ticket__requester_id", "-last_message_at", "-id")
+        .distinct("ticket__requester_id")
+    )
+    found = {thread.customer_id: thread.channel for thread in threads}
+    if len(found) < len(set(customer_ids)):
+        first = (
+            Channel.objects.filter(kind=ChannelKind.EMAIL, is_active=True)
+            .exclude(address="")
+            .order_by("id")
+            .first()
+        )
+        found.update({pk: first for pk in customer_ids if pk not in found})
+    return found
+
+
 def _email_route(ticket: Ticket) -> Route | None:
     return _customer_email_route(ticket.requester, ticket)
 
@@ -141,12 +245,14 @@ def _conversation_route(ticket: Ticket, transport: str) -> Route | None:
         return None
     if transport == "webhook" and not thread.channel.settings.get("webhook_url"):
         return None
+    window = _adapter(ticket.channel).capabilities.reply_window
     return Route(
         transport=transport,
         kind=ticket.channel,
         recipient=conversation_id(thread),
         channel=thread.channel,
         thread=thread,
+        window_closes_at=thread.last_message_at + window if window else None,
     )
 
 

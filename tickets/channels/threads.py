@@ -67,17 +67,22 @@ def open_thread(channel: Channel, key: str) -> ChannelThread | None:
 def thread_remember(channel: Channel, key: str, ticket: Ticket, at: datetime | None = None) -> None:
     """Record a key (a Message-ID received or sent) so what answers it finds the ticket. A key
     already open on the channel keeps its ticket."""
-    if not key:
-        return
-    # ON CONFLICT DO NOTHING: one statement, no savepoint, and a known key keeps its ticket.
-    ChannelThread.objects.bulk_create(
-        [
-            ChannelThread(
-                channel=channel, key=key[:500], ticket=ticket, last_message_at=at or timezone.now()
-            )
-        ],
-        ignore_conflicts=True,
-    )
+    threads_remember([(channel, key, ticket)], at)
+
+
+def threads_remember(
+    items: Iterable[tuple[Channel, str, Ticket]], at: datetime | None = None
+) -> None:
+    """thread_remember for many (channel, key, ticket) at once: one statement."""
+    at = at or timezone.now()
+    rows = [
+        ChannelThread(channel=channel, key=key[:500], ticket=ticket, last_message_at=at)
+        for channel, key, ticket in items
+        if key
+    ]
+    if rows:
+        # ON CONFLICT DO NOTHING: one statement, no savepoint, and a known key keeps its ticket.
+        ChannelThread.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def _end(thread: ChannelThread, now: datetime) -> None:
@@ -109,14 +114,19 @@ def continue_or_open(
     at: datetime | None = None,
     idle_after: timedelta | None = None,
     submitted_by=None,
+    key_is_new: bool = False,
 ) -> Outcome:
     """The customer's message on the ticket `ticket` (the adapter's own match) or the open
     thread of `thread_key` names; else a new ticket, whose thread `thread_key` is written
     before ticket.created is published. A closed ticket ends its thread (the next message
-    opens a new one); `idle_after` ends a conversation idle that long before `at`."""
+    opens a new one); `idle_after` ends a conversation idle that long before `at`.
+
+    `key_is_new`: the adapter knows no thread has `thread_key` yet (an email's own
+    Message-ID, the row's dedupe key: a second delivery never gets this far), so it is
+    not looked up; the adapter's `ticket` is the only match."""
     now = timezone.now()
     at = min(at or now, now)
-    thread = _live_thread(channel, thread_key, at, idle_after, now)
+    thread = None if key_is_new else _live_thread(channel, thread_key, at, idle_after, now)
     target = ticket or (thread.ticket if thread is not None else None)
     message = None
     if target is not None:

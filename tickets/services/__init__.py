@@ -26,7 +26,7 @@ from .audit import (
 from .batch import tickets_status_set
 from .bulk import BulkResult, tickets_bulk_update
 from .create import ticket_create, ticket_open
-from .delivery import message_delivery_retry, thread_key_remember
+from .delivery import message_delivery_retry, thread_key_remember, thread_keys_remember
 from .merge import ticket_merge
 from .messages import customer_message_add, system_message_add, ticket_message_post, ticket_reply
 from .problems import (
@@ -52,6 +52,7 @@ __all__ = [
     "system_message_add",
     "team_save",
     "thread_key_remember",
+    "thread_keys_remember",
     "ticket_claim_next",
     "ticket_create",
     "ticket_edit",

@@ -70,6 +70,7 @@ def ticket_create(
     out) starts with the agent's outbound message. The team is the one given, else the
     default team, so no ticket is left where no agent can see it. A proactive ticket whose
     first message is a brief for the team (`public=False`) starts with an internal note.
+    The returned ticket carries that message as `first_message`.
     """
     ticket = Ticket.objects.create(
         subject=subject.strip()[:250],
@@ -121,6 +122,7 @@ def ticket_create(
     events.publish(
         events.TICKET_CREATED, ticket=ticket, message=message, customer=requester, actor=actor
     )
+    ticket.first_message = message  # in hand for the caller (a channel's Outcome): no re-read
     return ticket
 
 

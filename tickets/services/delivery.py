@@ -9,7 +9,7 @@ from outbox.models import OutboxMessage
 from outbox.services import outbox_retry
 
 from ..channels.models import Channel
-from ..channels.threads import thread_remember
+from ..channels.threads import thread_remember, threads_remember
 from ..models import EventKind, Message, Ticket
 from .audit import audit_record
 
@@ -32,3 +32,8 @@ def message_delivery_retry(*, message: Message, actor) -> OutboxMessage:
 def thread_key_remember(*, channel: Channel, key: str, ticket: Ticket) -> None:
     """A Message-ID sent from `channel` about `ticket`: a reply to it finds the ticket."""
     thread_remember(channel, key, ticket)
+
+
+def thread_keys_remember(items: list[tuple[Channel, str, Ticket]]) -> None:
+    """thread_key_remember for many (channel, key, ticket) at once (a sweep's batch)."""
+    threads_remember(items)

@@ -38,16 +38,33 @@ def _may_hold(author, ticket: Ticket) -> bool:
     return True
 
 
-def _check_route(ticket: Ticket, *, has_files: bool, record_unsent: bool) -> None:
+def _check_route(ticket: Ticket, *, has_files: bool, record_unsent: bool) -> routing.Route | None:
     """A public reply needs a route (else UndeliverableError, unless recorded unsent), and
     files only go on a route that carries attachments (else ValidationError on them)."""
     route = routing.reply_route(ticket)
     if route is None:
         if not record_unsent:
             raise UndeliverableError(routing.undeliverable_reason(ticket))
-        return
+        return None
     if has_files and not route.carries_attachments:
         raise ValidationError({"attachments": [routing.attachments_refused_reason(route)]})
+    return route
+
+
+def _reply_text(
+    route: routing.Route | None, *, body: str, template: str, record_unsent: bool, files: bool
+) -> tuple[str, dict]:
+    """The reply's text and its event data: a named template gives both (the text the
+    customer reads, no files with it); free text past the route's reply window is refused
+    (422 `reply_window_closed`) unless recorded unsent."""
+    if template and files:
+        raise ValidationError({"attachments": ["A template message carries no files."]})
+    if template:
+        text, spec = routing.template_message(route, template, body)
+        return text, {"template": spec}
+    if route is not None and route.window_closed and not record_unsent:
+        raise UndeliverableError(routing.window_closed_reason(route), code="reply_window_closed")
+    return body, {}
 
 
 def _message_added(changes: _Changes, message: Message, **extra) -> None:
@@ -88,6 +105,7 @@ def ticket_reply(
     expected_version: int | None = None,
     claim: bool = False,
     record_unsent: bool = False,
+    template: str = "",
 ) -> Message:
     """An agent answers the customer (public) or writes an internal note (not public).
 
@@ -98,7 +116,10 @@ def ticket_reply(
     need a route that carries attachments (ValidationError on `attachments` otherwise), and an
     agent's message carries at most ATTACHMENT_MAX_COUNT of them. With `claim`, a public
     reply to an unassigned ticket also assigns it to its author when they may hold it (an
-    agent of its team, or a manager), audited as an assignment.
+    agent of its team, or a manager), audited as an assignment. On a route with a reply
+    window (WhatsApp: 24 h after the customer's last message), free text past it is refused
+    (UndeliverableError `reply_window_closed`, nothing written) and `template` (a key of the
+    route's templates) sends that template instead, its text recorded as the message.
     """
     ticket = _locked(ticket)
     if expected_version is not None and expected_version != ticket.version:
@@ -110,8 +131,18 @@ def ticket_reply(
         raise ConflictError("A closed ticket is final; open a new ticket instead.", code="closed")
     attachments = list(attachments)
     check_attachment_count(len(attachments))
+    data: dict = {}
     if public:
-        _check_route(ticket, has_files=bool(attachments), record_unsent=record_unsent)
+        route = _check_route(ticket, has_files=bool(attachments), record_unsent=record_unsent)
+        body, data = _reply_text(
+            route,
+            body=body,
+            template=template,
+            record_unsent=record_unsent,
+            files=bool(attachments),
+        )
+    elif template:
+        raise ValidationError({"template": ["A template is a public reply, not a note."]})
     message = _message_create(
         ticket=ticket,
         direction=Direction.OUTBOUND,
@@ -137,7 +168,7 @@ def ticket_reply(
         )
     elif status:
         _apply_status(ticket, status, changes, EventKind.STATUS_CHANGED)
-    _save_and_announce(ticket, changes, message, by={"actor": author})
+    _save_and_announce(ticket, changes, message, by={"actor": author, "data": data})
     return message
 
 
@@ -198,6 +229,7 @@ def ticket_message_post(
     attachments: Iterable[AttachmentInput] = (),
     expected_version: int | None = None,
     record_unsent: bool = False,
+    template: str = "",
 ) -> Message:
     """A message from an API caller: an agent's reply or internal note (ticket_reply), or the
     customer's message an integration relays (customer_message_add). An integration writes
@@ -213,8 +245,9 @@ def ticket_message_post(
             attachments=attachments,
             expected_version=expected_version,
             record_unsent=record_unsent,
+            template=template,
         )
-    if not public or status is not None:
+    if not public or status is not None or template:
         raise PermissionDenied("Integrations add customer messages only.")
     return customer_message_add(
         ticket=ticket, body=body, html_body=html_body, attachments=attachments

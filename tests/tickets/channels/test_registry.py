@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from customers.services import IdentityInput, customer_resolve
+from outbox import transports
 from tests.factories import CustomerFactory, OrganizationFactory, PolicyFactory, TierFactory
 from tickets.channels import registry
 from tickets.channels.config import channel_save
@@ -81,12 +82,20 @@ def test_every_channel_kind_has_exactly_one_adapter():
     assert sorted(a.kind for a in registry.adapters()) == sorted(ChannelKind.values)
     assert {a.kind: a.reply_transport for a in registry.adapters()} == {
         "email": "email",
-        "chat": "webhook",
+        "chat": "chat",
         "social": "webhook",
         "phone": None,
         "web": None,
         "api": None,
+        "telegram": "telegram",
+        "sms": "sms",
+        "whatsapp": "whatsapp",
+        "messenger": "messenger",
+        "instagram": "instagram",
     }
+    # every reply transport an adapter names is registered with the outbox
+    named = {a.reply_transport for a in registry.adapters()} - {None}
+    assert named <= set(transports.TRANSPORTS)
     assert [a.kind for a in registry.adapters() if a.served_by_every_tier] == ["api"]
 
 

@@ -124,7 +124,8 @@ def test_live_chat_while_open_goes_to_the_conversation(
 ):
     ticket = _chat_ticket(integration_client, django_capture_on_commit_callbacks)
     route = reply_route(ticket)
-    assert (route.transport, route.kind, route.recipient) == ("webhook", "chat", "conv-1")
+    # The "chat" transport (widget app) sends it to the provider's webhook_url.
+    assert (route.transport, route.kind, route.recipient) == ("chat", "chat", "conv-1")
     assert route.channel == chat_channel
     assert route.describe() == "Sends on Live chat (conversation conv-1)"
 

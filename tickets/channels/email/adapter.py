@@ -12,7 +12,6 @@ from customers.services import (
     IdentityInput,
     customer_locale_guess,
     customer_resolve,
-    identity_clear_undeliverable,
 )
 
 from ...choices import ChannelKind
@@ -55,8 +54,8 @@ def process(inbound: InboundMessage) -> Outcome:
         source_integration=integration_of(inbound),
         identities=[IdentityInput("email", parsed.from_address)],
         name=parsed.from_name[:200],
+        clear_undeliverable=True,  # it writes, so it exists
     )
-    identity_clear_undeliverable(address=parsed.from_address)  # it writes, so it exists
     # Before the ticket exists, so its automatic answers already speak the customer's language.
     customer_locale_guess(customer=customer, header=parsed.content_language)
     message_id = parsed.message_id or inbound.dedupe_key
@@ -69,6 +68,8 @@ def process(inbound: InboundMessage) -> Outcome:
         ticket=matched,
         thread_key=message_id,
         submitted_by=inbound.submitted_by,
+        # The email's own Message-ID is the row's dedupe key: no thread can have it yet.
+        key_is_new=message_id[:490] == inbound.dedupe_key,
     )
     if matched is None:  # an answer to mail no ticket knows (a follow-up) opened this one
         new_ticket_from_reply(outcome.ticket, parsed.thread_keys)

@@ -7,14 +7,15 @@ and whether the message is automatic (auto-reply, bounce, bulk) so it never open
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
-from email import policy
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
 
 from django.core.exceptions import ValidationError
@@ -36,6 +37,32 @@ _AUTO_SUBJECT = re.compile(
 )
 _BOUNCE_SENDERS = ("mailer-daemon@", "postmaster@")
 _REPLY_SUBJECT = re.compile(r"^\s*(re|aw|sv|vs|antw|odp|r|rif|res)\s*:", re.IGNORECASE)
+
+
+class _CachedHeaders(EmailPolicy):
+    """policy.default, with each parsed header kept for reuse: the stdlib parses a header
+    again on every `msg[name]` (Content-Type is read a dozen times per message while walking
+    its parts), and the same values (senders, content types) recur across messages. Header
+    objects are immutable (str subclasses); a malformed one still raises every time."""
+
+    def header_fetch_parse(self, name, value):
+        if hasattr(value, "name"):
+            return value
+        if len(value) > _CACHED_UP_TO:  # a long References chain: parsed, not kept
+            return self.header_factory(name, "".join(_LINESEP.split(value)))
+        return _parsed_header(self.header_factory, name, value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_header(factory, name: str, value: str):
+    return factory(name, "".join(_LINESEP.split(value)))
+
+
+_CACHED_UP_TO = 998  # RFC 5322's line length: 4,096 of them stay well under 4 MiB
+
+
+_LINESEP = re.compile(r"\n|\r")  # what EmailPolicy.header_fetch_parse unfolds
+POLICY = _CachedHeaders()
 
 
 class NotAnEmail(ValidationError):
@@ -85,7 +112,7 @@ def normalize_message_id(value: str | None) -> str:
 
 def dedupe_key(raw: bytes) -> str:
     """The Message-ID (what makes two deliveries the same email), else the content hash."""
-    headers = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+    headers = BytesParser(policy=POLICY).parsebytes(raw, headersonly=True)
     message_id = normalize_message_id(_header(headers, "Message-ID"))
     return message_id[:490] or "sha256:" + hashlib.sha256(raw).hexdigest()
 
@@ -219,7 +246,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
     be stored are withheld, text is recovered from broken structures."""
     if not raw or not raw.strip():
         raise NotAnEmail({"body": ["The email is empty."]}, code="empty")
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    msg = BytesParser(policy=POLICY).parsebytes(raw)
     if not msg.keys():
         raise NotAnEmail({"body": ["Not an RFC 822 email (no headers)."]}, code="not_email")
     from_name, from_address, has_sender = _sender(msg)

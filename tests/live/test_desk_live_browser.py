@@ -1,0 +1,93 @@
+"""The desk live, in Chromium. The ticket page of a chat ticket: the page is served by uvicorn
+(config.asgi, its socket at /ws/desk/); a customer message arrives through the inbound chat
+door (handled by this test process: another process than the page's server) and the page shows
+it without a reload; the visitor's typing shows "Customer is typing…" and goes away. The queue
+shows a ticket created meanwhile long before its 15 s poll would."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.conf import settings
+
+from live import groups
+from live.publish import publish
+from tests.browser import open_page, shoot
+from tests.tickets.channels.conftest import make_channel
+from tickets import services
+from tickets.channels.models import InboundMessage
+
+from .conftest import session_cookie
+from .servers import uvicorn
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def chat(client, text: str, n: int) -> InboundMessage:
+    payload = {
+        "conversation_id": "conv-live-1",
+        "message_id": f"m-{n}",
+        "visitor": {"id": "visitor-7", "name": "Vera Visitor"},
+        "text": text,
+    }
+    response = client.post("/api/v1/inbound/chat/", payload, format="json")
+    assert response.status_code == 202, response.content
+    return InboundMessage.objects.get(pk=response.json()["id"])
+
+
+def test_a_chat_message_appears_on_the_open_ticket_page_without_reload(
+    browser, agent, team, integration_client
+):
+    make_channel("chat", "Website chat", widget_id="w-1")
+    ticket = chat(integration_client, "Hi, my order 1042 has not arrived", 1).ticket
+    if ticket.team_id != team.pk:
+        services.ticket_update(ticket=ticket, actor=agent, team=team)
+    name, value = session_cookie(agent).split("=", 1)
+    with uvicorn() as server, open_page(browser, width=1280, height=900) as page:
+        page.context.add_cookies([{"name": name, "value": value, "url": server}])
+        page.goto(f"{server}/desk/tickets/{ticket.pk}/")
+        assert name == settings.SESSION_COOKIE_NAME
+        page.wait_for_selector("html[data-live='on']")  # subscribed
+        page.evaluate("window.__notReloaded = true")
+        assert page.locator("ol.conversation li.msg").count() == 1
+
+        started = time.monotonic()
+        second = chat(integration_client, "Is anyone there? It was due on Monday.", 2)
+        page.wait_for_selector("text=Is anyone there? It was due on Monday.", timeout=5000)
+        elapsed = time.monotonic() - started
+        assert page.evaluate("window.__notReloaded") is True
+        assert page.locator("ol.conversation li.msg").count() == 2
+        assert (
+            page.locator(f"#message-{second.message_id} .kind").inner_text().startswith("Customer")
+        )
+
+        publish(
+            groups.ticket(ticket.pk), {"type": "typing", "from": "visitor", "ticket": ticket.pk}
+        )
+        typing = page.locator("p.typing")
+        typing.wait_for(state="visible")
+        assert typing.inner_text() == "Customer is typing…"
+        shoot(page, "desk-live-chat.png")
+        typing.wait_for(state="hidden", timeout=6000)  # after 4 s of silence
+    assert elapsed < 5, elapsed
+
+
+def test_the_queue_shows_a_new_ticket_without_waiting_for_the_poll(
+    browser, agent, team, make_ticket
+):
+    make_ticket("Invoice is missing")
+    name, value = session_cookie(agent).split("=", 1)
+    with uvicorn() as server, open_page(browser, width=1280, height=800) as page:
+        page.context.add_cookies([{"name": name, "value": value, "url": server}])
+        page.goto(f"{server}/desk/")
+        page.wait_for_selector("html[data-live='on']")
+        page.evaluate("window.__notReloaded = true")
+        assert page.locator("#queue-rows tr").count() == 1
+        started = time.monotonic()
+        make_ticket("Checkout is down for everyone")
+        page.wait_for_selector("#queue-rows >> text=Checkout is down for everyone", timeout=10000)
+        elapsed = time.monotonic() - started
+        assert page.evaluate("window.__notReloaded") is True
+        shoot(page, "desk-live-queue.png")
+    assert elapsed < 5, elapsed  # the rows' own poll is every 15 s
