@@ -43,6 +43,9 @@ MAX_RESULTS = 200
 # the whole table (what it picks for any LIMIT-ed query: seconds for a rare word), so the GIN
 # index finds the matches and the window bounds the rows read.
 WINDOWS = (10_000, 200_000, None)
+# An agent's search first reads each of their teams' newest AGENT_WALK search rows (see
+# _agent_matches): enough for frequent words, bounded for every word.
+AGENT_WALK = 3_000
 MAX_QUERY_LENGTH = 200
 MAX_CUSTOMERS = 500  # a name shared by more people is narrowed with more words
 NUMBER_SCORE = 10.0
@@ -169,19 +172,33 @@ def _text_matches(user, visible, text: str) -> list[tuple[int, float]]:
 
 def _agent_matches(cursor, user, text: str, vector: str, match: str) -> list:
     """The MAX_RESULTS newest matching tickets of the agent's teams and assigned to them,
-    ranked: one query, a branch per team and one for their assignments, each on the search
-    row's own team_id / assignee_id (tickets_visible_to's rule, kept on the row by the
-    triggers). Each branch is planned on its own: a frequent word walks the team's newest rows
-    through ticket_search_team_idx and stops at MAX_RESULTS matches, a rare one intersects
-    the GIN index with the team (the team ids are another query)."""
+    ranked, on the search row's own team_id / assignee_id (tickets_visible_to's rule, kept on
+    the row by the triggers): a branch per team and one for their assignments.
+
+    First each branch reads only its newest AGENT_WALK rows (ticket_search_team_idx: a
+    bounded cost, and where a frequent word or two finds its matches at once); only when
+    that finds fewer than MAX_RESULTS does each branch look through all its rows, planned on
+    its own, which for a rare word is the GIN index intersected with the team."""
     teams = list(Team.objects.filter(members=user).values_list("pk", flat=True))
+    scopes = [("team_id", team) for team in teams] + [("assignee_id", user.pk)]
+    rows = _agent_query(cursor, scopes, text, vector, match, walk=AGENT_WALK)
+    if len(rows) < MAX_RESULTS:
+        rows = _agent_query(cursor, scopes, text, vector, match, walk=None)
+    return [(row[0], float(row[1])) for row in rows]
+
+
+def _agent_query(cursor, scopes, text: str, vector: str, match: str, *, walk: int | None):
+    rows_of = "tickets_ticketsearch d WHERE d.{column} = %s"
+    if walk is not None:
+        rows_of = (
+            "(SELECT d.ticket_id, d.document, d.notes FROM tickets_ticketsearch d"  # noqa: S608
+            f" WHERE d.{{column}} = %s ORDER BY d.ticket_id DESC LIMIT {walk}) d WHERE true"
+        )
     branch = (
-        "(SELECT d.ticket_id FROM tickets_ticketsearch d WHERE d.{column} = %s AND {match}"  # noqa: S608 - our constants
+        f"(SELECT d.ticket_id FROM {rows_of} AND {{match}}"  # noqa: S608 - our constants
         f" ORDER BY d.ticket_id DESC LIMIT {MAX_RESULTS})"
     )
-    branches = [branch.format(column="team_id", match=match) for _ in teams]
-    branches.append(branch.format(column="assignee_id", match=match))
-    scopes = [*teams, user.pk]
+    branches = [branch.format(column=column, match=match) for column, _ in scopes]
     query = "websearch_to_tsquery('helpdesk', hd_search_fold(%s))"
     per_branch = match.count("%s")
     cursor.execute(
@@ -193,10 +210,11 @@ def _agent_matches(cursor, user, text: str, vector: str, match: str) -> list:
             LIMIT {MAX_RESULTS}
         ) mine
         JOIN tickets_ticketsearch c ON c.ticket_id = mine.ticket_id
+        ORDER BY c.ticket_id DESC
         """,  # noqa: S608 - only our own constants
-        [text, *[p for scope in scopes for p in (scope, *([text] * per_branch))]],
+        [text, *[p for _, scope in scopes for p in (scope, *([text] * per_branch))]],
     )
-    return [(row[0], float(row[1])) for row in cursor.fetchall()]
+    return cursor.fetchall()
 
 
 def _fallback(visible, text: str) -> list[tuple[int, float]]:

@@ -191,7 +191,9 @@ def test_search_queries_are_constant(agent_client, team, django_assert_num_queri
 
     for _ in range(2):
         ticket_in(team, "Refund", "refund please")
-    with django_assert_num_queries(7) as few:
+    # 8: ... the agent's walk of their newest rows, then (it found fewer than MAX_RESULTS) the
+    # whole of their teams
+    with django_assert_num_queries(8) as few:
         run()
     for _ in range(8):
         ticket_in(team, "Refund", "refund please").tags.add(Tag.objects.get_or_create(name="x")[0])
@@ -257,3 +259,14 @@ def test_agents_search_their_teams_and_assignments_as_the_tickets_move(
     assert found() == [theirs.pk, mine[2].pk, mine[1].pk]
     row = TicketSearch.objects.get(ticket=mine[0])
     assert (row.team_id, row.assignee_id) == (other_team.pk, None)
+
+
+def test_agents_walk_their_newest_rows_then_look_further(agent, team, monkeypatch):
+    """Each of the agent's teams is first read for its newest AGENT_WALK rows; when that finds
+    too few, the whole team is searched (older matches are never lost)."""
+    older = [ticket_in(team, "Warranty claim") for _ in range(2)]
+    ticket_in(team, "Invoice question")  # the newest: no match
+    monkeypatch.setattr(search, "AGENT_WALK", 1)
+    monkeypatch.setattr(search, "MAX_RESULTS", 3)
+    found = [hit.ticket_id for hit in search.search_tickets(user=agent, text="warranty")]
+    assert found == [older[1].pk, older[0].pk]
