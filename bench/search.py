@@ -95,6 +95,8 @@ SEED = [
     "customers_customeridentity, customers_customer CASCADE",
     "DROP INDEX IF EXISTS ticket_search_document_idx",
     "DROP INDEX IF EXISTS ticket_search_notes_idx",
+    "DROP INDEX IF EXISTS ticket_search_team_idx",
+    "DROP INDEX IF EXISTS ticket_search_assignee_idx",
     """INSERT INTO customers_customer (id, name, created_at, updated_at,
         is_organization_contact, locale)
     SELECT c, CASE c % 3
@@ -143,7 +145,7 @@ SEED = [
         '', '', '[]'::jsonb,
         now() - (%(tickets)s - t) * interval '30 seconds' + k * interval '1 minute'
     FROM generate_series(1, %(tickets)s) t CROSS JOIN generate_series(0, 4) k""",
-    """INSERT INTO tickets_ticketsearch (ticket_id, document, notes)
+    """INSERT INTO tickets_ticketsearch (ticket_id, document, notes, team_id, assignee_id)
     SELECT t.id,
         setweight(to_tsvector('helpdesk', hd_search_fold(t.subject)), 'A')
         || setweight(to_tsvector('helpdesk', hd_search_fold(left(coalesce(
@@ -151,11 +153,16 @@ SEED = [
             200000))), 'C'),
         to_tsvector('helpdesk', hd_search_fold(left(coalesce(
             string_agg(m.body_text, ' ' ORDER BY m.id) FILTER (WHERE NOT m.is_public), ''),
-            200000)))
+            200000))),
+        t.team_id, t.assignee_id
     FROM tickets_ticket t JOIN tickets_message m ON m.ticket_id = t.id
     GROUP BY t.id""",
     "CREATE INDEX ticket_search_document_idx ON tickets_ticketsearch USING gin (document)",
     "CREATE INDEX ticket_search_notes_idx ON tickets_ticketsearch USING gin (notes)",
+    # the model's (migration 0013), as Django names and defines them
+    "CREATE INDEX ticket_search_team_idx ON tickets_ticketsearch (team_id, ticket_id DESC)",
+    "CREATE INDEX ticket_search_assignee_idx ON tickets_ticketsearch (assignee_id, ticket_id DESC)"
+    " WHERE assignee_id IS NOT NULL",
     "SELECT setval(pg_get_serial_sequence('tickets_ticket', 'id'), %(tickets)s)",
     "SELECT setval(pg_get_serial_sequence('customers_customer', 'id'), %(customers)s)",
     "SET session_replication_role = DEFAULT",

@@ -291,6 +291,21 @@ class TicketSearch(models.Model):
     )
     document = SearchVectorField(null=True)
     notes = SearchVectorField(null=True)
+    # Who may see it, copied from the ticket by the triggers (migration 0013): an agent's
+    # search filters here, in the search table, without a join to tickets or a semi-join
+    # over every ticket of their teams.
+    team_id = models.BigIntegerField(null=True)
+    assignee_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["team_id", "-ticket"], name="ticket_search_team_idx"),
+            models.Index(
+                fields=["assignee_id", "-ticket"],
+                name="ticket_search_assignee_idx",
+                condition=models.Q(assignee_id__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"search document of #{self.ticket_id}"

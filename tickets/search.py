@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 
 from customers.models import Customer, IdentityKind
 from customers.selectors import identities_visible_to
@@ -43,11 +43,9 @@ MAX_RESULTS = 200
 # the whole table (what it picks for any LIMIT-ed query: seconds for a rare word), so the GIN
 # index finds the matches and the window bounds the rows read.
 WINDOWS = (10_000, 200_000, None)
-# An agent sees a few teams of many: before the windows, their own newest AGENT_WALK tickets
-# of each team (and assigned to them) are checked, team by team through ticket_team_newest_idx,
-# so a frequent word costs what the agent's own tickets hold, not a posting list of the
-# whole desk.
-AGENT_WALK = 5_000
+# An agent's search first reads each of their teams' newest AGENT_WALK search rows (see
+# _agent_matches): enough for frequent words, bounded for every word.
+AGENT_WALK = 3_000
 MAX_QUERY_LENGTH = 200
 MAX_CUSTOMERS = 500  # a name shared by more people is narrowed with more words
 NUMBER_SCORE = 10.0
@@ -118,7 +116,10 @@ def _identity_matches(user, visible, text: str) -> list[int]:
     if not customers:
         return []
     requesters = visible.filter(requester_id__in=customers)
-    return list(requesters.order_by("-pk").values_list("pk", flat=True)[:MAX_RESULTS])
+    # `pk + 0`: newest first without the planner's backward walk of the primary key (which it
+    # picks for a LIMIT-ed query and which reads the whole table when few rows qualify).
+    newest = requesters.annotate(newness=F("pk") + 0).order_by("-newness")
+    return list(newest.values_list("pk", flat=True)[:MAX_RESULTS])
 
 
 def _text_matches(user, visible, text: str) -> list[tuple[int, float]]:
@@ -141,16 +142,12 @@ def _text_matches(user, visible, text: str) -> list[tuple[int, float]]:
     query = "websearch_to_tsquery('helpdesk', hd_search_fold(%s))"
     match = match.format(q=query)
     with connection.cursor() as cursor:
+        if user.is_agent and not user.is_manager:
+            return _agent_matches(cursor, user, text, vector, match)
         cursor.execute("SELECT max(ticket_id) FROM tickets_ticketsearch")
         newest = cursor.fetchone()[0] or 0
         rows: list = []
-        windows = list(enumerate(WINDOWS))
-        if user.is_agent and not user.is_manager and newest > WINDOWS[0]:
-            rows = _agent_walk(cursor, user, text, vector, match)
-            if len(rows) >= MAX_RESULTS:
-                return [(row[0], float(row[1])) for row in rows]
-            windows = windows[1:]
-        for n, window in windows:
+        for n, window in enumerate(WINDOWS):
             floor = newest - window if window is not None and window < newest else 0
             # the first window walks the newest rows (bounded); wider ones use the GIN index
             order = "d.ticket_id DESC" if n == 0 else "d.ticket_id + 0 DESC"
@@ -173,27 +170,49 @@ def _text_matches(user, visible, text: str) -> list[tuple[int, float]]:
         return [(row[0], float(row[1])) for row in rows]
 
 
-def _agent_walk(cursor, user, text: str, vector: str, match: str) -> list:
-    """The agent's newest AGENT_WALK tickets of each of their teams and assigned to them
-    that match, newest first, at most MAX_RESULTS (one query; the team ids are another)."""
+def _agent_matches(cursor, user, text: str, vector: str, match: str) -> list:
+    """The MAX_RESULTS newest matching tickets of the agent's teams and assigned to them,
+    ranked, on the search row's own team_id / assignee_id (tickets_visible_to's rule, kept on
+    the row by the triggers): a branch per team and one for their assignments.
+
+    First each branch reads only its newest AGENT_WALK rows (ticket_search_team_idx: a
+    bounded cost, and where a frequent word or two finds its matches at once); only when
+    that finds fewer than MAX_RESULTS does each branch look through all its rows, planned on
+    its own, which for a rare word is the GIN index intersected with the team."""
     teams = list(Team.objects.filter(members=user).values_list("pk", flat=True))
-    walk = "(SELECT t.id FROM tickets_ticket t WHERE t.{column} = %s ORDER BY t.id DESC LIMIT {n})"
-    branches = [walk.format(column="team_id", n=AGENT_WALK) for _ in teams]
-    branches.append(walk.format(column="assignee_id", n=AGENT_WALK))
+    scopes = [("team_id", team) for team in teams] + [("assignee_id", user.pk)]
+    rows = _agent_query(cursor, scopes, text, vector, match, walk=AGENT_WALK)
+    if len(rows) < MAX_RESULTS:
+        rows = _agent_query(cursor, scopes, text, vector, match, walk=None)
+    return [(row[0], float(row[1])) for row in rows]
+
+
+def _agent_query(cursor, scopes, text: str, vector: str, match: str, *, walk: int | None):
+    rows_of = "tickets_ticketsearch d WHERE d.{column} = %s"
+    if walk is not None:
+        rows_of = (
+            "(SELECT d.ticket_id, d.document, d.notes FROM tickets_ticketsearch d"  # noqa: S608
+            f" WHERE d.{{column}} = %s ORDER BY d.ticket_id DESC LIMIT {walk}) d WHERE true"
+        )
+    branch = (
+        f"(SELECT d.ticket_id FROM {rows_of} AND {{match}}"  # noqa: S608 - our constants
+        f" ORDER BY d.ticket_id DESC LIMIT {MAX_RESULTS})"
+    )
+    branches = [branch.format(column=column, match=match) for column, _ in scopes]
     query = "websearch_to_tsquery('helpdesk', hd_search_fold(%s))"
+    per_branch = match.count("%s")
     cursor.execute(
         f"""
         SELECT c.ticket_id, ts_rank_cd({vector}, {query}, 32)
         FROM (
-            SELECT d.ticket_id, d.document, d.notes
-            FROM ({" UNION ".join(branches)}) mine
-            JOIN tickets_ticketsearch d ON d.ticket_id = mine.id
-            WHERE {match}
-            ORDER BY d.ticket_id DESC
+            SELECT DISTINCT b.ticket_id FROM ({" UNION ALL ".join(branches)}) b
+            ORDER BY b.ticket_id DESC
             LIMIT {MAX_RESULTS}
-        ) c
+        ) mine
+        JOIN tickets_ticketsearch c ON c.ticket_id = mine.ticket_id
+        ORDER BY c.ticket_id DESC
         """,  # noqa: S608 - only our own constants
-        [text, *teams, user.pk, *([text] * match.count("%s"))],
+        [text, *[p for _, scope in scopes for p in (scope, *([text] * per_branch))]],
     )
     return cursor.fetchall()
 

@@ -191,7 +191,10 @@ def test_search_queries_are_constant(agent_client, team, django_assert_num_queri
 
     for _ in range(2):
         ticket_in(team, "Refund", "refund please")
-    with django_assert_num_queries(6) as few:  # the token is cached
+    run()  # the token's first request reads its row; later ones find it cached
+    # 7 (the token is cached): ... the agent's walk of their newest rows, then (it found fewer
+    # than MAX_RESULTS) the whole of their teams
+    with django_assert_num_queries(7) as few:
         run()
     for _ in range(8):
         ticket_in(team, "Refund", "refund please").tags.add(Tag.objects.get_or_create(name="x")[0])
@@ -230,17 +233,41 @@ def test_windows_widen_until_enough_matches(agent, team, monkeypatch):
     assert found == [t.pk for t in reversed(old)]
 
 
-def test_agents_walk_their_own_newest_tickets_first(agent, team, other_team, monkeypatch):
-    """Past the first window, an agent's own teams' newest tickets are checked first."""
+def test_agents_search_their_teams_and_assignments_as_the_tickets_move(
+    agent, team, other_team, monkeypatch
+):
+    """The search row carries the ticket's team and assignee (the triggers copy them when
+    they change): an agent finds their teams' tickets and those assigned to them, newest
+    first, and a ticket leaves their results when it leaves their sight."""
     mine = [ticket_in(team, "Warranty claim") for _ in range(3)]
     theirs = ticket_in(other_team, "Warranty claim")
     assigned = ticket_in(other_team, "Warranty claim", assignee=agent)
-    monkeypatch.setattr(search, "WINDOWS", (1, None))
-    monkeypatch.setattr(search, "AGENT_WALK", 2)
+
+    def found():
+        return [hit.ticket_id for hit in search.search_tickets(user=agent, text="warranty")]
+
+    assert found() == [assigned.pk, *(t.pk for t in reversed(mine))]
+    monkeypatch.setattr(search, "MAX_RESULTS", 2)
+    assert found() == [assigned.pk, mine[2].pk]  # the newest two of everything visible
+    monkeypatch.undo()
+
+    mine[0].team = other_team  # escalated away: gone from the agent's results
+    mine[0].save(update_fields=["team"])
+    theirs.assignee = agent  # assigned to the agent in another team: found
+    theirs.save(update_fields=["assignee"])
+    assigned.assignee = None
+    assigned.save(update_fields=["assignee"])
+    assert found() == [theirs.pk, mine[2].pk, mine[1].pk]
+    row = TicketSearch.objects.get(ticket=mine[0])
+    assert (row.team_id, row.assignee_id) == (other_team.pk, None)
+
+
+def test_agents_walk_their_newest_rows_then_look_further(agent, team, monkeypatch):
+    """Each of the agent's teams is first read for its newest AGENT_WALK rows; when that finds
+    too few, the whole team is searched (older matches are never lost)."""
+    older = [ticket_in(team, "Warranty claim") for _ in range(2)]
+    ticket_in(team, "Invoice question")  # the newest: no match
+    monkeypatch.setattr(search, "AGENT_WALK", 1)
     monkeypatch.setattr(search, "MAX_RESULTS", 3)
     found = [hit.ticket_id for hit in search.search_tickets(user=agent, text="warranty")]
-    assert found == [assigned.pk, mine[2].pk, mine[1].pk]  # walked: 2 of the team, 1 assigned
-    monkeypatch.setattr(search, "MAX_RESULTS", 10)
-    found = [hit.ticket_id for hit in search.search_tickets(user=agent, text="warranty")]
-    assert found == [assigned.pk, *(t.pk for t in reversed(mine))]  # not enough: all visible
-    assert theirs.pk not in found
+    assert found == [older[1].pk, older[0].pk]
