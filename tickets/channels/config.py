@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.unset import UNSET, Unset
+from customers.identities import normalize_phone
 from webhooks.services import validate_webhook_url
 
 from . import registry
@@ -33,6 +34,15 @@ def _clean_webhook(values: dict[str, Any], clean: dict[str, Any], errors: dict) 
             errors["settings.webhook_url"] = exc.messages
         if not values.get("webhook_secret"):
             errors["settings.webhook_secret"] = ["A webhook URL needs a secret to sign with."]
+
+
+def clean_phone_number(values: dict[str, Any], clean: dict[str, Any], errors: dict) -> None:
+    """A settings rule for kinds with a `number` (phone, SMS): any spelling, kept in E.164."""
+    if values.get("number"):
+        try:
+            clean["number"] = normalize_phone(str(values["number"]))
+        except ValidationError as exc:
+            errors["settings.number"] = exc.messages
 
 
 def clean_settings(kind: str, values: dict[str, Any]) -> dict[str, Any]:

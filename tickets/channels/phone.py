@@ -19,6 +19,7 @@ from customers.services import IdentityInput, customer_resolve
 
 from ..models import ChannelKind, Ticket
 from ..status import Status
+from .config import clean_phone_number
 from .intake import Outcome, integration_of, resolve_channel
 from .models import Channel, InboundMessage
 from .registry import Capabilities, ChannelAdapter
@@ -143,14 +144,6 @@ def process(inbound: InboundMessage) -> Outcome:
     )
 
 
-def clean_settings(values: dict, clean: dict, errors: dict) -> None:
-    if values.get("number"):
-        try:
-            clean["number"] = normalize_phone(str(values["number"]))
-        except DjangoValidationError as exc:
-            errors["settings.number"] = exc.messages
-
-
 def public_contact(channel: Channel) -> tuple[str, str] | None:
     number = channel.settings.get("number")
     return (number, f"tel:{number}") if number else None
@@ -168,7 +161,7 @@ ADAPTER = ChannelAdapter(
     # Twilio's account, to check its signature (and the URL it was given, behind a proxy).
     settings_allowed=frozenset({"number", *TWILIO_SETTINGS}),
     settings_required=frozenset({"number"}),
-    settings_clean=(clean_settings, clean_public_url),
+    settings_clean=(clean_phone_number, clean_public_url),
     reply_transport=None,
     provider=TWILIO_VOICE_HOOKS,
     public_contact=public_contact,

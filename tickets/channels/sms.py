@@ -13,7 +13,6 @@ post to /api/v1/hooks/sms/<channel id>/ (form-encoded, X-Twilio-Signature: twili
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import pgettext_lazy
 
 from customers.identities import normalize_phone
@@ -21,6 +20,7 @@ from customers.services import IdentityInput, customer_resolve
 
 from ..models import ChannelKind, Message
 from . import twilio
+from .config import clean_phone_number
 from .intake import Outcome
 from .models import Channel, ChannelThread, InboundMessage
 from .providers import DeliveryStatus, InboundItem, PayloadRejected, ProviderHooks
@@ -78,14 +78,6 @@ def reply_envelope(message: Message, thread: ChannelThread) -> dict:
     return {"channel_id": thread.channel_id, "to": thread.key, "body": message.body_text}
 
 
-def clean_settings(values: dict, clean: dict, errors: dict) -> None:
-    if values.get("number"):
-        try:
-            clean["number"] = normalize_phone(str(values["number"]))
-        except DjangoValidationError as exc:
-            errors["settings.number"] = exc.messages
-
-
 def public_contact(channel: Channel) -> tuple[str, str] | None:
     number = channel.settings.get("number")
     return (f"SMS {number}", f"sms:{number}") if number else None
@@ -99,7 +91,7 @@ ADAPTER = ChannelAdapter(
     process=process,
     settings_allowed=frozenset({"number", *twilio.TWILIO_SETTINGS}),
     settings_required=frozenset({"number", "account_sid", "auth_token"}),
-    settings_clean=(clean_settings, twilio.clean_public_url),
+    settings_clean=(clean_phone_number, twilio.clean_public_url),
     reply_transport="sms",
     reply_envelope=reply_envelope,
     provider=ProviderHooks(verify=twilio.verify, parse=parse, acknowledge=twilio.acknowledge),
