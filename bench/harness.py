@@ -98,8 +98,9 @@ class Server:
 
 
 @contextmanager
-def gunicorn(workers: int, threads: int = 1) -> Iterator[Server]:
-    """gunicorn with `workers` sync workers on a free loopback port, stopped on exit."""
+def gunicorn(workers: int, threads: int = 1, **env: str) -> Iterator[Server]:
+    """gunicorn with `workers` sync workers on a free loopback port, stopped on exit; `env`
+    overrides the environment (e.g. the SECRET_KEY another process of the benchmark shares)."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -119,7 +120,7 @@ def gunicorn(workers: int, threads: int = 1) -> Iterator[Server]:
             "2048",
         ],
         cwd=ROOT,
-        env=environment(),
+        env=environment(**env),
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
