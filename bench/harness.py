@@ -98,16 +98,25 @@ class Server:
 
 
 @contextmanager
-def gunicorn(workers: int, threads: int = 1, **env: str) -> Iterator[Server]:
-    """gunicorn with `workers` sync workers on a free loopback port, stopped on exit; `env`
-    overrides the environment (e.g. the SECRET_KEY another process of the benchmark shares)."""
+def gunicorn(
+    workers: int,
+    threads: int = 1,
+    *,
+    app: str = "config.wsgi",
+    ready_path: str = "/healthz",
+    env: dict[str, str] | None = None,
+) -> Iterator[Server]:
+    """gunicorn with `workers` sync workers on a free loopback port, stopped on exit.
+
+    `app` is the WSGI module (the bare reference passes its own, bench.bare.wsgi, with `env`
+    naming its settings); the server is ready once `ready_path` answers 200."""
     port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
-            "config.wsgi",
+            app,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -120,13 +129,13 @@ def gunicorn(workers: int, threads: int = 1, **env: str) -> Iterator[Server]:
             "2048",
         ],
         cwd=ROOT,
-        env=environment(**env),
+        env=environment(**(env or {})),
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{url}{ready_path}", timeout=1).status_code == 200:
                 break
         except httpx.HTTPError:
             time.sleep(0.2)

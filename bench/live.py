@@ -319,7 +319,7 @@ def run(*, runs: int = 3) -> list[dict]:
     data = setup(secret_key)
     with (
         # the visitor token signed by gunicorn is checked by uvicorn: one SECRET_KEY, as deployed
-        harness.gunicorn(workers=2, SECRET_KEY=secret_key) as api,
+        harness.gunicorn(workers=2, env={"SECRET_KEY": secret_key}) as api,
         uvicorn(secret_key) as live,
         live_visitors.celery_worker(secret_key, WORKER_LOG),
     ):
