@@ -1,19 +1,24 @@
-"""Real time: 100 concurrent chats. 100 chat tickets (opened through the inbound chat door),
-100 desk sockets (ws/desk/, one per chat, each subscribed to its ticket) held by uvicorn
-(config.asgi); agents' public replies POSTed through the API to gunicorn (config.wsgi), which
-publishes through the Redis channel layer to the socket process. Measured: messages per second
-through the real-time path (replies whose event reached their socket, over the wall time from
-the first POST to the last receipt) and the latency from sending the reply (the POST starts) to
-the socket's receipt, p50/p99. Same-run reference, interleaved per round: the no-op POST
-/api/v1/ping/ on the same gunicorn at the same concurrency (its request latency).
+"""Real time: 100 concurrent chats, as in production. Each chat is a visitor with a real widget
+session (POST /chat/api/session/, then the first message through /chat/api/messages/, which
+opens the chat ticket and its thread) and a visitor socket (ws/chat/?token=...); each chat
+ticket also has a desk socket (ws/desk/, subscribed to it). The sockets are held by uvicorn
+(config.asgi); agents' public replies are POSTed through the API to gunicorn (config.wsgi).
+Two paths per reply, measured on the same replies:
 
-Visitor sockets (the widget's ws/chat/) are not measured here: the widget was not in main yet.
+- desk socket: the reply's event, published after commit through the Redis channel layer;
+- visitor socket: the reply's outbox row ("chat" transport), sent by a real Celery worker
+  (widget/transport.py publishes it to the visitor group and counts it sent only when the
+  conversation's socket is present).
+
+Measured: messages per second (replies that reached their socket, over the wall time from the
+first POST to the last receipt) and the latency from the start of the reply's POST to the
+socket's receipt, p50/p99. Same-run reference, interleaved per round: the no-op POST
+/api/v1/ping/ on the same gunicorn at the same concurrency (its request latency).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import secrets
@@ -24,83 +29,59 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from . import harness
+from . import harness, live_visitors
 from .load import LoadResult, median, run_load
 
 CHATS = 100
 CONCURRENCY = 8  # agents replying at once
 REPLIES_PER_ROUND = 300  # three replies per chat and round
 AGENT = "bench-live-agent"
+WIDGET_CHANNEL = "Bench widget chat"
+WORKER_LOG = harness.ROOT / "var" / "bench" / "live-worker.log"
 
 
-# --- setup, in a subprocess against the benchmark database (Celery eager: the door's
-# processing runs in-process, as a worker would) --------------------------------------------
+# --- setup, in a subprocess against the benchmark database: the agent and the widget channel
+# (the visitors come through the widget's HTTP API, see bench/live_visitors.py) ------------
 
 
-def _setup(chats: int) -> dict:
+def _setup() -> dict:
     import django
 
     django.setup()
     from django.conf import settings
     from django.test import Client
-    from rest_framework.test import APIClient
 
     from accounts.models import Role, User
     from accounts.services import api_token_create
+    from automations.models import AgentAvailability
     from tickets.channels.config import channel_save
-    from tickets.channels.models import Channel, InboundMessage
+    from tickets.channels.models import Channel
 
     agent, _ = User.objects.get_or_create(username=AGENT, defaults={"role": Role.MANAGER})
-    integration, _ = User.objects.get_or_create(
-        username="bench-live-door", defaults={"role": Role.INTEGRATION}
-    )
-    if not Channel.objects.filter(kind="chat").exists():
-        channel_save(
-            channel=Channel(),
-            kind="chat",
-            name="Bench chat",
-            settings={
-                "widget_id": "bench",
-                "webhook_url": "https://chat.bench.example.com/hook",
-                "webhook_secret": secrets.token_hex(16),
-            },
+    # An agent on the desk is available: the widget takes messages without an email address,
+    # so a reply the socket does not get cannot quietly go by email instead.
+    AgentAvailability.objects.update_or_create(agent=agent, defaults={"available": True})
+    channel = Channel.objects.filter(kind="chat", name=WIDGET_CHANNEL).first()
+    if channel is None:  # our widget: no provider webhook, replies go to the visitor socket
+        channel = channel_save(
+            channel=Channel(), kind="chat", name=WIDGET_CHANNEL, settings={"widget_id": "bench"}
         )
-    door = APIClient(HTTP_HOST="127.0.0.1")  # ALLOWED_HOSTS of the benchmark
-    _, door_key = api_token_create(user=integration, name="bench-live")
-    door.credentials(HTTP_AUTHORIZATION=f"Token {door_key}")
-    run = uuid.uuid4().hex[:8]
-    tickets = []
-    for index in range(chats):
-        payload = {
-            "conversation_id": f"bench-{run}-{index}",
-            "message_id": "m-1",
-            "visitor": {"id": f"visitor-{run}-{index}", "name": f"Visitor {index}"},
-            "text": "Hello, is anyone there? My order has not arrived.",
-        }
-        response = door.post("/api/v1/inbound/chat/", payload, format="json")
-        assert response.status_code == 202, response.content
-        tickets.append(InboundMessage.objects.get(pk=response.json()["id"]).ticket_id)
     _, agent_key = api_token_create(user=agent, name="bench-live")
     client = Client()
     client.force_login(agent)
     name = settings.SESSION_COOKIE_NAME
     return {
-        "tickets": tickets,
+        "channel": channel.pk,
         "token": agent_key,
         "cookie": f"{name}={client.cookies[name].value}",
     }
 
 
-def setup(chats: int, secret_key: str) -> dict:
+def setup(secret_key: str) -> dict:
     out = subprocess.run(
-        [sys.executable, "-m", "bench.live", "--setup", str(chats)],
+        [sys.executable, "-m", "bench.live", "--setup"],
         cwd=harness.ROOT,
-        env=harness.environment(
-            CELERY_TASK_ALWAYS_EAGER="1",
-            SECRET_KEY=secret_key,
-            LOG_LEVEL="ERROR",
-            WEBHOOKS_ALLOW_PRIVATE="1",  # the chat channel's hook is on loopback
-        ),
+        env=harness.environment(SECRET_KEY=secret_key, LOG_LEVEL="ERROR"),
         capture_output=True,
         text=True,
         check=True,
@@ -178,23 +159,50 @@ async def _sockets(ws_base: str, origin: str, cookie: str, tickets: list[int]):
     return sockets
 
 
-async def _round(api: str, token: str, sockets: list, tickets: list[int], total: int) -> dict:
+PATHS = ("desk", "visitor")
+FIGURES = ("rps", "p50", "p99", "after50", "after99", "lost")
+
+
+async def _listen(ws, path: str, received: dict[str, dict[int, float]]) -> None:
+    async for raw in ws:
+        event = json.loads(raw)
+        if event.get("type") != "message":
+            continue
+        if path == "desk":
+            received["desk"][event["message"]] = time.perf_counter()
+        elif event["message"].get("author") == "agent":  # not the visitor's own echo
+            received["visitor"][event["message"]["id"]] = time.perf_counter()
+
+
+def _figures(
+    sent: dict[int, float], answered: dict[int, float], got: dict[int, float], began: float
+) -> dict:
+    latencies = [(got[m] - t) * 1000 for m, t in sent.items() if m in got]
+    last = max((got[m] for m in sent if m in got), default=began)
+    result = LoadResult(len(latencies), len(sent) - len(latencies), last - began, latencies)
+    # the socket's receipt after the POST's response (negative: the event came first)
+    after = LoadResult(
+        len(latencies), 0, 1.0, [(got[m] - answered[m]) * 1000 for m in sent if m in got]
+    )
+    return {
+        "rps": result.rps,
+        "p50": result.percentile(50),
+        "p99": result.percentile(99),
+        "after50": after.percentile(50),
+        "after99": after.percentile(99),
+        "lost": result.errors,
+    }
+
+
+async def _round(api: str, token: str, sockets: dict[str, list], tickets: list[int], total: int):
     import httpx
 
-    received: dict[int, float] = {}
+    received: dict[str, dict[int, float]] = {path: {} for path in PATHS}
     sent: dict[int, float] = {}
     answered: dict[int, float] = {}  # when each reply POST's response came back
-    done = asyncio.Event()
-
-    async def listen(ws) -> None:
-        async for raw in ws:
-            event = json.loads(raw)
-            if event.get("type") == "message":
-                received[event["message"]] = time.perf_counter()
-                if len(received) >= total:
-                    done.set()
-
-    listeners = [asyncio.create_task(listen(ws)) for ws in sockets]
+    listeners = [
+        asyncio.create_task(_listen(ws, path, received)) for path in PATHS for ws in sockets[path]
+    ]
     headers = {"Authorization": f"Token {token}"}
     counter = iter(range(total))
     errors = 0
@@ -219,48 +227,27 @@ async def _round(api: str, token: str, sockets: list, tickets: list[int], total:
 
         began = time.perf_counter()
         await asyncio.gather(*(agent() for _ in range(CONCURRENCY)))
-        with contextlib.suppress(TimeoutError):  # what never came counts as lost
-            await asyncio.wait_for(done.wait(), timeout=30)
+        deadline = time.monotonic() + 60  # what never came counts as lost
+        while time.monotonic() < deadline and any(
+            len(set(sent) & set(received[path])) < len(sent) for path in PATHS
+        ):
+            await asyncio.sleep(0.05)
     for task in listeners:
         task.cancel()
-    latencies = [(received[m] - t) * 1000 for m, t in sent.items() if m in received]
-    last = max((received[m] for m in sent if m in received), default=began)
-    result = LoadResult(
-        len(latencies), errors + len(sent) - len(latencies), last - began, latencies
-    )
-    post = LoadResult(len(sent), 0, 1.0, [(answered[m] - t) * 1000 for m, t in sent.items()])
-    # the socket's receipt after the POST's response (negative: the event came first)
-    after = LoadResult(
-        len(latencies), 0, 1.0, [(received[m] - answered[m]) * 1000 for m in sent if m in received]
-    )
-    return {
-        "rps": result.rps,
-        "p50": result.percentile(50),
-        "p99": result.percentile(99),
-        "post50": post.percentile(50),
-        "after50": after.percentile(50),
-        "after99": after.percentile(99),
-        "lost": result.errors,
-    }
+    figures = {path: _figures(sent, answered, received[path], began) for path in PATHS}
+    figures["post50"] = LoadResult(
+        len(sent), 0, 1.0, [(answered[m] - t) * 1000 for m, t in sent.items()]
+    ).percentile(50)
+    figures["errors"] = errors
+    return figures, list(sent)
 
 
-def _measure(api: str, live: str, data: dict, runs: int) -> dict[str, list[float]]:
-    figures: dict[str, list[float]] = {
-        k: []
-        for k in (
-            "rps",
-            "p50",
-            "p99",
-            "post50",
-            "after50",
-            "after99",
-            "lost",
-            "ping50",
-            "ping99",
-            "ping_rps",
-        )
+def _measure(api: str, live: str, data: dict, runs: int) -> tuple[dict[str, list[float]], dict]:
+    figures: dict[str, list[float]] = {f"{path}.{key}": [] for path in PATHS for key in FIGURES} | {
+        k: [] for k in ("post50", "errors", "ping50", "ping99", "ping_rps")
     }
     headers = {"Authorization": f"Token {data['token']}"}
+    replies: list[int] = []
 
     def ping(index: int):
         return (
@@ -271,9 +258,14 @@ def _measure(api: str, live: str, data: dict, runs: int) -> dict[str, list[float
         )
 
     async def rounds() -> None:
-        sockets = await _sockets(
-            live.replace("http://", "ws://"), live, data["cookie"], data["tickets"]
-        )
+        visitors = await live_visitors.open_chats(api, data["channel"], CHATS, uuid.uuid4().hex[:6])
+        tickets = [v["ticket"] for v in visitors]
+        ws_base = live.replace("http://", "ws://")
+        sockets = {
+            "desk": await _sockets(ws_base, live, data["cookie"], tickets),
+            "visitor": await live_visitors.visitor_sockets(ws_base, visitors),
+        }
+        beating = asyncio.create_task(live_visitors.heartbeat(sockets["visitor"]))
         try:
             for _ in range(runs):
                 noop = await asyncio.to_thread(
@@ -283,48 +275,70 @@ def _measure(api: str, live: str, data: dict, runs: int) -> dict[str, list[float
                 figures["ping50"].append(noop.percentile(50))
                 figures["ping99"].append(noop.percentile(99))
                 figures["ping_rps"].append(noop.rps)
-                got = await _round(api, data["token"], sockets, data["tickets"], REPLIES_PER_ROUND)
-                for key in ("rps", "p50", "p99", "post50", "after50", "after99", "lost"):
-                    figures[key].append(got[key])
+                got, ids = await _round(api, data["token"], sockets, tickets, REPLIES_PER_ROUND)
+                replies.extend(ids)
+                for path in PATHS:
+                    for key in FIGURES:
+                        figures[f"{path}.{key}"].append(got[path][key])
+                figures["post50"].append(got["post50"])
+                figures["errors"].append(got["errors"])
                 print(f"live round: {got}, ping p50 {noop.percentile(50):.1f} ms", file=sys.stderr)
         finally:
-            for ws in sockets:
+            beating.cancel()
+            for ws in sockets["desk"] + sockets["visitor"]:
                 await ws.close()
 
     asyncio.run(rounds())
-    return figures
+    return figures, live_visitors.outbox_counts(replies)
+
+
+def _row(path: str, title: str, figures: dict[str, list[float]], extra: str) -> dict:
+    ping50 = median(figures["ping50"])
+    p50 = median(figures[f"{path}.p50"])
+    return {
+        "benchmark": f"live: reply -> {title} ({CHATS} chats, c={CONCURRENCY})",
+        "rps": median(figures[f"{path}.rps"]),
+        "p50_ms": p50,
+        "p99_ms": median(figures[f"{path}.p99"]),
+        "reference": (
+            f"no-op POST p50 {ping50:.1f} ms p99 {median(figures['ping99']):.1f} ms "
+            f"({median(figures['ping_rps']):.0f} req/s); reply POST alone p50 "
+            f"{median(figures['post50']):.1f} ms, socket after its response p50 "
+            f"{median(figures[f'{path}.after50']):.1f} ms p99 "
+            f"{median(figures[f'{path}.after99']):.1f} ms; lost "
+            f"{sum(figures[f'{path}.lost']):.0f} of {len(figures['ping50']) * REPLIES_PER_ROUND}"
+            f"{extra}"
+        ),
+        "ratio": p50 / ping50 if ping50 else 0.0,
+    }
 
 
 def run(*, runs: int = 3) -> list[dict]:
     harness.ensure_database()
     secret_key = "bench-live-" + secrets.token_hex(16)
-    data = setup(CHATS, secret_key)
-    with harness.gunicorn(workers=2) as api, uvicorn(secret_key) as live:
+    data = setup(secret_key)
+    with (
+        # the visitor token signed by gunicorn is checked by uvicorn: one SECRET_KEY, as deployed
+        harness.gunicorn(workers=2, env={"SECRET_KEY": secret_key}) as api,
+        uvicorn(secret_key) as live,
+        live_visitors.celery_worker(secret_key, WORKER_LOG),
+    ):
         run_load(api.url, lambda i: ("GET", "/healthz", None, {}), total=50, concurrency=4)
-        figures = _measure(api.url, live, data, runs)
-    ping50 = median(figures["ping50"])
+        figures, outbox = _measure(api.url, live, data, runs)
+    recorded = (
+        f"; outbox rows sent to the socket {outbox['socket']}, otherwise {outbox['other']}, "
+        f"none {outbox['missing']}; reply POST errors {sum(figures['errors']):.0f}"
+    )
     return [
-        {
-            "benchmark": f"live: reply -> desk socket ({CHATS} chats, c={CONCURRENCY})",
-            "rps": median(figures["rps"]),
-            "p50_ms": median(figures["p50"]),
-            "p99_ms": median(figures["p99"]),
-            "reference": (
-                f"no-op POST p50 {ping50:.1f} ms p99 {median(figures['ping99']):.1f} ms "
-                f"({median(figures['ping_rps']):.0f} req/s); reply POST alone p50 "
-                f"{median(figures['post50']):.1f} ms, socket after its response p50 "
-                f"{median(figures['after50']):.1f} ms p99 {median(figures['after99']):.1f} ms; "
-                f"lost {max(figures['lost']):.0f}"
-            ),
-            "ratio": median(figures["p50"]) / ping50 if ping50 else 0.0,
-        }
+        _row("desk", "desk socket", figures, ""),
+        _row("visitor", "visitor socket via outbox + Celery", figures, recorded),
     ]
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--setup":
+    if len(sys.argv) == 2 and sys.argv[1] == "--setup":
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-        print(json.dumps(_setup(int(sys.argv[2]))))
+        print(json.dumps(_setup()))
     else:
         for row in run(runs=1):
             print(row)

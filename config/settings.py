@@ -187,7 +187,16 @@ if LIVE_REDIS_URL:
                 # channels_redis blocks in BZPOPMIN waiting for a socket's next event: a busy
                 # host then times the read out and the socket's consumer dies. 30 s leaves a
                 # margin and still notices a dead connection.
-                "hosts": [{"address": LIVE_REDIS_URL, "socket_timeout": 30}],
+                # redis-py 8's pool holds at most 100 connections per process (default) and
+                # raises at once beyond: 200 sockets of one process disconnecting together
+                # (a restart, the benchmark's end) failed group_discard in their consumers.
+                "hosts": [
+                    {
+                        "address": LIVE_REDIS_URL,
+                        "socket_timeout": 30,
+                        "max_connections": env_int("LIVE_REDIS_MAX_CONNECTIONS", 1000),
+                    }
+                ],
                 "capacity": 1000,
                 "expiry": 30,
             },

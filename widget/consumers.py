@@ -51,8 +51,12 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.group is None:
             return
-        await self.channel_layer.group_discard(self.group, self.channel_name)
-        await sync_to_async(presence.leave)(self.thread_id, self.channel_name)
+        # Presence first: should the layer fail here, the chat transport must not go on
+        # counting replies as delivered to a socket that is gone.
+        try:
+            await sync_to_async(presence.leave)(self.thread_id, self.channel_name)
+        finally:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content, **kwargs) -> None:
         if not isinstance(content, dict) or self.visitor is None:
