@@ -373,7 +373,10 @@ AUTOMATION_SWEEP_BATCH_SIZE = env_int("AUTOMATION_SWEEP_BATCH_SIZE", 500)
 
 # How long a process reuses the default team of new tickets (a change made in another process
 # takes effect within this; in the same process at once).
-DEFAULT_TEAM_CACHE_SECONDS = env_int("DEFAULT_TEAM_CACHE_SECONDS", 30)
+# Off by default: a default team changed or deleted in another process would be used for up to
+# this long (a deleted one fails every create meanwhile). Set it where the default team is
+# fixed: it saves ticket create one statement.
+DEFAULT_TEAM_CACHE_SECONDS = env_int("DEFAULT_TEAM_CACHE_SECONDS", 0)
 
 # --- Proactive follow-ups, surveys, customer health ---------------------------------------------
 # Where customers open links we send (survey answers): the public address of this service.

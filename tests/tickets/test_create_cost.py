@@ -29,12 +29,24 @@ def test_ticket_create_with_sla_clocks_costs_a_pinned_number_of_queries(integrat
     assert not [s for s in statements if "slas_slapolicy" in s], "policy not cached"
     # Idempotency claim; the requester's identity (with customer and organization); ticket,
     # message, audit event and both clocks (one INSERT each); next_due_at; the requester's
-    # visible identities for the response; the stored response. No token, team or tier read
+    # visible identities for the response; the stored response; the default team (not cached
+    # across requests unless DEFAULT_TEAM_CACHE_SECONDS is set). No token or tier read
     # (cached), no re-read of the ticket (answered from the objects in hand).
-    assert len(statements) == 9, "\n".join(s[:90] for s in statements)
+    assert len(statements) == 10, "\n".join(s[:90] for s in statements)
     assert [s.split()[0] for s in statements].count("INSERT") == 5
     savepoints = [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
     assert len(savepoints) <= 5, "a nested atomic block that has nothing to protect?"
+
+
+def test_a_cached_default_team_saves_one_statement(integration_client, settings):
+    settings.DEFAULT_TEAM_CACHE_SECONDS = 60
+    call_command("seed_demo", stdout=io.StringIO())
+    assert integration_client.post("/api/v1/tickets/", BODY, format="json").status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        response = integration_client.post("/api/v1/tickets/", BODY, format="json")
+    assert response.status_code == 201
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert not [s for s in statements if "is_default" in s], "the default team was read"
 
 
 def test_the_create_response_is_what_reading_the_ticket_answers(integration_client):
