@@ -109,6 +109,19 @@ class RollupZone(models.Model):
         return self.zone
 
 
+class RollupFreshness(models.Model):
+    """One row (id 1): when the last completed refresh began. Every write committed before
+    `refreshed_at` is in the rollups (the refresh takes the marked days after it). Reports
+    read it to decide whether to refresh inline (older than REPORTS_MAX_STALENESS_SECONDS)
+    and answer it as `fresh_as_of`. Written only by reports.rollups.refresh."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"rollups fresh as of {self.refreshed_at:%Y-%m-%d %H:%M:%S}"
+
+
 class SurveyRollup(models.Model):
     """Surveys counted per local day or month of their sending in one time zone, overall
     (cuboid 0) or by one dimension of their ticket (cuboid: 8 tier, 4 channel, 2 team,

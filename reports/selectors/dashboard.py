@@ -30,7 +30,7 @@ from .common import (
     _tier,
 )
 from .sla import _sla_state
-from .sla_rollup import WINDOW, _targets, _values, rollups_ready
+from .sla_rollup import WINDOW, _targets, _values, fresh_as_of, rollups_ready
 
 # --- the managers' dashboard ------------------------------------------------------------------
 
@@ -42,9 +42,9 @@ def sla_compliance_by_tier_over_time(query: ReportQuery, metric: str) -> dict:
     clocks."""
     db = report_database()
     names = _names(db)
-    if not any((query.team, query.channel, query.priority, query.agent)) and rollups_ready(
-        query, db
-    ):
+    filtered = any((query.team, query.channel, query.priority, query.agent))
+    fresh = None if filtered else rollups_ready(query, db)
+    if fresh:
         per_tier = _compliance_from_rollups(query, metric, db)
     else:
         clocks = SlaClock.objects.using(db).filter(
@@ -68,7 +68,7 @@ def sla_compliance_by_tier_over_time(query: ReportQuery, metric: str) -> dict:
                 }
             )
         series.append({"tier": _label("tier", tier_id, names) or "No tier", "points": points})
-    return {"periods": periods, "series": series}
+    return {"fresh_as_of": fresh_as_of(fresh), "periods": periods, "series": series}
 
 
 def _compliance_by_tier(clocks: QuerySet, query: ReportQuery) -> dict[Any, dict[str, dict]]:

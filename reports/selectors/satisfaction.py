@@ -27,7 +27,7 @@ from .common import (
     _tier,
 )
 from .satisfaction_rollup import satisfaction_grouped_from_rollups
-from .sla_rollup import rollups_answer
+from .sla_rollup import fresh_as_of, rollups_answer
 
 # --- 3. Satisfaction ----------------------------------------------------------------------------
 
@@ -111,7 +111,8 @@ def satisfaction_report(query: ReportQuery) -> dict:
     surveys = Survey.objects.using(db).filter(
         _in_window("sent_at", query), _tickets(query, "ticket__")
     )
-    rolled = satisfaction_grouped_from_rollups(query, db) if rollups_answer(query, db) else None
+    fresh = rollups_answer(query, db)
+    rolled = satisfaction_grouped_from_rollups(query, db) if fresh else None
     aggregates = _satisfaction_aggregates()
     if rolled is not None:
         overall = _satisfaction_row(rolled["all"][0] if rolled["all"] else _zero())
@@ -144,7 +145,12 @@ def satisfaction_report(query: ReportQuery) -> dict:
             }
             for row in sorted(rows, key=lambda r: str(_label(dimension, r["key"], names)))
         ]
-    return {"query": query.as_dict(), **overall, "by": breakdowns}
+    return {
+        "query": query.as_dict(),
+        "fresh_as_of": fresh_as_of(fresh),
+        **overall,
+        "by": breakdowns,
+    }
 
 
 def _agent_names(db: str) -> dict[int, str]:

@@ -35,7 +35,7 @@ from .common import (
     _tickets,
     _tier,
 )
-from .sla_rollup import rollups_answer, sla_grouped_from_rollups
+from .sla_rollup import fresh_as_of, rollups_answer, sla_grouped_from_rollups
 
 # --- 1. SLA compliance ------------------------------------------------------------------------
 
@@ -123,7 +123,8 @@ def sla_report(query: ReportQuery) -> dict:
         .annotate(state=_sla_state(timezone.now()))
     )
     names = _names(db)
-    if rollups_answer(query, db):
+    fresh = rollups_answer(query, db)
+    if fresh:
         grouped, escalations = sla_grouped_from_rollups(clocks, query, db, _sla_grouped_sets)
     elif connections[db].vendor == "postgresql":
         grouped, escalations = _sla_grouped_sets(clocks, query, db)
@@ -163,6 +164,7 @@ def sla_report(query: ReportQuery) -> dict:
             by_tier[tier_id] += breaches
     return {
         "query": query.as_dict(),
+        "fresh_as_of": fresh_as_of(fresh),
         "metrics": overall,
         "by": breakdowns,
         "breaches": {

@@ -6,18 +6,19 @@ from histogram bins (their resolution: reports/rollups/bins.py)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connections
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from slas.models import SlaClock
 
 from ..db import without_jit
-from ..models import ROLLUP_DAY, ROLLUP_MONTH, RollupZone
+from ..models import ROLLUP_DAY, ROLLUP_MONTH
 from ..params import ReportQuery, next_period
 from ..rollups import bins
-from ..rollups.refresh import rollups_refresh
+from ..rollups.refresh import freshness
 from ..rollups.sql import BUSINESS, CALENDAR, CUBOID_BITS, KEY
 
 WINDOW = "window"
@@ -44,24 +45,25 @@ SELECT r.tier_id, r.level, SUM(r.breached)
 """
 
 
-def rollups_answer(query: ReportQuery, db: str) -> bool:
+def rollups_answer(query: ReportQuery, db: str) -> datetime | None:
     """Whether the rollups hold this question: no filter (the rollups keep one dimension at a
-    time), a zone they are kept in, PostgreSQL. Refreshes them first (on the primary)."""
+    time), a zone they are kept in, PostgreSQL; if so, how fresh they are (`rollups_ready`)."""
     if any((query.tier, query.team, query.channel, query.priority, query.agent)):
-        return False
+        return None
     return rollups_ready(query, db)
 
 
-def rollups_ready(query: ReportQuery, db: str) -> bool:
-    """Whether the rollups are kept in the query's zone (PostgreSQL, a zone of
-    REPORTS_ROLLUP_ZONES); refreshes them first (on the primary), so that what they hold is
-    what the base tables hold now."""
-    if connections[db].vendor != "postgresql":
-        return False
-    refreshed = rollups_refresh(using="default")
-    if "zones" in refreshed:  # every configured zone is built once the refresh returns
-        return query.tz in refreshed["zones"]
-    return RollupZone.objects.using(db).filter(zone=query.tz).exists()  # another refreshed
+def rollups_ready(query: ReportQuery, db: str) -> datetime | None:
+    """When the rollups of the query's zone were last refreshed (None: they do not hold it:
+    not PostgreSQL, not a zone of REPORTS_ROLLUP_ZONES): at most REPORTS_MAX_STALENESS_SECONDS
+    ago, refreshing them inline (on the primary) when older (reports.rollups.refresh)."""
+    return freshness(query.tz, using=db)
+
+
+def fresh_as_of(rolled: datetime | None) -> str:
+    """The `fresh_as_of` of a report: every write committed before it is counted (the
+    rollups' refresh stamp when they answered, else the moment of the read: live)."""
+    return (rolled or timezone.now()).isoformat()
 
 
 def segments(first: date, last: date) -> list[tuple[int, date]]:
