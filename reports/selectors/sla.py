@@ -112,8 +112,9 @@ def sla_report(query: ReportQuery) -> dict:
     """Compliance per metric (met / breached / running), overall and by tier, channel, team,
     priority and period; times as p50/p90 in business minutes (what the clock counted, pauses
     excluded) and calendar minutes (start to fulfilment); breaches by tier and escalation level.
-    Without filters, in a zone the rollups are kept in (REPORTS_ROLLUP_ZONES): the rollups'
-    refresh (6 + 4 per zone), names (2), the rollup read (5) and the running clocks (2),
+    Without an agent filter, in a zone the rollups are kept in (REPORTS_ROLLUP_ZONES; tier,
+    team, channel, priority filters sum their full-key rows): the rollups' freshness (1; a
+    stale refresh more), names (2), the rollup read (5) and the running clocks (2),
     whatever the window or the data (sla_rollup.py). Otherwise names (2) + one GROUPING SETS
     query on PostgreSQL (one scan of the window's clocks for every breakdown)."""
     db = report_database()

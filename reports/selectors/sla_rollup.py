@@ -19,7 +19,7 @@ from ..models import ROLLUP_DAY, ROLLUP_MONTH
 from ..params import ReportQuery, next_period
 from ..rollups import bins
 from ..rollups.refresh import freshness
-from ..rollups.sql import BUSINESS, CALENDAR, CUBOID_BITS, KEY
+from ..rollups.sql import BUSINESS, CALENDAR, CUBOID_BITS, FULL, KEY
 
 WINDOW = "window"
 DIMENSION_COLUMN = {
@@ -33,7 +33,7 @@ WITH seg(grain, day, target) AS (VALUES {values})
 SELECT r.cuboid, r.tier_id, r.channel, r.team_id, r.priority, seg.target, r.metric,
        SUM(r.met), SUM(r.breached), {sums}
   FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
- WHERE r.zone = %s AND (r.cuboid = 0 OR seg.target = 'window')
+ WHERE r.zone = %s AND (r.cuboid = 0 OR (seg.target = 'window' AND r.cuboid IN (8, 4, 2, 1)))
  GROUP BY r.cuboid, r.tier_id, r.channel, r.team_id, r.priority, seg.target, r.metric
 """
 ESCALATION_SQL = """
@@ -43,12 +43,48 @@ SELECT r.tier_id, r.level, SUM(r.breached)
  WHERE r.zone = %s AND r.cuboid = 8
  GROUP BY r.tier_id, r.level
 """
+# Filtered: the rows of every dimension at once (cuboid FULL) matching the filters, summed
+# overall and per dimension in the read (GROUPING gives the rows the cuboid of an unfiltered
+# read), like the flow rollup.
+FILTERED_READ_SQL = """
+WITH seg(grain, day, target) AS (VALUES {values})
+SELECT 15 - GROUPING(r.tier_id, r.channel, r.team_id, r.priority),
+       r.tier_id, r.channel, r.team_id, r.priority, seg.target, r.metric,
+       SUM(r.met), SUM(r.breached), {sums}
+  FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s AND r.cuboid = {full} {filters}
+ GROUP BY GROUPING SETS ((seg.target, r.metric), (seg.target, r.metric, r.tier_id),
+                         (seg.target, r.metric, r.channel), (seg.target, r.metric, r.team_id),
+                         (seg.target, r.metric, r.priority))
+HAVING GROUPING(r.tier_id, r.channel, r.team_id, r.priority) = 15 OR seg.target = 'window'
+"""
+FILTERED_ESCALATION_SQL = """
+WITH seg(grain, day) AS (VALUES {values})
+SELECT r.tier_id, r.level, SUM(r.breached)
+  FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s AND r.cuboid = {full} {filters}
+ GROUP BY r.tier_id, r.level
+"""
+SLA_FILTER_COLUMNS = {**DIMENSION_COLUMN}  # tier, channel, team, priority: the full key
 
 
-def rollups_answer(query: ReportQuery, db: str) -> datetime | None:
-    """Whether the rollups hold this question: no filter (the rollups keep one dimension at a
-    time), a zone they are kept in, PostgreSQL; if so, how fresh they are (`rollups_ready`)."""
-    if any((query.tier, query.team, query.channel, query.priority, query.agent)):
+def rollup_filters(query: ReportQuery, columns: dict[str, str]) -> tuple[str, list] | None:
+    """(SQL conditions on the full-key rows, their parameters) for the query's filters, or
+    None when one is not among `columns` (that report then reads the base tables)."""
+    given = [n for n in ("tier", "team", "channel", "priority", "agent") if getattr(query, n)]
+    if any(name not in columns for name in given):
+        return None
+    sql = "".join(f" AND r.{columns[name]} = %s" for name in given)
+    return sql, [getattr(query, name) for name in given]
+
+
+def rollups_answer(
+    query: ReportQuery, db: str, columns: dict[str, str] | None = None
+) -> datetime | None:
+    """Whether the rollups hold this question: its filters among `columns` (the SLA rollup's
+    key by default: tier, team, channel, priority; not agent), a zone they are kept in,
+    PostgreSQL; if so, how fresh they are (`rollups_ready`)."""
+    if rollup_filters(query, columns or SLA_FILTER_COLUMNS) is None:
         return None
     return rollups_ready(query, db)
 
@@ -104,18 +140,24 @@ def sla_grouped_from_rollups(clocks: QuerySet, query: ReportQuery, db: str, live
     targets = _targets(query)
     params: list = []
     sums = ", ".join(f"SUM(r.{c})" for c in (*BUSINESS, *CALENDAR))
-    sql = READ_SQL.format(values=_values(targets, params), sums=sums)
+    filters, filter_params = rollup_filters(query, SLA_FILTER_COLUMNS) or ("", [])
+    read, escalation = (
+        (FILTERED_READ_SQL, FILTERED_ESCALATION_SQL) if filters else (READ_SQL, ESCALATION_SQL)
+    )
+    sql = read.format(values=_values(targets, params), sums=sums, full=FULL, filters=filters)
     grouped: dict[str, dict] = defaultdict(dict)
     with without_jit(db), connections[db].cursor() as cursor:
-        cursor.execute(sql, [*params, query.tz])
+        cursor.execute(sql, [*params, query.tz, *filter_params])
         for row in cursor.fetchall():
             which, key = _which(row, query)
             grouped[which][(row[6], key)] = _counts(row)
         escalation_params: list = []
         window = [(g, d) for g, d, t in targets if t == WINDOW]
         cursor.execute(
-            ESCALATION_SQL.format(values=_values(window, escalation_params)),
-            [*escalation_params, query.tz],
+            escalation.format(
+                values=_values(window, escalation_params), full=FULL, filters=filters
+            ),
+            [*escalation_params, query.tz, *filter_params],
         )
         escalations = [tuple(r) for r in cursor.fetchall()]
 
