@@ -214,7 +214,9 @@ def test_the_dashboard_sla_series_from_rollups_equals_the_base_tables():
         _random_world(rng)
         tier = Ticket.objects.exclude(requester__tier=None).first().requester.tier_id
         for zone in ZONES:
-            for extra in ({}, {"tier": tier}):
+            team = Ticket.objects.exclude(team=None).first().team_id
+            filters = ({}, {"tier": tier}, {"team": team}, {"tier": tier, "channel": "email"})
+            for extra in filters:
                 query = _query(zone, "week", **extra)
                 for metric in Metric.values:
                     with override_settings(REPORTS_ROLLUP_ZONES=ZONES):
