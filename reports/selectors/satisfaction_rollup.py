@@ -25,10 +25,14 @@ WITH seg(grain, day, target) AS (VALUES {values})
 SELECT 15 - GROUPING(r.tier_id, r.channel, r.team_id, r.agent_id),
        r.tier_id, r.channel, r.team_id, r.agent_id, seg.target, {sums}
   FROM reports_surveyrollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
- WHERE r.zone = %s AND r.cuboid = {full} {filters}
+ WHERE r.zone = %s AND r.cuboid = {full} {filters} AND seg.target = 'window'
  GROUP BY GROUPING SETS ((seg.target), (seg.target, r.tier_id), (seg.target, r.channel),
                          (seg.target, r.team_id), (seg.target, r.agent_id))
-HAVING GROUPING(r.tier_id, r.channel, r.team_id, r.agent_id) = 15 OR seg.target = 'window'
+ UNION ALL
+SELECT 0, NULL, NULL, NULL, NULL, seg.target, {sums}
+  FROM reports_surveyrollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s AND r.cuboid = {full} {filters} AND seg.target <> 'window'
+ GROUP BY seg.target
 """
 COLUMN = {"tier": "tier_id", "channel": "channel", "team": "team_id", "agent": "agent_id"}
 
@@ -46,7 +50,8 @@ def satisfaction_grouped_from_rollups(query: ReportQuery, db: str) -> dict[str, 
     grouped: dict[str, list[dict]] = {"all": [], **{d: [] for d in SURVEY_CUBOID_BITS}}
     grouped["period"] = []
     with without_jit(db), connections[db].cursor() as cursor:
-        cursor.execute(sql, [*params, query.tz, *filter_params])
+        tail = [query.tz, *filter_params] * (2 if filters else 1)  # the filtered read: twice
+        cursor.execute(sql, [*params, *tail])
         for row in cursor.fetchall():
             cuboid, target = row[0], row[5]
             counts = dict(zip(SURVEY_COUNTS, (int(v) for v in row[6:]), strict=True))

@@ -45,18 +45,23 @@ SELECT r.tier_id, r.level, SUM(r.breached)
 """
 # Filtered: the rows of every dimension at once (cuboid FULL) matching the filters, summed
 # overall and per dimension in the read (GROUPING gives the rows the cuboid of an unfiltered
-# read), like the flow rollup.
+# read), like the flow rollup; the periods' rows (the series: overall only) apart, so that
+# only the window's rows are grouped five ways.
 FILTERED_READ_SQL = """
 WITH seg(grain, day, target) AS (VALUES {values})
 SELECT 15 - GROUPING(r.tier_id, r.channel, r.team_id, r.priority),
        r.tier_id, r.channel, r.team_id, r.priority, seg.target, r.metric,
        SUM(r.met), SUM(r.breached), {sums}
   FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
- WHERE r.zone = %s AND r.cuboid = {full} {filters}
+ WHERE r.zone = %s AND r.cuboid = {full} {filters} AND seg.target = 'window'
  GROUP BY GROUPING SETS ((seg.target, r.metric), (seg.target, r.metric, r.tier_id),
                          (seg.target, r.metric, r.channel), (seg.target, r.metric, r.team_id),
                          (seg.target, r.metric, r.priority))
-HAVING GROUPING(r.tier_id, r.channel, r.team_id, r.priority) = 15 OR seg.target = 'window'
+ UNION ALL
+SELECT 0, NULL, NULL, NULL, NULL, seg.target, r.metric, SUM(r.met), SUM(r.breached), {sums}
+  FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s AND r.cuboid = {full} {filters} AND seg.target <> 'window'
+ GROUP BY seg.target, r.metric
 """
 FILTERED_ESCALATION_SQL = """
 WITH seg(grain, day) AS (VALUES {values})
@@ -147,7 +152,9 @@ def sla_grouped_from_rollups(clocks: QuerySet, query: ReportQuery, db: str, live
     sql = read.format(values=_values(targets, params), sums=sums, full=FULL, filters=filters)
     grouped: dict[str, dict] = defaultdict(dict)
     with without_jit(db), connections[db].cursor() as cursor:
-        cursor.execute(sql, [*params, query.tz, *filter_params])
+        # (the filtered read's two parts each take the zone and the filters)
+        tail = [query.tz, *filter_params] * (2 if filters else 1)
+        cursor.execute(sql, [*params, *tail])
         for row in cursor.fetchall():
             which, key = _which(row, query)
             grouped[which][(row[6], key)] = _counts(row)
