@@ -15,8 +15,13 @@ READ_SQL = """
 WITH seg(grain, day, target) AS (VALUES {values})
 SELECT r.cuboid, r.tier_id, r.channel, r.team_id, r.agent_id, seg.target, {sums}
   FROM reports_surveyrollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
- WHERE r.zone = %s AND (r.cuboid = 0 OR (seg.target = 'window' AND r.cuboid IN (8, 4, 2, 1)))
+ WHERE r.zone = %s AND seg.target = 'window' AND r.cuboid IN (0, 8, 4, 2, 1)
  GROUP BY r.cuboid, r.tier_id, r.channel, r.team_id, r.agent_id, seg.target
+ UNION ALL
+SELECT r.cuboid, NULL, NULL, NULL, NULL, seg.target, {sums}
+  FROM reports_surveyrollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s AND seg.target <> 'window' AND r.cuboid = 0
+ GROUP BY r.cuboid, seg.target
 """
 # Filtered: the full-key rows (cuboid FULL) matching the filters, summed overall and per
 # dimension in the read (as reports/selectors/sla_rollup.py does).
@@ -50,7 +55,7 @@ def satisfaction_grouped_from_rollups(query: ReportQuery, db: str) -> dict[str, 
     grouped: dict[str, list[dict]] = {"all": [], **{d: [] for d in SURVEY_CUBOID_BITS}}
     grouped["period"] = []
     with without_jit(db), connections[db].cursor() as cursor:
-        tail = [query.tz, *filter_params] * (2 if filters else 1)  # the filtered read: twice
+        tail = [query.tz, *filter_params] * 2  # each read's two parts
         cursor.execute(sql, [*params, *tail])
         for row in cursor.fetchall():
             cuboid, target = row[0], row[5]

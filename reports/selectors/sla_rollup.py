@@ -28,13 +28,21 @@ DIMENSION_COLUMN = {
     "team": "team_id",
     "priority": "priority",
 }
+# (the window's rows of every one-dimension cuboid, the periods' overall rows: each an index
+# condition on sla_rollup_cuboid_idx, so that the full-key rows are never fetched here)
 READ_SQL = """
 WITH seg(grain, day, target) AS (VALUES {values})
 SELECT r.cuboid, r.tier_id, r.channel, r.team_id, r.priority, seg.target, r.metric,
        SUM(r.met), SUM(r.breached), {sums}
   FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
- WHERE r.zone = %s AND (r.cuboid = 0 OR (seg.target = 'window' AND r.cuboid IN (8, 4, 2, 1)))
+ WHERE r.zone = %s AND seg.target = 'window' AND r.cuboid IN (0, 8, 4, 2, 1)
  GROUP BY r.cuboid, r.tier_id, r.channel, r.team_id, r.priority, seg.target, r.metric
+ UNION ALL
+SELECT r.cuboid, NULL, NULL, NULL, NULL, seg.target, r.metric,
+       SUM(r.met), SUM(r.breached), {sums}
+  FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s AND seg.target <> 'window' AND r.cuboid = 0
+ GROUP BY r.cuboid, seg.target, r.metric
 """
 ESCALATION_SQL = """
 WITH seg(grain, day) AS (VALUES {values})
@@ -153,7 +161,7 @@ def sla_grouped_from_rollups(clocks: QuerySet, query: ReportQuery, db: str, live
     grouped: dict[str, dict] = defaultdict(dict)
     with without_jit(db), connections[db].cursor() as cursor:
         # (the filtered read's two parts each take the zone and the filters)
-        tail = [query.tz, *filter_params] * (2 if filters else 1)
+        tail = [query.tz, *filter_params] * 2
         cursor.execute(sql, [*params, *tail])
         for row in cursor.fetchall():
             which, key = _which(row, query)
