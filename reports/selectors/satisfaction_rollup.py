@@ -9,7 +9,7 @@ from django.db import connections
 from ..db import without_jit
 from ..params import ReportQuery
 from ..rollups.sql import FULL, SURVEY_COUNTS, SURVEY_CUBOID_BITS, SURVEY_KEY
-from .sla_rollup import WINDOW, _targets, _values, rollup_filters
+from .sla_rollup import WINDOW, _targets, _values, rollup_filters, series_cuboid
 
 READ_SQL = """
 WITH seg(grain, day, target) AS (VALUES {values})
@@ -36,7 +36,7 @@ SELECT 15 - GROUPING(r.tier_id, r.channel, r.team_id, r.agent_id),
  UNION ALL
 SELECT 0, NULL, NULL, NULL, NULL, seg.target, {sums}
   FROM reports_surveyrollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
- WHERE r.zone = %s AND r.cuboid = {full} {filters} AND seg.target <> 'window'
+ WHERE r.zone = %s AND r.cuboid = {series} {filters} AND seg.target <> 'window'
  GROUP BY seg.target
 """
 COLUMN = {"tier": "tier_id", "channel": "channel", "team": "team_id", "agent": "agent_id"}
@@ -50,7 +50,11 @@ def satisfaction_grouped_from_rollups(query: ReportQuery, db: str) -> dict[str, 
     filters, filter_params = rollup_filters(query, COLUMN) or ("", [])
     read = FILTERED_READ_SQL if filters else READ_SQL
     sql = read.format(
-        values=_values(_targets(query), params), sums=sums, full=FULL, filters=filters
+        values=_values(_targets(query), params),
+        sums=sums,
+        full=FULL,
+        filters=filters,
+        series=series_cuboid(query, SURVEY_CUBOID_BITS),
     )
     grouped: dict[str, list[dict]] = {"all": [], **{d: [] for d in SURVEY_CUBOID_BITS}}
     grouped["period"] = []

@@ -54,7 +54,8 @@ SELECT r.tier_id, r.level, SUM(r.breached)
 # Filtered: the rows of every dimension at once (cuboid FULL) matching the filters, summed
 # overall and per dimension in the read (GROUPING gives the rows the cuboid of an unfiltered
 # read), like the flow rollup; the periods' rows (the series: overall only) apart, so that
-# only the window's rows are grouped five ways.
+# only the window's rows are grouped five ways, and from that dimension's own rows when one
+# filter is given (`series_cuboid`: a day's few rows instead of its full-key rows).
 FILTERED_READ_SQL = """
 WITH seg(grain, day, target) AS (VALUES {values})
 SELECT 15 - GROUPING(r.tier_id, r.channel, r.team_id, r.priority),
@@ -68,7 +69,7 @@ SELECT 15 - GROUPING(r.tier_id, r.channel, r.team_id, r.priority),
  UNION ALL
 SELECT 0, NULL, NULL, NULL, NULL, seg.target, r.metric, SUM(r.met), SUM(r.breached), {sums}
   FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
- WHERE r.zone = %s AND r.cuboid = {full} {filters} AND seg.target <> 'window'
+ WHERE r.zone = %s AND r.cuboid = {series} {filters} AND seg.target <> 'window'
  GROUP BY seg.target, r.metric
 """
 FILTERED_ESCALATION_SQL = """
@@ -79,6 +80,13 @@ SELECT r.tier_id, r.level, SUM(r.breached)
  GROUP BY r.tier_id, r.level
 """
 SLA_FILTER_COLUMNS = {**DIMENSION_COLUMN}  # tier, channel, team, priority: the full key
+
+
+def series_cuboid(query: ReportQuery, bits: dict[str, int]) -> int:
+    """The cuboid a filtered series reads: the filter's own dimension's when it is the only
+    one, else the full-key rows."""
+    given = [name for name in bits if getattr(query, name)]
+    return bits[given[0]] if len(given) == 1 else FULL
 
 
 def rollup_filters(query: ReportQuery, columns: dict[str, str]) -> tuple[str, list] | None:
@@ -157,7 +165,13 @@ def sla_grouped_from_rollups(clocks: QuerySet, query: ReportQuery, db: str, live
     read, escalation = (
         (FILTERED_READ_SQL, FILTERED_ESCALATION_SQL) if filters else (READ_SQL, ESCALATION_SQL)
     )
-    sql = read.format(values=_values(targets, params), sums=sums, full=FULL, filters=filters)
+    sql = read.format(
+        values=_values(targets, params),
+        sums=sums,
+        full=FULL,
+        filters=filters,
+        series=series_cuboid(query, CUBOID_BITS),
+    )
     grouped: dict[str, dict] = defaultdict(dict)
     with without_jit(db), connections[db].cursor() as cursor:
         # (the filtered read's two parts each take the zone and the filters)
