@@ -70,6 +70,7 @@ def beat_schedule(
     outbox_sweep_seconds: int,
     automation_sweep_seconds: int,
     reports_sweep_seconds: int,
+    reports_refresh_seconds: int,
 ) -> dict[str, dict]:
     """The whole beat schedule (django_celery_beat copies it into its table at start, by entry
     name, so a task renamed here is renamed there too). Periods come from settings."""
@@ -91,6 +92,7 @@ def beat_schedule(
         "automations-time-rules": _every("automations.sweep_time_rules", automation_sweep_seconds),
         # The at-risk history of the success report (flagged / recovered episodes).
         "reports-at-risk-episodes": _every("reports.at_risk_episodes_sync", reports_sweep_seconds),
-        # The SLA rollups (each report also refreshes them before reading: this keeps that cheap).
-        "reports-rollups-refresh": _every("reports.rollups_refresh", reports_sweep_seconds),
+        # The report rollups: reports read them at most REPORTS_MAX_STALENESS_SECONDS stale
+        # and refresh inline only when older (beat stopped), so this keeps them fresh.
+        "reports-rollups-refresh": _every("reports.rollups_refresh", reports_refresh_seconds),
     }

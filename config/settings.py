@@ -360,6 +360,7 @@ CELERY_BEAT_SCHEDULE = queues.beat_schedule(
     outbox_sweep_seconds=env_int("OUTBOX_SWEEP_SECONDS", 10),
     automation_sweep_seconds=env_int("AUTOMATION_SWEEP_SECONDS", 10),
     reports_sweep_seconds=env_int("REPORTS_SWEEP_SECONDS", 60),
+    reports_refresh_seconds=env_int("REPORTS_REFRESH_SECONDS", 60),
 )
 # A chain of triggers firing triggers (rule A's change fires B, B's fires A...) stops at this
 # depth, with an `automation.loop_stopped` note on the ticket's audit trail.
@@ -393,6 +394,11 @@ AT_RISK_WINDOW_DAYS = env_int("AT_RISK_WINDOW_DAYS", 90)
 REPORTS_EXPORT_SETTLE_SECONDS = env_int("REPORTS_EXPORT_SETTLE_SECONDS", 60)
 # How often the at-risk episodes (flagged / recovered history) are brought up to date.
 REPORTS_SWEEP_SECONDS = env_int("REPORTS_SWEEP_SECONDS", 60)
+# How often beat refreshes the report rollups, and how stale a report may read them: older
+# than REPORTS_MAX_STALENESS_SECONDS (beat stopped), a report refreshes them inline first
+# (0: every report does). Each report says how fresh it is (`fresh_as_of`).
+REPORTS_REFRESH_SECONDS = env_int("REPORTS_REFRESH_SECONDS", 60)
+REPORTS_MAX_STALENESS_SECONDS = env_int("REPORTS_MAX_STALENESS_SECONDS", 120)
 # Time zones the SLA rollups are kept in (reports/rollups/): a report asked in one of them
 # reads the rollups, in another zone the base tables (exact, slower). Any IANA zone works,
 # whatever its offset (Asia/Tehran +03:30, Asia/Kathmandu +05:45), as rows are local days.

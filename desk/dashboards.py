@@ -4,6 +4,8 @@ API's numbers, drawn as server-rendered SVG, each chart with its table). Agents 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -98,6 +100,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     csat_channel = [(row["channel"], row["csat"]) for row in satisfaction["by"]["channel"]]
     context = {
         "form": form,
+        # the oldest of the three: every write committed before it is in every figure shown
+        "fresh_as_of": min(
+            datetime.fromisoformat(report["fresh_as_of"])
+            for report in (compliance, backlog, satisfaction)
+        ),
         "query": query,
         "metric_label": labels.METRIC.get(metric, metric),
         "compliance": compliance,

@@ -60,7 +60,8 @@ ROLLUP_DAY, ROLLUP_MONTH = 0, 1
 class SlaRollup(models.Model):
     """Settled SLA clocks (fulfilled, or marked breached) counted per local day or month of
     their ticket's creation in one time zone, per metric and escalation level, overall (cuboid
-    0) or by one dimension (cuboid: 8 tier, 4 channel, 2 team, 1 priority), with a histogram
+    0), by one dimension (cuboid: 8 tier, 4 channel, 2 team, 1 priority) or by all four
+    (cuboid 15: the rows a filtered report sums over), with a histogram
     of business (`bNN`) and calendar (`cNN`) minutes of the fulfilled ones (bins:
     reports/rollups/bins.py). Written only by reports.rollups.refresh; see that module."""
 
@@ -82,7 +83,9 @@ class SlaRollup(models.Model):
     del _i
 
     class Meta:
-        indexes = [models.Index(fields=["zone", "grain", "day"], name="sla_rollup_day_idx")]
+        indexes = [
+            models.Index(fields=["zone", "grain", "day", "cuboid"], name="sla_rollup_cuboid_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.zone} {self.day} cuboid {self.cuboid} {self.metric}"
@@ -109,11 +112,25 @@ class RollupZone(models.Model):
         return self.zone
 
 
+class RollupFreshness(models.Model):
+    """One row (id 1): when the last completed refresh began. Every write committed before
+    `refreshed_at` is in the rollups (the refresh takes the marked days after it). Reports
+    read it to decide whether to refresh inline (older than REPORTS_MAX_STALENESS_SECONDS)
+    and answer it as `fresh_as_of`. Written only by reports.rollups.refresh."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"rollups fresh as of {self.refreshed_at:%Y-%m-%d %H:%M:%S}"
+
+
 class SurveyRollup(models.Model):
     """Surveys counted per local day or month of their sending in one time zone, overall
-    (cuboid 0) or by one dimension of their ticket (cuboid: 8 tier, 4 channel, 2 team,
-    1 agent = assignee): sent, answered, and the answers' counts and sums (averages are
-    sum / count, exactly as AVG). Written only by reports.rollups.refresh."""
+    (cuboid 0), by one dimension of their ticket (cuboid: 8 tier, 4 channel, 2 team,
+    1 agent = assignee) or by all four (cuboid 15: what a filtered report sums over): sent,
+    answered, and the answers' counts and sums (averages are sum / count, exactly as AVG).
+    Written only by reports.rollups.refresh."""
 
     zone = models.CharField(max_length=64)
     grain = models.PositiveSmallIntegerField()  # ROLLUP_DAY or ROLLUP_MONTH
@@ -134,7 +151,9 @@ class SurveyRollup(models.Model):
     detractors = models.IntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["zone", "grain", "day"], name="survey_rollup_day_idx")]
+        indexes = [
+            models.Index(fields=["zone", "grain", "day", "cuboid"], name="survey_rollup_cuboid_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.zone} {self.day} cuboid {self.cuboid}"

@@ -14,5 +14,8 @@ def at_risk_episodes_sync() -> dict[str, int]:
 
 
 @shared_task(name="reports.rollups_refresh", soft_time_limit=45, time_limit=60)
-def rollups_refresh() -> dict[str, int]:
-    return refresh.rollups_refresh()
+def rollups_refresh() -> dict[str, object]:
+    result = refresh.rollups_refresh()
+    if "fresh_as_of" in result:  # a JSON result
+        result["fresh_as_of"] = result["fresh_as_of"].isoformat()
+    return result

@@ -73,7 +73,13 @@ class ReportView(APIView):
 def _report_schema(view: type[ReportView], description: str):
     return extend_schema(
         parameters=_parameters(view.parameters),
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description=description)},
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description=f"{description} `fresh_as_of` (ISO time): every write committed "
+                "before it is counted (rollups: at most REPORTS_MAX_STALENESS_SECONDS old).",
+            )
+        },
     )
 
 

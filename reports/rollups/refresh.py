@@ -6,11 +6,13 @@ tables (migrations 0003, 0005, 0006) mark the UTC days whose counted figures may
 written, a first response fulfilled, a survey sent for the others), in the writer's own
 transaction, whichever code wrote (services, the ORM's `update()`, raw SQL). `rollups_refresh`
 takes the marked days and recomputes, in every configured zone (REPORTS_ROLLUP_ZONES), the
-local days they overlap and the months holding those. It runs before each rollup-based report
-(so a report is never staler than its own read) and from beat (so that read finds little to
-do). Only *settled* clocks are rolled up (fulfilled, or marked breached): a running clock's
-state changes with the clock on the wall, so the report reads those live (few: what is open
-and not yet due).
+local days they overlap and the months holding those. It runs from beat every
+REPORTS_REFRESH_SECONDS and stamps when it began (RollupFreshness: every write committed before
+that is counted); a report refreshes inline only when that stamp is older than
+REPORTS_MAX_STALENESS_SECONDS (beat stopped, or the first report after a deploy), and
+answers the stamp as `fresh_as_of` (`freshness` below). Only *settled* clocks are rolled up
+(fulfilled, or marked breached): a running clock's state changes with the clock on the wall,
+so the report reads those live (few: what is open and not yet due).
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ def rollups_refresh(*, using: str = "default") -> dict[str, Any]:
     built zone's rows equal what `DAYS_INSERT` computes from the base tables now, for every
     day, except days marked by transactions that commit later (they stay marked).
     Concurrent calls: one refreshes, the others return at once (`skipped`). Returns the
-    number of marked UTC days taken and the zones built."""
+    number of marked UTC days taken, the zones built and `fresh_as_of` (when it began: every
+    write committed before it is counted)."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return {"skipped": 1}
@@ -59,6 +62,7 @@ def rollups_refresh(*, using: str = "default") -> dict[str, Any]:
         if not cursor.fetchone()[0]:
             return {"skipped": 1}
         cursor.execute("SET LOCAL jit = off")  # see reports.db.without_jit
+        began = _stamp(cursor)  # before the marks are taken: what committed before is in
         built = _sync_zones(cursor, using)
         cursor.execute("DELETE FROM reports_rollupdirtyday RETURNING day")  # what was marked
         dirty = sorted(row[0] for row in cursor.fetchall())
@@ -67,7 +71,7 @@ def rollups_refresh(*, using: str = "default") -> dict[str, Any]:
         # zone at 1,000,000 tickets); marked days: one round trip per zone
         for zone in built if dirty else ():
             _recompute(cursor, zone, _local_days(dirty, zoneinfo.ZoneInfo(zone)))
-    return {"days": len(dirty), "zones": list(rollup_zones())}
+    return {"days": len(dirty), "zones": list(rollup_zones()), "fresh_as_of": began}
 
 
 def rollups_rebuild(*, using: str = "default") -> dict[str, int]:
@@ -75,11 +79,53 @@ def rollups_rebuild(*, using: str = "default") -> dict[str, int]:
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
         cursor.execute("SET LOCAL jit = off")
+        _stamp(cursor)
         RollupZone.objects.using(using).all().delete()
         cursor.execute("DELETE FROM reports_rollupdirtyday")
         cursor.execute(flow_sql.OPEN_REBUILD)
         _sync_zones(cursor, using)  # no zone stored now: each is built from scratch
     return {"zones": len(rollup_zones())}
+
+
+STAMP = """
+INSERT INTO reports_rollupfreshness (id, refreshed_at) VALUES (1, %s)
+    ON CONFLICT (id) DO UPDATE SET refreshed_at = EXCLUDED.refreshed_at
+"""
+STATE = """
+SELECT (SELECT refreshed_at FROM reports_rollupfreshness WHERE id = 1),
+       EXISTS (SELECT 1 FROM reports_rollupzone WHERE zone = %s)
+"""
+
+
+def _stamp(cursor) -> datetime:
+    began = timezone.now()
+    cursor.execute(STAMP, [began])
+    return began
+
+
+def freshness(zone: str, *, using: str) -> datetime | None:
+    """How fresh the rollups of `zone` are on `using` (None: not kept there, not PostgreSQL,
+    or never refreshed): the last completed refresh's stamp, after refreshing inline on the
+    primary if that stamp is REPORTS_MAX_STALENESS_SECONDS old or more (so 0: always).
+    Fresh, this costs one query; a report then reads rows at most that stale."""
+    if connections[using].vendor != "postgresql" or zone not in rollup_zones():
+        return None
+    fresh, built = _state(zone, using)
+    max_age = timedelta(seconds=settings.REPORTS_MAX_STALENESS_SECONDS)
+    if fresh is not None and built and timezone.now() - fresh < max_age:
+        return fresh
+    refreshed = rollups_refresh(using="default")
+    if "fresh_as_of" in refreshed:  # every configured zone is built once the refresh returns
+        return refreshed["fresh_as_of"]
+    fresh, built = _state(zone, using)  # another refresher holds the lock: what it left
+    return fresh if built else None
+
+
+def _state(zone: str, using: str) -> tuple[datetime | None, bool]:
+    with connections[using].cursor() as cursor:
+        cursor.execute(STATE, [zone])
+        fresh, built = cursor.fetchone()
+    return fresh, bool(built)
 
 
 def _sync_zones(cursor, using: str) -> list[str]:
@@ -192,4 +238,4 @@ def _recompute_range(cursor, zone: str, first: date, last: date) -> None:
         month = next_month
 
 
-__all__ = ["ROLLUP_DAY", "rollup_zones", "rollups_rebuild", "rollups_refresh"]
+__all__ = ["ROLLUP_DAY", "freshness", "rollup_zones", "rollups_rebuild", "rollups_refresh"]

@@ -9,8 +9,10 @@ BUSINESS = [f"b{i:02d}" for i in range(BINS)]
 CALENDAR = [f"c{i:02d}" for i in range(BINS)]
 KEY = ("cuboid", "tier_id", "channel", "team_id", "priority", "metric", "level")
 COUNTS = ("met", "breached", *BUSINESS, *CALENDAR)
-# cuboid bits, in GROUPING()'s order: tier 8, channel 4, team 2, priority 1 (0: overall)
+# cuboid bits, in GROUPING()'s order: tier 8, channel 4, team 2, priority 1 (0: overall;
+# FULL = 15: every dimension at once, the rows a filtered report sums over, as the flow rollup)
 CUBOID_BITS = {"tier": 8, "channel": 4, "team": 2, "priority": 1}
+FULL = 15
 EDGES_SQL = "ARRAY[" + ", ".join(repr(e) for e in EDGES) + "]::float8[]"
 
 
@@ -20,7 +22,8 @@ def _bin_counts() -> str:
     return ",\n           ".join(business + calendar)
 
 
-# One row per (local day, metric, level) overall and by each single dimension, from the settled
+# One row per (local day, metric, level) overall, by each single dimension and by all of them
+# (cuboid FULL: what a filtered report sums over), from the settled
 # clocks (fulfilled, or marked breached: their state no longer depends on the time) of the
 # tickets created in the given [start, end) ranges (runs of local days). Breached: marked by
 # the sweep or fulfilled after the due time; met: fulfilled otherwise (the rule of
@@ -58,7 +61,8 @@ SELECT %(zone)s, 0, day, 15 - GROUPING(tier_id, channel, team_id, priority),
   ) AS cells
  GROUP BY GROUPING SETS ((day, metric, level), (day, metric, level, tier_id),
                          (day, metric, level, channel), (day, metric, level, team_id),
-                         (day, metric, level, priority))
+                         (day, metric, level, priority),
+                         (day, metric, level, tier_id, channel, team_id, priority))
 """
 DAYS_INSERT = _DAYS_INSERT.format(
     key=", ".join(KEY),
@@ -98,7 +102,7 @@ SURVEY_COUNTS = (
     "sent", "answers", "csat_answers", "csat_sum", "ces_answers", "ces_sum", "nps_answers",
     "promoters", "detractors",
 )  # fmt: skip
-SURVEY_CUBOID_BITS = {"tier": 8, "channel": 4, "team": 2, "agent": 1}
+SURVEY_CUBOID_BITS = {"tier": 8, "channel": 4, "team": 2, "agent": 1}  # and FULL, 15
 # The rules of reports.selectors.satisfaction._satisfaction_aggregates, summed.
 _SURVEY_DAYS_INSERT = """
 INSERT INTO reports_surveyrollup (zone, grain, day, {key}, {counts})
@@ -124,7 +128,8 @@ SELECT %(zone)s, 0, day, 15 - GROUPING(tier_id, channel, team_id, agent_id),
       LEFT JOIN customers_organization o ON o.id = t.organization_id
      WHERE cardinality(%(starts)s::timestamptz[]) > 0
   ) AS surveys
- GROUP BY GROUPING SETS ((day), (day, tier_id), (day, channel), (day, team_id), (day, agent_id))
+ GROUP BY GROUPING SETS ((day), (day, tier_id), (day, channel), (day, team_id), (day, agent_id),
+                         (day, tier_id, channel, team_id, agent_id))
 """
 SURVEY_DAYS_INSERT = _SURVEY_DAYS_INSERT.format(
     key=", ".join(SURVEY_KEY), counts=", ".join(SURVEY_COUNTS)

@@ -22,7 +22,7 @@ from .common import (
 )
 from .flow_rollup import agents_from_rollups, agents_rollup_cuboid
 from .satisfaction import _agent_names
-from .sla_rollup import rollups_ready
+from .sla_rollup import fresh_as_of, rollups_ready
 
 # --- 5. Agents ----------------------------------------------------------------------------------
 
@@ -38,7 +38,8 @@ def agents_report(query: ReportQuery) -> dict:
     if query.agent:
         agents = {k: v for k, v in agents.items() if k == query.agent}
     cuboid = agents_rollup_cuboid(query)
-    if cuboid is not None and rollups_ready(query, db):
+    rolled = rollups_ready(query, db) if cuboid is not None else None
+    if rolled:
         figures = agents_from_rollups(query, db, cuboid)
     else:
         figures = _agents_from_tables(query, db, list(agents))
@@ -60,7 +61,7 @@ def agents_report(query: ReportQuery) -> dict:
                 "csat": csat_score(cs.get("avg")),
             }
         )
-    return {"query": query.as_dict(), "agents": rows}
+    return {"query": query.as_dict(), "fresh_as_of": fresh_as_of(rolled), "agents": rows}
 
 
 def _agents_from_tables(query: ReportQuery, db: str, ids: list[int]) -> dict[int, dict]:

@@ -41,7 +41,7 @@ from .common import (
     _tier,
 )
 from .flow_rollup import flow_from_rollups, open_from_rollups, pending_from_rollups
-from .sla_rollup import rollups_ready
+from .sla_rollup import fresh_as_of, rollups_ready
 
 # --- 2. Backlog and flow -------------------------------------------------------------------------
 
@@ -117,6 +117,7 @@ def backlog_report(query: ReportQuery) -> dict:
         pending = _pending_minutes(cohort, db, now)
     return {
         "query": query.as_dict(),
+        "fresh_as_of": fresh_as_of(rolled),
         "open": {
             "total": total_open,
             "by_status": [

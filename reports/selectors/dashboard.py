@@ -30,7 +30,15 @@ from .common import (
     _tier,
 )
 from .sla import _sla_state
-from .sla_rollup import WINDOW, _targets, _values, rollups_ready
+from .sla_rollup import (
+    SLA_FILTER_COLUMNS,
+    WINDOW,
+    _targets,
+    _values,
+    fresh_as_of,
+    rollup_filters,
+    rollups_ready,
+)
 
 # --- the managers' dashboard ------------------------------------------------------------------
 
@@ -38,13 +46,12 @@ from .sla_rollup import WINDOW, _targets, _values, rollups_ready
 def sla_compliance_by_tier_over_time(query: ReportQuery, metric: str) -> dict:
     """Compliance (met of met + breached) per tier and period for one metric. From the SLA
     rollups' tier rows plus the running clocks live when the rollups hold the query (no filter
-    but the tier, a rollup zone: the refresh, then two queries), else one query over the
-    clocks."""
+    but the tier, a rollup zone: its freshness, then two queries; team, channel or priority
+    filters read the full-key rows), else one query over the clocks."""
     db = report_database()
     names = _names(db)
-    if not any((query.team, query.channel, query.priority, query.agent)) and rollups_ready(
-        query, db
-    ):
+    fresh = None if query.agent else rollups_ready(query, db)
+    if fresh:
         per_tier = _compliance_from_rollups(query, metric, db)
     else:
         clocks = SlaClock.objects.using(db).filter(
@@ -68,7 +75,7 @@ def sla_compliance_by_tier_over_time(query: ReportQuery, metric: str) -> dict:
                 }
             )
         series.append({"tier": _label("tier", tier_id, names) or "No tier", "points": points})
-    return {"periods": periods, "series": series}
+    return {"fresh_as_of": fresh_as_of(fresh), "periods": periods, "series": series}
 
 
 def _compliance_by_tier(clocks: QuerySet, query: ReportQuery) -> dict[Any, dict[str, dict]]:
@@ -93,22 +100,25 @@ COMPLIANCE_SQL = """
 WITH seg(grain, day, target) AS (VALUES {values})
 SELECT r.tier_id, seg.target, SUM(r.met), SUM(r.breached)
   FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
- WHERE r.zone = %s AND r.cuboid = 8 AND r.metric = %s {tier}
+ WHERE r.zone = %s AND r.cuboid = {cuboid} AND r.metric = %s {filters}
  GROUP BY r.tier_id, seg.target
 """
 
 
 def _compliance_from_rollups(query: ReportQuery, metric: str, db: str) -> dict:
-    """The settled clocks from the rollups' tier rows (cuboid 8), the running ones live (their
-    ids from the partial index clock_unsettled_idx, as the SLA report reads them)."""
+    """The settled clocks from the rollups' tier rows (cuboid 8; filtered by more than the
+    tier: the full-key rows, 15), the running ones live (their ids from the partial index
+    clock_unsettled_idx, as the SLA report reads them)."""
     params: list = []
     targets = [t for t in _targets(query) if t[2] != WINDOW]
+    filters, filter_params = rollup_filters(query, SLA_FILTER_COLUMNS) or ("", [])
+    only_tier = not any((query.team, query.channel, query.priority))
     sql = COMPLIANCE_SQL.format(
-        values=_values(targets, params), tier="AND r.tier_id = %s" if query.tier else ""
+        values=_values(targets, params), cuboid=8 if only_tier else 15, filters=filters
     )
     per_tier: dict[Any, dict[str, dict]] = defaultdict(dict)
     with without_jit(db), connections[db].cursor() as cursor:
-        cursor.execute(sql, [*params, query.tz, metric, *([query.tier] if query.tier else [])])
+        cursor.execute(sql, [*params, query.tz, metric, *filter_params])
         for tier_id, key, met, breached in cursor.fetchall():
             per_tier[tier_id][key] = {"met": int(met), "breached": int(breached)}
     running = Q(fulfilled_at__isnull=True, breached_at__isnull=True)

@@ -14,6 +14,7 @@ from ..db import report_database
 from ..params import ReportQuery
 from .common import _in_window
 from .satisfaction import _agent_names
+from .sla_rollup import fresh_as_of
 
 QUERY_KEYS = ("since", "until", "tz", "tier", "agent")
 
@@ -56,6 +57,7 @@ def goodwill_report(query: ReportQuery) -> dict:
             for k, v in query.as_dict().items()
             if k in ("since", "until", "tz", "tier", "agent")
         },
+        "fresh_as_of": fresh_as_of(None),  # live: the base tables
         "totals": _rows(granted),
         "by_tier": by_tier,
         "by_agent": by_agent,

@@ -26,8 +26,9 @@ from .common import (
     _tickets,
     _tier,
 )
+from .satisfaction_rollup import COLUMN as SATISFACTION_FILTER_COLUMNS
 from .satisfaction_rollup import satisfaction_grouped_from_rollups
-from .sla_rollup import rollups_answer
+from .sla_rollup import fresh_as_of, rollups_answer
 
 # --- 3. Satisfaction ----------------------------------------------------------------------------
 
@@ -105,13 +106,15 @@ def satisfaction_report(query: ReportQuery) -> dict:
     """CSAT and CES on 0-100, NPS from -100 to 100, with answer counts and the response rate,
     over surveys *sent* in the window (a survey row exists only once its link was sent),
     overall and by tier, channel, team, agent (the ticket's assignee) and period.
-    Queries: overall (1) + 5 breakdowns + names (2) + agents (1) = 9; without filters, in a
-    rollup zone: the rollups' refresh and one rollup query instead of the 6 aggregates."""
+    Queries: overall (1) + 5 breakdowns + names (2) + agents (1) = 9; without a priority
+    filter, in a rollup zone: the rollups' freshness (1) and one rollup query instead of the 6
+    aggregates (tier, team, channel, agent filters sum the full-key rows)."""
     db = report_database()
     surveys = Survey.objects.using(db).filter(
         _in_window("sent_at", query), _tickets(query, "ticket__")
     )
-    rolled = satisfaction_grouped_from_rollups(query, db) if rollups_answer(query, db) else None
+    fresh = rollups_answer(query, db, SATISFACTION_FILTER_COLUMNS)
+    rolled = satisfaction_grouped_from_rollups(query, db) if fresh else None
     aggregates = _satisfaction_aggregates()
     if rolled is not None:
         overall = _satisfaction_row(rolled["all"][0] if rolled["all"] else _zero())
@@ -144,7 +147,12 @@ def satisfaction_report(query: ReportQuery) -> dict:
             }
             for row in sorted(rows, key=lambda r: str(_label(dimension, r["key"], names)))
         ]
-    return {"query": query.as_dict(), **overall, "by": breakdowns}
+    return {
+        "query": query.as_dict(),
+        "fresh_as_of": fresh_as_of(fresh),
+        **overall,
+        "by": breakdowns,
+    }
 
 
 def _agent_names(db: str) -> dict[int, str]:

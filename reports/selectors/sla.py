@@ -35,7 +35,7 @@ from .common import (
     _tickets,
     _tier,
 )
-from .sla_rollup import rollups_answer, sla_grouped_from_rollups
+from .sla_rollup import fresh_as_of, rollups_answer, sla_grouped_from_rollups
 
 # --- 1. SLA compliance ------------------------------------------------------------------------
 
@@ -112,8 +112,9 @@ def sla_report(query: ReportQuery) -> dict:
     """Compliance per metric (met / breached / running), overall and by tier, channel, team,
     priority and period; times as p50/p90 in business minutes (what the clock counted, pauses
     excluded) and calendar minutes (start to fulfilment); breaches by tier and escalation level.
-    Without filters, in a zone the rollups are kept in (REPORTS_ROLLUP_ZONES): the rollups'
-    refresh (6 + 4 per zone), names (2), the rollup read (5) and the running clocks (2),
+    Without an agent filter, in a zone the rollups are kept in (REPORTS_ROLLUP_ZONES; tier,
+    team, channel, priority filters sum their full-key rows): the rollups' freshness (1; a
+    stale refresh more), names (2), the rollup read (5) and the running clocks (2),
     whatever the window or the data (sla_rollup.py). Otherwise names (2) + one GROUPING SETS
     query on PostgreSQL (one scan of the window's clocks for every breakdown)."""
     db = report_database()
@@ -123,7 +124,8 @@ def sla_report(query: ReportQuery) -> dict:
         .annotate(state=_sla_state(timezone.now()))
     )
     names = _names(db)
-    if rollups_answer(query, db):
+    fresh = rollups_answer(query, db)
+    if fresh:
         grouped, escalations = sla_grouped_from_rollups(clocks, query, db, _sla_grouped_sets)
     elif connections[db].vendor == "postgresql":
         grouped, escalations = _sla_grouped_sets(clocks, query, db)
@@ -163,6 +165,7 @@ def sla_report(query: ReportQuery) -> dict:
             by_tier[tier_id] += breaches
     return {
         "query": query.as_dict(),
+        "fresh_as_of": fresh_as_of(fresh),
         "metrics": overall,
         "by": breakdowns,
         "breaches": {

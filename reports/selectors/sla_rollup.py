@@ -6,19 +6,20 @@ from histogram bins (their resolution: reports/rollups/bins.py)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connections
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from slas.models import SlaClock
 
 from ..db import without_jit
-from ..models import ROLLUP_DAY, ROLLUP_MONTH, RollupZone
+from ..models import ROLLUP_DAY, ROLLUP_MONTH
 from ..params import ReportQuery, next_period
 from ..rollups import bins
-from ..rollups.refresh import rollups_refresh
-from ..rollups.sql import BUSINESS, CALENDAR, CUBOID_BITS, KEY
+from ..rollups.refresh import freshness
+from ..rollups.sql import BUSINESS, CALENDAR, CUBOID_BITS, FULL, KEY
 
 WINDOW = "window"
 DIMENSION_COLUMN = {
@@ -27,13 +28,21 @@ DIMENSION_COLUMN = {
     "team": "team_id",
     "priority": "priority",
 }
+# (the window's rows of every one-dimension cuboid, the periods' overall rows: each an index
+# condition on sla_rollup_cuboid_idx, so that the full-key rows are never fetched here)
 READ_SQL = """
 WITH seg(grain, day, target) AS (VALUES {values})
 SELECT r.cuboid, r.tier_id, r.channel, r.team_id, r.priority, seg.target, r.metric,
        SUM(r.met), SUM(r.breached), {sums}
   FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
- WHERE r.zone = %s AND (r.cuboid = 0 OR seg.target = 'window')
+ WHERE r.zone = %s AND seg.target = 'window' AND r.cuboid IN (0, 8, 4, 2, 1)
  GROUP BY r.cuboid, r.tier_id, r.channel, r.team_id, r.priority, seg.target, r.metric
+ UNION ALL
+SELECT r.cuboid, NULL, NULL, NULL, NULL, seg.target, r.metric,
+       SUM(r.met), SUM(r.breached), {sums}
+  FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s AND seg.target <> 'window' AND r.cuboid = 0
+ GROUP BY r.cuboid, seg.target, r.metric
 """
 ESCALATION_SQL = """
 WITH seg(grain, day) AS (VALUES {values})
@@ -42,26 +51,76 @@ SELECT r.tier_id, r.level, SUM(r.breached)
  WHERE r.zone = %s AND r.cuboid = 8
  GROUP BY r.tier_id, r.level
 """
+# Filtered: the rows of every dimension at once (cuboid FULL) matching the filters, summed
+# overall and per dimension in the read (GROUPING gives the rows the cuboid of an unfiltered
+# read), like the flow rollup; the periods' rows (the series: overall only) apart, so that
+# only the window's rows are grouped five ways, and from that dimension's own rows when one
+# filter is given (`series_cuboid`: a day's few rows instead of its full-key rows).
+FILTERED_READ_SQL = """
+WITH seg(grain, day, target) AS (VALUES {values})
+SELECT 15 - GROUPING(r.tier_id, r.channel, r.team_id, r.priority),
+       r.tier_id, r.channel, r.team_id, r.priority, seg.target, r.metric,
+       SUM(r.met), SUM(r.breached), {sums}
+  FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s AND r.cuboid = {full} {filters} AND seg.target = 'window'
+ GROUP BY GROUPING SETS ((seg.target, r.metric), (seg.target, r.metric, r.tier_id),
+                         (seg.target, r.metric, r.channel), (seg.target, r.metric, r.team_id),
+                         (seg.target, r.metric, r.priority))
+ UNION ALL
+SELECT 0, NULL, NULL, NULL, NULL, seg.target, r.metric, SUM(r.met), SUM(r.breached), {sums}
+  FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s AND r.cuboid = {series} {filters} AND seg.target <> 'window'
+ GROUP BY seg.target, r.metric
+"""
+FILTERED_ESCALATION_SQL = """
+WITH seg(grain, day) AS (VALUES {values})
+SELECT r.tier_id, r.level, SUM(r.breached)
+  FROM reports_slarollup r JOIN seg ON r.grain = seg.grain AND r.day = seg.day
+ WHERE r.zone = %s AND r.cuboid = {full} {filters}
+ GROUP BY r.tier_id, r.level
+"""
+SLA_FILTER_COLUMNS = {**DIMENSION_COLUMN}  # tier, channel, team, priority: the full key
 
 
-def rollups_answer(query: ReportQuery, db: str) -> bool:
-    """Whether the rollups hold this question: no filter (the rollups keep one dimension at a
-    time), a zone they are kept in, PostgreSQL. Refreshes them first (on the primary)."""
-    if any((query.tier, query.team, query.channel, query.priority, query.agent)):
-        return False
+def series_cuboid(query: ReportQuery, bits: dict[str, int]) -> int:
+    """The cuboid a filtered series reads: the filter's own dimension's when it is the only
+    one, else the full-key rows."""
+    given = [name for name in bits if getattr(query, name)]
+    return bits[given[0]] if len(given) == 1 else FULL
+
+
+def rollup_filters(query: ReportQuery, columns: dict[str, str]) -> tuple[str, list] | None:
+    """(SQL conditions on the full-key rows, their parameters) for the query's filters, or
+    None when one is not among `columns` (that report then reads the base tables)."""
+    given = [n for n in ("tier", "team", "channel", "priority", "agent") if getattr(query, n)]
+    if any(name not in columns for name in given):
+        return None
+    sql = "".join(f" AND r.{columns[name]} = %s" for name in given)
+    return sql, [getattr(query, name) for name in given]
+
+
+def rollups_answer(
+    query: ReportQuery, db: str, columns: dict[str, str] | None = None
+) -> datetime | None:
+    """Whether the rollups hold this question: its filters among `columns` (the SLA rollup's
+    key by default: tier, team, channel, priority; not agent), a zone they are kept in,
+    PostgreSQL; if so, how fresh they are (`rollups_ready`)."""
+    if rollup_filters(query, columns or SLA_FILTER_COLUMNS) is None:
+        return None
     return rollups_ready(query, db)
 
 
-def rollups_ready(query: ReportQuery, db: str) -> bool:
-    """Whether the rollups are kept in the query's zone (PostgreSQL, a zone of
-    REPORTS_ROLLUP_ZONES); refreshes them first (on the primary), so that what they hold is
-    what the base tables hold now."""
-    if connections[db].vendor != "postgresql":
-        return False
-    refreshed = rollups_refresh(using="default")
-    if "zones" in refreshed:  # every configured zone is built once the refresh returns
-        return query.tz in refreshed["zones"]
-    return RollupZone.objects.using(db).filter(zone=query.tz).exists()  # another refreshed
+def rollups_ready(query: ReportQuery, db: str) -> datetime | None:
+    """When the rollups of the query's zone were last refreshed (None: they do not hold it:
+    not PostgreSQL, not a zone of REPORTS_ROLLUP_ZONES): at most REPORTS_MAX_STALENESS_SECONDS
+    ago, refreshing them inline (on the primary) when older (reports.rollups.refresh)."""
+    return freshness(query.tz, using=db)
+
+
+def fresh_as_of(rolled: datetime | None) -> str:
+    """The `fresh_as_of` of a report: every write committed before it is counted (the
+    rollups' refresh stamp when they answered, else the moment of the read: live)."""
+    return (rolled or timezone.now()).isoformat()
 
 
 def segments(first: date, last: date) -> list[tuple[int, date]]:
@@ -102,18 +161,32 @@ def sla_grouped_from_rollups(clocks: QuerySet, query: ReportQuery, db: str, live
     targets = _targets(query)
     params: list = []
     sums = ", ".join(f"SUM(r.{c})" for c in (*BUSINESS, *CALENDAR))
-    sql = READ_SQL.format(values=_values(targets, params), sums=sums)
+    filters, filter_params = rollup_filters(query, SLA_FILTER_COLUMNS) or ("", [])
+    read, escalation = (
+        (FILTERED_READ_SQL, FILTERED_ESCALATION_SQL) if filters else (READ_SQL, ESCALATION_SQL)
+    )
+    sql = read.format(
+        values=_values(targets, params),
+        sums=sums,
+        full=FULL,
+        filters=filters,
+        series=series_cuboid(query, CUBOID_BITS),
+    )
     grouped: dict[str, dict] = defaultdict(dict)
     with without_jit(db), connections[db].cursor() as cursor:
-        cursor.execute(sql, [*params, query.tz])
+        # (the filtered read's two parts each take the zone and the filters)
+        tail = [query.tz, *filter_params] * 2
+        cursor.execute(sql, [*params, *tail])
         for row in cursor.fetchall():
             which, key = _which(row, query)
             grouped[which][(row[6], key)] = _counts(row)
         escalation_params: list = []
         window = [(g, d) for g, d, t in targets if t == WINDOW]
         cursor.execute(
-            ESCALATION_SQL.format(values=_values(window, escalation_params)),
-            [*escalation_params, query.tz],
+            escalation.format(
+                values=_values(window, escalation_params), full=FULL, filters=filters
+            ),
+            [*escalation_params, query.tz, *filter_params],
         )
         escalations = [tuple(r) for r in cursor.fetchall()]
 

@@ -33,6 +33,7 @@ from .common import (
     _period_key,
     _rate,
 )
+from .sla_rollup import fresh_as_of
 
 # --- 4. Success ---------------------------------------------------------------------------------
 
@@ -130,6 +131,7 @@ def success_report(query: ReportQuery) -> dict:
     }
     return {
         "query": query.as_dict(),
+        "fresh_as_of": fresh_as_of(None),  # live: the base tables
         "at_risk": {
             "flagged": sum(r["flagged"] for r in at_risk_rows.values()),
             "recovered": sum(r["recovered"] for r in at_risk_rows.values()),
