@@ -19,7 +19,7 @@ from outbox import webhook
 from outbox.models import OutboxMessage
 from outbox.transports import Sent
 from tickets.channels.models import Channel, ChannelThread
-from tickets.channels.outbound import mailbox_domain, mailbox_sender
+from tickets.channels.outbound import reply_email
 from tickets.channels.routing import best_email, support_mailbox
 from tickets.channels.threads import thread_remember
 
@@ -58,19 +58,11 @@ def _socket_event(body: dict) -> dict:
 
 
 def _via_email(row: OutboxMessage, address: str) -> Sent:
-    ticket = row.message.ticket
+    message = row.message
+    ticket = message.ticket
     mailbox = support_mailbox(ticket.requester, ticket)
-    message_id = email_transport.message_id(
-        domain=mailbox_domain(mailbox), idstring=f"t{ticket.pk}.m{row.message_id}.chat"
-    )
-    subject = ticket.subject
-    subject = subject if subject.lower().startswith("re:") else f"Re: {subject}"
-    envelope = email_transport.envelope(
-        sender=mailbox_sender(mailbox),
-        subject=f"{subject} [#{ticket.pk}]",
-        body=row.payload["message"].get("text", ""),
-        html=row.payload["message"].get("html", ""),
-        message_id=message_id,
+    message_id, envelope = reply_email(
+        message, mailbox, idstring=f"t{ticket.pk}.m{message.pk}.chat"
     )
     if mailbox is not None:
         thread_remember(mailbox, message_id, ticket)  # their answer threads into the ticket

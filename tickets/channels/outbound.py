@@ -100,10 +100,14 @@ def mailbox_domain(channel) -> str | None:
     return channel.address.rsplit("@", 1)[-1] if channel and channel.address else None
 
 
-def _queue_email(message: Message, route: routing.Route, purpose: str) -> OutboxMessage:
+def reply_email(message: Message, mailbox, *, idstring: str = "") -> tuple[str, dict]:
+    """(Message-ID, email envelope) of `message` as a reply from `mailbox` (a Channel or
+    None): "Re: subject [#id]", threaded on the ticket's earlier Message-IDs, the files, and
+    Auto-Submitted for a message nobody wrote. Also what the chat transport mails an offline
+    visitor (with its own `idstring`, so the two Message-IDs differ)."""
     ticket = message.ticket
     message_id = email_transport.message_id(
-        domain=mailbox_domain(route.channel), idstring=f"t{ticket.pk}.m{message.pk}"
+        domain=mailbox_domain(mailbox), idstring=idstring or f"t{ticket.pk}.m{message.pk}"
     )
     subject = (
         ticket.subject if ticket.subject.lower().startswith("re:") else f"Re: {ticket.subject}"
@@ -117,7 +121,7 @@ def _queue_email(message: Message, route: routing.Route, purpose: str) -> Outbox
     if message.author_user_id is None:
         headers["Auto-Submitted"] = "auto-replied"  # our automatic messages must not loop
     payload = email_transport.envelope(
-        sender=mailbox_sender(route.channel),
+        sender=mailbox_sender(mailbox),
         subject=f"{subject} [#{ticket.pk}]",
         body=message.body_text,
         html=message.body_html,
@@ -128,6 +132,12 @@ def _queue_email(message: Message, route: routing.Route, purpose: str) -> Outbox
             for a in message.attachments.all()
         ],
     )
+    return message_id, payload
+
+
+def _queue_email(message: Message, route: routing.Route, purpose: str) -> OutboxMessage:
+    ticket = message.ticket
+    message_id, payload = reply_email(message, route.channel)
     Message.objects.filter(pk=message.pk).update(external_id=message_id)
     message.external_id = message_id
     if route.channel is not None:
