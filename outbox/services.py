@@ -126,6 +126,7 @@ def _finish(row: OutboxMessage, *, state: str, error: str = "", status=None) -> 
     row.save()
     for listener in transports.OUTCOME_LISTENERS:
         listener(row)
+    transports.changed(row)
 
 
 def _record(claimed: OutboxMessage, outcome: transports.Sent | Exception) -> OutboxMessage:
@@ -152,6 +153,7 @@ def _record(claimed: OutboxMessage, outcome: transports.Sent | Exception) -> Out
         wait = timedelta(seconds=getattr(outcome, "retry_after", None) or 0)
         row.next_attempt_at = timezone.now() + max(backoff(row.attempts), wait)
         row.save()
+        transports.changed(row)
         return row
 
 
@@ -231,6 +233,7 @@ def outbox_provider_status(
             fields.append("read_at")
         if fields:
             row.save(update_fields=[*fields, "updated_at"])
+            transports.changed(row)
             changed += 1
     return changed
 
@@ -246,5 +249,6 @@ def outbox_retry(*, row: OutboxMessage) -> OutboxMessage:
     row.attempts = 0
     row.next_attempt_at = timezone.now()
     row.save()
+    transports.changed(row)
     enqueue_on_commit("outbox.send", row.pk)
     return row
