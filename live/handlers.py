@@ -132,9 +132,12 @@ def on_delivery_changed(row: OutboxMessage) -> None:
     visitor already saw. Rows that carry no message (webhooks, follow-ups) tell no one."""
     if row.message_id is None:
         return
-    ticket_id = (
-        Message.objects.filter(pk=row.message_id).values_list("ticket_id", flat=True).first()
-    )
+    if OutboxMessage.message.is_cached(row):  # the outbox reads it with the row it locks
+        ticket_id = row.message.ticket_id
+    else:
+        ticket_id = (
+            Message.objects.filter(pk=row.message_id).values_list("ticket_id", flat=True).first()
+        )
     if ticket_id is None:
         return
 

@@ -131,7 +131,12 @@ def _finish(row: OutboxMessage, *, state: str, error: str = "", status=None) -> 
 
 def _record(claimed: OutboxMessage, outcome: transports.Sent | Exception) -> OutboxMessage:
     with transaction.atomic():
-        row = OutboxMessage.objects.select_for_update().get(pk=claimed.pk)
+        # The message with it (not locked): what the change listeners name (live.handlers).
+        row = (
+            OutboxMessage.objects.select_related("message")
+            .select_for_update(of=("self",))
+            .get(pk=claimed.pk)
+        )
         if row.state != State.SENDING or row.attempts != claimed.attempts:
             return row  # the lease ran out and another attempt took over
         if isinstance(outcome, transports.Sent):
@@ -214,8 +219,10 @@ def outbox_provider_status(
         return 0
     at = at or timezone.now()
     changed = 0
-    rows = OutboxMessage.objects.select_for_update().filter(
-        transport=transport, provider_id=provider_id
+    rows = (
+        OutboxMessage.objects.select_related("message")
+        .select_for_update(of=("self",))
+        .filter(transport=transport, provider_id=provider_id)
     )
     for row in rows:
         if status == "failed":
