@@ -148,3 +148,47 @@ def test_a_replys_delivery_line_follows_its_outbox_row_without_reload(
         assert page.evaluate("window.__notReloaded") is True
         assert badge.inner_text() == "Delivered"
         shoot(page, "desk-live-delivery.png")
+
+
+def test_without_its_socket_the_page_polls_then_reconnects(
+    browser, agent, team, integration_client
+):
+    """The socket goes down (closed by the network, and refused while it is down): the page
+    says it is off, keeps showing new messages by its 15 s poll, and when the socket can be
+    opened again reconnects by itself (backoff) and is live again."""
+    make_channel("chat", "Website chat", widget_id="w-1")
+    ticket = chat(integration_client, "Hi, my order 1042 has not arrived", 1).ticket
+    if ticket.team_id != team.pk:
+        services.ticket_update(ticket=ticket, actor=agent, team=team)
+    network = {"down": False, "open": []}
+
+    def through(ws) -> None:
+        if network["down"]:
+            ws.close()
+            return
+        ws.connect_to_server()
+        network["open"].append(ws)
+
+    name, value = session_cookie(agent).split("=", 1)
+    with uvicorn() as server, open_page(browser, width=1280, height=900) as page:
+        page.context.add_cookies([{"name": name, "value": value, "url": server}])
+        page.route_web_socket("**/ws/desk/", through)
+        page.goto(f"{server}/desk/tickets/{ticket.pk}/")
+        page.wait_for_selector("html[data-live='on']")
+        page.evaluate("window.__notReloaded = true")
+
+        network["down"] = True
+        for ws in network["open"]:
+            ws.close()
+        page.wait_for_selector("html[data-live='off']")
+        chat(integration_client, "Still nothing, and the socket is down", 2)
+        page.wait_for_selector("text=Still nothing, and the socket is down", timeout=20000)
+
+        network["down"] = False  # reachable again: the next attempt (<= 30 s backoff) gets in
+        page.wait_for_selector("html[data-live='on']", timeout=35000)
+        started = time.monotonic()
+        chat(integration_client, "Back online?", 3)
+        page.wait_for_selector("text=Back online?", timeout=5000)
+        assert time.monotonic() - started < 5  # pushed, not polled
+        assert page.evaluate("window.__notReloaded") is True
+        assert page.locator("ol.conversation li.msg").count() == 3
