@@ -63,8 +63,11 @@ class Route:
 
     @property
     def carries_attachments(self) -> bool:
-        """Whether files can go with a message on this route (the adapter's capabilities)."""
+        """Whether files can go with a message on this route (the adapter's capabilities, or
+        its per-channel answer)."""
         found = _adapter(self.kind)
+        if found is not None and found.attachments_for is not None:
+            return bool(found.attachments_for(self.channel))
         return bool(found and found.capabilities.attachments)
 
     def describe(self) -> str:
