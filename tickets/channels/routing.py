@@ -331,8 +331,8 @@ def unreachable_reason() -> str:
     """Why first_message_route found nothing (a new ticket reaching out)."""
     return gettext(
         "Nothing can reach this customer: a new ticket has no open conversation, and they have "
-        "no email address that is not marked undeliverable. Record their request instead, or "
-        "add an email address."
+        "no email address that is not marked undeliverable, nor a phone number an SMS channel "
+        "could text. Record their request instead, or add an email address."
     )
 
 
@@ -346,5 +346,6 @@ def attachments_refused_reason(route: Route) -> str:
 def undeliverable_reason(ticket: Ticket) -> str:
     return gettext(
         "Nothing can carry a reply: the %(channel)s channel does not reach the customer and "
-        "they have no email address that is not marked undeliverable."
+        "they have no email address that is not marked undeliverable, nor a phone number an "
+        "SMS channel could text."
     ) % {"channel": _label(ticket.channel)}
