@@ -431,6 +431,8 @@ CHAT_IDLE_MINUTES = env_int("CHAT_IDLE_MINUTES", 30)
 # widget socket counts as connected without a heartbeat (the frame pings every third of it).
 CHAT_VISITOR_TOKEN_MAX_AGE_DAYS = env_int("CHAT_VISITOR_TOKEN_MAX_AGE_DAYS", 90)
 CHAT_PRESENCE_TTL_SECONDS = env_int("CHAT_PRESENCE_TTL_SECONDS", 60)
+# How long a file link handed to a chat visitor works (widget/files.py).
+CHAT_FILE_LINK_MAX_AGE_DAYS = env_int("CHAT_FILE_LINK_MAX_AGE_DAYS", 30)
 # A call appends to the caller's open phone ticket updated within this window, else opens one.
 CALL_THREAD_WINDOW_HOURS = env_int("CALL_THREAD_WINDOW_HOURS", 24)
 # Processing an inbound payload is retried this often (exponential backoff) before it fails.

@@ -18,6 +18,9 @@ import threading
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from core import events
+from outbox import transports
+from outbox.models import OutboxMessage
+from tickets.models import Message
 
 from . import groups
 from .publish import publish_many
@@ -123,10 +126,33 @@ def on_tickets_updated(batch: list[events.DomainEvent]) -> None:
     _deliver(fill)
 
 
+def on_delivery_changed(row: OutboxMessage) -> None:
+    """A reply's delivery changed (sent, failed, queued again, delivered, read): the agents on
+    its ticket re-read that message, so the page does not say "Queued" for a reply the
+    visitor already saw. Rows that carry no message (webhooks, follow-ups) tell no one."""
+    if row.message_id is None:
+        return
+    if OutboxMessage.message.is_cached(row):  # the outbox reads it with the row it locks
+        ticket_id = row.message.ticket_id
+    else:
+        ticket_id = (
+            Message.objects.filter(pk=row.message_id).values_list("ticket_id", flat=True).first()
+        )
+    if ticket_id is None:
+        return
+
+    def fill(pending: _Pending) -> None:
+        event = {"type": "delivery", "ticket": ticket_id, "message": row.message_id}
+        pending.messages.append((groups.ticket(ticket_id), event))
+
+    _deliver(fill)
+
+
 def connect() -> None:
-    """Idempotent (events.subscribe_many ignores a second call)."""
+    """Idempotent (events.subscribe_many and transports.listen_changes ignore a second call)."""
     events.subscribe_many(events.MESSAGE_CREATED, on_messages_created)
     events.subscribe_many(events.TICKET_CREATED, on_queue_changed)
     events.subscribe_many(events.TICKET_UPDATED, on_tickets_updated)
     events.subscribe_many(events.SLA_WARNING, on_queue_changed)
     events.subscribe_many(events.SLA_BREACHED, on_queue_changed)
+    transports.listen_changes(on_delivery_changed)

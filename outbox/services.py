@@ -126,11 +126,17 @@ def _finish(row: OutboxMessage, *, state: str, error: str = "", status=None) -> 
     row.save()
     for listener in transports.OUTCOME_LISTENERS:
         listener(row)
+    transports.changed(row)
 
 
 def _record(claimed: OutboxMessage, outcome: transports.Sent | Exception) -> OutboxMessage:
     with transaction.atomic():
-        row = OutboxMessage.objects.select_for_update().get(pk=claimed.pk)
+        # The message with it (not locked): what the change listeners name (live.handlers).
+        row = (
+            OutboxMessage.objects.select_related("message")
+            .select_for_update(of=("self",))
+            .get(pk=claimed.pk)
+        )
         if row.state != State.SENDING or row.attempts != claimed.attempts:
             return row  # the lease ran out and another attempt took over
         if isinstance(outcome, transports.Sent):
@@ -152,6 +158,7 @@ def _record(claimed: OutboxMessage, outcome: transports.Sent | Exception) -> Out
         wait = timedelta(seconds=getattr(outcome, "retry_after", None) or 0)
         row.next_attempt_at = timezone.now() + max(backoff(row.attempts), wait)
         row.save()
+        transports.changed(row)
         return row
 
 
@@ -212,8 +219,10 @@ def outbox_provider_status(
         return 0
     at = at or timezone.now()
     changed = 0
-    rows = OutboxMessage.objects.select_for_update().filter(
-        transport=transport, provider_id=provider_id
+    rows = (
+        OutboxMessage.objects.select_related("message")
+        .select_for_update(of=("self",))
+        .filter(transport=transport, provider_id=provider_id)
     )
     for row in rows:
         if status == "failed":
@@ -231,6 +240,7 @@ def outbox_provider_status(
             fields.append("read_at")
         if fields:
             row.save(update_fields=[*fields, "updated_at"])
+            transports.changed(row)
             changed += 1
     return changed
 
@@ -246,5 +256,6 @@ def outbox_retry(*, row: OutboxMessage) -> OutboxMessage:
     row.attempts = 0
     row.next_attempt_at = timezone.now()
     row.save()
+    transports.changed(row)
     enqueue_on_commit("outbox.send", row.pk)
     return row

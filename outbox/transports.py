@@ -30,6 +30,10 @@ Transport = Callable[["OutboxMessage"], Sent]
 TRANSPORTS: dict[str, Transport] = {}
 # Called with the row once it is sent or finally failed (not for a transient failure).
 OUTCOME_LISTENERS: list[Callable[[OutboxMessage], None]] = []
+# Called with the row whenever what a person reads of it changed: sent, failed, a transient
+# failure (queued again with its error), delivered or read by the provider, retried. Inside
+# the transaction of the change: a listener that tells someone waits for the commit.
+CHANGE_LISTENERS: list[Callable[[OutboxMessage], None]] = []
 
 
 def register(name: str, transport: Transport) -> Transport:
@@ -46,3 +50,14 @@ def listen(listener: Callable[[OutboxMessage], None]) -> None:
     """Idempotent: a listener registered twice is called once."""
     if listener not in OUTCOME_LISTENERS:
         OUTCOME_LISTENERS.append(listener)
+
+
+def listen_changes(listener: Callable[[OutboxMessage], None]) -> None:
+    """Idempotent, as listen(); see CHANGE_LISTENERS."""
+    if listener not in CHANGE_LISTENERS:
+        CHANGE_LISTENERS.append(listener)
+
+
+def changed(row: OutboxMessage) -> None:
+    for listener in CHANGE_LISTENERS:
+        listener(row)

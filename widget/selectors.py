@@ -11,6 +11,7 @@ from tickets.channels.models import Channel, ChannelThread
 from tickets.models import ChannelKind, Direction, Message
 from tickets.selectors import merge_target_of, ticket_messages
 
+from .files import file_url
 from .tokens import BadToken, Visitor
 
 DEFAULT_COLOR = "#1f6feb"
@@ -106,5 +107,8 @@ def message_json(message: Message) -> dict:
         "name": name,
         "body": message.body_text,
         "created_at": message.created_at.isoformat(),
-        "attachments": [{"filename": a.filename} for a in message.attachments.all()],
+        "attachments": [
+            {"filename": a.filename, "size": a.size, "url": file_url(a)}
+            for a in message.attachments.all()
+        ],
     }

@@ -23,7 +23,7 @@ from tickets.channels.outbound import reply_email
 from tickets.channels.routing import best_email, support_mailbox
 from tickets.channels.threads import thread_remember
 
-from . import presence
+from . import presence, selectors
 
 
 class VisitorUnreachable(Exception):
@@ -42,8 +42,12 @@ def _via_webhook(row: OutboxMessage, channel: Channel) -> Sent:
     return webhook.send(OutboxMessage(pk=row.pk, transport="webhook", payload=envelope))
 
 
-def _socket_event(body: dict) -> dict:
-    message = body["message"]
+def _socket_event(row: OutboxMessage) -> dict:
+    """The reply as the widget shows it: the same JSON as the conversation's history, with
+    its files' links (selectors.message_json); from the payload when the row names no message."""
+    if row.message_id is not None:
+        return {"type": "message", "message": selectors.message_json(row.message)}
+    message = row.payload["message"]
     return {
         "type": "message",
         "message": {
@@ -85,7 +89,7 @@ def send(row: OutboxMessage) -> Sent:
         .first()
     )
     online = thread is not None and presence.connected(thread.pk)
-    if online and publish(groups.visitor(thread.pk), _socket_event(body)):
+    if online and publish(groups.visitor(thread.pk), _socket_event(row)):
         return Sent(provider_id=f"socket:{thread.pk}:{body['message']['id']}")
     address = best_email(row.message.ticket.requester) if row.message_id else ""
     if address:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import api, files, views
 
 app_name = "widget"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("api/typing/", api.TypingView.as_view(), name="typing"),
     path("api/transcript/", api.TranscriptView.as_view(), name="transcript"),
     path("api/suggest/", api.SuggestView.as_view(), name="suggest"),
+    path("files/<str:token>/", files.download, name="file"),
 ]

@@ -54,3 +54,24 @@ def test_another_teams_agent_gets_404_and_a_bad_after_is_400(make_ticket, other_
     anonymous = desk_client(agent)
     anonymous.logout()
     assert anonymous.get(url(ticket, 0)).status_code == 302  # to the sign-in page
+
+
+def test_one_message_again_after_its_delivery_changed(make_ticket, agent, other_agent):
+    ticket = make_ticket("Where is my parcel?")
+    other = make_ticket("Another ticket")
+    first = ticket.messages.get()
+    reply = services.ticket_reply(ticket=ticket, author=agent, body="On its way.")
+    desk = desk_client(agent)
+    html = desk.get(f"/desk/tickets/{ticket.pk}/messages/?message={reply.pk}").content.decode()
+    assert html.count('<li class="msg') == 1
+    assert f'id="message-{reply.pk}"' in html
+    assert f'id="message-{first.pk}"' not in html
+    # another ticket's message through this ticket's address: nothing
+    foreign = other.messages.get()
+    assert (
+        desk.get(f"/desk/tickets/{ticket.pk}/messages/?message={foreign.pk}").content.strip() == b""
+    )
+    assert desk.get(f"/desk/tickets/{ticket.pk}/messages/?message=x").status_code == 400
+    assert (
+        desk_client(other_agent).get(f"/desk/tickets/{ticket.pk}/messages/?message={reply.pk}")
+    ).status_code == 404

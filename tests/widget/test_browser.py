@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -28,6 +29,8 @@ from tests.faults.processes import (
     wait_until,
 )
 from tickets.models import Ticket
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -192,6 +195,20 @@ def test_visitor_and_agent_chat_live(browser, stack, agent):
         shop_page.locator("#hd-chat-launcher").click()
         frame.get_by_text("Yes, two years, parts and labour.").wait_for()
         assert frame.locator(".msg").count() == 2
+
+        # A file from the agent: a link in the chat that downloads it (widget/files.py).
+        desk.goto(f"{app}/desk/tickets/{ticket.pk}/")
+        desk.get_by_label("Message (shortcut: r)").fill("The warranty card is attached.")
+        desk.get_by_label("Attachments").set_input_files(
+            files=[{"name": "warranty.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+        )
+        desk.get_by_role("button", name="Send", exact=True).click()
+        link = frame.locator("a.file", has_text="warranty.pdf")
+        link.wait_for(timeout=5000)
+        with shop_page.expect_download() as download:
+            link.click()
+        assert Path(download.value.path()).read_bytes() == PDF
+        shoot(shop_page, "widget-agent-file.png")
 
         # Escape closes the chat and gives the focus back to the launcher.
         frame.get_by_label("Message").press("Escape")

@@ -27,7 +27,9 @@ def test_a_file_within_the_limits_goes_on_the_ticket(visitor, online):
     visitor.start()
     response = _upload(visitor, "receipt.png", PNG, "image/png")
     assert response.status_code == 201, response.content
-    assert response.json()["message"]["attachments"] == [{"filename": "receipt.png"}]
+    [shown] = response.json()["message"]["attachments"]
+    assert (shown["filename"], shown["size"]) == ("receipt.png", len(PNG))
+    assert b"".join(visitor.client.get(shown["url"]).streaming_content) == PNG  # their own link
     attachment = Attachment.objects.get()
     assert (attachment.filename, attachment.content_type) == ("receipt.png", "image/png")
     assert attachment.file.read() == PNG

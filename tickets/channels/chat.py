@@ -153,6 +153,12 @@ def channel_for(data: dict) -> Channel | None:
     return resolve_channel(ChannelKind.CHAT, data.get("channel"))
 
 
+def attachments_for(channel: Channel | None) -> bool:
+    """Our widget shows an agent's files as links (widget/files.py); a third-party chat
+    provider's webhook carries text only."""
+    return channel is not None and not channel.settings.get("webhook_url")
+
+
 def public_contact(channel: Channel) -> tuple[str, str] | None:
     return (channel.name, "")  # the widget is on the site: its name says where
 
@@ -229,5 +235,6 @@ ADAPTER = ChannelAdapter(
     settings_clean=(_clean_colors, _clean_texts, _clean_prechat, _clean_origins),
     # The widget app registers "chat": the provider's webhook, or our widget's socket.
     reply_transport="chat",
+    attachments_for=attachments_for,
     public_contact=public_contact,
 )

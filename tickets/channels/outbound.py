@@ -14,6 +14,7 @@ from __future__ import annotations
 from email.utils import formataddr
 
 from django.conf import settings
+from django.utils import timezone
 
 from core import events
 from outbox import email as email_transport
@@ -22,7 +23,9 @@ from outbox.services import outbox_enqueue, outbox_record_undeliverable
 from webhooks.services import delivery_create
 
 from ..models import Direction, Message
+from ..status import Status
 from . import registry, routing
+from .models import ChannelThread
 from .threads import thread_remember
 
 
@@ -184,6 +187,25 @@ def conversation_payload(message: Message, thread) -> dict:
     }
 
 
+def sms_thread_open(thread, ticket) -> None:
+    """A conversation for a message going out by SMS to a number without one (the fallback
+    route): saved for `ticket`, so the customer's answer from that number lands on it. One
+    left open by a closed ticket ends first (as the customer's next message would end it);
+    a conversation opened meanwhile by someone else is used as it is."""
+    now = timezone.now()
+    open_threads = ChannelThread.objects.filter(
+        channel=thread.channel, key=thread.key, ended_at=None
+    )
+    open_threads.filter(ticket__status=Status.CLOSED).update(ended_at=now)
+    saved, _ = ChannelThread.objects.get_or_create(
+        channel=thread.channel,
+        key=thread.key,
+        ended_at=None,
+        defaults={"ticket": ticket, "last_message_at": now},
+    )
+    thread.pk, thread.ticket, thread.last_message_at = saved.pk, saved.ticket, saved.last_message_at
+
+
 def _queue_conversation(
     message: Message, route: routing.Route, purpose: str, template: dict | None = None
 ) -> OutboxMessage:
@@ -191,6 +213,8 @@ def _queue_conversation(
         build = registry.adapter(route.kind).reply_envelope or conversation_payload
     except KeyError:
         build = conversation_payload
+    if route.thread is not None and route.thread.pk is None:
+        sms_thread_open(route.thread, message.ticket)
     body = (
         build(message, route.thread, template=template)
         if template

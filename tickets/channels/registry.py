@@ -76,6 +76,9 @@ class ChannelAdapter:
     # The message templates a channel offers where free text may not go (WhatsApp outside
     # its 24 h window): dicts with key, name, language, text; None: the kind has none.
     reply_templates: Callable[[Any], list[dict]] | None = None
+    # Per channel, whether its replies can carry files (chat: our widget can, a third-party
+    # provider's webhook cannot); None: capabilities.attachments for every channel.
+    attachments_for: Callable[[Any], bool] | None = None
     # A provider's own webhook (tickets/channels/providers.py ProviderHooks), or None.
     provider: Any = None
     # Tiers.

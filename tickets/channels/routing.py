@@ -6,7 +6,8 @@
    conversation no longer reaches the customer).
 2. Otherwise the customer's best reachable identity: their email addresses in order, skipping
    the ones marked undeliverable (hard bounces); sent from the support mailbox of their last
-   email ticket, else the default mailbox.
+   email ticket, else the default mailbox. Without one, their phone number by SMS when an
+   SMS channel is configured (a missed call's ticket is answered by text).
 3. Otherwise nothing: the API refuses the reply (422 `undeliverable`) unless the caller asks
    to record it unsent; an automatic message is recorded undeliverable.
 
@@ -32,6 +33,7 @@ from django.utils.translation import gettext
 from customers.models import Customer, IdentityKind
 
 from ..models import ChannelKind, Ticket
+from ..status import Status
 from . import registry
 from .models import Channel, ChannelThread
 
@@ -63,8 +65,11 @@ class Route:
 
     @property
     def carries_attachments(self) -> bool:
-        """Whether files can go with a message on this route (the adapter's capabilities)."""
+        """Whether files can go with a message on this route (the adapter's capabilities, or
+        its per-channel answer)."""
         found = _adapter(self.kind)
+        if found is not None and found.attachments_for is not None:
+            return bool(found.attachments_for(self.channel))
         return bool(found and found.capabilities.attachments)
 
     def describe(self) -> str:
@@ -210,6 +215,47 @@ def _email_route(ticket: Ticket) -> Route | None:
     return _customer_email_route(ticket.requester, ticket)
 
 
+def best_phone(customer: Customer) -> str:
+    """The customer's first phone number not marked undeliverable (E.164); "" when none."""
+    for identity in customer.identities.all():
+        if identity.kind == IdentityKind.PHONE and identity.undeliverable_at is None:
+            return identity.value
+    return ""
+
+
+def _customer_sms_route(customer: Customer) -> Route | None:
+    """The customer's phone by SMS, when an active SMS channel can send: on the open SMS
+    conversation of that number if there is one (their answer goes on where it is), else
+    from the first SMS channel, with a conversation the outbox opens for the ticket
+    (outbound.sms_thread_open) so their answer lands on it."""
+    found = _adapter(ChannelKind.SMS)
+    number = best_phone(customer) if found is not None and found.reply_transport else ""
+    if not number:
+        return None
+    live = (
+        ChannelThread.objects.select_related("channel")
+        .filter(channel__kind=ChannelKind.SMS, channel__is_active=True, key=number, ended_at=None)
+        .exclude(ticket__status=Status.CLOSED)
+        .order_by("-last_message_at", "-id")
+        .first()
+    )
+    channel = (
+        live.channel
+        if live is not None
+        else Channel.objects.filter(kind=ChannelKind.SMS, is_active=True).order_by("id").first()
+    )
+    if channel is None:
+        return None
+    thread = live or ChannelThread(channel=channel, key=number)  # unsaved: opened on send
+    return Route(
+        transport=found.reply_transport,
+        kind=ChannelKind.SMS,
+        recipient=number,
+        channel=channel,
+        thread=thread,
+    )
+
+
 def _customer_email_route(customer: Customer, ticket: Ticket | None = None) -> Route | None:
     address = best_email(customer)
     if not address:
@@ -267,7 +313,9 @@ def _own_channel_route(ticket: Ticket) -> Route | None:
 
 def reply_route(ticket: Ticket) -> Route | None:
     """Where a public message on `ticket` goes now; None when nothing can carry it."""
-    return _own_channel_route(ticket) or _email_route(ticket)
+    return (
+        _own_channel_route(ticket) or _email_route(ticket) or _customer_sms_route(ticket.requester)
+    )
 
 
 def first_message_route(*, customer: Customer) -> Route | None:
@@ -276,15 +324,15 @@ def first_message_route(*, customer: Customer) -> Route | None:
     email; a conversation kind (chat, social) has no open conversation for a new ticket, so
     it falls back to the email as well; None when nothing can carry it. Checked before the
     ticket is written; the outbox asks reply_route again once it exists."""
-    return _customer_email_route(customer)
+    return _customer_email_route(customer) or _customer_sms_route(customer)
 
 
 def unreachable_reason() -> str:
     """Why first_message_route found nothing (a new ticket reaching out)."""
     return gettext(
         "Nothing can reach this customer: a new ticket has no open conversation, and they have "
-        "no email address that is not marked undeliverable. Record their request instead, or "
-        "add an email address."
+        "no email address that is not marked undeliverable, nor a phone number an SMS channel "
+        "could text. Record their request instead, or add an email address."
     )
 
 
@@ -298,5 +346,6 @@ def attachments_refused_reason(route: Route) -> str:
 def undeliverable_reason(ticket: Ticket) -> str:
     return gettext(
         "Nothing can carry a reply: the %(channel)s channel does not reach the customer and "
-        "they have no email address that is not marked undeliverable."
+        "they have no email address that is not marked undeliverable, nor a phone number an "
+        "SMS channel could text."
     ) % {"channel": _label(ticket.channel)}

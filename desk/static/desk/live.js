@@ -1,8 +1,9 @@
 /* The desk in real time (README "Real time"): one WebSocket to /ws/desk/ per page.
    Ticket page (ol.conversation[data-live-ticket]): a "message" event fetches the messages
    after the last one shown (desk:ticket-messages) and appends them; a "typing" event from the
-   visitor shows "Customer is typing..." for 4 s. Queue page (#queue-rows): a "queue" event
-   refreshes the rows (debounced), as the 15 s htmx poll does.
+   visitor shows "Customer is typing..." for 4 s; a "delivery" event (a reply sent, failed,
+   delivered or read) fetches that message again and replaces it. Queue page (#queue-rows):
+   a "queue" event refreshes the rows (debounced), as the 15 s htmx poll does.
    The socket reconnects with backoff (1 s doubling to 30 s); while it is down the ticket page
    polls every 15 s, and the queue keeps its own 15 s poll whatever the socket does. */
 (function () {
@@ -60,6 +61,22 @@
       });
   }
 
+  function refreshMessage(messageId) {
+    var shown = document.getElementById("message-" + messageId);
+    if (!shown) { fetchNew(); return; }  // not on the page yet: it comes with the new ones
+    var url = conversation.dataset.liveMessages + "?message=" + messageId;
+    fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html || !html.trim()) return;
+        var template = document.createElement("template");
+        template.innerHTML = html;
+        var fresh = template.content.querySelector("li.msg");
+        if (fresh && fresh.id === shown.id) shown.replaceWith(fresh);
+      })
+      .catch(function () { /* the page shows the stored state on its next load */ });
+  }
+
   var typingBox = null, typingTimer = null;
   function showTyping() {
     if (!typingBox) {
@@ -93,6 +110,8 @@
   // --- the socket ---------------------------------------------------------------------------
   function onEvent(event) {
     if (event.type === "message" && conversation && event.ticket === ticketId) fetchNew();
+    else if (event.type === "delivery" && conversation && event.ticket === ticketId
+      && event.message) refreshMessage(event.message);
     else if (event.type === "typing" && conversation
       && (event.ticket === undefined || event.ticket === ticketId)
       && event.from === "visitor") showTyping();

@@ -54,6 +54,12 @@
     }
   }
 
+  function sizeText(bytes) {
+    if (bytes < 1024) return bytes + " B";
+    if (bytes < 1024 * 1024) return Math.round(bytes / 1024) + " KB";
+    return (bytes / 1024 / 1024).toFixed(1) + " MB";
+  }
+
   function show(message) {
     if (state.seen[message.id]) return;
     state.seen[message.id] = true;
@@ -69,7 +75,12 @@
     body.textContent = message.body;
     item.appendChild(body);
     (message.attachments || []).forEach(function (file) {
-      var f = document.createElement("span"); f.className = "file"; f.textContent = "📎 " + file.filename; item.appendChild(f);
+      // A link when the server signed one (widget/files.py), else the name alone.
+      var f = document.createElement(file.url ? "a" : "span");
+      f.className = "file";
+      f.textContent = file.filename + (file.size ? " (" + sizeText(file.size) + ")" : "");
+      if (file.url) { f.href = file.url; f.setAttribute("download", file.filename); }
+      item.appendChild(f);
     });
     list.appendChild(item);
     list.scrollTop = list.scrollHeight;
