@@ -17,6 +17,7 @@ access token.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -35,7 +36,7 @@ from ..registry import Capabilities, ChannelAdapter
 from ..threads import MessageContent, NewTicket, continue_or_open
 from . import signature
 from .common import WEBHOOK_SETTINGS, from_unix, sending_channel
-from .graph import GraphPermanent, GraphTransient, graph_get, graph_post
+from .graph import GraphPermanent, GraphTransient, graph_get, graph_post, graph_upload
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -184,19 +185,59 @@ def reply_envelope(message: Message, thread: ChannelThread) -> dict:
     return {"channel_id": thread.channel_id, "request": request}
 
 
-def _sender(kind: str) -> Callable[[OutboxMessage], Sent]:
-    def send(row: OutboxMessage) -> Sent:
-        """POST {base}/me/messages with the page access token; its message_id is the mid the
-        delivery and read events name."""
-        channel = sending_channel(row.payload, kind)
-        answer = graph_post(
+# The Send API's attachment types; anything else goes as "file".
+ATTACHMENT_TYPES = frozenset({"image", "video", "audio"})
+
+
+def _attachment_type(content_type: str) -> str:
+    major = (content_type or "").split("/", 1)[0]
+    return major if major in ATTACHMENT_TYPES else "file"
+
+
+def _post_file(channel: Channel, attachment, request: dict) -> str:
+    """One file as its own message: the Send API's attachment upload (multipart
+    `recipient`, `messaging_type`, `message` with the attachment's type, and `filedata`)."""
+    kind = _attachment_type(attachment.content_type)
+    message = {"attachment": {"type": kind, "payload": {"is_reusable": False}}}
+    with attachment.file.open("rb") as handle:
+        answer = graph_upload(
             "me/messages",
             token=channel.settings["page_access_token"],
-            body=row.payload["request"],
+            data={
+                "recipient": json.dumps(request["recipient"]),
+                "messaging_type": request["messaging_type"],
+                "message": json.dumps(message),
+            },
+            files={"filedata": (attachment.filename, handle.read(), attachment.content_type)},
         )
-        if not answer.get("message_id"):
-            raise GraphTransient("The Send API answered without a message_id.", 200)
-        return Sent(provider_id=answer["message_id"], status=200)
+    if not answer.get("message_id"):
+        raise GraphTransient("The Send API answered without a message_id.", 200)
+    return answer["message_id"]
+
+
+def _sender(kind: str) -> Callable[[OutboxMessage], Sent]:
+    def send(row: OutboxMessage) -> Sent:
+        """POST {base}/me/messages with the page access token: the text, then each file of
+        the message (Messenger only: Instagram's API takes files by public URL alone). The
+        first message_id is the mid the delivery and read events name; a retry after a
+        partial failure sends the parts again (delivery is at least once)."""
+        channel = sending_channel(row.payload, kind)
+        request = row.payload["request"]
+        files = (
+            list(row.message.attachments.all())
+            if row.message_id and kind == ChannelKind.MESSENGER
+            else []
+        )
+        ids = []
+        if request["message"].get("text", "").strip() or not files:
+            answer = graph_post(
+                "me/messages", token=channel.settings["page_access_token"], body=request
+            )
+            if not answer.get("message_id"):
+                raise GraphTransient("The Send API answered without a message_id.", 200)
+            ids.append(answer["message_id"])
+        ids.extend(_post_file(channel, attachment, request) for attachment in files)
+        return Sent(provider_id=ids[0], status=200)
 
     return send
 
@@ -216,7 +257,12 @@ def _adapter(kind: str, label) -> ChannelAdapter:
         kind=kind,
         label=label,
         icon="social",
-        capabilities=Capabilities(replies=True, conversation=True, reply_window=WINDOW),
+        capabilities=Capabilities(
+            replies=True,
+            conversation=True,
+            reply_window=WINDOW,
+            attachments=kind == ChannelKind.MESSENGER,  # Instagram: files by public URL only
+        ),
         process=process,
         settings_allowed=WEBHOOK_SETTINGS | {account_setting, "page_access_token", "username"},
         settings_required=WEBHOOK_SETTINGS | {account_setting, "page_access_token"},

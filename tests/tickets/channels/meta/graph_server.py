@@ -1,7 +1,8 @@
 """The Graph API's side of sending, as Meta documents it, on a real local HTTP server (the
 edge of the system): POST /{phone_number_id}/messages (WhatsApp Cloud API) answers
 {"messaging_product", "contacts": [{"input", "wa_id"}], "messages": [{"id": "wamid..."}]};
-POST /me/messages (Messenger / Instagram Send API) answers {"recipient_id", "message_id"}.
+POST /me/messages (Messenger / Instagram Send API; JSON, or multipart with `filedata` for an
+attachment upload) answers {"recipient_id", "message_id"}.
 A wrong Bearer token is Meta's 401 OAuthException (code 190). Queued failures answer in
 Meta's error shape {"error": {"message", "type", "code", "error_data", "fbtrace_id"}}.
 GET /{media-id} and its download URL serve the WhatsApp media in `media`; POST
@@ -90,7 +91,9 @@ class GraphServer:
         if path.endswith("/media"):
             return 200, {"id": f"media-up-{n}"}
         if path.endswith("/me/messages"):
-            return 200, {"recipient_id": body["recipient"]["id"], "message_id": f"m_sent{n}"}
+            recipient = body["recipient"]  # a JSON field of the multipart attachment upload
+            recipient = json.loads(recipient) if isinstance(recipient, str) else recipient
+            return 200, {"recipient_id": recipient["id"], "message_id": f"m_sent{n}"}
         to = body["to"]
         return 200, {
             "messaging_product": "whatsapp",

@@ -4,6 +4,7 @@ row, and the 24-hour standard messaging window."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -213,3 +214,56 @@ def test_a_postback_is_the_buttons_title_and_a_delivery_watermark_marks_what_was
     row.refresh_from_db()
     assert row.delivered_at is not None
     assert row.read_at is None
+
+
+def test_files_on_a_messenger_reply_are_uploaded_each_as_a_message_and_instagram_refuses_them(
+    messenger_channel,
+    instagram_channel,
+    anon_client,
+    agent_client,
+    graph,
+    django_capture_on_commit_callbacks,
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    capture = django_capture_on_commit_callbacks
+    message = payloads.ms_message("m_f", "Can I see the invoice?")
+    message["timestamp"] = ms_now(1)
+    deliver(anon_client, messenger_channel, capture, message)
+    ticket = Ticket.objects.get()
+    pdf = SimpleUploadedFile("invoice.pdf", b"%PDF-1.4 invoice", content_type="application/pdf")
+    png_bytes = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    png = SimpleUploadedFile("label.png", png_bytes, content_type="image/png")
+    with capture(execute=True):
+        response = agent_client.post(
+            f"/api/v1/tickets/{ticket.pk}/messages/",
+            {"body": "Here it is", "attachments": [pdf, png]},
+            format="multipart",
+        )
+    assert response.status_code == 201, response.content
+    text, first, second = posts(graph)
+    assert text.json["message"] == {"text": "Here it is"}
+    assert first.path == second.path == "/v21.0/me/messages"
+    assert first.headers["Authorization"] == f"Bearer {PAGE_TOKEN}"
+    assert json.loads(first.json["recipient"]) == {"id": PSID}
+    assert first.json["messaging_type"] == "RESPONSE"
+    assert json.loads(first.json["message"]) == {
+        "attachment": {"type": "file", "payload": {"is_reusable": False}}
+    }
+    assert first.json["filedata"] == ("invoice.pdf", "application/pdf", b"%PDF-1.4 invoice")
+    assert json.loads(second.json["message"])["attachment"]["type"] == "image"
+    row = OutboxMessage.objects.get(transport="messenger")
+    assert (row.state, row.provider_id) == ("sent", "m_sent1")
+
+    event = payloads.ms_message("ig_f", "And here?", psid=IGSID, account=payloads.IG_ID)
+    event["timestamp"] = ms_now()
+    deliver(anon_client, instagram_channel, capture, event, obj="instagram", account=payloads.IG_ID)
+    ig_ticket = Ticket.objects.get(channel="instagram")
+    pdf.seek(0)
+    refused = agent_client.post(
+        f"/api/v1/tickets/{ig_ticket.pk}/messages/",
+        {"body": "Here", "attachments": [pdf]},
+        format="multipart",
+    )
+    assert_error(refused, 400, field="attachments")
+    assert ig_ticket.messages.count() == 1  # nothing written
