@@ -74,3 +74,32 @@ def eager_retries():
     app.conf.task_eager_propagates = False
     yield
     app.conf.task_eager_propagates = True
+
+
+# Twilio (SMS and voice): one account, a local server standing in for api.twilio.com.
+SID = "AC" + "0123456789abcdef" * 2
+AUTH_TOKEN = "twilio-auth-token-1"
+
+
+@pytest.fixture
+def twilio_api(settings):
+    from .provider_fakes import FakeTwilio
+
+    fake = FakeTwilio(SID, AUTH_TOKEN)
+    settings.TWILIO_API_BASE = fake.base
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def sms(team, twilio_api):
+    return make_channel(
+        "sms", "Acme SMS", number="+44 20 7946 0000", account_sid=SID, auth_token=AUTH_TOKEN
+    )
+
+
+@pytest.fixture
+def hotline(team, twilio_api):
+    return make_channel(
+        "phone", "Hotline", number="+44 20 7946 0000", account_sid=SID, auth_token=AUTH_TOKEN
+    )

@@ -16,34 +16,15 @@ from tickets.channels.routing import first_message_route, reply_route
 from tickets.models import Ticket
 from tickets.services import ticket_reply
 
-from .conftest import make_channel
-from .provider_fakes import FakeTwilio
 from .test_twilio import (
-    AUTH_TOKEN,
     KIM_NUMBER,
     OUR_NUMBER,
-    SID,
     call_status,
     incoming_sms,
     post,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def twilio_api(settings):
-    fake = FakeTwilio(SID, AUTH_TOKEN)
-    settings.TWILIO_API_BASE = fake.base
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def hotline(team, twilio_api):
-    return make_channel(
-        "phone", "Acme hotline", number="+44 20 7946 0000", account_sid=SID, auth_token=AUTH_TOKEN
-    )
 
 
 @pytest.fixture
@@ -60,15 +41,14 @@ def test_without_an_sms_channel_a_phone_only_customer_cannot_be_answered(missed_
 
 
 def test_a_missed_call_is_answered_by_sms_and_the_answer_lands_on_its_ticket(
+    request,
     anon_client,
     missed_call,
     agent,
     twilio_api,
     django_capture_on_commit_callbacks,
 ):
-    sms = make_channel(
-        "sms", "Acme SMS", number="+44 20 7946 0000", account_sid=SID, auth_token=AUTH_TOKEN
-    )
+    sms = request.getfixturevalue("sms")  # configured only now
     route = reply_route(missed_call)
     assert (route.transport, route.kind, route.recipient) == ("sms", "sms", KIM_NUMBER)
     assert route.describe() == f"Sends on SMS (conversation {KIM_NUMBER})"
@@ -98,13 +78,8 @@ def test_a_missed_call_is_answered_by_sms_and_the_answer_lands_on_its_ticket(
     assert ChannelThread.objects.filter(channel=sms, key=KIM_NUMBER).count() == 1
 
 
-def test_email_still_comes_first_and_an_undeliverable_number_is_skipped(
-    missed_call,
-    twilio_api,
-):
-    make_channel(
-        "sms", "Acme SMS", number="+44 20 7946 0000", account_sid=SID, auth_token=AUTH_TOKEN
-    )
+def test_email_still_comes_first_and_an_undeliverable_number_is_skipped(missed_call, request):
+    request.getfixturevalue("sms")
     customer = missed_call.requester
     phone = CustomerIdentity.objects.get(customer=customer, kind="phone")
     assert first_message_route(customer=customer).transport == "sms"  # reaching out, too

@@ -17,13 +17,10 @@ from tickets.channels.twilio import signature
 from tickets.models import Ticket
 from tickets.services import ticket_reply
 
-from .conftest import make_channel
-from .provider_fakes import FakeTwilio
+from .conftest import AUTH_TOKEN, SID, make_channel
 
 pytestmark = pytest.mark.django_db
 
-SID = "AC" + "0123456789abcdef" * 2
-AUTH_TOKEN = "twilio-auth-token-1"
 OUR_NUMBER = "+442079460000"
 KIM_NUMBER = "+442079460958"
 
@@ -39,28 +36,6 @@ def test_the_signature_is_twilio_s_own_documented_example():
     url = "https://mycompany.com/myapp.php?foo=1&bar=2"
     assert signature("12345", url, params) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
     assert signature("12345", url, params[::-1]) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
-
-
-@pytest.fixture
-def twilio_api(settings):
-    fake = FakeTwilio(SID, AUTH_TOKEN)
-    settings.TWILIO_API_BASE = fake.base
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def sms(team, twilio_api):
-    return make_channel(
-        "sms", "Acme SMS", number="+44 20 7946 0000", account_sid=SID, auth_token=AUTH_TOKEN
-    )
-
-
-@pytest.fixture
-def hotline(team, twilio_api):
-    return make_channel(
-        "phone", "Hotline", number="+44 20 7946 0000", account_sid=SID, auth_token=AUTH_TOKEN
-    )
 
 
 def incoming_sms(sid: str, body: str, **extra) -> dict:
