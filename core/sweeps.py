@@ -100,7 +100,9 @@ def _not_in(due: models.QuerySet[Row], seen: set) -> models.QuerySet[Row]:
         return due
     pk = due.model._meta.pk
     if connections[due.db].vendor == "postgresql" and pk.get_internal_type() in _INTEGER_KEYS:
-        return due.exclude(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [sorted(seen)]))
+        # The array as its text literal: psycopg would build it element by element in Python.
+        ids = "{" + ",".join(map(str, sorted(seen))) + "}"
+        return due.exclude(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
     return due.exclude(pk__in=seen)
 
 

@@ -15,6 +15,7 @@ from email.utils import make_msgid
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.utils import DNS_NAME
 from django.core.validators import validate_email
 
 from core.retry import PermanentError
@@ -36,8 +37,10 @@ class SmtpPermanent(PermanentError):
 
 
 def message_id(*, domain: str | None, idstring: str) -> str:
-    """A Message-ID (without <>) on the sending mailbox's domain."""
-    return make_msgid(idstring=idstring, domain=domain or None).strip("<>")
+    """A Message-ID (without <>) on the sending mailbox's domain, else on this host's name
+    (Django's DNS_NAME: looked up once per process; make_msgid would ask socket.getfqdn()
+    for each id, a resolver call per follow-up email of a sweep)."""
+    return make_msgid(idstring=idstring, domain=domain or str(DNS_NAME)).strip("<>")
 
 
 def envelope(

@@ -14,12 +14,13 @@ the same on every attempt so the receiver can tell a repeat.
 
 from __future__ import annotations
 
+import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from core.queueing import enqueue_on_commit
@@ -75,7 +76,7 @@ def outbox_enqueue_many(rows: list[OutboxMessage], *, per_task: int = 1) -> list
         transports.transport(row.transport)
         row.recipient = row.recipient[:1000]
         row.next_attempt_at = now
-    created = OutboxMessage.objects.bulk_create(rows)
+    created = _insert(rows, now)
     if per_task <= 1:
         for row in created:
             enqueue_on_commit("outbox.send", row.pk)
@@ -84,6 +85,43 @@ def outbox_enqueue_many(rows: list[OutboxMessage], *, per_task: int = 1) -> list
     for start in range(0, len(ids), per_task):
         enqueue_on_commit("outbox.send_many", ids[start : start + per_task])
     return created
+
+
+def _insert(rows: list[OutboxMessage], now) -> list[OutboxMessage]:
+    """bulk_create(rows) as one INSERT ... SELECT over a single jsonb parameter (on
+    PostgreSQL): Django 5.2's bulk_create sends every column as an array that psycopg builds in
+    Python, escaping each quote of each payload's JSON one by one (a third of a follow-up
+    sweep's CPU for 1,000 emails); json.dumps does the whole batch in C. The rows keep their
+    order: the SELECT is ordered, so the ids the sequence gives are too."""
+    connection = connections[OutboxMessage.objects.db]
+    if connection.vendor != "postgresql":
+        return OutboxMessage.objects.bulk_create(rows)
+    fields = [field for field in OutboxMessage._meta.concrete_fields if not field.primary_key]
+    for row in rows:
+        row.created_at = row.updated_at = now
+    records = json.dumps(
+        [{field.column: _jsonable(getattr(row, field.attname)) for field in fields} for row in rows]
+    )
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = OutboxMessage._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608 (model's names)
+            "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS r(doc, n) "
+            f"CROSS JOIN LATERAL jsonb_populate_record(NULL::{table}, r.doc) AS v "
+            "ORDER BY r.n RETURNING id",
+            [records],
+        )
+        ids = sorted(pk for (pk,) in cursor.fetchall())
+    for row, pk in zip(rows, ids, strict=True):
+        row.pk = pk
+        row._state.adding, row._state.db = False, connection.alias
+    return rows
+
+
+def _jsonable(value):
+    """A column's value as jsonb_populate_record reads it (timestamps as ISO 8601)."""
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def outbox_record_undeliverable(

@@ -45,3 +45,32 @@ def test_rows_are_queued_per_task_and_each_is_sent_or_fails_alone(
     assert sorted(m.to[0] for m in mail.outbox) == ["a@example.com", "c@example.com"]
     send_many([row.pk for row in rows])  # a second delivery of the message sends nothing again
     assert len(mail.outbox) == 2
+
+
+def test_many_rows_are_stored_as_given_each_under_the_id_it_got_back():
+    recipients = [f"r{i}@example.com" for i in range(30)]
+    given = _rows(recipients)
+    for i, row in enumerate(given):
+        row.source, row.provider_id, row.channel = f"test:{i}", f"m{i}@acme.example", "email"
+        row.payload["body"] = f'line "{i}"\n\\ {{x}}'  # quotes, backslash, braces, newline
+    rows = outbox_enqueue_many(given)
+    stored = {row.pk: row for row in OutboxMessage.objects.all()}
+    assert len(stored) == 30
+    for i, row in enumerate(rows):
+        found = stored[row.pk]
+        assert (found.recipient, found.source, found.provider_id, found.channel) == (
+            recipients[i],
+            f"test:{i}",
+            f"m{i}@acme.example",
+            "email",
+        )
+        assert found.payload == row.payload
+        assert found.payload["body"] == f'line "{i}"\n\\ {{x}}'
+        assert (found.state, found.attempts, found.error, found.message_id) == (
+            State.QUEUED,
+            0,
+            "",
+            None,
+        )
+        assert found.next_attempt_at == row.next_attempt_at
+        assert found.created_at == row.created_at is not None

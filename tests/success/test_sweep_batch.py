@@ -84,6 +84,22 @@ def test_batch_and_row_by_row_queue_the_same_email(customer, shop):
     assert batched.outcome == solo.outcome == "email to kim@example.com"
 
 
+def test_a_template_that_reads_only_the_language_is_rendered_in_each_language(shop):
+    FollowUpRuleFactory(delay_minutes=0, subject='{% translate "Thank you" %}', body="Welcome")
+    russian, english = CustomerFactory(name="Ru", locale="ru"), CustomerFactory(name="En")
+    _due(shop, [russian, english, CustomerFactory(name="Ru2", locale="ru")])
+    assert followup_sweep() == 3
+    subjects = {
+        f.customer.name: (f.outbox_message.payload["subject"], f.outbox_message.payload["body"])
+        for f in FollowUp.objects.select_related("customer", "outbox_message")
+    }
+    assert subjects == {
+        "Ru": ("Спасибо", "Welcome"),
+        "En": ("Thank you", "Welcome"),
+        "Ru2": ("Спасибо", "Welcome"),
+    }
+
+
 def test_one_bad_address_fails_alone(shop):
     FollowUpRuleFactory(delay_minutes=0)
     good = [CustomerFactory(name="Ann"), CustomerFactory(name="Bo")]
