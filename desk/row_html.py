@@ -10,10 +10,14 @@ as before."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
+
+from tickets.models import Priority
 
 from .audit_words import AuditRow
 from .selectors import QueueRow
@@ -26,6 +30,9 @@ from .templatetags.desk import (
     priority_label,
     status_label,
 )
+
+# The CSS class of a priority: the model's own (English) label, as the templates had it.
+PRIORITY_CSS = dict(Priority.choices)
 
 
 def sla_cell(row: QueueRow) -> SafeString:
@@ -49,71 +56,89 @@ def sla_cell(row: QueueRow) -> SafeString:
     return format_html('<td><span class="muted">{}</span></td>', gettext("no SLA"))
 
 
-def _cells(row: QueueRow) -> list[SafeString]:
-    """The cells both kinds of row share, from the subject to the status."""
+@lru_cache(maxsize=512)
+def _words(language: str | None, kind: str, value) -> str:
+    """A row's label for a stored value in `language`, looked up once per process and
+    language instead of once per row (the labels are lazy translations)."""
+    if kind == "icon":
+        return channel_icon(value)
+    if kind == "channel":
+        return channel_label(value)
+    if kind == "priority":
+        return str(priority_label(value))
+    return str(status_label(value))
+
+
+def _fields(row: QueueRow) -> dict:
+    """What both kinds of row show, escaped by the one format_html of the row."""
     t = row.ticket
-    organization = (
-        format_html('<br><span class="muted">{}</span>', t.organization.name)
-        if t.organization_id
-        else ""
-    )
-    return [
-        sla_cell(row),
-        format_html('<th scope="row"><a href="{}">#{} {}</a></th>', row.url, t.pk, t.subject),
-        format_html("<td>{}{}</td>", t.requester.name or gettext("(no name)"), organization),
-        format_html("<td>{}</td>", (row.tier.name if row.tier else "") or "—"),
-    ]
-
-
-def _tail(t) -> list[SafeString]:
-    return [
-        format_html(
-            '<td class="prio-{}">{}</td>', t.get_priority_display(), priority_label(t.priority)
+    language = get_language()
+    return {
+        "pk": t.pk,
+        "breached": mark_safe(' class="breached"') if t.sla_breached else "",
+        "sla": sla_cell(row),
+        "url": row.url,
+        "subject": t.subject,
+        "requester": t.requester.name or gettext("(no name)"),
+        "organization": (
+            format_html('<br><span class="muted">{}</span>', t.organization.name)
+            if t.organization_id
+            else ""
         ),
-        format_html("<td>{}</td>", status_label(t.status)),
-    ]
+        "tier": (row.tier.name if row.tier else "") or "—",
+        "icon": _words(None, "icon", t.channel),
+        "channel": _words(language, "channel", t.channel),
+        "priority_css": PRIORITY_CSS.get(t.priority, t.priority),
+        "priority": _words(language, "priority", t.priority),
+        "status": _words(language, "status", t.status),
+        "assignee": (t.assignee.display_name if t.assignee_id else "") or "—",
+    }
 
 
-def _assignee(t) -> SafeString:
-    return format_html("<td>{}</td>", (t.assignee.display_name if t.assignee_id else "") or "—")
-
-
-def _tr(t, cells: list[SafeString]) -> SafeString:
-    return format_html(
-        '<tr data-ticket="{}"{}>\n    {}\n  </tr>',
-        t.pk,
-        mark_safe(' class="breached"') if t.sla_breached else "",
-        mark_safe("\n    ".join(cells)),  # noqa: S308 - each cell is format_html's
-    )
+QUEUE_ROW = (
+    '<tr data-ticket="{pk}"{breached}>\n'
+    '    <td class="pick"><input type="checkbox" class="bulk-pick" name="ids" value="{pk}" '
+    'form="bulk-form" aria-label="{pick}"></td>\n'
+    "    {sla}\n"
+    '    <th scope="row"><a href="{url}">#{pk} {subject}</a></th>\n'
+    "    <td>{requester}{organization}</td>\n"
+    "    <td>{tier}</td>\n"
+    '    <td><span class="channel">{icon}</span> {channel}</td>\n'
+    '    <td class="prio-{priority_css}">{priority}</td>\n'
+    "    <td>{status}</td>\n"
+    "    <td>{assignee}</td>\n"
+    "  </tr>"
+)
+VIEW_ROW = (
+    '<tr data-ticket="{pk}"{breached}>\n'
+    "    {sla}\n"
+    '    <th scope="row"><a href="{url}">#{pk} {subject}</a></th>\n'
+    "    <td>{requester}{organization}</td>\n"
+    "    <td>{tier}</td>\n"
+    "    <td>{icon} {channel}</td>\n"
+    '    <td class="prio-{priority_css}">{priority}</td>\n'
+    "    <td>{status}</td>\n"
+    '    <td><time datetime="{updated_iso}">{updated}</time></td>\n'
+    "    <td>{assignee}</td>\n"
+    "  </tr>"
+)
 
 
 def queue_row(row: QueueRow) -> SafeString:
     """One row of desk/_queue_rows.html: a pick box for the bulk bar, then the ticket."""
-    t = row.ticket
-    pick = format_html(
-        '<td class="pick"><input type="checkbox" class="bulk-pick" name="ids" value="{}" '
-        'form="bulk-form" aria-label="{}"></td>',
-        t.pk,
-        gettext("Select #%(number)s") % {"number": t.pk},
-    )
-    channel = format_html(
-        '<td><span class="channel">{}</span> {}</td>',
-        channel_icon(t.channel),
-        channel_label(t.channel),
-    )
-    return _tr(t, [pick, *_cells(row), channel, *_tail(t), _assignee(t)])
+    pick = gettext("Select #%(number)s") % {"number": row.ticket.pk}
+    return format_html(QUEUE_ROW, pick=pick, **_fields(row))
 
 
 def view_row(row: QueueRow) -> SafeString:
     """One row of desk/_view_rows.html: the ticket, with when it last changed."""
     t = row.ticket
-    channel = format_html("<td>{} {}</td>", channel_icon(t.channel), channel_label(t.channel))
-    updated = format_html(
-        '<td><time datetime="{}">{}</time></td>',
-        t.updated_at.isoformat(),
-        formats.date_format(timezone.localtime(t.updated_at), "D j M H:i"),
+    return format_html(
+        VIEW_ROW,
+        updated_iso=t.updated_at.isoformat(),
+        updated=formats.date_format(timezone.localtime(t.updated_at), "D j M H:i"),
+        **_fields(row),
     )
-    return _tr(t, [*_cells(row), channel, *_tail(t), updated, _assignee(t)])
 
 
 def audit_row(row: AuditRow) -> SafeString:
