@@ -10,6 +10,8 @@ from accounts.models import User
 from tickets.models import Team
 from tickets.status import Status
 
+from .choices import ListedModelChoiceField
+
 ACTION_CHOICES = [
     ("assign", gettext_lazy("Assign to")),
     ("set_status", gettext_lazy("Set status")),
@@ -32,7 +34,7 @@ class BulkForm(forms.Form):
 
     ids = TicketIdsField(coerce=int, choices=[], label=gettext_lazy("Tickets"))
     action = forms.ChoiceField(choices=ACTION_CHOICES, label=gettext_lazy("Action"))
-    assignee = forms.ModelChoiceField(
+    assignee = ListedModelChoiceField(
         queryset=User.objects.none(),
         required=False,
         label=gettext_lazy("Agent"),
@@ -40,7 +42,7 @@ class BulkForm(forms.Form):
     )
     status = forms.ChoiceField(choices=Status.choices, required=False, label=gettext_lazy("Status"))
     tag = forms.CharField(max_length=50, required=False, label=gettext_lazy("Tag"))
-    team = forms.ModelChoiceField(
+    team = ListedModelChoiceField(
         queryset=Team.objects.all(), required=False, label=gettext_lazy("Team")
     )
 

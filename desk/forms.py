@@ -13,6 +13,7 @@ from tickets.models import Team
 from tickets.status import ACTIVE, Status
 
 from . import labels
+from .choices import ListedModelChoiceField
 from .uploads import MultipleFileField
 
 
@@ -36,13 +37,13 @@ ASSIGNED_CHOICES = [("", _("Anyone")), ("mine", _("Mine")), ("unassigned", _("Un
 class QueueFilterForm(forms.Form):
     """GET parameters of the queue page; an invalid value is ignored, never an error page."""
 
-    team = forms.ModelChoiceField(
+    team = ListedModelChoiceField(
         queryset=Team.objects.none(), required=False, empty_label=_("All"), label=_("Team")
     )
     channel = forms.ChoiceField(
         choices=[("", _("All")), *labels.CHANNEL.items()], required=False, label=_("Channel")
     )
-    tier = forms.ModelChoiceField(
+    tier = ListedModelChoiceField(
         queryset=SlaTier.objects.all(), required=False, empty_label=_("All"), label=_("Tier")
     )
     status = forms.ChoiceField(
@@ -106,7 +107,7 @@ class ReplyForm(forms.Form):
         return self.cleaned_data["visibility"] == "public"
 
 
-class AgentChoiceField(forms.ModelChoiceField):
+class AgentChoiceField(ListedModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.display_name
 
@@ -122,7 +123,7 @@ class TicketFieldsForm(forms.Form):
         empty_label=_("Unassigned"),
         label=_("Assignee"),
     )
-    team = forms.ModelChoiceField(
+    team = ListedModelChoiceField(
         queryset=Team.objects.all(), required=False, empty_label=_("None"), label=_("Team")
     )
     tags = forms.CharField(

@@ -175,7 +175,7 @@ def office_hours(tier) -> None:
 
 
 def test_queue_page_queries_are_bounded(
-    agent, desk, team, make_ticket, tier, django_assert_max_num_queries
+    agent, desk, team, make_ticket, tier, django_assert_max_num_queries, django_assert_num_queries
 ):
     office_hours(tier)
     customers = [CustomerFactory() for _ in range(5)]
@@ -183,11 +183,18 @@ def test_queue_page_queries_are_bounded(
         make_ticket(f"ticket {n}", requester=customers[n % 5], priority=1 + n % 4, tags=["a"])
     # session, user, the agent's zone (team calendar), tickets, clocks, calendars, intervals,
     # holidays, team and tier choices; the page adds the saved views and one count query
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(12) as queries:
         response = desk.get("/desk/")
     assert len(row_ids(response.content.decode())) == 50
+    # the <select>s' options come from plain queries: a server-side cursor (DECLARE, FETCH,
+    # CLOSE) is three round trips where one does
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("DECLARE")]
     with django_assert_max_num_queries(10):
         desk.get("/desk/queue/rows/")
+    for n in range(10):  # more tickets than the page shows: the same statements
+        make_ticket(f"more {n}", requester=customers[n % 5], priority=1 + n % 4)
+    with django_assert_num_queries(len(queries.captured_queries)):
+        desk.get("/desk/")
 
 
 def test_claim_takes_the_most_urgent_unassigned_ticket(agent, desk, make_ticket):
@@ -268,7 +275,7 @@ def test_another_teams_ticket_is_404(other_agent, make_ticket):
 
 
 def test_ticket_page_queries_are_bounded(
-    agent, desk, make_ticket, tier, django_assert_max_num_queries
+    agent, desk, make_ticket, tier, django_assert_max_num_queries, django_assert_num_queries
 ):
     office_hours(tier)
     ticket = make_ticket(tags=["vip", "printer"])
@@ -283,6 +290,12 @@ def test_ticket_page_queries_are_bounded(
     # assignee and team choices, the suggested articles (first message, one search) and the
     # header's available/away toggle, the goodwill gestures, the agent's time zone; where a
     # reply goes (the ticket's thread, the customer's identities, their support mailbox: 3)
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(25) as queries:
         response = desk.get(f"/desk/tickets/{ticket.pk}/")
     assert response.status_code == 200
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("DECLARE")]
+    for n in range(10):  # a longer conversation and trail: the same statements
+        ticket_services.ticket_reply(ticket=ticket, author=agent, body=f"more {n}", public=False)
+        ticket_services.customer_message_add(ticket=ticket, body=f"more {n}")
+    with django_assert_num_queries(len(queries.captured_queries)):
+        desk.get(f"/desk/tickets/{ticket.pk}/")

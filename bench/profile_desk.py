@@ -1,0 +1,107 @@
+"""Profile the desk's queue and ticket pages through the whole stack in one process
+(pyinstrument), the way gunicorn calls them, signed in as alice on the demo seed of
+bench/desk_pages.py:
+`python -m bench.profile_desk [queue|ticket] [requests] [--queries|--cprofile] [--no-setup]`
+prints the top frames (--cprofile: own time per function; --queries: one request's statements;
+--no-setup: skip migrate and seed, minutes on a busy machine).
+
+Uses the bench database and Redis (BENCH_*), DEBUG off.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+
+from . import desk_pages, harness
+
+
+def _environ(path: str, cookie: str) -> dict:
+    return {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_COOKIE": cookie,
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+    }
+
+
+def _session_cookie() -> str:
+    from django.test import Client
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username="alice"))
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    page = args[0] if args else "ticket"
+    count = int(args[1]) if len(args) > 1 else 200
+    if "--no-setup" not in sys.argv:  # the seed takes minutes on a busy machine
+        harness.ensure_database()
+        harness.manage("collectstatic", "--noinput")  # DEBUG off serves the manifest
+        harness.manage("seed_demo")
+        harness.manage("shell", "-c", desk_pages.SEED)
+    os.environ.update(harness.environment())
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    from django.core.wsgi import get_wsgi_application
+    from pyinstrument import Profiler
+
+    application = get_wsgi_application()
+    from tickets.models import Ticket
+
+    ticket_id = Ticket.objects.filter(tags__name="bench-desk").order_by("id").first().pk
+    cookie = _session_cookie()
+    path = "/desk/" if page == "queue" else f"/desk/tickets/{ticket_id}/"
+
+    def call() -> None:
+        status = []
+        for _ in application(_environ(path, cookie), lambda s, h: status.append(s)):
+            pass
+        assert status[0].startswith("200"), status
+
+    for _ in range(20):  # warm up: connections, template and translation caches
+        call()
+    if "--queries" in sys.argv:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            call()
+        for query in queries.captured_queries:
+            print(query["sql"][:300])
+        print(len(queries.captured_queries), "statements")
+        return
+    if "--cprofile" in sys.argv:  # own time per function, for the template engine's share
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(count):
+            call()
+        profile.disable()
+        stats = pstats.Stats(profile).sort_stats("tottime")
+        stats.print_stats(40)
+        stats.sort_stats("cumulative").print_stats(80)
+        return
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(count):
+        call()
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+if __name__ == "__main__":
+    main()
