@@ -46,7 +46,7 @@ def phase_of(sql: str) -> str:
         return "count"
     if "like upper(" in text or ("customers_customer" in text and " union " in text):
         return "identities"
-    if "case when" in text and '"tickets_ticket"' in text:
+    if ("array_position(" in text or "case when" in text) and '"tickets_ticket"' in text:
         return "page"  # the page of tickets in result order, with its select_related
     if " in (" in text and ("customeridentity" in text or "tickets_tag" in text):
         return "prefetch"
