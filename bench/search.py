@@ -16,6 +16,14 @@ warm-up: GET /api/v1/tickets/?search= for frequent words, two words, Russian inf
 forms, Latvian/Lithuanian/Persian words, partial emails, names, ticket numbers and order
 numbers. Same-run references: GET /api/v1/tickets/{id}/ (a primary-key lookup through the
 same stack) and GET /api/v1/ping/. Figures: p50 and p99 in ms.
+
+Then the breakdown (printed, not in the table; BENCH_SEARCH_BREAKDOWN=0 skips it): per
+sampled query string, its p50 and max in the timed requests above, and, from
+BENCH_SEARCH_PROFILE_REPEAT (5) more requests each with the statements captured, where the
+time goes: each statement's kind (candidates with their ranking, identities, the page of
+tickets, prefetches, counts, highlights, the rest) and what is left for Python (DRF,
+serialization); then EXPLAIN (ANALYZE, BUFFERS) of the slowest statements of the slowest
+samples (BENCH_SEARCH_EXPLAIN of them, 4), which shows the plan, the buffers read and any JIT.
 """
 
 from __future__ import annotations
@@ -24,11 +32,12 @@ import os
 import random
 import statistics
 import time
+from collections import defaultdict
 from urllib.parse import urlparse
 
 import psycopg
 
-from . import harness
+from . import harness, search_breakdown
 
 DATABASE_URL = os.environ.get(
     "BENCH_SEARCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hd_bench_search"
@@ -36,6 +45,9 @@ DATABASE_URL = os.environ.get(
 TICKETS = int(os.environ.get("BENCH_SEARCH_TICKETS", "1000000"))
 CUSTOMERS = max(TICKETS // 10, 10)
 REQUESTS = int(os.environ.get("BENCH_SEARCH_REQUESTS", "200"))
+BREAKDOWN = os.environ.get("BENCH_SEARCH_BREAKDOWN", "1") != "0"
+PROFILE_REPEAT = int(os.environ.get("BENCH_SEARCH_PROFILE_REPEAT", "5"))
+EXPLAIN = int(os.environ.get("BENCH_SEARCH_EXPLAIN", "4"))
 
 WORDS = {
     "en": "order delivery payment refund invoice account password shipping tracking return "
@@ -228,14 +240,19 @@ def _percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _timed(call, count: int = REQUESTS) -> list[float]:
+def _timed(call, count: int = REQUESTS, by_item: dict | None = None) -> list[float]:
+    """`count` timings of `call(n)` after ten warm-up calls; when `call` returns what it asked
+    for and a figure of its own (`(key, extra)`), each timing is also filed in `by_item` as
+    `by_item[key] += [(ms, extra)]`."""
     for n in range(10):
         call(n)
     samples = []
     for n in range(count):
         started = time.perf_counter()
-        call(n)
+        asked = call(n)
         samples.append((time.perf_counter() - started) * 1000)
+        if by_item is not None:
+            by_item[asked[0]].append((samples[-1], asked[1]))
     return samples
 
 
@@ -265,6 +282,11 @@ def run(*, runs: int = 3) -> list[dict]:
     rng = random.Random(7)
     queries = _queries(rng)
     rows = []
+    # (role, kind, query) -> [(ms, of which in the garbage collector)]
+    per_query: dict[tuple[str, str, str], list[tuple[float, float]]] = defaultdict(list)
+    clock = (
+        search_breakdown.GcClock()
+    )  # the collector's share of each timed search (a few microseconds each)
     for role in ("agent", "manager"):
         client = Client(headers={"Authorization": f"Token {world[role]}"})
 
@@ -278,14 +300,20 @@ def run(*, runs: int = 3) -> list[dict]:
         every = []
         for name, items in queries.items():
 
-            def call(n, items=items, client=client):
-                response = client.get("/api/v1/tickets/", {"search": items[n % len(items)]})
+            def call(n, items=items, client=client, name=name, role=role):
+                item, collector = items[n % len(items)], clock.ms
+                response = client.get("/api/v1/tickets/", {"search": item})
                 assert response.status_code == 200, response.content[:300]
+                return (role, name, item), clock.ms - collector
 
-            samples = [_timed(call) for _ in range(runs)]
+            samples = [_timed(call, by_item=per_query) for _ in range(runs)]
             every.extend(samples[-1])
             rows.append(_row(f"search as {role}: {name}", samples, ref_p50, ref_p99))
         rows.append(_row(f"search as {role}: all kinds", [every], ref_p50, ref_p99))
+    if BREAKDOWN:
+        search_breakdown.report(
+            world, queries, per_query, clock, repeat=PROFILE_REPEAT, explain=EXPLAIN
+        )
     return rows
 
 

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F, Func, IntegerField, Q
 
 from customers.models import Customer, IdentityKind
 from customers.selectors import identities_visible_to
@@ -96,6 +96,32 @@ def search_tickets(*, user, text: str) -> list[TicketHit]:
         scores[pk] = scores.get(pk, 0.0) + score
     ranked = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))[:MAX_RESULTS]
     return [TicketHit(pk, score) for pk, score in ranked]
+
+
+class ResultPosition(Func):
+    """A ticket's 0-based position among `ticket_ids` (the search's order), as one SQL
+    expression: `array_position` on PostgreSQL, a simple CASE elsewhere; NULL for a ticket
+    not among them. Not Django's Case(When(...)) per hit: resolving and compiling 200 When
+    objects is ~100,000 Python calls, done for every page of every search."""
+
+    output_field = IntegerField()
+
+    def __init__(self, ticket_ids: list[int]) -> None:
+        super().__init__(F("pk"))
+        self.ticket_ids = [int(pk) for pk in ticket_ids]
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        if not self.ticket_ids:
+            return "NULL", []
+        # our own integers, so inline: no parameter per hit
+        whens = " ".join(f"WHEN {pk} THEN {n}" for n, pk in enumerate(self.ticket_ids))
+        return f"(CASE {column} {whens} END)", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        ids = ",".join(str(pk) for pk in self.ticket_ids)
+        return f"(array_position('{{{ids}}}'::bigint[], {column}) - 1)", params
 
 
 def _identity_matches(user, visible, text: str) -> list[int]:

@@ -9,7 +9,7 @@ from django.db import connection
 from tests.conftest import assert_error, client_for
 from tests.factories import CustomerFactory, MessageFactory, TicketFactory
 from tickets import search
-from tickets.models import Direction, Tag, TicketSearch
+from tickets.models import Direction, Tag, Ticket, TicketSearch
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +162,17 @@ def test_search_combines_with_filters_and_pages_in_rank_order(agent_client, team
     assert len(set(everything)) == 4
     pending = agent_client.get("/api/v1/tickets/", {"search": "invoice", "status": "pending"})
     assert ids(pending) == [tickets[0].pk]
+
+
+def test_result_position_is_the_order_of_the_hits(team):
+    """The list's `search_position`: a ticket's place among the hits, None outside them."""
+    first, second, other = (ticket_in(team, "Question") for _ in range(3))
+    positions = dict(
+        Ticket.objects.annotate(
+            search_position=search.ResultPosition([second.pk, first.pk])
+        ).values_list("pk", "search_position")
+    )
+    assert positions == {second.pk: 0, first.pk: 1, other.pk: None}
 
 
 def test_bad_search_input_is_a_400(agent_client, team):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import django_filters as filters
-from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
+from django.db.models import Exists, OuterRef, Value
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
@@ -89,12 +89,9 @@ class TicketFilter(filters.FilterSet):
         hits = ticket_search.search_tickets(user=self.request.user, text=value)
         if not hits:  # still annotated: the search pagination orders by it
             return queryset.none().annotate(search_position=Value(0))
-        position = Case(
-            *(When(pk=hit.ticket_id, then=Value(n)) for n, hit in enumerate(hits)),
-            output_field=IntegerField(),
-        )
-        return queryset.filter(pk__in=[hit.ticket_id for hit in hits]).annotate(
-            search_position=position
+        found = [hit.ticket_id for hit in hits]
+        return queryset.filter(pk__in=found).annotate(
+            search_position=ticket_search.ResultPosition(found)
         )
 
     def filter_priority(self, queryset, name, value):
