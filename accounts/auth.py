@@ -67,4 +67,3 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Token realm="api"'
-

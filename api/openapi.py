@@ -1,7 +1,7 @@
 """The schema class of every API view (REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]): drf-spectacular's,
 with our extensions registered first. DRF resolves the setting only when a schema is
 generated, so a web worker serving requests never imports drf_spectacular.openapi and what it
-pulls in (django.test, jinja2: tests/test_lazy_imports.py)."""
+pulls in (django.test, jinja2: tests/config/test_lazy_imports.py)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Every web worker loads the URLconf on its first request; these few routes are se
 for and their modules are heavy: the OpenAPI schema and its docs page (drf_spectacular.views
 pulls in django.test, unittest and jinja2) and the email providers' inbound webhooks
 (anymail.urls imports every provider's module, cryptography's bindings among them). Deferred,
-a worker that never serves them never holds them (tests/test_lazy_imports.py)."""
+a worker that never serves them never holds them (tests/config/test_lazy_imports.py)."""
 
 from __future__ import annotations
 

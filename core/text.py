@@ -1,7 +1,7 @@
 """Text and HTML: every HTML body is sanitized with nh3 before it is stored or rendered.
 
 nh3 and html2text are imported by the functions that use them: a web worker serving plain-text
-tickets never loads them (tests/test_lazy_imports.py)."""
+tickets never loads them (tests/config/test_lazy_imports.py)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ def normalize_email(value: str) -> str:
 def normalize_phone(value: str, region: str | None = None) -> str:
     """Parse any common spelling (+44 20 7946 0958, 0044..., (020) 7946 0958 with a region)."""
     # phonenumbers is imported here, not with the module: every web worker imports this one,
-    # few are asked for a phone number (tests/test_lazy_imports.py).
+    # few are asked for a phone number (tests/config/test_lazy_imports.py).
     import phonenumbers
 
     region = region or getattr(settings, "PHONE_DEFAULT_REGION", None)

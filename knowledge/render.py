@@ -2,7 +2,7 @@
 markdown-it-py, then sanitized with nh3 (core.text), so what is stored is never raw.
 
 markdown-it and nh3 are imported on the first render, not with the module: every web worker
-imports this one (knowledge.services), few render an article (tests/test_lazy_imports.py)."""
+imports this one (knowledge.services), few render an article (tests/config/test_lazy_imports.py)."""
 
 from __future__ import annotations
 

@@ -47,7 +47,7 @@ def provider_error(
 def provider_request(provider: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
     """One request with the provider timeout; a network failure is transient."""
     # Imported here: httpx (with the rich/click/pygments of its command line) is for the
-    # outbox worker's sends, not in every web worker (tests/test_lazy_imports.py).
+    # outbox worker's sends, not in every web worker (tests/config/test_lazy_imports.py).
     import httpx
 
     try:
