@@ -23,6 +23,7 @@ from . import (
     knowledge_search,
     light,
     live,
+    memory,
     peer,
     reports,
     search,
@@ -41,11 +42,13 @@ BENCHMARKS = {
     "search": search.run,
     "live": live.run,
     "peer": peer.run,
+    "memory": memory.run,
     "light": light.run,
 }
 # The 90-day simulation takes about ten minutes, and the side by side with django-helpdesk
-# installs it from PyPI and takes about as long: run them by name (`python -m bench peer`).
-DEFAULT = [name for name in BENCHMARKS if name not in ("followups_sim", "peer")]
+# installs it from PyPI and takes about as long: run them by name (`python -m bench peer`). The
+# memory bench's figures are one run's peaks, not medians: run it by name on its own too.
+DEFAULT = [name for name in BENCHMARKS if name not in ("followups_sim", "peer", "memory")]
 
 
 def _format(row: dict) -> str:
@@ -68,7 +71,7 @@ def main() -> None:
     parser.add_argument(
         "names",
         nargs="*",
-        help=f"which benchmarks (default: {', '.join(DEFAULT)}; also: followups_sim, peer)",
+        help=f"which benchmarks (default: {', '.join(DEFAULT)}; also: followups_sim, peer, memory)",
     )
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     args = parser.parse_args()
