@@ -33,17 +33,21 @@ from .common import (
     _period_key,
     _rate,
 )
-from .sla_rollup import fresh_as_of
+from .sla_rollup import fresh_as_of, rollups_ready
+from .success_rollup import retention_from_rollups
 
 # --- 4. Success ---------------------------------------------------------------------------------
 
 
 def success_report(query: ReportQuery) -> dict:
     """At-risk customers flagged and recovered per period with causes; follow-ups by action and
-    state (sent only when their row says sent) with answers; outreach outcomes; retention.
-    Queries: episodes (2), follow-ups (2), retention (1), names (2) = 7."""
+    state (sent only when their row says sent) with answers; outreach outcomes; retention
+    (from its rollup when the rollups hold the zone, else the base tables).
+    Queries: episodes (2), follow-ups (2), retention (1; 2 with the rollups' freshness),
+    names (2) = 7 (8)."""
     db = report_database()
     names = _names(db)
+    rolled = rollups_ready(query, db)
     episodes = AtRiskEpisode.objects.using(db)
     if query.tier:
         episodes = episodes.filter(tier_id=query.tier)
@@ -131,7 +135,8 @@ def success_report(query: ReportQuery) -> dict:
     }
     return {
         "query": query.as_dict(),
-        "fresh_as_of": fresh_as_of(None),  # live: the base tables
+        # (the rollup's refresh stamp when retention came from it: the oldest part)
+        "fresh_as_of": fresh_as_of(rolled),
         "at_risk": {
             "flagged": sum(r["flagged"] for r in at_risk_rows.values()),
             "recovered": sum(r["recovered"] for r in at_risk_rows.values()),
@@ -148,7 +153,7 @@ def success_report(query: ReportQuery) -> dict:
                 {"ticket_status": status, "followups": n} for status, n in sorted(outcomes.items())
             ],
         },
-        "retention": _retention(query, db, names),
+        "retention": _retention(query, db, names, rolled=rolled is not None),
     }
 
 
@@ -182,37 +187,21 @@ SELECT m.p + %(step)s::interval AS p, COALESCE(c.tier_id, o.tier_id) AS tier_id,
 """
 
 
-def _retention(query: ReportQuery, db: str, names: dict) -> dict:
+def _retention(query: ReportQuery, db: str, names: dict, *, rolled: bool) -> dict:
     """Customers who opened a ticket in the previous period and again in this one, by tier
     (a retention proxy: coming back to us is the signal the helpdesk has)."""
     connection = connections[db]
     if connection.vendor != "postgresql":
         return {"by_period": [], "by_tier": []}
-    periods = query.periods()
-    first, last = periods[0], periods[-1]
-    previous = _previous_period(first, query.period)
-
-    params = {
-        "period": query.period,
-        "tz": query.tz,
-        "start": local_midnight(previous, query.zone),
-        "end": query.end,
-        "reactive": TicketKind.REACTIVE,
-        "step": f"1 {query.period}",
-        "first": datetime.combine(first, datetime.min.time()),
-        "last": datetime.combine(last, datetime.min.time()),
-    }
-    tier = ""
-    if query.tier:
-        tier, params["tier"] = "AND COALESCE(c.tier_id, o.tier_id) = %(tier)s", query.tier
-    with connection.cursor() as cursor:
-        cursor.execute(RETENTION_SQL.format(tier=tier), params)
-        rows = cursor.fetchall()
+    previous = _previous_period(query.periods()[0], query.period)
+    if rolled:
+        rows = retention_from_rollups(query, db, previous)
+    else:
+        rows = _retention_from_tables(query, db, previous)
     per_period: dict[str, dict] = defaultdict(lambda: {"active_before": 0, "active_again": 0})
     per_tier: dict[Any, dict] = defaultdict(lambda: {"active_before": 0, "active_again": 0})
     for p, tier_id, before, again in rows:
-        key = p.date().isoformat()
-        for bucket in (per_period[key], per_tier[tier_id]):
+        for bucket in (per_period[p.isoformat()], per_tier[tier_id]):
             bucket["active_before"] += before
             bucket["active_again"] += again
 
@@ -230,6 +219,29 @@ def _retention(query: ReportQuery, db: str, names: dict) -> dict:
             for k, v in sorted(per_tier.items(), key=lambda kv: str(_label("tier", kv[0], names)))
         ],
     }
+
+
+def _retention_from_tables(query: ReportQuery, db: str, previous: date) -> list[tuple]:
+    """(period's first day, tier id, active before, active again) rows: RETENTION_SQL."""
+    periods = query.periods()
+    first, last = periods[0], periods[-1]
+
+    params = {
+        "period": query.period,
+        "tz": query.tz,
+        "start": local_midnight(previous, query.zone),
+        "end": query.end,
+        "reactive": TicketKind.REACTIVE,
+        "step": f"1 {query.period}",
+        "first": datetime.combine(first, datetime.min.time()),
+        "last": datetime.combine(last, datetime.min.time()),
+    }
+    tier = ""
+    if query.tier:
+        tier, params["tier"] = "AND COALESCE(c.tier_id, o.tier_id) = %(tier)s", query.tier
+    with connections[db].cursor() as cursor:
+        cursor.execute(RETENTION_SQL.format(tier=tier), params)
+        return [(p.date(), tier_id, before, again) for p, tier_id, before, again in cursor]
 
 
 def _previous_period(day: date, period: str) -> date:
