@@ -214,3 +214,15 @@ def test_rebuild_only_agents_and_retention_restores_what_a_full_rebuild_gives():
 def _rows(model) -> list:
     fields = [f.name for f in model._meta.fields if f.name != "id"]
     return sorted(model.objects.values_list(*fields), key=str)
+
+
+def test_success_from_the_rollup_costs_eight_queries_whatever_the_window(
+    django_assert_num_queries,
+):
+    with time_machine.travel(NOW, tick=False), override_settings(REPORTS_ROLLUP_ZONES=ZONES):
+        _random_customers(random.Random(4))
+        success_report(_query("UTC", "day"))  # built (the first read refreshes inline)
+        # names (2), freshness (1), episodes (2), follow-ups (2), retention (1)
+        for period, since in (("day", date(2026, 11, 1)), ("week", date(2025, 11, 10))):
+            with django_assert_num_queries(8):
+                success_report(_query("UTC", period, since=since))
