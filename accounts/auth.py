@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts import token_cache
@@ -68,17 +67,3 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Token realm="api"'
-
-
-class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "accounts.auth.TokenAuthentication"
-    match_subclasses = True  # api.authentication's, which settings name
-    name = "tokenAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Token <key>` or `Bearer <key>`; keys are created by managers.",
-        }

@@ -23,7 +23,9 @@ from . import (
     knowledge_search,
     light,
     live,
+    memory,
     peer,
+    report_paths,
     reports,
     search,
     sla_sweep,
@@ -35,17 +37,23 @@ BENCHMARKS = {
     "email_intake": email_intake.run,
     "desk_pages": desk_pages.run,
     "reports": reports.run,
+    "report_paths": report_paths.run,
     "followups_sim": followups_sim.run,
     "knowledge_search": knowledge_search.run,
     "automations": automations.run,
     "search": search.run,
     "live": live.run,
     "peer": peer.run,
+    "memory": memory.run,
     "light": light.run,
 }
 # The 90-day simulation takes about ten minutes, and the side by side with django-helpdesk
-# installs it from PyPI and takes about as long: run them by name (`python -m bench peer`).
-DEFAULT = [name for name in BENCHMARKS if name not in ("followups_sim", "peer")]
+# installs it from PyPI and takes about as long: run them by name (`python -m bench peer`). The
+# memory bench's figures are one run's peaks, not medians: run it by name on its own too.
+# `report_paths` reads the database `reports` seeded: run it by name after that one.
+DEFAULT = [
+    name for name in BENCHMARKS if name not in ("followups_sim", "peer", "memory", "report_paths")
+]
 
 
 def _format(row: dict) -> str:
@@ -68,7 +76,8 @@ def main() -> None:
     parser.add_argument(
         "names",
         nargs="*",
-        help=f"which benchmarks (default: {', '.join(DEFAULT)}; also: followups_sim, peer)",
+        help=f"which benchmarks (default: {', '.join(DEFAULT)}; also: followups_sim, peer, "
+        "memory, report_paths)",
     )
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     args = parser.parse_args()

@@ -296,7 +296,7 @@ REST_FRAMEWORK = {
     # schema must not advertise them. Endpoints that take files add MultiPartParser themselves.
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.CredentialRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"credential": os.environ.get("API_THROTTLE_RATE", "1200/min")},
     "EXCEPTION_HANDLER": "api.errors.api_exception_handler",

@@ -3,10 +3,9 @@ under /desk/, the customer portal under /portal/, admin."""
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import api_router as router
-from config import health
+from config import deferred_views, health
 from success.views import survey_answer_view
 
 handler400 = "api.errors.json_handler400"
@@ -17,8 +16,10 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include(router.urlpatterns)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The schema, its docs and the providers' webhooks import their modules on first use
+    # (config/deferred_views.py): most web workers never serve them.
+    path("api/schema/", deferred_views.schema, name="schema"),
+    path("api/docs/", deferred_views.docs, name="api-docs"),
     path("surveys/<str:token>/", survey_answer_view, name="survey-answer"),
     path("desk/", include("desk.urls")),
     path("portal/", include("portal.urls")),
@@ -27,5 +28,5 @@ urlpatterns = [
     path("chat/", include("widget.urls")),
     path("admin/", admin.site.urls),
     # Email providers' inbound webhooks (django-anymail): /anymail/<esp>/inbound/
-    path("anymail/", include("anymail.urls")),
+    path("anymail/<path:route>", deferred_views.anymail_webhook, name="anymail-webhook"),
 ]

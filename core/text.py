@@ -1,11 +1,11 @@
-"""Text and HTML: every HTML body is sanitized with nh3 before it is stored or rendered."""
+"""Text and HTML: every HTML body is sanitized with nh3 before it is stored or rendered.
+
+nh3 and html2text are imported by the functions that use them: a web worker serving plain-text
+tickets never loads them (tests/config/test_lazy_imports.py)."""
 
 from __future__ import annotations
 
 import html
-
-import html2text
-import nh3
 
 ALLOWED_TAGS = {
     "a",
@@ -58,6 +58,8 @@ def sanitize_html(value: str) -> str:
     """Keep formatting, drop scripts, event handlers, styles and dangerous URLs."""
     if not value:
         return ""
+    import nh3
+
     return nh3.clean(
         value,
         tags=ALLOWED_TAGS,
@@ -69,6 +71,8 @@ def sanitize_html(value: str) -> str:
 
 def html_to_text(value: str) -> str:
     """Readable plain text from HTML (links kept as [text](url), no line wrapping)."""
+    import html2text
+
     converter = html2text.HTML2Text()
     converter.body_width = 0
     converter.ignore_images = True

@@ -6,7 +6,6 @@ handles per platform, lower-cased and without a leading "@".
 
 from __future__ import annotations
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -22,6 +21,10 @@ def normalize_email(value: str) -> str:
 
 def normalize_phone(value: str, region: str | None = None) -> str:
     """Parse any common spelling (+44 20 7946 0958, 0044..., (020) 7946 0958 with a region)."""
+    # phonenumbers is imported here, not with the module: every web worker imports this one,
+    # few are asked for a phone number (tests/config/test_lazy_imports.py).
+    import phonenumbers
+
     region = region or getattr(settings, "PHONE_DEFAULT_REGION", None)
     try:
         number = phonenumbers.parse(value, region)

@@ -55,6 +55,8 @@ class AtRiskEpisode(models.Model):
 # --- rollups of the SLA report (reports/rollups/) ---------------------------------------------
 
 ROLLUP_DAY, ROLLUP_MONTH = 0, 1
+# the rollups' read key: the cuboid, then the filter columns (checked in the index)
+ROLLUP_KEY_FIELDS = ["zone", "grain", "day", "cuboid", "tier_id", "channel", "team_id", "priority"]
 
 
 class SlaRollup(models.Model):
@@ -84,7 +86,12 @@ class SlaRollup(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["zone", "grain", "day", "cuboid"], name="sla_rollup_cuboid_idx")
+            # the filter columns too: a filtered read checks them in the index and fetches
+            # only the full-key rows that match (not every one of the window's days)
+            models.Index(
+                fields=ROLLUP_KEY_FIELDS,
+                name="sla_rollup_key_idx",
+            )
         ]
 
     def __str__(self) -> str:
@@ -197,7 +204,8 @@ class FlowRollup(models.Model):
 
 class AgentRollup(models.Model):
     """The agents' report per local day or month in one time zone, per agent, overall (cuboid
-    0) or by one dimension of the ticket (cuboid: 8 tier, 4 channel, 2 team, 1 priority):
+    0), by one dimension of the ticket (cuboid: 8 tier, 4 channel, 2 team, 1 priority) or by
+    all four (cuboid 15: the rows a report filtered by two dimensions or more sums):
     tickets solved as assignee (by `solved_at`), public replies written (by the message's
     time), first responses of their tickets (by the clock's fulfilment) with histograms of
     business (`bNN`) and calendar (`cNN`) minutes, surveys of their tickets (by sending) with
@@ -224,7 +232,13 @@ class AgentRollup(models.Model):
     del _i
 
     class Meta:
-        indexes = [models.Index(fields=["zone", "grain", "day"], name="agent_rollup_day_idx")]
+        indexes = [
+            # (as the SLA rollup's: the cuboid, then the filter columns checked in the index)
+            models.Index(
+                fields=ROLLUP_KEY_FIELDS,
+                name="agent_rollup_key_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.zone} {self.day} agent {self.agent_id}"
@@ -273,3 +287,29 @@ class PendingOpen(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone} {self.day} pending #{self.ticket_id}"
+
+
+class RetentionRollup(models.Model):
+    """The success report's retention proxy per period (day, week or month, local to one zone)
+    and tier: the customers who opened a reactive ticket in the period (`active`), counted on
+    the local day of their first such ticket in it (`day`), and of those, the ones who had
+    also opened one in the period before (`returned`). So a period's active customers are
+    the sum over its days, and those active again by a day inside it the sum up to that day
+    (a window ending mid-period). Tier: the customer's own, else its organization's.
+    Written only by reports.rollups.refresh."""
+
+    zone = models.CharField(max_length=64)
+    period = models.CharField(max_length=5)  # day, week or month
+    start = models.DateField()  # the period's first local day
+    day = models.DateField()
+    tier_id = models.BigIntegerField(null=True)
+    active = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["zone", "period", "start"], name="retention_rollup_period_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.period} {self.start} retention"

@@ -43,3 +43,11 @@ def test_docs_page_serves_swagger_ui_without_cdn(client):
     assert "swagger-ui" in html
     assert "cdn.jsdelivr" not in html
     assert "unpkg.com" not in html
+
+
+def test_schema_documents_token_authentication(client):
+    """The token scheme (accounts.schema) is registered by the schema class settings name,
+    not at start-up (tests/config/test_lazy_imports.py)."""
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert schema["components"]["securitySchemes"]["tokenAuth"]["in"] == "header"
+    assert {"tokenAuth": []} in schema["paths"]["/api/v1/tickets/"]["get"]["security"]

@@ -14,12 +14,19 @@ from bench import harness
 
 
 @contextmanager
-def serve(workers: int = 2) -> Iterator[str]:
-    """Start the bare no-op under gunicorn with `workers` sync workers; yield its base URL."""
+def server(workers: int = 2) -> Iterator[harness.Server]:
+    """The bare no-op under gunicorn with `workers` sync workers (its URL and processes)."""
     with harness.gunicorn(
         workers=workers,
         app="bench.bare.wsgi",
         ready_path="/noop/",
         env={"DJANGO_SETTINGS_MODULE": "bench.bare.settings"},
-    ) as server:
-        yield server.url
+    ) as running:
+        yield running
+
+
+@contextmanager
+def serve(workers: int = 2) -> Iterator[str]:
+    """Start the bare no-op under gunicorn with `workers` sync workers; yield its base URL."""
+    with server(workers) as running:
+        yield running.url

@@ -142,7 +142,8 @@ _CELL_COUNTS = ",\n           ".join(
 )
 # Facts per local day (kind s: solved as assignee, r: public reply by its author, f: first
 # response of an assigned ticket, by fulfilment, v: survey of an assigned ticket, by sending;
-# csat: an answered survey's CSAT), counted per full key, then summed per grouping set. The
+# csat: an answered survey's CSAT), counted per full key, then summed per grouping set (the
+# full key itself too, cuboid 15: what a report filtered by two dimensions or more sums). The
 # rules of reports.selectors.agents.
 _AGENT_DAYS_INSERT = f"""
 INSERT INTO reports_agentrollup (zone, grain, day, {", ".join(AGENT_KEY)},
@@ -185,7 +186,8 @@ SELECT %(zone)s, 0, day, 15 - GROUPING(tier_id, channel, team_id, priority), age
      GROUP BY day, agent_id, tier_id, channel, team_id, priority
   ) AS cells
  GROUP BY GROUPING SETS ((day, agent_id), (day, agent_id, tier_id), (day, agent_id, channel),
-                         (day, agent_id, team_id), (day, agent_id, priority))
+                         (day, agent_id, team_id), (day, agent_id, priority),
+                         (day, agent_id, tier_id, channel, team_id, priority))
 """  # noqa: S608 (constants only)
 _AGENT_DAYS_DELETE = """
 DELETE FROM reports_agentrollup WHERE zone = %(zone)s AND grain = 0 AND day = ANY(%(days)s::date[])

@@ -31,14 +31,15 @@ from ..models import (
     AgentRollup,
     FlowRollup,
     PendingOpen,
+    RetentionRollup,
     RollupZone,
     SlaRollup,
     SurveyRollup,
 )
-from ..params import local_midnight
-from . import flow_sql, sql
+from ..params import local_midnight, next_period, period_start
+from . import flow_sql, sql, success_sql
 
-ROLLUPS = (SlaRollup, SurveyRollup, FlowRollup, PendingOpen, AgentRollup)
+ROLLUPS = (SlaRollup, SurveyRollup, FlowRollup, PendingOpen, AgentRollup, RetentionRollup)
 
 LOCK = 0x5EB0_0014  # the advisory lock refreshers take, one at a time
 
@@ -74,8 +75,13 @@ def rollups_refresh(*, using: str = "default") -> dict[str, Any]:
     return {"days": len(dirty), "zones": list(rollup_zones()), "fresh_as_of": began}
 
 
-def rollups_rebuild(*, using: str = "default") -> dict[str, int]:
-    """Recompute every zone from scratch (the backfill: upgrades, benchmarks)."""
+def rollups_rebuild(*, using: str = "default", only: Iterable[str] = ()) -> dict[str, int]:
+    """Recompute every zone from scratch (the backfill: upgrades, benchmarks). `only` (names
+    of PARTS): just those rollups, in every configured zone, which then counts as built: for
+    an upgrade that adds or changes only them while the others' rows stay right (migration
+    0012: agents, retention); days marked meanwhile stay marked for the next refresh."""
+    if only:
+        return _rebuild_parts(list(only), using)
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
         cursor.execute("SET LOCAL jit = off")
@@ -84,6 +90,29 @@ def rollups_rebuild(*, using: str = "default") -> dict[str, int]:
         cursor.execute("DELETE FROM reports_rollupdirtyday")
         cursor.execute(flow_sql.OPEN_REBUILD)
         _sync_zones(cursor, using)  # no zone stored now: each is built from scratch
+    return {"zones": len(rollup_zones())}
+
+
+def _rebuild_parts(names: list[str], using: str) -> dict[str, int]:
+    models = [model for name in names for model in PARTS[name][0]]
+    statements = ";\n".join(s for name in names for s in PARTS[name][1])
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(BOUNDS)
+        first, last = cursor.fetchone()
+        for zone in rollup_zones():
+            tz = zoneinfo.ZoneInfo(zone)
+            for model in models:
+                model.objects.using(using).filter(zone=zone).delete()
+            if first is not None:
+                _recompute_range(
+                    cursor, zone, first.astimezone(tz).date(), last.astimezone(tz).date(),
+                    statements,
+                )  # fmt: skip
+            RollupZone.objects.using(using).get_or_create(
+                zone=zone, defaults={"built_at": timezone.now()}
+            )
     return {"zones": len(rollup_zones())}
 
 
@@ -187,27 +216,28 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
     return runs
 
 
-# The nine statements of a zone's recompute sent as one (one round trip; they run in order,
-# each month statement after its day statement, in the refresher's transaction).
-RECOMPUTE = ";\n".join(
-    (
-        sql.DAYS_REPLACE,
-        sql.MONTHS_REPLACE,
-        sql.SURVEY_DAYS_REPLACE,
-        sql.SURVEY_MONTHS_REPLACE,
-        flow_sql.FLOW_DAYS_REPLACE,
-        flow_sql.FLOW_MONTHS_REPLACE,
-        flow_sql.PENDING_OPEN_REPLACE,
-        flow_sql.AGENT_DAYS_REPLACE,
-        flow_sql.AGENT_MONTHS_REPLACE,
-    )
-)
+# The rollups kept per zone, by the name `rebuild_report_rollups --only` takes: their models
+# and the statements that recompute them (each month statement after its day statement).
+PARTS = {
+    "sla": ((SlaRollup,), (sql.DAYS_REPLACE, sql.MONTHS_REPLACE)),
+    "satisfaction": ((SurveyRollup,), (sql.SURVEY_DAYS_REPLACE, sql.SURVEY_MONTHS_REPLACE)),
+    "backlog": (
+        (FlowRollup, PendingOpen),
+        (flow_sql.FLOW_DAYS_REPLACE, flow_sql.FLOW_MONTHS_REPLACE, flow_sql.PENDING_OPEN_REPLACE),
+    ),
+    "agents": ((AgentRollup,), (flow_sql.AGENT_DAYS_REPLACE, flow_sql.AGENT_MONTHS_REPLACE)),
+    "retention": ((RetentionRollup,), tuple(success_sql.RETENTION_REPLACE)),
+}
+# The twelve statements of a zone's recompute sent as one (one round trip; they run in order,
+# in the refresher's transaction).
+RECOMPUTE = ";\n".join(s for _, statements in PARTS.values() for s in statements)
 
 
-def _recompute(cursor, zone: str, days: list[date]) -> None:
+def _recompute(cursor, zone: str, days: list[date], statements: str = RECOMPUTE) -> None:
     """Local days of `zone` from the base tables (SLA clocks by their ticket's creation,
     surveys by their sending, flow and agents by what each counts), then the months they lie
-    in from the days: nine statements in one round trip."""
+    in from the days; the retention periods holding the days and the periods after them
+    (whose "active before" they are): twelve statements in one round trip."""
     tz = zoneinfo.ZoneInfo(zone)
     runs = _runs(days)
     params = {
@@ -221,11 +251,25 @@ def _recompute(cursor, zone: str, days: list[date]) -> None:
         "after_months": (max(days, default=date.min).replace(day=1) + timedelta(days=32)).replace(
             day=1
         ),
+        **_retention_starts(days),
     }
-    cursor.execute(RECOMPUTE, params)
+    cursor.execute(statements, params)
 
 
-def _recompute_range(cursor, zone: str, first: date, last: date) -> None:
+def _retention_starts(days: list[date]) -> dict[str, list[date]]:
+    """Per retention period kind, the periods holding the days and the ones after those."""
+    out = {}
+    for period in success_sql.RETENTION_PERIODS:
+        starts = {period_start(day, period) for day in days}
+        out[success_sql.retention_starts_param(period)] = sorted(
+            starts | {next_period(start, period) for start in starts}
+        )
+    return out
+
+
+def _recompute_range(
+    cursor, zone: str, first: date, last: date, statements: str = RECOMPUTE
+) -> None:
     """Every local day first..last of `zone`, a month per round (the backfill)."""
     month = first.replace(day=1)
     while month <= last:
@@ -234,7 +278,7 @@ def _recompute_range(cursor, zone: str, first: date, last: date) -> None:
         while day < next_month and day <= last:
             days.append(day)
             day += timedelta(days=1)
-        _recompute(cursor, zone, days)
+        _recompute(cursor, zone, days, statements)
         month = next_month
 
 

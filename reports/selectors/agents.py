@@ -65,9 +65,8 @@ def agents_report(query: ReportQuery) -> dict:
 
 
 def _agents_from_tables(query: ReportQuery, db: str, ids: list[int]) -> dict[int, dict]:
-    """The figures per agent id from the base tables (two filters or more, an agent filter,
-    a zone the rollups are not kept in, SQLite): solved (1), replies (1), first response (1),
-    CSAT (1)."""
+    """The figures per agent id from the base tables (an agent filter, a zone the rollups are
+    not kept in, SQLite): solved (1), replies (1), first response (1), CSAT (1)."""
     tickets = Q(assignee_id__in=ids) & _tickets(query)
     solved = dict(
         Ticket.objects.using(db)

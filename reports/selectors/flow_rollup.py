@@ -1,7 +1,7 @@
 """The backlog's flow and the agents' report from their rollups (reports/rollups/flow_sql.py):
 counts summed over the window's local days and months, filters as a WHERE on the rollup key.
 The flow rollup keys every dimension at once (any combination of filters); the agents rollup
-keys the agent with at most one dimension (one filter; more read the base tables)."""
+keys the agent with at most one dimension (one filter) and with all four (two filters or more)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ..db import without_jit
 from ..params import ReportQuery
 from ..rollups import bins
 from ..rollups.flow_sql import BUSINESS, CALENDAR, FLOW_SUMS, PENDING_BINS
-from ..rollups.sql import CUBOID_BITS
+from ..rollups.sql import CUBOID_BITS, FULL
 from .common import AGE_BUCKETS, _round
 from .sla_rollup import WINDOW, _targets, _values, segments
 
@@ -114,11 +114,14 @@ def pending_from_rollups(query: ReportQuery, db: str, totals: dict, now: datetim
 
 
 def agents_rollup_cuboid(query: ReportQuery) -> int | None:
-    """The agents rollup's cuboid holding this query (None: two filters or more, or an
-    agent filter, which the base query applies to the replies' tickets too)."""
+    """The agents rollup's cuboid holding this query: none or one filter, that dimension's
+    rows; two or more, the full-key rows (FULL) matching them (None: an agent filter, which
+    the base query applies to the replies' tickets too)."""
     names = [name for name in FILTER_COLUMNS if getattr(query, name)]
-    if query.agent or len(names) > 1:
+    if query.agent:
         return None
+    if len(names) > 1:
+        return FULL
     return CUBOID_BITS[names[0]] if names else 0
 
 

@@ -7,21 +7,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connections
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    Exists,
-    OuterRef,
-    Q,
-    Value,
-    When,
-)
+from django.db.models import Count, Q
 
-from success.models import Action, ExperienceKind, FollowUp, FollowUpState, Survey
-from tickets.models import Direction, Message, TicketKind
+from success.models import Action, ExperienceKind, FollowUpState
+from tickets.models import Direction, TicketKind
 
-from ..db import report_database
+from ..db import report_database, without_jit
 from ..models import AtRiskEpisode
 from ..params import ReportQuery, local_midnight
 from .common import (
@@ -33,17 +24,21 @@ from .common import (
     _period_key,
     _rate,
 )
-from .sla_rollup import fresh_as_of
+from .sla_rollup import fresh_as_of, rollups_ready
+from .success_rollup import retention_from_rollups
 
 # --- 4. Success ---------------------------------------------------------------------------------
 
 
 def success_report(query: ReportQuery) -> dict:
     """At-risk customers flagged and recovered per period with causes; follow-ups by action and
-    state (sent only when their row says sent) with answers; outreach outcomes; retention.
-    Queries: episodes (2), follow-ups (2), retention (1), names (2) = 7."""
+    state (sent only when their row says sent) with answers; outreach outcomes; retention
+    (from its rollup when the rollups hold the zone, else the base tables).
+    Queries: names (2), freshness (1), episodes (2), follow-ups (1, in a transaction without
+    JIT: 3 more), retention (1) = 10."""
     db = report_database()
     names = _names(db)
+    rolled = rollups_ready(query, db)
     episodes = AtRiskEpisode.objects.using(db)
     if query.tier:
         episodes = episodes.filter(tier_id=query.tier)
@@ -82,56 +77,11 @@ def success_report(query: ReportQuery) -> dict:
             "causes": period_causes,
         }
 
-    followups = FollowUp.objects.using(db).filter(_in_window("due_at", query))
-    if query.tier:
-        followups = followups.filter(
-            Q(customer__tier_id=query.tier)
-            | Q(customer__tier__isnull=True, customer__organization__tier_id=query.tier)
-        )
-    survey_answered = Exists(
-        Survey.objects.filter(ticket=OuterRef("ticket"), answered_at__isnull=False)
-    )
-    customer_wrote = Exists(
-        Message.objects.filter(ticket=OuterRef("result_ticket"), direction=Direction.INBOUND)
-    )
-    by_action: dict[str, dict] = {
-        a: {
-            "scheduled": 0,
-            "sending": 0,
-            "sent": 0,
-            "failed": 0,
-            "skipped": 0,
-            "cancelled": 0,
-            "answered": 0,
-        }
-        for a in Action.values
-    }
-    for row in (
-        followups.annotate(
-            answered=Case(
-                When(rule__action=Action.SURVEY, then=survey_answered),
-                When(rule__action=Action.OUTREACH, then=customer_wrote),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
-        .values("rule__action", "state")
-        .annotate(n=Count("id"), answered_n=Count("id", filter=Q(answered=True)))
-        .order_by()
-    ):
-        by_action[row["rule__action"]][row["state"]] += row["n"]
-        if row["state"] == FollowUpState.SENT:
-            by_action[row["rule__action"]]["answered"] += row["answered_n"]
-    outcomes = {
-        (row["result_ticket__status"] or "none"): row["n"]
-        for row in followups.filter(rule__action=Action.OUTREACH, state=FollowUpState.SENT)
-        .values("result_ticket__status")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
+    by_action, outcomes = _followup_counts(query, db)
     return {
         "query": query.as_dict(),
-        "fresh_as_of": fresh_as_of(None),  # live: the base tables
+        # (the rollup's refresh stamp when retention came from it: the oldest part)
+        "fresh_as_of": fresh_as_of(rolled),
         "at_risk": {
             "flagged": sum(r["flagged"] for r in at_risk_rows.values()),
             "recovered": sum(r["recovered"] for r in at_risk_rows.values()),
@@ -148,8 +98,68 @@ def success_report(query: ReportQuery) -> dict:
                 {"ticket_status": status, "followups": n} for status, n in sorted(outcomes.items())
             ],
         },
-        "retention": _retention(query, db, names),
+        "retention": _retention(query, db, names, rolled=rolled is not None),
     }
+
+
+# Follow-ups due in the window by action and state; of the sent ones, those answered (a
+# survey: its ticket's survey answered; outreach: its result ticket has a customer message)
+# and, for outreach, the result ticket's status now. The surveys and the customers' messages
+# joined as sets (hash joins), not looked up per follow-up; one statement.
+FOLLOWUPS_SQL = """
+WITH due AS (
+    SELECT f.id, f.state, f.ticket_id, f.result_ticket_id, r.action
+      FROM followups_followup f
+      JOIN followups_followuprule r ON r.id = f.rule_id
+      {tier_join}
+     WHERE f.due_at >= %(start)s AND f.due_at < %(end)s {tier}
+)
+SELECT d.action, d.state, NULL, COUNT(*),
+       COUNT(*) FILTER (WHERE d.state = %(sent)s AND (
+           (d.action = %(survey)s AND s.ticket_id IS NOT NULL)
+           OR (d.action = %(outreach)s AND w.ticket_id IS NOT NULL)))
+  FROM due d
+  LEFT JOIN followups_survey s
+         ON d.action = %(survey)s AND s.ticket_id = d.ticket_id AND s.answered_at IS NOT NULL
+  LEFT JOIN (SELECT DISTINCT m.ticket_id FROM tickets_message m
+              WHERE m.direction = %(inbound)s
+                AND m.ticket_id IN (SELECT result_ticket_id FROM due
+                                     WHERE action = %(outreach)s AND state = %(sent)s)) AS w
+         ON d.action = %(outreach)s AND w.ticket_id = d.result_ticket_id
+ GROUP BY d.action, d.state
+ UNION ALL
+SELECT %(outreach)s, NULL, COALESCE(t.status, 'none'), COUNT(*), 0
+  FROM due d LEFT JOIN tickets_ticket t ON t.id = d.result_ticket_id
+ WHERE d.action = %(outreach)s AND d.state = %(sent)s
+ GROUP BY t.status
+"""
+_TIER_JOIN = """JOIN customers_customer c ON c.id = f.customer_id
+      LEFT JOIN customers_organization o ON o.id = c.organization_id"""
+_TIER = "AND (c.tier_id = %(tier)s OR (c.tier_id IS NULL AND o.tier_id = %(tier)s))"
+
+
+def _followup_counts(query: ReportQuery, db: str) -> tuple[dict[str, dict], dict[str, int]]:
+    """(counts per action: per state and answered, outreach outcomes per result ticket
+    status): FOLLOWUPS_SQL, without JIT (compiling it cost more than running it)."""
+    states = ("scheduled", "sending", "sent", "failed", "skipped", "cancelled", "answered")
+    by_action: dict[str, dict] = {a: dict.fromkeys(states, 0) for a in Action.values}
+    outcomes: dict[str, int] = {}
+    params = {
+        "start": query.start, "end": query.end, "tier": query.tier, "sent": FollowUpState.SENT,
+        "survey": Action.SURVEY, "outreach": Action.OUTREACH, "inbound": Direction.INBOUND,
+    }  # fmt: skip
+    sql = FOLLOWUPS_SQL.format(
+        tier_join=_TIER_JOIN if query.tier else "", tier=_TIER if query.tier else ""
+    )
+    with without_jit(db), connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        for action, state, status, n, answered in cursor.fetchall():
+            if state is None:
+                outcomes[status] = n
+                continue
+            by_action[action][state] += n
+            by_action[action]["answered"] += answered
+    return by_action, outcomes
 
 
 def _cause_kinds() -> list[str]:
@@ -182,37 +192,21 @@ SELECT m.p + %(step)s::interval AS p, COALESCE(c.tier_id, o.tier_id) AS tier_id,
 """
 
 
-def _retention(query: ReportQuery, db: str, names: dict) -> dict:
+def _retention(query: ReportQuery, db: str, names: dict, *, rolled: bool) -> dict:
     """Customers who opened a ticket in the previous period and again in this one, by tier
     (a retention proxy: coming back to us is the signal the helpdesk has)."""
     connection = connections[db]
     if connection.vendor != "postgresql":
         return {"by_period": [], "by_tier": []}
-    periods = query.periods()
-    first, last = periods[0], periods[-1]
-    previous = _previous_period(first, query.period)
-
-    params = {
-        "period": query.period,
-        "tz": query.tz,
-        "start": local_midnight(previous, query.zone),
-        "end": query.end,
-        "reactive": TicketKind.REACTIVE,
-        "step": f"1 {query.period}",
-        "first": datetime.combine(first, datetime.min.time()),
-        "last": datetime.combine(last, datetime.min.time()),
-    }
-    tier = ""
-    if query.tier:
-        tier, params["tier"] = "AND COALESCE(c.tier_id, o.tier_id) = %(tier)s", query.tier
-    with connection.cursor() as cursor:
-        cursor.execute(RETENTION_SQL.format(tier=tier), params)
-        rows = cursor.fetchall()
+    previous = _previous_period(query.periods()[0], query.period)
+    if rolled:
+        rows = retention_from_rollups(query, db, previous)
+    else:
+        rows = _retention_from_tables(query, db, previous)
     per_period: dict[str, dict] = defaultdict(lambda: {"active_before": 0, "active_again": 0})
     per_tier: dict[Any, dict] = defaultdict(lambda: {"active_before": 0, "active_again": 0})
     for p, tier_id, before, again in rows:
-        key = p.date().isoformat()
-        for bucket in (per_period[key], per_tier[tier_id]):
+        for bucket in (per_period[p.isoformat()], per_tier[tier_id]):
             bucket["active_before"] += before
             bucket["active_again"] += again
 
@@ -230,6 +224,29 @@ def _retention(query: ReportQuery, db: str, names: dict) -> dict:
             for k, v in sorted(per_tier.items(), key=lambda kv: str(_label("tier", kv[0], names)))
         ],
     }
+
+
+def _retention_from_tables(query: ReportQuery, db: str, previous: date) -> list[tuple]:
+    """(period's first day, tier id, active before, active again) rows: RETENTION_SQL."""
+    periods = query.periods()
+    first, last = periods[0], periods[-1]
+
+    params = {
+        "period": query.period,
+        "tz": query.tz,
+        "start": local_midnight(previous, query.zone),
+        "end": query.end,
+        "reactive": TicketKind.REACTIVE,
+        "step": f"1 {query.period}",
+        "first": datetime.combine(first, datetime.min.time()),
+        "last": datetime.combine(last, datetime.min.time()),
+    }
+    tier = ""
+    if query.tier:
+        tier, params["tier"] = "AND COALESCE(c.tier_id, o.tier_id) = %(tier)s", query.tier
+    with connections[db].cursor() as cursor:
+        cursor.execute(RETENTION_SQL.format(tier=tier), params)
+        return [(p.date(), tier_id, before, again) for p, tier_id, before, again in cursor]
 
 
 def _previous_period(day: date, period: str) -> date:

@@ -170,9 +170,10 @@ def test_report_query_count_is_constant_whatever_the_data(world, frozen, report)
 # answer from their rollups: their freshness (1: the stamp and the zone) and the read
 # (savepoint 2, jit off, then SLA: 2 reads + running clocks 2 + names 2; satisfaction: 1 read
 # + names 2 + agents 1; backlog: open now 2 (rollup, boundary days live) + flow read 1 +
-# pending 1 + names 2; agents: agents 1 + read 1). A stale refresh adds REFRESH (savepoint 2,
-# lock, jit off, stamp, zones, marked days, the open tickets of those days) and, with days
-# marked, one round trip per rollup zone.
-QUERY_BUDGET = {"sla": 10, "backlog": 10, "satisfaction": 8, "success": 7, "agents": 6}
+# pending 1 + names 2; agents: agents 1 + read 1); success reads its retention rollup (names
+# 2, freshness 1, episodes 2, follow-ups 1 live + savepoint 2 + jit off, retention 1). A stale
+# refresh adds REFRESH (savepoint 2, lock, jit off, stamp, zones, marked days, the open tickets
+# of those days) and, with days marked, one round trip per rollup zone.
+QUERY_BUDGET = {"sla": 10, "backlog": 10, "satisfaction": 8, "success": 10, "agents": 6}
 REFRESH = 8
-ROLLUP_REPORTS = ("sla", "backlog", "satisfaction", "agents")
+ROLLUP_REPORTS = ("sla", "backlog", "satisfaction", "success", "agents")

@@ -9,12 +9,14 @@ timeouts. Errors never carry the request URL: a Telegram URL holds the bot token
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from django.conf import settings
 
 from core.retry import PermanentError
+
+if TYPE_CHECKING:
+    import httpx
 
 RETRIED_4XX = frozenset({408, 429})
 
@@ -44,6 +46,10 @@ def provider_error(
 
 def provider_request(provider: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
     """One request with the provider timeout; a network failure is transient."""
+    # Imported here: httpx (with the rich/click/pygments of its command line) is for the
+    # outbox worker's sends, not in every web worker (tests/config/test_lazy_imports.py).
+    import httpx
+
     try:
         return httpx.request(method, url, timeout=settings.PROVIDER_HTTP_TIMEOUT_SECONDS, **kwargs)
     except httpx.HTTPError as exc:

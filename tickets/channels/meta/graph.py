@@ -7,12 +7,14 @@ timeouts. The base URL is settings.META_GRAPH_API_BASE (tests point it at a loca
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from django.conf import settings
 
 from core.retry import PermanentError
+
+if TYPE_CHECKING:
+    import httpx
 
 RETRIED_STATUSES = frozenset({408, 429})
 # Graph API error codes that mean "slow down" even on a 400 (rate limits, pair rate limit).
@@ -67,6 +69,8 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 
 
 def _call(method: str, url: str, token: str, **kwargs: Any) -> httpx.Response:
+    import httpx  # the outbox worker's, not every web worker's (provider_http.py)
+
     try:
         return httpx.request(
             method,
@@ -98,6 +102,8 @@ def graph_get(path: str, *, token: str) -> dict[str, Any]:
 def graph_download(url: str, *, token: str, max_bytes: int) -> bytes:
     """The bytes at a media URL the Graph API gave (it wants the same Bearer token); more
     than `max_bytes` is GraphPermanent (the file is withheld, not retried)."""
+    import httpx
+
     try:
         with httpx.stream(
             "GET",
