@@ -11,8 +11,10 @@ django_http = get_asgi_application()  # before importing anything that touches m
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from config.gc_tuning import freeze_startup  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {"http": django_http, "websocket": URLRouter(websocket_urlpatterns)}
 )
+freeze_startup()

@@ -6,3 +6,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+from config.gc_tuning import freeze_startup  # noqa: E402 - after the app is loaded
+
+freeze_startup()
