@@ -4,6 +4,8 @@ SAVEPOINT round trips, and its error dooms the caller's whole transaction."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
@@ -52,11 +54,8 @@ def _caller_going_on_after_a_joined_error() -> Exception:
     """Tag, call the refusing service joined, catch its error and try to write again."""
     with transaction.atomic():
         Tag.objects.create(name="before")
-        with savepoints_joined():
-            try:
-                _tag_then_refuse("refused")
-            except Refused:
-                pass
+        with savepoints_joined(), contextlib.suppress(Refused):
+            _tag_then_refuse("refused")
         try:
             Tag.objects.create(name="after")
         except TransactionManagementError as exc:
