@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, Value
 from django.utils import timezone
 
 from core import events
+from core.transactions import service_atomic
 from core.unset import UNSET, Unset
 
 from . import identities as ids
@@ -103,7 +104,7 @@ def _matching_identities(items: list[IdentityInput], integration) -> list[Custom
     )
 
 
-@transaction.atomic
+@service_atomic
 def customer_create(
     *,
     name: str = "",
@@ -197,7 +198,7 @@ def customer_locale_guess(*, customer: Customer, header: str | None) -> Customer
     return customer
 
 
-@transaction.atomic
+@service_atomic
 def customer_resolve(
     *,
     identities: Iterable[IdentityInput],

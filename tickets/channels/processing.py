@@ -16,6 +16,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from core.errors import ConflictError
+from core.transactions import savepoints_joined
 
 from . import registry
 from .intake import Ignored
@@ -45,7 +46,8 @@ def intake_process(inbound_id: int) -> InboundMessage:
 
     The adapter runs in the row's transaction without a savepoint of its own: a payload it
     ignores (Ignored, a few in a hundred) rolls the whole transaction back and is recorded
-    in a fresh one, as a failure is, so the common case pays no savepoint round trips."""
+    in a fresh one, as a failure is, so the common case pays no savepoint round trips (nor
+    do the customer and ticket services it calls: core.transactions.savepoints_joined)."""
     try:
         return _process(inbound_id)
     except Ignored as ignored:
@@ -63,8 +65,11 @@ def _process(inbound_id: int) -> InboundMessage:
     if row.state != InboundState.RECEIVED:
         return row  # finished, or failed (waiting for a deliberate reprocess)
     row.attempts += 1
-    # The kind's adapter: raw payload -> customer -> thread -> ticket or message.
-    outcome = registry.adapter(row.kind).process(row)
+    # The kind's adapter: raw payload -> customer -> thread -> ticket or message. Any error
+    # fails this whole transaction (recorded in a fresh one), so the services it calls join
+    # it instead of each opening a savepoint (core.transactions).
+    with savepoints_joined():
+        outcome = registry.adapter(row.kind).process(row)
     row.state, row.error = InboundState.PROCESSED, ""
     row.ticket, row.message = outcome.ticket, outcome.message
     _finish(row)

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from core import events
 from core.errors import UndeliverableError
+from core.transactions import service_atomic
 from customers.models import Customer
 from customers.services import IdentityInput, customer_named_by
 
@@ -37,7 +38,7 @@ from .common import (
 )
 
 
-@transaction.atomic
+@service_atomic
 def ticket_create(
     *,
     requester: Customer,

@@ -117,7 +117,56 @@ def dedupe_key(raw: bytes) -> str:
     return message_id[:490] or "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
+# Headers read as plain text (ids, tokens, the subject): their raw value, unfolded, is the
+# text the policy's parse gives back whenever it is ASCII without an RFC 2047 encoded word,
+# and reading it costs nothing, where the policy builds a parse tree per value (most values,
+# Message-IDs and subjects, are new in every email: no cache helps).
+_PLAIN_HEADERS = frozenset(
+    {
+        "message-id",
+        "in-reply-to",
+        "references",
+        "subject",
+        "auto-submitted",
+        "x-autoreply",
+        "x-autorespond",
+        "x-autoresponder",
+        "x-auto-response-suppress",
+        "precedence",
+        "x-failed-recipients",
+        "return-path",
+        "content-language",
+        "accept-language",
+    }
+)
+
+
+_ID_HEADERS = frozenset({"message-id", "in-reply-to", "references"})
+_ID_LIST = re.compile(r"(<[^<>\s]+>\s*)*")
+
+
+def _plain_value(msg: EmailMessage, name: str) -> str | None:
+    """A plain-text header's first value as the policy would give it: its raw value unfolded,
+    "" when absent; None when only the policy can tell (non-ASCII, encoded words)."""
+    lowered = name.lower()
+    for key, value in msg.raw_items():
+        if key.lower() == lowered:
+            if not isinstance(value, str) or "=?" in value or not value.isascii():
+                return None
+            value = "".join(_LINESEP.split(value)).strip()
+            # An id header that is not a plain list of <id>: the policy's reading of it is
+            # what the dedupe keys of stored rows were made with.
+            if lowered in _ID_HEADERS and not _ID_LIST.fullmatch(value):
+                return None
+            return value
+    return ""
+
+
 def _header(msg: EmailMessage, name: str) -> str:
+    if name.lower() in _PLAIN_HEADERS:
+        plain = _plain_value(msg, name)
+        if plain is not None:
+            return plain
     try:
         value = msg.get(name)
     except (ValueError, IndexError, TypeError):  # malformed header the policy cannot fold
