@@ -58,23 +58,28 @@ def replay(record: IdempotencyRecord) -> HttpResponse:
     return response
 
 
+_CLAIM_COLUMNS = ("owner", "key", "method", "path", "request_hash", "content_type")
+_CLAIM_COLUMNS += ("response_body", "created_at")
+
+
+def _claim_sql() -> str:
+    quote = connection.ops.quote_name
+    table = quote(IdempotencyRecord._meta.db_table)
+    columns = ", ".join(quote(c) for c in _CLAIM_COLUMNS)
+    values = ", ".join(["%s"] * len(_CLAIM_COLUMNS))
+    conflict = f"{quote('owner')}, {quote('key')}"
+    parts = ("INSERT INTO", table, f"({columns}) VALUES ({values})", "ON CONFLICT")
+    return " ".join((*parts, f"({conflict})", "DO NOTHING RETURNING", quote("id")))
+
+
 def _claim_row(owner: str, key: str, fields: dict[str, str]) -> IdempotencyRecord | None:
     """INSERT the record unless (owner, key) has one: one statement, no savepoint.
 
     ON CONFLICT DO NOTHING waits, like a plain INSERT, for a concurrent transaction holding
     the same key: if it commits, nothing is inserted (None); if it rolls back, ours is."""
     record = IdempotencyRecord(owner=owner, key=key, created_at=timezone.now(), **fields)
-    columns = ("owner", "key", "method", "path", "request_hash", "content_type")
-    columns += ("response_body", "created_at")
-    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(IdempotencyRecord._meta.db_table)} "
-            f"({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(columns))}) "
-            f"ON CONFLICT ({quote('owner')}, {quote('key')}) DO NOTHING RETURNING {quote('id')}",
-            [getattr(record, c) for c in columns],
-        )
+        cursor.execute(_claim_sql(), [getattr(record, c) for c in _CLAIM_COLUMNS])
         row = cursor.fetchone()
     if row is None:
         return None

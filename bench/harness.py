@@ -132,7 +132,7 @@ def gunicorn(
         env=environment(**(env or {})),
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine starts slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}{ready_path}", timeout=1).status_code == 200:

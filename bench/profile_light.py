@@ -1,5 +1,5 @@
-"""Profile our no-op or a ticket create through the whole stack in one process (pyinstrument),
-the way gunicorn calls it: `python -m bench.profile_light [GET|POST|POST+key|create] [requests] [cpu]`
+"""Profile our no-op or a ticket create through the whole stack in one process, the way
+gunicorn calls it: `python -m bench.profile_light [GET|POST|POST+key|create] [requests] [cpu]`
 prints the wall and CPU time per request, then the top frames: pyinstrument's wall-clock tree,
 or with `cpu` cProfile's functions by CPU time (time.process_time: on a loaded machine the
 wall clock is mostly waiting for PostgreSQL and the CPU, the part a request itself costs).

@@ -50,7 +50,8 @@ def test_a_quiet_connection_passes_the_health_check_without_a_query(health_check
         pid = cursor.fetchone()[0]
     connection.health_check_done = False
     connection.close_if_health_check_failed()
-    assert connection.connection is not None and connection.health_check_done
+    assert connection.connection is not None
+    assert connection.health_check_done
     assert _backend_query(pid) == "SELECT pg_backend_pid() /* the last query */"
 
 
