@@ -1,11 +1,12 @@
 """Profile our no-op or a ticket create through the whole stack in one process, the way
-gunicorn calls it: `python -m bench.profile_light [GET|POST|POST+key|create] [requests] [cpu]`
-prints the wall and CPU time per request, then the top frames: pyinstrument's wall-clock tree,
-or with `cpu` cProfile's functions by CPU time (time.process_time: on a loaded machine the
-wall clock is mostly waiting for PostgreSQL and the CPU, the part a request itself costs).
+gunicorn calls it: `python -m bench.profile_light MODE [requests] [cpu|time]`, MODE one of
+GET, POST, POST+key, create, prints the wall and CPU time per request, then the top frames:
+pyinstrument's wall-clock tree, with `cpu` cProfile's functions by CPU time (time.process_time: on a loaded machine the
+wall clock is mostly waiting for PostgreSQL and the CPU, the part a request itself costs),
+with `time` none.
 
 `create` posts the ticket `python -m bench light` posts (an Idempotency-Key each, a requester
-among 1,000), on the demo seed (a default team and SLA policies: every create starts its
+among 200), on the demo seed (a default team and SLA policies: every create starts its
 clocks). Uses the bench database and Redis (BENCH_*), DEBUG off; the README's light-path
 section quotes its output before and after.
 """
@@ -97,6 +98,8 @@ def main() -> None:
         f"{mode} x{count} unprofiled: {wall / count * 1000:.2f} ms wall, "
         f"{cpu / count * 1000:.2f} ms CPU per request (load {os.getloadavg()[0]:.1f})"
     )
+    if len(sys.argv) > 3 and sys.argv[3] == "time":
+        return
     if len(sys.argv) > 3 and sys.argv[3] == "cpu":
         profile = cProfile.Profile(time.process_time)
         profile.runcall(lambda: [call() for _ in range(count)])
