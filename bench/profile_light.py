@@ -1,9 +1,9 @@
 """Profile our no-op or a ticket create through the whole stack in one process, the way
 gunicorn calls it: `python -m bench.profile_light MODE [requests] [cpu|time]`, MODE one of
 GET, POST, POST+key, create, prints the wall and CPU time per request, then the top frames:
-pyinstrument's wall-clock tree, with `cpu` cProfile's functions by CPU time (time.process_time: on a loaded machine the
-wall clock is mostly waiting for PostgreSQL and the CPU, the part a request itself costs),
-with `time` none.
+pyinstrument's wall-clock tree, with `cpu` cProfile's functions by CPU time
+(time.process_time: on a loaded machine the wall clock is mostly waiting for PostgreSQL and
+the CPU, the part a request itself costs), with `time` none.
 
 `create` posts the ticket `python -m bench light` posts (an Idempotency-Key each, a requester
 among 200), on the demo seed (a default team and SLA policies: every create starts its
