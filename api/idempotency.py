@@ -3,8 +3,9 @@
 The key is claimed once DRF has authenticated the caller and checked its permissions and
 throttles (a hook on APIView.initial, installed from ProjectConfig.ready()): a caller who
 may not POST here hears 401/403/429, never about its key, and a key is never claimed for a
-request that will be refused anyway. The claim runs inside the request's transaction
-(ApiWriteMiddleware), the record is filled with the response before commit, so:
+request that will be refused anyway. The claim is one `INSERT ... ON CONFLICT DO NOTHING
+RETURNING` inside the request's transaction (ApiWriteMiddleware; no savepoint: a conflict is
+not an error), the record is filled with the response before commit, so:
 - a retry after success finds the record and gets the stored response back;
 - a concurrent retry blocks on the unique index until the first request commits, then
   replays it (or, if the first rolled back, goes ahead itself);
@@ -17,7 +18,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from rest_framework.request import Request
@@ -57,6 +58,36 @@ def replay(record: IdempotencyRecord) -> HttpResponse:
     return response
 
 
+_CLAIM_COLUMNS = ("owner", "key", "method", "path", "request_hash", "content_type")
+_CLAIM_COLUMNS += ("response_body", "created_at")
+
+
+def _claim_sql() -> str:
+    quote = connection.ops.quote_name
+    table = quote(IdempotencyRecord._meta.db_table)
+    columns = ", ".join(quote(c) for c in _CLAIM_COLUMNS)
+    values = ", ".join(["%s"] * len(_CLAIM_COLUMNS))
+    conflict = f"{quote('owner')}, {quote('key')}"
+    parts = ("INSERT INTO", table, f"({columns}) VALUES ({values})", "ON CONFLICT")
+    return " ".join((*parts, f"({conflict})", "DO NOTHING RETURNING", quote("id")))
+
+
+def _claim_row(owner: str, key: str, fields: dict[str, str]) -> IdempotencyRecord | None:
+    """INSERT the record unless (owner, key) has one: one statement, no savepoint.
+
+    ON CONFLICT DO NOTHING waits, like a plain INSERT, for a concurrent transaction holding
+    the same key: if it commits, nothing is inserted (None); if it rolls back, ours is."""
+    record = IdempotencyRecord(owner=owner, key=key, created_at=timezone.now(), **fields)
+    with connection.cursor() as cursor:
+        cursor.execute(_claim_sql(), [getattr(record, c) for c in _CLAIM_COLUMNS])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    record.pk = row[0]
+    record._state.adding, record._state.db = False, connection.alias
+    return record
+
+
 def begin(request: HttpRequest, key: str) -> IdempotencyRecord | HttpResponse:
     """Claim `key` for this request inside the current transaction.
 
@@ -71,12 +102,17 @@ def begin(request: HttpRequest, key: str) -> IdempotencyRecord | HttpResponse:
         )
     owner, request_hash = _owner(request), _request_hash(request)
     fields = {"method": request.method, "path": request.path[:500], "request_hash": request_hash}
-    try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(owner=owner, key=key, **fields)
-    except IntegrityError:
-        pass
-    existing = IdempotencyRecord.objects.select_for_update().get(owner=owner, key=key)
+    for _attempt in range(2):
+        record = _claim_row(owner, key, fields)
+        if record is not None:
+            return record
+        existing = IdempotencyRecord.objects.select_for_update().filter(owner=owner, key=key)
+        existing = existing.first()
+        if existing is not None:
+            break
+        # Purged (expired) between the two statements: the key is free, claim it again.
+    else:
+        raise IntegrityError(f"{HEADER} {key!r} could not be claimed")
     if existing.created_at < timezone.now() - settings.IDEMPOTENCY_KEY_TTL:
         # Expired but not purged yet: the key is free again.
         for name, value in fields.items():

@@ -132,7 +132,7 @@ def gunicorn(
         env=environment(**(env or {})),
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90  # two servers booting on a loaded 2-core machine
+    deadline = time.monotonic() + 120  # two servers booting on a loaded 2-core machine
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}{ready_path}", timeout=1).status_code == 200:

@@ -135,6 +135,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, whose health check asks the server only when the socket says something.
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
     # Fail fast when the database is away, so requests answer 503 instead of hanging.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
         "DB_CONNECT_TIMEOUT", 3
@@ -154,6 +156,8 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"]["ENGINE"] = "core.postgresql"  # as the default's, above
     # Tests: the replica is the test database itself (no second copy to keep in step).
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["reports.routers.ReportsReplicaRouter"]
@@ -164,7 +168,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, with one redis-py client per pool instead of one per call.
+            "BACKEND": "core.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             # An unreachable Redis costs a request a second at most, not the OS's TCP timeout
             # (the throttle then lets the request through, see api/throttling.py).

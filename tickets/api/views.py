@@ -30,6 +30,7 @@ from .serializers import (
     TicketEventSerializer,
     TicketSerializer,
     TicketUpdateSerializer,
+    ticket_data,
 )
 
 
@@ -129,7 +130,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             record_unsent=attrs["record_unsent"],
         )
         ticket = selectors.created_ticket_for_response(ticket, request.user)
-        return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
+        return Response(ticket_data(ticket), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)
     def partial_update(self, request, *args, **kwargs):
