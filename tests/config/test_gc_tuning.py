@@ -4,14 +4,10 @@ full collection does not walk the loaded app (the search tail: bench/search.py).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 from celery.signals import worker_process_init
-from django.conf import settings
+
+from .probe import probe
 
 PROBE = """
 import gc, json, sys
@@ -22,19 +18,9 @@ print(json.dumps({{"frozen": gc.get_freeze_count(), "urls": "config.urls" in sys
 
 @pytest.mark.parametrize("module", ["config.wsgi", "config.asgi"])
 def test_a_server_process_freezes_the_loaded_app(module):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE.format(module=module)],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=240,
-    )
-    probe = json.loads(out.stdout.strip().splitlines()[-1])
-    assert probe["urls"] is True  # the URLconf and every view module were loaded first
-    assert probe["frozen"] > 50_000  # Django, the apps and the views: out of the collector's sight
+    found = probe(PROBE.format(module=module))
+    assert found["urls"] is True  # the URLconf and every view module were loaded first
+    assert found["frozen"] > 50_000  # Django, the apps and the views: out of the collector's sight
 
 
 def test_each_celery_pool_process_freezes_at_start():

@@ -5,13 +5,9 @@ runs: importing config.wsgi (django.setup(), every app's ready()) and loading th
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
-from django.conf import settings
+
+from .probe import probe
 
 # What each costs a web worker that never uses it, and who uses it instead.
 DEFERRED = [
@@ -38,17 +34,7 @@ print(json.dumps(sorted(sys.modules)))
 
 @pytest.fixture(scope="module")
 def web_worker_modules() -> set[str]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=240,
-    )
-    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+    return set(probe(PROBE))
 
 
 @pytest.mark.parametrize("module", DEFERRED)
