@@ -15,6 +15,7 @@ import os
 import sys
 
 from . import desk_pages, harness
+from .profile_light import print_pyinstrument
 
 
 def _environ(path: str, cookie: str) -> dict:
@@ -55,7 +56,6 @@ def main() -> None:
     os.environ.update(harness.environment())
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     from django.core.wsgi import get_wsgi_application
-    from pyinstrument import Profiler
 
     application = get_wsgi_application()
     from tickets.models import Ticket
@@ -95,12 +95,7 @@ def main() -> None:
         stats.print_stats(40)
         stats.sort_stats("cumulative").print_stats(80)
         return
-    profiler = Profiler(interval=0.0005)
-    profiler.start()
-    for _ in range(count):
-        call()
-    profiler.stop()
-    print(profiler.output_text(unicode=False, color=False, show_all=False))
+    print_pyinstrument(call, count)
 
 
 if __name__ == "__main__":

@@ -75,7 +75,6 @@ def main() -> None:
     os.environ.update(harness.environment())
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     from django.core.wsgi import get_wsgi_application
-    from pyinstrument import Profiler
 
     application = get_wsgi_application()
     expected = "201" if mode == "create" else "200"
@@ -109,6 +108,13 @@ def main() -> None:
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(25)
         return
+    print_pyinstrument(call, count)
+
+
+def print_pyinstrument(call, count: int) -> None:
+    """`count` calls of `call` under pyinstrument; prints its text tree (profile_desk too)."""
+    from pyinstrument import Profiler
+
     profiler = Profiler(interval=0.0005)
     profiler.start()
     for _ in range(count):
