@@ -138,7 +138,10 @@ def _identity_matches(user, visible, text: str) -> list[int]:
             identities |= Q(kind=IdentityKind.PHONE, value__icontains=digits)
     matched = identities_visible_to(user).filter(identities).order_by().values_list("customer_id")
     named = Customer.objects.filter(name__icontains=text).order_by().values_list("pk")
-    customers = [row[0] for row in matched.union(named)[:MAX_CUSTOMERS]]
+    # Each branch bounded on its own, duplicates dropped here: a UNION's de-duplication would
+    # read every match of a common name (thousands of rows) before its LIMIT.
+    both = matched[:MAX_CUSTOMERS].union(named[:MAX_CUSTOMERS], all=True)
+    customers = list(dict.fromkeys(row[0] for row in both))[:MAX_CUSTOMERS]
     if not customers:
         return []
     requesters = visible.filter(requester_id__in=customers)

@@ -70,6 +70,23 @@ def test_partial_email_name_phone_and_tag(agent_client, team):
     assert ids(agent_client.get("/api/v1/tickets/", {"q": "late-delivery"})) == [tagged.pk]
 
 
+def test_a_customer_matched_by_name_and_email_counts_once(agent, team, monkeypatch):
+    """Names and identities are each read up to MAX_CUSTOMERS, then merged: a customer found
+    both ways is one customer, and no more than MAX_CUSTOMERS customers' tickets are read."""
+    both = CustomerFactory(name="Rahimi Ali", email="rahimi@example.com")
+    by_name = CustomerFactory(name="Maryam Rahimi", email="m@example.com")
+    by_email = CustomerFactory(name="Sara K", email="sara.rahimi@example.com")
+    tickets = {c.pk: ticket_in(team, requester=c).pk for c in (both, by_name, by_email)}
+
+    found = {hit.ticket_id for hit in search.search_tickets(user=agent, text="rahimi")}
+    assert found == set(tickets.values())
+
+    monkeypatch.setattr(search, "MAX_CUSTOMERS", 2)
+    found = {hit.ticket_id for hit in search.search_tickets(user=agent, text="rahimi")}
+    assert len(found) == 2
+    assert found < set(tickets.values())
+
+
 def test_ticket_number_comes_first(agent_client, team):
     mentions = ticket_in(team, "Question", "placeholder")
     target = ticket_in(team, "Other")
