@@ -113,8 +113,11 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 @agent_required
 def queue_rows(request: HttpRequest) -> HttpResponse:
-    """The rows alone, for the page's polling (htmx swaps the table body)."""
-    return render(request, "desk/_queue_rows.html", _queue_context(request))
+    """The rows, for the page's polling and live refresh (htmx swaps the table body), and the
+    views' counts beside them (swapped out of band), so that both say the same."""
+    context = _queue_context(request)
+    context.update(views_nav(request.user), views_oob=True)
+    return render(request, "desk/_queue_rows.html", context)
 
 
 @require_POST

@@ -85,11 +85,15 @@ def test_the_queue_shows_a_new_ticket_without_waiting_for_the_poll(
         page.wait_for_selector("html[data-live='on']")
         page.evaluate("window.__notReloaded = true")
         assert page.locator("#queue-rows tr").count() == 1
+        unassigned = page.locator("#views-nav li[data-view='unassigned'] .count")
+        assert unassigned.inner_text() == "1"
         started = time.monotonic()
         make_ticket("Checkout is down for everyone")
         page.wait_for_selector("#queue-rows >> text=Checkout is down for everyone", timeout=10000)
         elapsed = time.monotonic() - started
         assert page.evaluate("window.__notReloaded") is True
+        # the views' counts follow the rows (swapped with them, out of band)
+        assert unassigned.inner_text() == "2"
         shoot(page, "desk-live-queue.png")
     assert elapsed < 5, elapsed  # the rows' own poll is every 15 s
 
