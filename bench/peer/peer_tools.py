@@ -123,8 +123,22 @@ def escalate():
     return {"seconds": seconds, "statements": queries["statements"], "handled": escalated[0][0]}
 
 
+def _not_utf8(path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            f.read().decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 def get_email(directory):
-    """`manage.py get_email` over the local mailbox `directory`: time, statements, outcome."""
+    """`manage.py get_email` over the local mailbox `directory`: time, statements, outcome.
+
+    Its local mailbox reads each file as text in the locale's encoding (UTF-8), so the first
+    message in another 8-bit charset raises and ends the whole run, leaving the rest unread.
+    As an operator would, this moves such messages aside (counted as `refused`) and runs
+    get_email again, until none is left: the time and statements are those of the runs."""
     from helpdesk.email import process_email
     from helpdesk.models import Queue
 
@@ -135,16 +149,31 @@ def get_email(directory):
         "SELECT (SELECT count(*) FROM helpdesk_ticket), (SELECT max(id) FROM helpdesk_followup)"
     )[0]
     files = len(os.listdir(directory))
+    aside = os.path.join(os.path.dirname(os.path.abspath(directory)), "refused")
+    os.makedirs(aside, exist_ok=True)
+    refused, runs, seconds = 0, 0, 0.0
     with counting() as queries:
-        started = time.perf_counter()
-        process_email(quiet=True)
-        seconds = time.perf_counter() - started
+        while True:
+            started = time.perf_counter()
+            process_email(quiet=True)
+            seconds += time.perf_counter() - started
+            runs += 1
+            stuck = [
+                name for name in os.listdir(directory) if _not_utf8(os.path.join(directory, name))
+            ]
+            if not stuck:
+                break
+            for name in stuck:
+                os.replace(os.path.join(directory, name), os.path.join(aside, name))
+            refused += len(stuck)
     tickets = _sql("SELECT count(*) FROM helpdesk_ticket")[0][0] - before[0]
     followups = _sql("SELECT count(*) FROM helpdesk_followup WHERE id > %s", [before[1] or 0])
     return {
         "seconds": seconds,
         "statements": queries["statements"],
-        "messages": files,
+        "messages": files - refused,  # the messages its runs went through
+        "refused": refused,
+        "runs": runs,
         "left_in_mailbox": len(os.listdir(directory)),
         "tickets_created": tickets,
         "followups_created": followups[0][0],

@@ -132,12 +132,14 @@ def _jobs(timers: dict, intake: dict) -> list[dict]:
             "email intake: the same 1,000 messages, 1 process",
             ours_rate,
             "msg/s",
-            ours_text=f"{ours_rate:.0f} msg/s ({last_ours['statements'] / 1000:.0f} "
-            f"statements/msg; {last_ours['states']})",
-            peer_text=f"{peer_rate:.0f} msg/s ({last_peer['statements'] / 1000:.0f} "
+            ours_text=f"{ours_rate:.0f} msg/s ({_per_message(last_ours)} statements/msg; "
+            f"{last_ours['states']})",
+            peer_text=f"{peer_rate:.0f} msg/s ({_per_message(last_peer)} "
             f"statements/msg; {last_peer['tickets_created']} tickets, "
             f"{last_peer['followups_created']} follow-ups, "
-            f"{last_peer['left_in_mailbox']} left in the mailbox)",
+            f"{last_peer['left_in_mailbox']} left in the mailbox; "
+            f"{last_peer.get('refused', 0)} not UTF-8 set aside, get_email run "
+            f"{last_peer.get('runs', 1)} times)",
             bare_text="-",
             ratio=ours_rate / peer_rate,
             ratios=f"ours/peer {ours_rate / peer_rate:.2f}",
@@ -160,6 +162,10 @@ def _jobs(timers: dict, intake: dict) -> list[dict]:
         ),
     ]
     return rows
+
+
+def _per_message(sample: dict) -> str:
+    return f"{sample['statements'] / max(sample['messages'], 1):.0f}"
 
 
 def rows(

@@ -73,6 +73,8 @@ def rollups_refresh(*, using: str = "default") -> dict[str, Any]:
         # zone at 1,000,000 tickets); marked days: one round trip per zone
         for zone in built if dirty else ():
             _recompute(cursor, zone, _local_days(dirty, zoneinfo.ZoneInfo(zone)))
+    if set(rollup_zones()) - set(built):  # a zone built from scratch just now
+        _analyze(using, ROLLUPS)
     return {"days": len(dirty), "zones": list(rollup_zones()), "fresh_as_of": began}
 
 
