@@ -62,3 +62,44 @@ def test_anymail_routes_resolve_through_the_deferred_view(client):
     unknown = client.post("/anymail/nosuch/inbound/", "{}", content_type="application/json")
     assert known.status_code != 404
     assert unknown.status_code == 404
+
+
+PUBLISH_PROBE = """
+import json, sys
+import config.wsgi
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+layer = get_channel_layer()
+async_to_sync(layer.group_send)("probe", {"type": "probe"})  # as a publish after a write
+print(json.dumps({"layer": type(layer).__module__, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_a_live_publish_does_not_load_the_layer_encryption():
+    """channels_redis's optional Fernet encryption (cryptography's Rust bindings, ~6 MiB per
+    process) is not loaded when no layer encrypts (live/lean.py); the layer still works."""
+    seen = probe(PUBLISH_PROBE)
+    assert seen["layer"] == "channels_redis.core"  # the real layer, against Redis
+    assert "channels_redis.serializers" in seen["modules"]
+    assert "cryptography.hazmat.bindings._rust" not in seen["modules"]
+
+
+def test_a_layer_that_encrypts_keeps_cryptography(settings):
+    import sys
+
+    from live.lean import MODULE, skip_unused_layer_encryption
+
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "x", "CONFIG": {"symmetric_encryption_keys": ["k"]}}
+    }
+    had, saved = MODULE in sys.modules, sys.modules.pop(MODULE, None)
+    try:
+        assert skip_unused_layer_encryption() is False
+        assert MODULE not in sys.modules
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "x", "CONFIG": {}}}
+        assert skip_unused_layer_encryption() is True
+        assert sys.modules[MODULE] is None
+    finally:
+        sys.modules.pop(MODULE, None)
+        if had:
+            sys.modules[MODULE] = saved
