@@ -51,3 +51,17 @@ def test_schema_documents_token_authentication(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert schema["components"]["securitySchemes"]["tokenAuth"]["in"] == "header"
     assert {"tokenAuth": []} in schema["paths"]["/api/v1/tickets/"]["get"]["security"]
+
+
+def test_the_views_schema_class_is_drf_spectaculars_once_a_schema_is_generated(client):
+    """api.openapi.AutoSchema is rebased onto drf-spectacular's when a schema is generated (a
+    web worker never imports it); what it says before that is drf-spectacular's own."""
+    from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+
+    from api.openapi import AutoSchema, activate
+    from tickets.api.views import TicketViewSet
+
+    assert AutoSchema.method_mapping == SpectacularAutoSchema.method_mapping
+    activate()
+    assert issubclass(AutoSchema, SpectacularAutoSchema)
+    assert isinstance(TicketViewSet.schema, SpectacularAutoSchema)  # an extend_schema'd view

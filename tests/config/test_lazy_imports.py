@@ -15,6 +15,9 @@ DEFERRED = [
     "rich",  # httpx's command line
     "drf_spectacular.views",  # /api/schema/, /api/docs/ (config.deferred_views)
     "drf_spectacular.generators",
+    "drf_spectacular.openapi",  # the schema class is rebased onto it on generation (api.openapi)
+    "django.test",  # (what drf_spectacular.openapi pulls in)
+    "jinja2",
     "anymail.webhooks.postal",  # /anymail/<esp>/... (config.deferred_views.anymail_webhook)
     "cryptography.hazmat.bindings._rust",  # anymail's Postal webhook signature check
     "nh3",  # HTML bodies (core.text.sanitize_html)
