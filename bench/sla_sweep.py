@@ -227,6 +227,10 @@ def run(*, runs: int = 3) -> list[dict]:
 
     setup_test_environment()  # the test client needs 'testserver' in ALLOWED_HOSTS
     world = _seed()
+    if os.environ.get("BENCH_SLA_GC_FREEZE", "1") != "0":
+        from config.gc_tuning import freeze_startup
+
+        freeze_startup()  # as every server process does once it is loaded (config.wsgi)
 
     sweep_ms, empty_ms, handled = [], [], 0
     for _ in range(runs):
