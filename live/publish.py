@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import os
+import threading
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 logger = logging.getLogger(__name__)
@@ -22,17 +22,50 @@ logger = logging.getLogger(__name__)
 EVENT_TYPE = "live.event"
 # publish_many's sends in flight at once (each a Redis round trip or two on a pooled connection).
 SEND_CONCURRENCY = 16
+# How long a publish may hold its caller (a request, a task) when the layer does not answer.
+PUBLISH_TIMEOUT_SECONDS = 5.0
+
+_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """The process's publishing event loop, in a daemon thread of its own, started on first
+    use (so after gunicorn's or Celery's fork, in the process that publishes).
+
+    Not async_to_sync per publish: that ran each send in a new event loop in a new thread,
+    and channels_redis keeps its Redis connections per event loop, so every publish paid a
+    thread, a loop and a Redis connection (~5 ms of a ticket create's ~24). One loop keeps one
+    pool of connections for the life of the process."""
+    global _loop
+    with _lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="live-publish", daemon=True).start()
+            _loop = loop
+        return _loop
+
+
+def _forget_loop_after_fork() -> None:
+    """A forked child has the parent's loop object but not its thread: start its own."""
+    global _lock, _loop
+    _lock, _loop = threading.Lock(), None
+
+
+os.register_at_fork(after_in_child=_forget_loop_after_fork)
 
 
 def _run_sync(function, *args):
-    """async_to_sync, also from a thread whose own event loop is running (a sync caller under
-    one, e.g. sync Playwright): then the call runs in a short-lived thread of its own."""
+    """Run the coroutine function on the publishing loop and wait for its result (at most
+    PUBLISH_TIMEOUT_SECONDS; then it is cancelled and TimeoutError raised). Callable from any
+    thread, also one whose own event loop is running (a sync caller under one, e.g. sync
+    Playwright)."""
+    future = asyncio.run_coroutine_threadsafe(function(*args), _publisher_loop())
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return async_to_sync(function)(*args)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(async_to_sync(function), *args).result()
+        return future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
+    except TimeoutError:
+        future.cancel()
+        raise
 
 
 def publish(group: str, event: dict) -> bool:
