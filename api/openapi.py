@@ -10,8 +10,10 @@ drf-spectacular's AutoSchema (`__bases__`: Python lets a class change its bases,
 subclass's method resolution follows; drf-spectacular's AutoSchema keeps no state of its own
 per instance, only class attributes) before the first schema is generated: our generator
 class calls it (SPECTACULAR_SETTINGS["DEFAULT_GENERATOR_CLASS"], used by the schema views and
-`manage.py spectacular`). tests/config/test_lazy_imports.py keeps the web worker free of it;
-tests/api/test_openapi*.py check the schema itself."""
+`manage.py spectacular`; code that builds a schema itself uses api.schema_generator's class,
+as drf-spectacular's own would find the bare inspector and refuse).
+tests/config/test_lazy_imports.py keeps the web worker free of it; tests/test_schema.py checks
+the schema itself."""
 
 from __future__ import annotations
 
