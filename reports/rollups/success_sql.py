@@ -63,60 +63,62 @@ RETENTION_REPLACE = [_retention_replace(period) for period in RETENTION_PERIODS]
 # --- triggers: what the flow and SLA triggers do not mark ---------------------------------------
 
 _MARK = "INSERT INTO reports_rollupdirtyday (day)"
-TRIGGERS = f"""
-CREATE OR REPLACE FUNCTION reports_success_tickets_updated() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    {_MARK}
-    SELECT DISTINCT (v.created_at AT TIME ZONE 'UTC')::date
-      FROM new_rows n JOIN old_rows o ON o.id = n.id,
+# One AFTER UPDATE statement trigger per table: (name, table, the UTC days it marks, the rows
+# they come from: FROM ... WHERE over the statement's new_rows n and old_rows o).
+_UPDATED = (
+    (
+        "tickets",
+        "tickets_ticket",
+        "(v.created_at AT TIME ZONE 'UTC')::date",
+        """new_rows n JOIN old_rows o ON o.id = n.id,
            LATERAL (VALUES (n.created_at), (o.created_at)) AS v(created_at)
-     WHERE n.kind IS DISTINCT FROM o.kind
-    ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END $$;
-
-CREATE OR REPLACE FUNCTION reports_success_customers_updated() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    {_MARK}
-    SELECT DISTINCT (t.created_at AT TIME ZONE 'UTC')::date
-      FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE n.kind IS DISTINCT FROM o.kind""",
+    ),
+    (
+        "customers",
+        "customers_customer",
+        "(t.created_at AT TIME ZONE 'UTC')::date",
+        """new_rows n JOIN old_rows o ON o.id = n.id
       JOIN tickets_ticket t ON t.requester_id = n.id
-     WHERE n.organization_id IS DISTINCT FROM o.organization_id
-    ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END $$;
-
-CREATE OR REPLACE FUNCTION reports_success_organizations_updated() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    {_MARK}
-    SELECT DISTINCT (t.created_at AT TIME ZONE 'UTC')::date
-      FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE n.organization_id IS DISTINCT FROM o.organization_id""",
+    ),
+    (
+        "organizations",
+        "customers_organization",
+        "(t.created_at AT TIME ZONE 'UTC')::date",
+        """new_rows n JOIN old_rows o ON o.id = n.id
       JOIN customers_customer c ON c.organization_id = n.id
       JOIN tickets_ticket t ON t.requester_id = c.id
-     WHERE n.tier_id IS DISTINCT FROM o.tier_id
+     WHERE n.tier_id IS DISTINCT FROM o.tier_id""",
+    ),
+)
+
+
+def _function(name: str, day: str, rows: str) -> str:
+    return f"""
+CREATE OR REPLACE FUNCTION reports_success_{name}_updated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    {_MARK}
+    SELECT DISTINCT {day}
+      FROM {rows}
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;
-
-CREATE TRIGGER reports_success_tickets_updated AFTER UPDATE ON tickets_ticket
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION reports_success_tickets_updated();
-CREATE TRIGGER reports_success_customers_updated AFTER UPDATE ON customers_customer
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION reports_success_customers_updated();
-CREATE TRIGGER reports_success_organizations_updated AFTER UPDATE ON customers_organization
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION reports_success_organizations_updated();
 """  # noqa: S608 (constants only)
 
-DROP_TRIGGERS = """
-DROP TRIGGER IF EXISTS reports_success_tickets_updated ON tickets_ticket;
-DROP TRIGGER IF EXISTS reports_success_customers_updated ON customers_customer;
-DROP TRIGGER IF EXISTS reports_success_organizations_updated ON customers_organization;
-DROP FUNCTION IF EXISTS reports_success_tickets_updated();
-DROP FUNCTION IF EXISTS reports_success_customers_updated();
-DROP FUNCTION IF EXISTS reports_success_organizations_updated();
+
+def _trigger(name: str, table: str) -> str:
+    return f"""CREATE TRIGGER reports_success_{name}_updated AFTER UPDATE ON {table}
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reports_success_{name}_updated();
 """
+
+
+TRIGGERS = "".join(_function(n, day, rows) for n, _, day, rows in _UPDATED) + "".join(
+    _trigger(n, table) for n, table, _, _ in _UPDATED
+)
+DROP_TRIGGERS = "".join(
+    f"DROP TRIGGER IF EXISTS reports_success_{n}_updated ON {table};\n"
+    for n, table, _, _ in _UPDATED
+) + "".join(f"DROP FUNCTION IF EXISTS reports_success_{n}_updated();\n" for n, *_ in _UPDATED)
