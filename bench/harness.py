@@ -45,6 +45,16 @@ def environment(**extra: str) -> dict[str, str]:
     return env
 
 
+def freeze_like_servers(switch: str) -> None:
+    """Freeze the collector over what is loaded, as every server process does once it is
+    (config.gc_tuning, from config.wsgi): an in-process bench measures what a server would.
+    The environment variable `switch` set to 0 leaves it on, to compare."""
+    if os.environ.get(switch, "1") != "0":
+        from config.gc_tuning import freeze_startup
+
+        freeze_startup()
+
+
 def manage(*args: str, **env: str) -> str:
     result = subprocess.run(
         [sys.executable, "manage.py", *args],

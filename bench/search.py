@@ -279,10 +279,7 @@ def run(*, runs: int = 3) -> list[dict]:
 
     setup_test_environment()
     world = _seed()
-    if os.environ.get("BENCH_SEARCH_GC_FREEZE", "1") != "0":
-        from config.gc_tuning import freeze_startup
-
-        freeze_startup()  # as every server process does once it is loaded (config.wsgi)
+    harness.freeze_like_servers("BENCH_SEARCH_GC_FREEZE")
     rng = random.Random(7)
     queries = _queries(rng)
     rows = []

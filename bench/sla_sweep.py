@@ -20,7 +20,7 @@ import os
 import statistics
 import time
 
-from . import seed
+from . import harness, seed
 
 DATABASE_URL = os.environ.get(
     "BENCH_SLA_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hd_bench_sla"
@@ -227,10 +227,7 @@ def run(*, runs: int = 3) -> list[dict]:
 
     setup_test_environment()  # the test client needs 'testserver' in ALLOWED_HOSTS
     world = _seed()
-    if os.environ.get("BENCH_SLA_GC_FREEZE", "1") != "0":
-        from config.gc_tuning import freeze_startup
-
-        freeze_startup()  # as every server process does once it is loaded (config.wsgi)
+    harness.freeze_like_servers("BENCH_SLA_GC_FREEZE")
 
     sweep_ms, empty_ms, handled = [], [], 0
     for _ in range(runs):
