@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Q
 from django.utils import timezone
 
 from core import events
@@ -15,6 +15,7 @@ from core.transactions import service_atomic
 from core.unset import UNSET, Unset
 
 from . import identities as ids
+from .identity_reads import matching_identities
 from .locales import SUPPORTED as SUPPORTED_LOCALES
 from .locales import locale_from_header
 from .models import (
@@ -86,22 +87,6 @@ def _record_submissions(identities: Iterable[CustomerIdentity], integration) -> 
     rows = [IdentitySubmission(identity=i, integration=integration) for i in identities]
     if integration is not None and rows:
         IdentitySubmission.objects.bulk_create(rows, ignore_conflicts=True)
-
-
-def _matching_identities(items: list[IdentityInput], integration) -> list[CustomerIdentity]:
-    """The stored identities among `items`, oldest first, each annotated `submitted`: whether
-    `integration` already submitted it (so a repeat submission writes nothing)."""
-    submitted = (
-        Exists(IdentitySubmission.objects.filter(identity=OuterRef("pk"), integration=integration))
-        if integration is not None
-        else Value(True)
-    )
-    return list(
-        CustomerIdentity.objects.select_related("customer__organization")
-        .filter(_identity_q(items))
-        .annotate(submitted=submitted)
-        .order_by("id")
-    )
 
 
 @service_atomic
@@ -220,7 +205,7 @@ def customer_resolve(
     items = _normalized(identities)
     if not items:
         raise ValidationError({"identities": ["At least one email, phone or handle is needed."]})
-    matches = _matching_identities(items, source_integration)
+    matches = matching_identities(items, source_integration)
     if not matches:
         try:
             with transaction.atomic():
@@ -229,7 +214,7 @@ def customer_resolve(
                 )
         except ValidationError:
             # Lost a race with a concurrent create of the same identity: use theirs.
-            matches = _matching_identities(items, source_integration)
+            matches = matching_identities(items, source_integration)
             if not matches:
                 raise
     if clear_undeliverable:

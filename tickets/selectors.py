@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
+from customers.identity_reads import hold_visible_identities
 from customers.selectors import identities_visible_to
 
 from .models import EventKind, Message, ProblemLink, Team, Ticket, TicketEvent, TicketMerge
@@ -46,11 +47,7 @@ def created_ticket_for_response(ticket: Ticket, user) -> Ticket:
     in one query; read back like `with_list_relations` if subscribers changed the ticket."""
     if not getattr(ticket, "as_written", False):
         return with_list_relations(Ticket.objects.all(), user).get(pk=ticket.pk)
-    requester = ticket.requester
-    getattr(requester, "_prefetched_objects_cache", {}).pop("identities", None)
-    prefetch_related_objects(
-        [requester], Prefetch("identities", queryset=identities_visible_to(user))
-    )
+    hold_visible_identities(ticket.requester, user)
     return ticket
 
 

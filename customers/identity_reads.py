@@ -1,0 +1,96 @@
+"""The two identity reads on every ticket create and inbound message, in SQL written once
+per process (core.rows): which stored identities a request names, and which identities of
+its customer the caller may see. Same answers as the ORM queries they replace
+(tests/customers/test_identity_reads.py compares them), without compiling them anew.
+Only our models' own table and column names are interpolated; values are parameters."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.db import connection
+
+from core import rows
+
+from .models import Customer, CustomerIdentity, IdentitySubmission, Organization
+
+_ONE = "(i.kind = %s AND i.platform = %s AND i.value = %s)"
+
+
+def _submitted_by() -> str:
+    submissions = rows.table(IdentitySubmission)
+    return (
+        f"EXISTS (SELECT 1 FROM {submissions} s"  # noqa: S608 - model names
+        " WHERE s.identity_id = i.id AND s.integration_id = %s)"
+    )
+
+
+@cache
+def _matching_sql(count: int, with_integration: bool) -> str:
+    select = ", ".join(
+        [
+            rows.columns(CustomerIdentity, "i"),
+            rows.columns(Customer, "c"),
+            rows.columns(Organization, "o"),
+            _submitted_by() if with_integration else "TRUE",
+        ]
+    )
+    joins = (
+        f"{rows.table(CustomerIdentity)} i JOIN {rows.table(Customer)} c ON c.id = i.customer_id"
+        f" LEFT JOIN {rows.table(Organization)} o ON o.id = c.organization_id"
+    )
+    where = " OR ".join([_ONE] * count)
+    return f"SELECT {select} FROM {joins} WHERE {where} ORDER BY i.id"  # noqa: S608 - as above
+
+
+def matching_identities(items, integration) -> list[CustomerIdentity]:
+    """The stored identities among `items` (kind, value, platform), oldest first, each with
+    its customer and the customer's organization in hand and annotated `submitted`: whether
+    `integration` (None: nobody) already submitted it."""
+    if not items:
+        return []
+    params: list = [integration.pk] if integration is not None else []
+    params += [v for item in items for v in (item.kind, item.platform, item.value)]
+    with connection.cursor() as cursor:
+        cursor.execute(_matching_sql(len(items), integration is not None), params)
+        found = cursor.fetchall()
+    a = rows.width(CustomerIdentity)
+    b = a + rows.width(Customer)
+    c = b + rows.width(Organization)
+    out = []
+    for row in found:
+        identity = rows.instance(CustomerIdentity, row[:a])
+        customer = rows.instance(Customer, row[a:b])
+        organization = rows.instance(Organization, row[b:c]) if row[b] is not None else None
+        rows.cache_related(customer, "organization", organization)
+        rows.cache_related(identity, "customer", customer)
+        identity.submitted = row[c]
+        out.append(identity)
+    return out
+
+
+@cache
+def _visible_sql(integration: bool) -> str:
+    select = rows.columns(CustomerIdentity, "i")
+    sql = f"SELECT {select} FROM {rows.table(CustomerIdentity)} i"  # noqa: S608 - as above
+    sql += " WHERE i.customer_id = %s"
+    if integration:
+        sql += f" AND {_submitted_by()}"
+    return sql + " ORDER BY i.id"
+
+
+def hold_visible_identities(customer: Customer, user) -> None:
+    """Hold `customer.identities.all()` as `user` may see them: the rule of
+    customers.selectors.identities_visible_to (staff every identity, an integration those
+    it submitted, anyone else none), read in one statement."""
+    if not user.is_authenticated or not (user.is_agent or user.is_integration):
+        rows.hold_prefetched(customer, "identities", [])
+        return
+    integration = not user.is_agent
+    sql = _visible_sql(integration)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [customer.pk, user.pk] if integration else [customer.pk])
+        found = [rows.instance(CustomerIdentity, row) for row in cursor.fetchall()]
+    for identity in found:
+        rows.cache_related(identity, "customer", customer)
+    rows.hold_prefetched(customer, "identities", found)
