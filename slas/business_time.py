@@ -19,7 +19,7 @@ All instants in and out are aware datetimes; results are in UTC.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -68,6 +68,11 @@ class CalendarSpec:
     holiday_country: str = ""
     holiday_subdivision: str = ""
     custom_holidays: frozenset[date] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        # Hashable whatever the caller passed (a set, a list): specs key the day cache.
+        object.__setattr__(self, "intervals", tuple(self.intervals))
+        object.__setattr__(self, "custom_holidays", frozenset(self.custom_holidays))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -166,8 +171,17 @@ def _day_windows(spec: CalendarSpec, day: date) -> list[tuple[datetime, datetime
 Window = tuple[datetime, datetime]
 
 
+@lru_cache(maxsize=4096)
+def _day_plan(spec: CalendarSpec, day: date) -> tuple[tuple[Window, ...], datetime]:
+    """A local day's working windows in UTC, sorted, and the next local midnight: the same
+    for every clock on a calendar, so computed once per process (a create schedules two
+    clocks over a few days each; a sweep thousands over the same days)."""
+    windows = tuple(sorted(_day_windows(spec, day)))
+    return windows, _local(day + timedelta(days=1), 0, spec.zone)
+
+
 def _merged(
-    pending: Window | None, day_windows: list[Window]
+    pending: Window | None, day_windows: Sequence[Window]
 ) -> tuple[Window | None, list[Window]]:
     """Fold one day's sorted windows into the one still open: returns the window still open
     (it may go on into the next day) and those it closed, in order."""
@@ -196,7 +210,7 @@ def windows(spec: CalendarSpec, since: datetime) -> Iterator[tuple[datetime, dat
     pending: tuple[datetime, datetime] | None = None
     empty_days = 0
     while True:
-        day_windows = sorted(_day_windows(spec, day))
+        day_windows, next_midnight = _day_plan(spec, day)
         empty_days = 0 if day_windows else empty_days + 1
         if empty_days > MAX_SEARCH_DAYS:
             raise CalendarError("The calendar has no working time in the next three years.")
@@ -205,7 +219,6 @@ def windows(spec: CalendarSpec, since: datetime) -> Iterator[tuple[datetime, dat
         # Windows of later days start no earlier than the next local midnight minus nothing:
         # an interval starts on its own day, so anything pending that ends before the next
         # day's first possible start is final.
-        next_midnight = _local(day + timedelta(days=1), 0, spec.zone)
         if pending is not None and pending[1] < next_midnight:
             if pending[1] > since:
                 yield pending
