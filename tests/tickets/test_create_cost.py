@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from slas.models import SlaClock
+from tickets.models import Tag
 
 pytestmark = pytest.mark.django_db
 BODY = {"subject": "Hi", "body": "x", "requester": {"email": "kim@acme.example"}}
@@ -73,3 +74,22 @@ def test_a_trigger_that_changes_the_new_ticket_shows_in_the_create_response(
     assert created.json()["priority"] == "urgent"
     read = integration_client.get(f"/api/v1/tickets/{created.json()['id']}/")
     assert created.json() == read.json()
+
+
+def test_tags_cost_two_statements_and_read_back_in_the_databases_order(integration_client):
+    """New and existing tags, in Russian, Latvian and English: one statement finds or creates
+    them, one links them; the response lists them as a read of the ticket does."""
+    call_command("seed_demo", stdout=io.StringIO())
+    first = {**BODY, "tags": ["Доставка", "parcel"]}
+    assert integration_client.post("/api/v1/tickets/", first, format="json").status_code == 201
+    body = {**BODY, "tags": ["parcel", "piegāde", "Доставка", "Zebra", "ābols", "parcel"]}
+    with CaptureQueriesContext(connection) as queries:
+        created = integration_client.post("/api/v1/tickets/", body, format="json")
+    assert created.status_code == 201, created.content
+    tables = ('"tickets_tag"', '"tickets_ticket_tags"')
+    tagging = [q["sql"] for q in queries.captured_queries if any(t in q["sql"] for t in tables)]
+    assert len(tagging) == 2, tagging
+    read = integration_client.get(f"/api/v1/tickets/{created.json()['id']}/").json()
+    assert created.json()["tags"] == read["tags"]
+    assert sorted(read["tags"]) == sorted(["parcel", "piegāde", "доставка", "zebra", "ābols"])
+    assert Tag.objects.filter(name="parcel").count() == 1

@@ -33,6 +33,7 @@ from .common import (
     _default_team,
     _hold_created_relations,
     _message_create,
+    _tag_new_ticket,
     _tag_objects,
     _team_named,
 )
@@ -102,8 +103,7 @@ def ticket_create(
         public=public or not proactive,
     )
     tag_objects = _tag_objects(tags)
-    if tag_objects:
-        ticket.tags.add(*tag_objects)
+    _tag_new_ticket(ticket, tag_objects)
     changes = _Changes(ticket, actor_user=actor, actor_customer=None if actor else requester)
     changes.record(
         EventKind.CREATED,
