@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from accounts.models import IdempotencyRecord
 from api.errors import IdempotentAnswer, error_response
+from core import rows
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -133,10 +134,12 @@ def begin(request: HttpRequest, key: str) -> IdempotencyRecord | HttpResponse:
 
 
 def finish(record: IdempotencyRecord, response: HttpResponse) -> None:
-    record.status_code = response.status_code
-    record.content_type = response.get("Content-Type", "")
-    record.response_body = response.content
-    record.save(update_fields=["status_code", "content_type", "response_body"])
+    rows.update(
+        record,
+        status_code=response.status_code,
+        content_type=response.get("Content-Type", ""),
+        response_body=response.content,
+    )
 
 
 def claim(request: Request) -> None:

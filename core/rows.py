@@ -1,10 +1,13 @@
-"""Model instances from hand-written SQL, for the few reads on every request's path.
+"""Model instances from hand-written SQL, for the few statements on every request's path.
 
 The ORM compiles a query anew on each call (resolving lookups, joins and the select list),
 which costs more CPU than PostgreSQL spends answering a unique-index lookup. Where one
 statement runs on every ticket create or inbound message, its SQL is written once per
 process with `columns` and its rows turned into instances with `instance`: the same
-objects the ORM would give (saved state, related objects cached), minus the compiling.
+objects the ORM would give (saved state, related objects cached), minus the compiling;
+`insert`, `update` and `first` do the same for bulk_create, a pk-filtered update() and
+filter().first(). Only our models' table and column names (and, in `first`, the caller's
+constant condition) are formatted into SQL (hence the S608 waivers); values are parameters.
 """
 
 from __future__ import annotations
@@ -63,3 +66,67 @@ def hold_prefetched(obj: Model, name: str, objects: list[Model]) -> None:
     if not hasattr(obj, "_prefetched_objects_cache"):
         obj._prefetched_objects_cache = {}
     obj._prefetched_objects_cache[name] = held
+
+
+@cache
+def _insert_sql(model: type[Model], count: int) -> str:
+    quote = connection.ops.quote_name
+    fields = _insert_fields(model)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return (
+        f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608
+        f" VALUES {', '.join([row] * count)} RETURNING {quote(model._meta.pk.column)}"
+    )
+
+
+@cache
+def _insert_fields(model: type[Model]) -> tuple:
+    return tuple(f for f in _fields(model) if f is not model._meta.pk)
+
+
+def insert(objs: Sequence[Model]) -> None:
+    """bulk_create(objs) for new rows of one model whose ids the database assigns, in one
+    plain multi-row INSERT: no signals (as bulk_create), `auto_now(_add)` and defaults
+    applied, each object's pk set from RETURNING and its state that of a saved row."""
+    if not objs:
+        return
+    model = type(objs[0])
+    fields = _insert_fields(model)
+    params = [
+        field.get_db_prep_save(field.pre_save(obj, True), connection)
+        for obj in objs
+        for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(model, len(objs)), params)
+        ids = [row[0] for row in cursor.fetchall()]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def first(model: type[M], where: str, params: Sequence[Any] = ()) -> M | None:
+    """The first row of `model` (by primary key) matching the constant SQL condition `where`
+    (on alias `m`; values go in `params`), or None: `filter(...).first()` without compiling."""
+    sql = f"SELECT {columns(model, 'm')} FROM {table(model)} m WHERE {where}"  # noqa: S608
+    sql += f" ORDER BY m.{connection.ops.quote_name(model._meta.pk.column)} LIMIT 1"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return instance(model, row) if row is not None else None
+
+
+def update(obj: Model, **values: Any) -> None:
+    """Set `values` on `obj` and on its row in one UPDATE:
+    `Model.objects.filter(pk=obj.pk).update(**values)` without compiling. Fields by name;
+    no signals, no `auto_now` (name it if it should change), as QuerySet.update."""
+    meta, quote = obj._meta, connection.ops.quote_name
+    fields = [meta.get_field(name) for name in values]
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    where = f"{quote(meta.pk.column)} = %s"
+    sql = f"UPDATE {table(type(obj))} SET {assignments} WHERE {where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, obj.pk])
+    for field in fields:
+        setattr(obj, field.attname, values[field.name])

@@ -15,6 +15,7 @@ from enum import Enum
 from django.db.models import Min
 from django.utils import timezone
 
+from core import rows
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketKind
 from tickets.status import Status
@@ -210,7 +211,7 @@ def clocks_start_new(ticket: Ticket, policy: SlaPolicy) -> None:
         for metric in metrics_starting_with(ticket)
         if (clock := clock_start(ticket, policy, metric, ticket.created_at, fresh=True, save=False))
     ]
-    SlaClock.objects.bulk_create(started)
+    rows.insert(started)
     # The clocks were all just created: the earliest due time is known without a query.
     earliest = min((clock.due_at for clock in started), default=None)
     if earliest is not None:

@@ -14,6 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.utils import timezone
 
+from core import rows
 from core.unset import UNSET
 from customers.models import Customer
 
@@ -144,9 +145,7 @@ def ticket_sla_fields_set(
         if value is not UNSET
     }
     if values:
-        Ticket.objects.filter(pk=ticket.pk).update(**values)
-        for name, value in values.items():
-            setattr(ticket, name, value)
+        rows.update(ticket, **values)
 
 
 def tickets_next_due_set(*, tickets: Iterable[Ticket]) -> int:

@@ -58,7 +58,7 @@ class _Changes:
             self.fields[name] = (first_before, after[name])
 
     def save(self) -> None:
-        TicketEvent.objects.bulk_create(self.events)
+        rows.insert(self.events)
 
     def publish_update(self, **data: Any) -> None:
         if self.fields:
@@ -149,7 +149,7 @@ def _default_team() -> Team | None:
     now = time.monotonic()
     if _DEFAULT_TEAM and now - _DEFAULT_TEAM[0][0] < settings.DEFAULT_TEAM_CACHE_SECONDS:
         return _DEFAULT_TEAM[0][1]
-    team = Team.objects.filter(is_default=True).first()
+    team = rows.first(Team, "m.is_default")
     _DEFAULT_TEAM[:] = [(now, team)]
     return team
 

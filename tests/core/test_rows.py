@@ -1,0 +1,71 @@
+"""core.rows: hand-written statements give what the ORM calls they replace give."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import IdempotencyRecord
+from core import rows
+from tests.factories import TeamFactory, TicketFactory
+from tickets.models import EventKind, Team, Ticket, TicketEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _state(obj) -> dict:
+    return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+
+
+def test_insert_writes_every_row_in_one_statement_as_bulk_create_would(team):
+    ticket = TicketFactory(team=team)
+    events = [
+        TicketEvent(ticket=ticket, kind=EventKind.CREATED, after={"subject": "Привет", "n": 1}),
+        TicketEvent(ticket=ticket, kind="note", before={"tags": ["ā"]}, after={}),
+    ]
+    before = timezone.now()
+    with CaptureQueriesContext(connection) as queries:
+        rows.insert(events)
+    assert len(queries) == 1
+    assert all(e.pk and not e._state.adding and e.created_at >= before for e in events)
+    stored = {e.pk: e for e in TicketEvent.objects.filter(ticket=ticket)}
+    assert [_state(stored[e.pk]) for e in events] == [_state(e) for e in events]
+    events[1].kind = "changed"
+    events[1].save()  # a saved row: an UPDATE, not a second INSERT
+    assert TicketEvent.objects.filter(ticket=ticket).count() == 2
+    rows.insert([])  # nothing: no statement, no error
+
+
+def test_first_is_filter_first():
+    assert rows.first(Team, "m.is_default") is None
+    TeamFactory(name="B", is_default=False)
+    default = TeamFactory(name="A", is_default=True)
+    found = rows.first(Team, "m.is_default")
+    assert _state(found) == _state(Team.objects.filter(is_default=True).first())
+    assert found.pk == default.pk
+    assert not found._state.adding
+    assert rows.first(Team, "m.name = %s", ["B"]).name == "B"
+
+
+def test_update_sets_the_row_and_the_object(team):
+    ticket = TicketFactory(team=team)
+    due = timezone.now() + timedelta(hours=3)
+    other = TicketFactory(team=team)
+    rows.update(ticket, next_due_at=due, outside_plan=True)
+    assert (ticket.next_due_at, ticket.outside_plan) == (due, True)
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (stored.next_due_at, stored.outside_plan) == (due, True)
+    assert Ticket.objects.get(pk=other.pk).next_due_at is None
+
+
+def test_update_stores_bytes(integration):
+    record = IdempotencyRecord.objects.create(
+        owner="o", key="k", method="POST", path="/api/", request_hash="h", created_at=timezone.now()
+    )
+    rows.update(record, status_code=201, content_type="application/json", response_body=b"\x00{}")
+    stored = IdempotencyRecord.objects.get(pk=record.pk)
+    assert (stored.status_code, bytes(stored.response_body)) == (201, b"\x00{}")
