@@ -11,6 +11,35 @@ from .flow_sql import _AGENT_REPLY
 
 _MARK = "INSERT INTO reports_rollupdirtyday (day)"
 _UTC = "AT TIME ZONE 'UTC')::date"
+# A changed ticket's days, found once; most updates change none of these columns (the SLA
+# engine's next_due_at, a subject, a version bump) and return at once (migration 0013).
+_COUNTED = (
+    "created_at", "solved_at", "status", "team_id", "channel", "priority", "requester_id",
+    "organization_id", "assignee_id",
+)  # fmt: skip
+_NEW, _OLD = (", ".join(f"{row}.{column}" for column in _COUNTED) for row in "no")
+TICKETS_CHANGED = f"""
+CREATE OR REPLACE FUNCTION reports_flow_tickets_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    changed bigint[];
+BEGIN
+    changed := ARRAY(
+        SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+         WHERE ROW({_NEW}) IS DISTINCT FROM ROW({_OLD}));
+    IF cardinality(changed) = 0 THEN
+        RETURN NULL;
+    END IF;
+    {_MARK}  -- the old created and solved days of changed tickets
+    SELECT DISTINCT d FROM old_rows o,
+           LATERAL (VALUES ((o.created_at {_UTC}), ((o.solved_at {_UTC})) AS v(d)
+     WHERE d IS NOT NULL AND o.id = ANY(changed)
+    ON CONFLICT DO NOTHING;
+    PERFORM reports_mark_ticket_days(changed);
+    RETURN NULL;
+END $$;
+"""  # noqa: S608 (constants only)
+
 TRIGGERS = f"""
 -- every day a ticket's facts count on: created, solved, its agent replies, its fulfilled
 -- first response, its surveys (called when the ticket's dimensions or assignee change)
@@ -32,29 +61,7 @@ LANGUAGE sql AS $$
     ON CONFLICT DO NOTHING;
 $$;
 
-CREATE OR REPLACE FUNCTION reports_flow_tickets_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    {_MARK}  -- the old created and solved days of changed tickets
-    SELECT DISTINCT d FROM new_rows n JOIN old_rows o ON o.id = n.id,
-           LATERAL (VALUES ((o.created_at {_UTC}), ((o.solved_at {_UTC})) AS v(d)
-     WHERE d IS NOT NULL
-       AND ROW(n.created_at, n.solved_at, n.status, n.team_id, n.channel, n.priority,
-               n.requester_id, n.organization_id, n.assignee_id)
-           IS DISTINCT FROM
-           ROW(o.created_at, o.solved_at, o.status, o.team_id, o.channel, o.priority,
-               o.requester_id, o.organization_id, o.assignee_id)
-    ON CONFLICT DO NOTHING;
-    PERFORM reports_mark_ticket_days(ARRAY(
-        SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
-         WHERE ROW(n.created_at, n.solved_at, n.status, n.team_id, n.channel, n.priority,
-                   n.requester_id, n.organization_id, n.assignee_id)
-               IS DISTINCT FROM
-               ROW(o.created_at, o.solved_at, o.status, o.team_id, o.channel, o.priority,
-                   o.requester_id, o.organization_id, o.assignee_id)));
-    RETURN NULL;
-END $$;
-
+{TICKETS_CHANGED}
 -- a ticket inserted or deleted: the transition table is named per trigger
 CREATE OR REPLACE FUNCTION reports_flow_tickets_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
