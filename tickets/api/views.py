@@ -15,6 +15,7 @@ from accounts.permissions import EVERYONE, MANAGERS, STAFF
 from api.pagination import CursorPagination
 from api.parsers import JSONParser
 from api.schema import IN_USE
+from core.transactions import savepoints_joined
 from core.unset import UNSET
 
 from .. import selectors, services
@@ -111,24 +112,28 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         attrs = data.validated_data
         requester = attrs.get("requester", {})
         named = attrs["channel"].channel  # a configured channel: its team unless one is named
-        ticket = services.ticket_open(
-            actor=request.user,
-            requester_id=attrs.get("requester_id"),
-            requester_identities=data.fields["requester"].identities(requester),
-            requester_name=requester.get("name", ""),
-            team_id=attrs.get("team_id", named.default_team_id if named else None),
-            subject=attrs["subject"],
-            body=attrs["body"],
-            html_body=attrs["html_body"],
-            channel=attrs["channel"].kind,
-            priority=attrs["priority"],
-            type=attrs["type"],
-            kind=attrs["kind"],
-            tags=attrs["tags"],
-            external_ref=attrs["external_ref"],
-            attachments=_uploads(attrs["attachments"]),
-            record_unsent=attrs["record_unsent"],
-        )
+        # The request's transaction (ApiWriteMiddleware) rolls back on any error answer and
+        # nothing here goes on after an error: the services open no savepoints of their own
+        # (three SAVEPOINT and RELEASE pairs, six round trips, fewer).
+        with savepoints_joined():
+            ticket = services.ticket_open(
+                actor=request.user,
+                requester_id=attrs.get("requester_id"),
+                requester_identities=data.fields["requester"].identities(requester),
+                requester_name=requester.get("name", ""),
+                team_id=attrs.get("team_id", named.default_team_id if named else None),
+                subject=attrs["subject"],
+                body=attrs["body"],
+                html_body=attrs["html_body"],
+                channel=attrs["channel"].kind,
+                priority=attrs["priority"],
+                type=attrs["type"],
+                kind=attrs["kind"],
+                tags=attrs["tags"],
+                external_ref=attrs["external_ref"],
+                attachments=_uploads(attrs["attachments"]),
+                record_unsent=attrs["record_unsent"],
+            )
         ticket = selectors.created_ticket_for_response(ticket, request.user)
         return Response(ticket_data(ticket), status=status.HTTP_201_CREATED)
 

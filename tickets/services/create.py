@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from core import events
 from core.errors import UndeliverableError
@@ -134,7 +133,7 @@ def ticket_create(
     return ticket
 
 
-@transaction.atomic
+@service_atomic
 def ticket_open(
     *,
     actor,
