@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from api.bound_once import BoundOnceSerializer
 from api.fields import BriefUserSerializer, LabelChoiceField
 from customers.api.serializers import CustomerBriefSerializer, OrganizationBriefSerializer
 from customers.identities import normalize_phone
@@ -96,7 +97,7 @@ def ticket_data(ticket: Ticket) -> dict:
     return _ticket_serializer().to_representation(ticket)
 
 
-class RequesterInputSerializer(serializers.Serializer):
+class RequesterInputSerializer(BoundOnceSerializer):
     """Who is asking, by identity; an unknown identity creates the customer."""
 
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -132,7 +133,7 @@ class RequesterInputSerializer(serializers.Serializer):
         return found
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(BoundOnceSerializer):
     subject = serializers.CharField(max_length=250)
     body = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Plain text of the first message."
