@@ -112,7 +112,17 @@ def ticket_policy(ticket: Ticket) -> SlaPolicy | None:
 
 
 def calendar_spec(calendar: BusinessCalendar | None) -> CalendarSpec:
-    return calendar.spec() if calendar is not None else TWENTY_FOUR_SEVEN
+    """The calendar's spec; kept on the instance once its intervals and holidays are
+    prefetched (they cannot change under it then), so the cached policies' calendars build
+    theirs once per process, not once per clock."""
+    if calendar is None:
+        return TWENTY_FOUR_SEVEN
+    held = getattr(calendar, "_prefetched_objects_cache", {})
+    if "intervals" not in held or "holidays" not in held:
+        return calendar.spec()
+    if getattr(calendar, "_held_spec", None) is None:
+        calendar._held_spec = calendar.spec()
+    return calendar._held_spec
 
 
 def business_deadline(*, customer, start: datetime, minutes: float) -> datetime:
