@@ -118,15 +118,16 @@ def first(model: type[M], where: str, params: Sequence[Any] = ()) -> M | None:
 
 def update(obj: Model, **values: Any) -> None:
     """Set `values` on `obj` and on its row in one UPDATE:
-    `Model.objects.filter(pk=obj.pk).update(**values)` without compiling. Fields by name;
-    no signals, no `auto_now` (name it if it should change), as QuerySet.update."""
+    `Model.objects.filter(pk=obj.pk).update(**values)` without compiling. Fields by name
+    with plain values (a foreign key by its attname: `ticket_id=...`); no signals, no
+    `auto_now` (name it if it should change), as QuerySet.update."""
     meta, quote = obj._meta, connection.ops.quote_name
-    fields = [meta.get_field(name) for name in values]
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    fields = [(meta.get_field(name), value) for name, value in values.items()]
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f, _ in fields)
+    params = [f.get_db_prep_save(value, connection) for f, value in fields]
     where = f"{quote(meta.pk.column)} = %s"
     sql = f"UPDATE {table(type(obj))} SET {assignments} WHERE {where}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, obj.pk])
-    for field in fields:
-        setattr(obj, field.attname, values[field.name])
+    for field, value in fields:
+        setattr(obj, field.attname, value)

@@ -51,7 +51,7 @@ def test_first_is_filter_first():
     assert rows.first(Team, "m.name = %s", ["B"]).name == "B"
 
 
-def test_update_sets_the_row_and_the_object(team):
+def test_update_sets_the_row_and_the_object(team, agent):
     ticket = TicketFactory(team=team)
     due = timezone.now() + timedelta(hours=3)
     other = TicketFactory(team=team)
@@ -60,6 +60,9 @@ def test_update_sets_the_row_and_the_object(team):
     stored = Ticket.objects.get(pk=ticket.pk)
     assert (stored.next_due_at, stored.outside_plan) == (due, True)
     assert Ticket.objects.get(pk=other.pk).next_due_at is None
+    rows.update(ticket, assignee_id=agent.pk)  # a foreign key by its attname
+    assert ticket.assignee == agent
+    assert Ticket.objects.get(pk=ticket.pk).assignee_id == agent.pk
 
 
 def test_update_stores_bytes(integration):
