@@ -121,8 +121,12 @@ def test_documents_follow_edits_moves_and_deletes(agent_client, team):
 
 
 def test_agents_search_only_their_teams(agent_client, other_agent_client, team, other_team):
-    mine = ticket_in(team, "Broken screen")
-    theirs = ticket_in(other_team, "Broken screen")
+    # Requesters without digits in their addresses: "#<id>" also finds the number in text,
+    # and a generated customer<pk>@ address could carry the other ticket's id.
+    mine = ticket_in(team, "Broken screen", requester=CustomerFactory(email="mine@example.com"))
+    theirs = ticket_in(
+        other_team, "Broken screen", requester=CustomerFactory(email="theirs@example.com")
+    )
 
     assert ids(agent_client.get("/api/v1/tickets/", {"search": "screen"})) == [mine.pk]
     assert ids(other_agent_client.get("/api/v1/tickets/", {"search": "screen"})) == [theirs.pk]
