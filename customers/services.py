@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from core import events
@@ -288,13 +287,6 @@ def _clear_undeliverable(pks) -> int:
     return CustomerIdentity.objects.filter(pk__in=pks, undeliverable_at__isnull=False).update(
         undeliverable_at=None, undeliverable_reason=""
     )
-
-
-def _identity_q(items: list[IdentityInput]) -> Q:
-    query = Q()
-    for item in items:
-        query |= Q(kind=item.kind, platform=item.platform, value=item.value)
-    return query
 
 
 def customer_named_by(
