@@ -53,6 +53,18 @@ def instance(model: type[M], values: Sequence[Any]) -> M:
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
+def split(values: Sequence[Any], *models: type[Model]) -> list[Model | None]:
+    """Instances of `models` from one row holding each one's `columns(...)` side by side, in
+    that order; None for a model whose primary key is NULL (a LEFT JOIN that found none)."""
+    out, start = [], 0
+    for model in models:
+        part = values[start : start + width(model)]
+        start += width(model)
+        pk_at = _fields(model).index(model._meta.pk)
+        out.append(instance(model, part) if part[pk_at] is not None else None)
+    return out
+
+
 def cache_related(obj: Model, name: str, related: Model | None) -> None:
     """Hold `related` as `obj.<name>` (a forward foreign key), as select_related would."""
     obj._meta.get_field(name).set_cached_value(obj, related)

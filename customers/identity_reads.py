@@ -54,17 +54,14 @@ def matching_identities(items, integration) -> list[CustomerIdentity]:
     with connection.cursor() as cursor:
         cursor.execute(_matching_sql(len(items), integration is not None), params)
         found = cursor.fetchall()
-    a = rows.width(CustomerIdentity)
-    b = a + rows.width(Customer)
-    c = b + rows.width(Organization)
     out = []
-    for row in found:
-        identity = rows.instance(CustomerIdentity, row[:a])
-        customer = rows.instance(Customer, row[a:b])
-        organization = rows.instance(Organization, row[b:c]) if row[b] is not None else None
+    for *columns, submitted in found:
+        identity, customer, organization = rows.split(
+            columns, CustomerIdentity, Customer, Organization
+        )
         rows.cache_related(customer, "organization", organization)
         rows.cache_related(identity, "customer", customer)
-        identity.submitted = row[c]
+        identity.submitted = submitted
         out.append(identity)
     return out
 

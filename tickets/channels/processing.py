@@ -98,9 +98,8 @@ def _locked(inbound_id: int, *, payload: bool = True) -> InboundMessage:
         found = cursor.fetchone()
     if found is None:
         raise InboundMessage.DoesNotExist(f"InboundMessage {inbound_id} does not exist.")
-    width = rows.width(InboundMessage)
-    row = rows.instance(InboundMessage, found[:width])
-    rows.cache_related(row, "channel", rows.instance(Channel, found[width:]))
+    row, channel = rows.split(found, InboundMessage, Channel)
+    rows.cache_related(row, "channel", channel)
     return row
 
 
