@@ -15,7 +15,7 @@ from customers.models import Customer, CustomerIdentity
 from slas.business_time import is_open
 from slas.clocks import clock_state, remaining_minutes
 from slas.models import SlaClock, SlaTier
-from slas.selectors import calendar_spec, policy_get, tier_for
+from slas.selectors import calendar_spec, tier_for, with_cached_policies
 from success.models import CustomerHealth, FollowUp, FollowUpState
 from tickets import selectors as ticket_selectors
 from tickets.models import Team, Ticket, TicketEvent
@@ -100,9 +100,9 @@ def queue_tickets(user, filters: QueueFilters) -> QuerySet[Ticket]:
 def _running_clocks(tickets: list[Ticket]) -> dict[int, SlaClock]:
     """Each ticket's running clock due first (the one its `next_due_at` comes from), in one
     query whatever the number of tickets. Their policies and calendars are the SLA engine's
-    own per-process copies (slas.selectors.policy_get: the versions the clocks were scheduled
-    with, calendars as fresh as SLA_POLICY_CACHE_SECONDS), so the countdown a row shows is
-    computed as the sweep computes it, and costs no query."""
+    own per-process copies (slas.selectors.with_cached_policies: the versions the clocks
+    were scheduled with, calendars as fresh as SLA_POLICY_CACHE_SECONDS), so the countdown
+    a row shows is computed as the sweep computes it, and costs no query."""
     clocks = SlaClock.objects.filter(
         ticket__in=[t.pk for t in tickets],
         fulfilled_at__isnull=True,
@@ -111,8 +111,7 @@ def _running_clocks(tickets: list[Ticket]) -> dict[int, SlaClock]:
     first: dict[int, SlaClock] = {}
     for clock in clocks:
         first.setdefault(clock.ticket_id, clock)
-    for clock in first.values():
-        clock.policy = policy_get(clock.policy_id)
+    with_cached_policies(first.values())
     return first
 
 
@@ -190,9 +189,7 @@ def desk_ticket(user, pk: int) -> Ticket:
 
 def ticket_clocks(ticket: Ticket, now: datetime) -> list[ClockView]:
     """The ticket's clocks, in one query: policies and calendars as in _running_clocks."""
-    clocks = list(SlaClock.objects.filter(ticket=ticket).order_by("id"))
-    for clock in clocks:
-        clock.policy = policy_get(clock.policy_id)
+    clocks = with_cached_policies(SlaClock.objects.filter(ticket=ticket).order_by("id"))
     return [clock_view(clock, now) for clock in clocks]
 
 
