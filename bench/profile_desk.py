@@ -1,8 +1,9 @@
 """Profile the desk's queue and ticket pages through the whole stack in one process
 (pyinstrument), the way gunicorn calls them, signed in as alice on the demo seed of
 bench/desk_pages.py:
-`python -m bench.profile_desk [queue|ticket] [requests] [--queries|--cprofile] [--no-setup]`
-prints the top frames (--cprofile: own time per function; --queries: one request's statements;
+`python -m bench.profile_desk [queue|ticket] [requests] [--queries|--cprofile|--time] [--no-setup]`
+prints the top frames (--cprofile: own time per function; --queries: one request's statements; --time: p50 wall and CPU per
+request without a profiler;
 --no-setup: skip migrate and seed, minutes on a busy machine).
 
 Uses the bench database and Redis (BENCH_*), DEBUG off.
@@ -73,14 +74,24 @@ def main() -> None:
     for _ in range(20):  # warm up: connections, template and translation caches
         call()
     if "--queries" in sys.argv:
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
+        import time
 
-        with CaptureQueriesContext(connection) as queries:
+        from django.db import connection
+
+        timed = []
+
+        def timer(execute, sql, params, many, context):
+            start = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                timed.append((time.perf_counter() - start, sql))
+
+        with connection.execute_wrapper(timer):
             call()
-        for query in queries.captured_queries:
-            print(query["sql"][:300])
-        print(len(queries.captured_queries), "statements")
+        for seconds, sql in timed:
+            print(f"{seconds * 1000:6.2f} ms  {sql[:300]}")
+        print(len(timed), "statements,", f"{sum(s for s, _ in timed) * 1000:.2f} ms")
         return
     if "--cprofile" in sys.argv:  # own time per function, for the template engine's share
         import cProfile
@@ -94,6 +105,22 @@ def main() -> None:
         stats = pstats.Stats(profile).sort_stats("tottime")
         stats.print_stats(40)
         stats.sort_stats("cumulative").print_stats(80)
+        return
+    if "--time" in sys.argv:  # no profiler: wall and CPU time per request
+        import time
+
+        walls = []
+        cpu = time.process_time()
+        for _ in range(count):
+            start = time.perf_counter()
+            call()
+            walls.append(time.perf_counter() - start)
+        cpu = time.process_time() - cpu
+        walls.sort()
+        print(
+            f"{page}: p50 {walls[len(walls) // 2] * 1000:.2f} ms wall, "
+            f"{cpu / count * 1000:.2f} ms CPU per request (this process)"
+        )
         return
     print_pyinstrument(call, count)
 
