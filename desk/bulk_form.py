@@ -11,6 +11,7 @@ from tickets.models import Team
 from tickets.status import Status
 
 from .choices import ListedModelChoiceField
+from .form_renderer import RENDERER
 
 ACTION_CHOICES = [
     ("assign", gettext_lazy("Assign to")),
@@ -31,6 +32,8 @@ class TicketIdsField(forms.TypedMultipleChoiceField):
 class BulkForm(forms.Form):
     """The queue's bulk bar: which tickets (checkboxes), which action, and its value (one
     field per action; the chosen action's is used)."""
+
+    default_renderer = RENDERER
 
     ids = TicketIdsField(coerce=int, choices=[], label=gettext_lazy("Tickets"))
     action = forms.ChoiceField(choices=ACTION_CHOICES, label=gettext_lazy("Action"))

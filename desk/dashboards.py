@@ -19,6 +19,7 @@ from slas.models import Metric, SlaTier
 from tickets.models import Team
 
 from . import labels
+from .form_renderer import RENDERER
 from .views import agent_required
 
 AGE_LABELS = {
@@ -39,6 +40,8 @@ WINDOWS = [
 
 class DashboardFilterForm(forms.Form):
     """GET parameters of the dashboard; an invalid value falls back to the default."""
+
+    default_renderer = RENDERER
 
     days = forms.TypedChoiceField(
         choices=WINDOWS, coerce=int, required=False, initial=30, label=_("Window")

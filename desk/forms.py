@@ -14,11 +14,14 @@ from tickets.status import ACTIVE, Status
 
 from . import labels
 from .choices import ListedModelChoiceField
+from .form_renderer import RENDERER
 from .uploads import MultipleFileField
 
 
 class DeskLoginForm(AuthenticationForm):
     """Agents and managers only: integrations hold API tokens, not desk sessions."""
+
+    default_renderer = RENDERER
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -36,6 +39,8 @@ ASSIGNED_CHOICES = [("", _("Anyone")), ("mine", _("Mine")), ("unassigned", _("Un
 
 class QueueFilterForm(forms.Form):
     """GET parameters of the queue page; an invalid value is ignored, never an error page."""
+
+    default_renderer = RENDERER
 
     team = ListedModelChoiceField(
         queryset=Team.objects.none(), required=False, empty_label=_("All"), label=_("Team")
@@ -62,6 +67,8 @@ STATUS_AFTER_REPLY = [("", _("Keep (a new ticket becomes open)")), *labels.STATU
 
 
 class ReplyForm(forms.Form):
+    default_renderer = RENDERER
+
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
         label=_("Message"),
@@ -113,6 +120,8 @@ class AgentChoiceField(ListedModelChoiceField):
 
 
 class TicketFieldsForm(forms.Form):
+    default_renderer = RENDERER
+
     status = forms.ChoiceField(choices=list(labels.STATUS.items()), label=_("Status"))
     priority = forms.TypedChoiceField(
         choices=list(labels.PRIORITY.items()), coerce=int, label=_("Priority")

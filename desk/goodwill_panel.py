@@ -11,8 +11,12 @@ from django.utils.translation import gettext_lazy
 from goodwill import selectors
 from goodwill.models import GestureKind
 
+from .form_renderer import RENDERER
+
 
 class GestureForm(forms.Form):
+    default_renderer = RENDERER
+
     kind = forms.ChoiceField(choices=GestureKind.choices, label=gettext_lazy("Gesture"))
     amount = forms.DecimalField(
         label=gettext_lazy("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")

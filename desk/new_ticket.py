@@ -19,6 +19,7 @@ from tickets.models import Priority, Team, TicketKind
 from tickets.services.agent_open import DESK_CHANNELS
 
 from . import labels
+from .form_renderer import RENDERER
 from .uploads import MultipleFileField, attachment_inputs
 from .views import _apply_errors, agent_required
 
@@ -29,6 +30,8 @@ KIND_CHOICES = [
 
 
 class NewTicketForm(forms.Form):
+    default_renderer = RENDERER
+
     kind = forms.ChoiceField(
         choices=KIND_CHOICES,
         initial=TicketKind.REACTIVE,

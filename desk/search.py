@@ -13,12 +13,15 @@ from django.views.decorators.http import require_GET
 from tickets import search
 from tickets.models import Ticket
 
+from .form_renderer import RENDERER
 from .views import agent_required
 
 RESULTS_SHOWN = 50
 
 
 class SearchForm(forms.Form):
+    default_renderer = RENDERER
+
     q = forms.CharField(
         label=_("Search tickets"), max_length=search.MAX_QUERY_LENGTH, required=False
     )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from tickets.models import Priority, Team
 
 from . import labels
+from .form_renderer import RENDERER
 from .models import ViewSort
 
 ANY = [("", _("Any"))]
@@ -19,6 +20,8 @@ ANY = [("", _("Any"))]
 
 class ViewFilterForm(forms.Form):
     """GET parameters of a view page (each one of desk.ticket_lists.FILTERS)."""
+
+    default_renderer = RENDERER
 
     status = forms.ChoiceField(
         choices=[*ANY, *labels.STATUS.items()], required=False, label=_("Status")
@@ -53,6 +56,8 @@ class ViewFilterForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
+    default_renderer = RENDERER
+
     language = forms.ChoiceField(label=_("Language"))
     time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
 
