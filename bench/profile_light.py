@@ -1,9 +1,10 @@
 """Profile our no-op or a ticket create through the whole stack in one process, the way
-gunicorn calls it: `python -m bench.profile_light MODE [requests] [cpu|time]`, MODE one of
+gunicorn calls it: `python -m bench.profile_light MODE [requests] [cpu|time|queries]`, MODE one of
 GET, POST, POST+key, create, prints the wall and CPU time per request, then the top frames:
 pyinstrument's wall-clock tree, with `cpu` cProfile's functions by CPU time
 (time.process_time: on a loaded machine the wall clock is mostly waiting for PostgreSQL and
-the CPU, the part a request itself costs), with `time` none.
+the CPU, the part a request itself costs), with `time` none, with `queries` one request's statements
+with their times.
 
 `create` posts the ticket `python -m bench light` posts (an Idempotency-Key each, a requester
 among 200), on the demo seed (a default team and SLA policies: every create starts its
@@ -99,6 +100,9 @@ def main() -> None:
     )
     if len(sys.argv) > 3 and sys.argv[3] == "time":
         return
+    if len(sys.argv) > 3 and sys.argv[3] == "queries":
+        print_statements(call)
+        return
     if len(sys.argv) > 3 and sys.argv[3] == "cpu":
         profile = cProfile.Profile(time.process_time)
         profile.runcall(lambda: [call() for _ in range(count)])
@@ -109,6 +113,26 @@ def main() -> None:
         stats.sort_stats("tottime").print_stats(25)
         return
     print_pyinstrument(call, count)
+
+
+def print_statements(call) -> None:
+    """One call of `call`: each statement it sent with its time (execute and fetch)."""
+    from django.db import connection
+
+    timed = []
+
+    def timer(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timed.append((time.perf_counter() - start, sql))
+
+    with connection.execute_wrapper(timer):
+        call()
+    for seconds, sql in timed:
+        print(f"{seconds * 1000:6.2f} ms  {sql[:300]}")
+    print(len(timed), "statements,", f"{sum(s for s, _ in timed) * 1000:.2f} ms")
 
 
 def print_pyinstrument(call, count: int) -> None:

@@ -28,6 +28,10 @@ from typing import Any
 from django.utils import timezone
 
 # Event types. Webhook subscribers see the same names.
+# A new ticket about to be written (`ticket` unsaved: no pk, its `created_at` set): subscribers
+# set on it what they derive from its fields (the SLA engine: `next_due_at`, `outside_plan`),
+# so its one INSERT carries them; rows that need its id wait for TICKET_CREATED.
+TICKET_OPENING = "ticket.opening"
 TICKET_CREATED = "ticket.created"
 TICKET_UPDATED = "ticket.updated"
 MESSAGE_CREATED = "message.created"

@@ -12,7 +12,7 @@ constant condition) are formatted into SQL (hence the S608 waivers); values are 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
@@ -96,16 +96,22 @@ def _insert_fields(model: type[Model]) -> tuple:
     return tuple(f for f in _fields(model) if f is not model._meta.pk)
 
 
-def insert(objs: Sequence[Model]) -> None:
+def insert(objs: Sequence[Model], *, preset: Collection[str] = ()) -> None:
     """bulk_create(objs) for new rows of one model whose ids the database assigns, in one
     plain multi-row INSERT: no signals (as bulk_create), `auto_now(_add)` and defaults
-    applied, each object's pk set from RETURNING and its state that of a saved row."""
+    applied, each object's pk set from RETURNING and its state that of a saved row.
+
+    `preset`: names of `auto_now(_add)` fields whose value the caller set and others already
+    read (a ticket's `created_at`, which its SLA clocks start from): written as they are."""
     if not objs:
         return
     model = type(objs[0])
     fields = _insert_fields(model)
     params = [
-        field.get_db_prep_save(field.pre_save(obj, True), connection)
+        field.get_db_prep_save(
+            getattr(obj, field.attname) if field.name in preset else field.pre_save(obj, True),
+            connection,
+        )
         for obj in objs
         for field in fields
     ]

@@ -183,7 +183,7 @@ def clock_start(
 ) -> SlaClock | None:
     """(Re)start the ticket's clock for `metric` (None: the policy has no target for it);
     `fresh`: the ticket has no clocks yet (it was just created), nothing to look up or remove;
-    `save=False`: the caller saves it (clocks_start_new, in one INSERT)."""
+    `save=False`: the caller saves it (clocks_plan_new's, in one INSERT)."""
     target = selectors.target_for(policy, ticket.priority, metric)
     if target is None:
         if not fresh:
@@ -204,18 +204,25 @@ def clock_start(
     return clock
 
 
-def clocks_start_new(ticket: Ticket, policy: SlaPolicy) -> None:
-    """A ticket just created: start what the table measures from its arrival, in one INSERT."""
-    started = [
+def clocks_plan_new(ticket: Ticket, policy: SlaPolicy) -> list[SlaClock]:
+    """A ticket about to be written (no id yet, its `created_at` set): the clocks that start
+    with its arrival, unsaved, and its `next_due_at` set on it, so the ticket's own INSERT
+    carries it (no UPDATE after); clocks_insert_planned writes the clocks once it has an id."""
+    planned = [
         clock
         for metric in metrics_starting_with(ticket)
         if (clock := clock_start(ticket, policy, metric, ticket.created_at, fresh=True, save=False))
     ]
-    rows.insert(started)
-    # The clocks were all just created: the earliest due time is known without a query.
-    earliest = min((clock.due_at for clock in started), default=None)
-    if earliest is not None:
-        ticket_services.ticket_sla_fields_set(ticket=ticket, next_due_at=earliest)
+    # The clocks are all new: the earliest due time is known without a query.
+    ticket.next_due_at = min((clock.due_at for clock in planned), default=None)
+    return planned
+
+
+def clocks_insert_planned(ticket: Ticket, planned: list[SlaClock]) -> None:
+    """The written ticket's planned clocks (clocks_plan_new), in one INSERT."""
+    for clock in planned:
+        clock.ticket = ticket  # planned before the ticket had its id
+    rows.insert(planned)
 
 
 def clocks_after_agent_reply(ticket: Ticket, at: datetime) -> None:

@@ -25,14 +25,21 @@ def _is_auto_reply(event: events.DomainEvent) -> bool:
     )
 
 
+def on_ticket_opening(event: events.DomainEvent) -> None:
+    """Before the ticket's INSERT: its outside-plan flag and its clocks' earliest due time,
+    set on it (one INSERT, no UPDATE after); the clocks wait on it for its id."""
+    ticket: Ticket = event.ticket
+    ticket.outside_plan = hybrid.is_outside_plan(ticket, selectors.tier_for(ticket))
+    policy = selectors.policy_for(ticket)
+    ticket.sla_planned_clocks = [] if policy is None else clocks.clocks_plan_new(ticket, policy)
+
+
 def on_ticket_created(event: events.DomainEvent) -> None:
     ticket: Ticket = event.ticket
-    tier = selectors.tier_for(ticket)
-    if hybrid.is_outside_plan(ticket, tier):
+    if ticket.outside_plan:
+        tier = selectors.tier_for(ticket)
         hybrid.outside_plan_apply(ticket, tier, auto_reply=_is_auto_reply(event))
-    policy = selectors.policy_for(ticket)
-    if policy is not None:
-        clocks.clocks_start_new(ticket, policy)
+    clocks.clocks_insert_planned(ticket, ticket.sla_planned_clocks)
 
 
 def on_message_created(event: events.DomainEvent) -> None:
@@ -127,6 +134,7 @@ def connect() -> None:
     events.subscribe(events.ORGANIZATION_UPDATED, on_organization_updated)
     events.subscribe(events.CUSTOMER_UPDATED, on_customer_updated)
     events.subscribe(events.CUSTOMER_MERGING, on_customer_merging)
+    events.subscribe(events.TICKET_OPENING, on_ticket_opening)
     events.subscribe(events.TICKET_CREATED, on_ticket_created)
     events.subscribe(events.MESSAGE_CREATED, on_message_created)
     events.subscribe(events.TICKET_UPDATED, on_ticket_updated, many=on_tickets_updated)

@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # order holds wherever inside the app a handler lives.
 WEBHOOKS = "webhooks:on_event"
 EXPECTED = {
+    # slas: the ticket's next_due_at and outside-plan flag, set before its INSERT
+    events.TICKET_OPENING: ["slas:on_ticket_opening", WEBHOOKS],
     # tickets: a proactive ticket's first public message goes out (after slas started clocks)
     events.TICKET_CREATED: [
         "slas:on_ticket_created",

@@ -42,6 +42,17 @@ def test_insert_writes_every_row_in_one_statement_as_bulk_create_would(team):
     assert len(nothing) == 0
 
 
+def test_insert_keeps_preset_auto_now_fields_and_stamps_the_others(team):
+    ticket = TicketFactory(team=team)
+    set_at = timezone.now() - timedelta(minutes=5)
+    kept = TicketEvent(ticket=ticket, kind=EventKind.CREATED, after={}, created_at=set_at)
+    stamped = TicketEvent(ticket=ticket, kind=EventKind.CREATED, after={}, created_at=set_at)
+    rows.insert([kept], preset=("created_at",))
+    rows.insert([stamped])
+    assert TicketEvent.objects.get(pk=kept.pk).created_at == set_at
+    assert TicketEvent.objects.get(pk=stamped.pk).created_at > set_at
+
+
 def test_first_is_filter_first():
     assert rows.first(Team, "m.is_default") is None
     TeamFactory(name="B", is_default=False)

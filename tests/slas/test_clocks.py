@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from slas.models import Metric, SlaClock
 from slas.services import ticket_sla_reapply
@@ -318,7 +319,11 @@ def test_an_inbound_auto_reply_is_flagged_but_never_answered(customer):
     from core import events
     from tests.factories import TicketFactory
 
-    ticket = TicketFactory(requester=customer, channel=ChannelKind.PHONE, team=None)
+    # A channel's ticket as ticket_create writes one: opened (unsaved), written, created.
+    ticket = TicketFactory.build(requester=customer, channel=ChannelKind.PHONE, team=None)
+    ticket.created_at = timezone.now()
+    events.publish(events.TICKET_OPENING, ticket=ticket)
+    ticket.save()
     events.publish(events.TICKET_CREATED, ticket=ticket, data={"auto_reply": True})
     ticket.refresh_from_db()
     assert ticket.outside_plan is True

@@ -22,10 +22,12 @@ def recorded():
 def test_create_publishes_ticket_created_with_first_message(recorded, agent):
     customer = CustomerFactory()
     ticket = services.ticket_create(requester=customer, subject="Hi", body="Hello")
-    assert [e.type for e in recorded] == [events.TICKET_CREATED]
-    assert recorded[0].ticket == ticket
-    assert recorded[0].message.body_text == "Hello"
-    assert recorded[0].customer == customer
+    assert [e.type for e in recorded] == [events.TICKET_OPENING, events.TICKET_CREATED]
+    opening, created = recorded
+    assert opening.ticket is ticket and opening.customer == customer
+    assert created.ticket == ticket
+    assert created.message.body_text == "Hello"
+    assert created.customer == customer
 
 
 def test_reply_with_status_publishes_message_then_status_change(recorded, agent, team):

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from core import events, rows
 from core.errors import UndeliverableError
@@ -87,7 +88,11 @@ def ticket_create(
         external_ref=external_ref,
         source_integration=source_integration,
     )
-    rows.insert([ticket])  # Ticket.objects.create without the ORM's compiling; no signals
+    ticket.created_at = ticket.updated_at = timezone.now()
+    events.publish(events.TICKET_OPENING, ticket=ticket, customer=requester, actor=actor)
+    # Ticket.objects.create without the ORM's compiling and with what the opening set; no
+    # signals.
+    rows.insert([ticket], preset=("created_at", "updated_at"))
     proactive = kind == TicketKind.PROACTIVE
     message = _message_create(
         ticket=ticket,
