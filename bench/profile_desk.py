@@ -1,10 +1,10 @@
 """Profile the desk's queue and ticket pages through the whole stack in one process
 (pyinstrument), the way gunicorn calls them, signed in as alice on the demo seed of
 bench/desk_pages.py:
-`python -m bench.profile_desk [queue|ticket] [requests] [--queries|--cprofile|--time] [--no-setup]`
-prints the top frames (--cprofile: own time per function; --queries: one request's statements; --time: p50 wall and CPU per
-request without a profiler;
---no-setup: skip migrate and seed, minutes on a busy machine).
+`python -m bench.profile_desk [queue|ticket] [requests] [--queries|--cprofile|--time]
+[--no-setup]` prints the top frames (--cprofile: own time per function; --queries: one
+request's statements with their times; --time: p50 wall and CPU per request without a
+profiler; --no-setup: skip migrate and seed, minutes on a busy machine).
 
 Uses the bench database and Redis (BENCH_*), DEBUG off.
 """
@@ -16,7 +16,7 @@ import os
 import sys
 
 from . import desk_pages, harness
-from .profile_light import print_pyinstrument
+from .profile_light import print_pyinstrument, print_statements
 
 
 def _environ(path: str, cookie: str) -> dict:
@@ -43,6 +43,24 @@ def _session_cookie() -> str:
     client = Client()
     client.force_login(User.objects.get(username="alice"))
     return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def _print_times(page: str, call, count: int) -> None:
+    """No profiler: p50 wall and CPU time per request."""
+    import time
+
+    walls = []
+    cpu = time.process_time()
+    for _ in range(count):
+        start = time.perf_counter()
+        call()
+        walls.append(time.perf_counter() - start)
+    cpu = time.process_time() - cpu
+    walls.sort()
+    print(
+        f"{page}: p50 {walls[len(walls) // 2] * 1000:.2f} ms wall, "
+        f"{cpu / count * 1000:.2f} ms CPU per request (this process)"
+    )
 
 
 def main() -> None:
@@ -74,24 +92,7 @@ def main() -> None:
     for _ in range(20):  # warm up: connections, template and translation caches
         call()
     if "--queries" in sys.argv:
-        import time
-
-        from django.db import connection
-
-        timed = []
-
-        def timer(execute, sql, params, many, context):
-            start = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                timed.append((time.perf_counter() - start, sql))
-
-        with connection.execute_wrapper(timer):
-            call()
-        for seconds, sql in timed:
-            print(f"{seconds * 1000:6.2f} ms  {sql[:300]}")
-        print(len(timed), "statements,", f"{sum(s for s, _ in timed) * 1000:.2f} ms")
+        print_statements(call)
         return
     if "--cprofile" in sys.argv:  # own time per function, for the template engine's share
         import cProfile
@@ -106,21 +107,8 @@ def main() -> None:
         stats.print_stats(40)
         stats.sort_stats("cumulative").print_stats(80)
         return
-    if "--time" in sys.argv:  # no profiler: wall and CPU time per request
-        import time
-
-        walls = []
-        cpu = time.process_time()
-        for _ in range(count):
-            start = time.perf_counter()
-            call()
-            walls.append(time.perf_counter() - start)
-        cpu = time.process_time() - cpu
-        walls.sort()
-        print(
-            f"{page}: p50 {walls[len(walls) // 2] * 1000:.2f} ms wall, "
-            f"{cpu / count * 1000:.2f} ms CPU per request (this process)"
-        )
+    if "--time" in sys.argv:
+        _print_times(page, call, count)
         return
     print_pyinstrument(call, count)
 

@@ -24,7 +24,8 @@ def test_create_publishes_ticket_created_with_first_message(recorded, agent):
     ticket = services.ticket_create(requester=customer, subject="Hi", body="Hello")
     assert [e.type for e in recorded] == [events.TICKET_OPENING, events.TICKET_CREATED]
     opening, created = recorded
-    assert opening.ticket is ticket and opening.customer == customer
+    assert opening.ticket is ticket
+    assert opening.customer == customer
     assert created.ticket == ticket
     assert created.message.body_text == "Hello"
     assert created.customer == customer
