@@ -7,13 +7,14 @@ template. The markup is the template's, tag for tag; every value is escaped by f
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from tickets.models import Message
 
+from .dates import stamp, weekday_date_time
 from .templatetags.desk import channel_label
 
 
@@ -53,8 +54,8 @@ def message_header(m: Message, ticket_id: int) -> SafeString:
         channel_label(m.channel),
         _merged_from(m, ticket_id),
         m.created_at.isoformat(),
-        formats.date_format(when, "Y-m-d H:i T"),
-        formats.date_format(when, "D j M H:i"),
+        stamp(when),
+        weekday_date_time(when),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
@@ -20,6 +20,7 @@ from django.utils.translation import get_language, gettext
 from tickets.models import Priority
 
 from .audit_words import AuditRow
+from .dates import stamp_seconds, weekday_date_time
 from .selectors import QueueRow
 from .templatetags.desk import (
     channel_icon,
@@ -136,7 +137,7 @@ def view_row(row: QueueRow) -> SafeString:
     return format_html(
         VIEW_ROW,
         updated_iso=t.updated_at.isoformat(),
-        updated=formats.date_format(timezone.localtime(t.updated_at), "D j M H:i"),
+        updated=weekday_date_time(timezone.localtime(t.updated_at)),
         **_fields(row),
     )
 
@@ -156,8 +157,8 @@ def audit_row(row: AuditRow) -> SafeString:
         "            <td>{}</td>\n            <td>{}</td>\n            <td>{}</td>\n"
         "          </tr>",
         e.created_at.isoformat(),
-        formats.date_format(when, "Y-m-d H:i:s T"),
-        formats.date_format(when, "D j M H:i"),
+        stamp_seconds(when),
+        weekday_date_time(when),
         who,
         row.label,
         format_html_join(mark_safe("<br>"), "{}", ((change,) for change in row.changes)),

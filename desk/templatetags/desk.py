@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from desk import labels
+from desk.dates import weekday_date_time, weekday_time
 from tickets.channels import registry
 
 from ..icons import icon_svg
@@ -54,7 +55,7 @@ def due_when(clock) -> str:
         return ""
     local = timezone.localtime(clock.due_at)
     near = abs(clock.due_at - timezone.now()) < timedelta(days=6)
-    when = dateformat.format(local, "D H:i" if near else "D j M H:i")
+    when = weekday_time(local) if near else weekday_date_time(local)
     if clock.business_hours:
         return _("due %(when)s, business hours") % {"when": when}
     return _("due %(when)s, calendar time") % {"when": when}
