@@ -1,14 +1,16 @@
 """The hot parts of a conversation message (desk/_message.html) as HTML built in Python: its
-header (who, what kind, on which channel, when) and its body, rendered for each of the ticket
-page's messages. The rare parts (delivery state, attachments, withheld parts) stay in the
-template. The markup is the template's, tag for tag; every value is escaped by format_html
-(a stored HTML body is sanitized with nh3 before it is stored, as the template assumed)."""
+opening and header (who, what kind, on which channel, when), its body and its attachments,
+rendered for each of the ticket page's messages. The rare parts (delivery state, withheld
+parts) stay in the template. The markup is the template's, tag for tag; every value is
+escaped by format_html (a stored HTML body is sanitized with nh3 before it is stored, as the
+template assumed)."""
 
 from __future__ import annotations
 
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, linebreaks
+from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -56,6 +58,42 @@ def message_header(m: Message, ticket_id: int) -> SafeString:
         m.created_at.isoformat(),
         stamp(when),
         weekday_date_time(when),
+    )
+
+
+def _css(m: Message) -> str:
+    if not m.is_public:
+        return "note"
+    return "inbound" if m.direction == "inbound" else "outbound"
+
+
+def message_start(m: Message, ticket_id: int) -> SafeString:
+    """The message's <li> and <article> opened, and its header."""
+    return format_html(
+        '<li class="msg {}" id="message-{}">\n  <article>\n    {}\n    ',
+        _css(m),
+        m.pk,
+        message_header(m, ticket_id),
+    )
+
+
+def message_attachments(m: Message) -> SafeString | str:
+    """The list of the message's stored files (prefetched), or nothing."""
+    files = m.attachments.all()
+    if not files:
+        return ""
+    items = format_html_join(
+        "",
+        '<li><a href="{}" download>{}</a> <span class="muted">({})</span></li>',
+        (
+            (reverse("attachment-download", args=[a.pk]), a.filename, filesizeformat(a.size))
+            for a in files
+        ),
+    )
+    return format_html(
+        '\n    <ul class="attachments" aria-label="{}">\n      {}\n    </ul>\n    ',
+        gettext("Attachments"),
+        items,
     )
 
 

@@ -37,3 +37,13 @@ def message_header(message: Message, ticket_id: int) -> SafeString:
 @register.filter
 def message_body(message: Message) -> SafeString:
     return message_html.message_body(message)
+
+
+@register.filter
+def message_start(message: Message, ticket_id: int) -> SafeString:
+    return message_html.message_start(message, ticket_id)
+
+
+@register.filter
+def message_attachments(message: Message) -> SafeString | str:
+    return message_html.message_attachments(message)

@@ -1,0 +1,95 @@
+"""A conversation message (desk/_message.html, its opening, body and files built by
+desk.message_html) reads as the template that wrote it all did: internal notes, customer
+messages, replies, files with names to escape, withheld parts, deliveries, merged tickets."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.files.base import ContentFile
+from django.template import engines
+from django.template.loader import get_template
+from django.utils import timezone, translation
+
+from tickets import services as ticket_services
+from tickets.attachments import AttachmentInput
+from tickets.models import Attachment
+from tickets.selectors import ticket_messages
+
+pytestmark = pytest.mark.django_db
+
+# desk/_message.html before its opening and files moved to desk.message_html.
+REFERENCE = (
+    '{% load desk_rows i18n %}<li class="msg {% if not m.is_public %}note{% elif m.direction'
+    ' == \'inbound\' %}inbound{% else %}outbound{% endif %}" id="message-{{ m.pk }}">\n'
+    "  <article>\n"
+    "    {{ m|message_header:ticket.pk }}\n"
+    '    {% if m.delivery %}{% include "desk/_delivery.html" %}{% endif %}\n'
+    "    {{ m|message_body }}\n"
+    "    {% if m.attachments.all %}\n"
+    '    <ul class="attachments" aria-label="{% translate \'Attachments\' %}">\n'
+    "      {% for a in m.attachments.all %}<li><a href=\"{% url 'attachment-download' a.pk %}\""
+    ' download>{{ a.filename }}</a> <span class="muted">({{ a.size|filesizeformat }})</span>'
+    "</li>{% endfor %}\n"
+    "    </ul>\n"
+    "    {% endif %}\n"
+)
+
+
+def _file(name: str, size: int) -> AttachmentInput:
+    return AttachmentInput(
+        filename=name, content_type="text/plain", content=ContentFile(b"x" * size)
+    )
+
+
+def test_messages_read_as_the_template_wrote_them(agent, make_ticket):
+    ticket = make_ticket(attachments=[_file('<b>"log"</b>&.txt', 2), _file("big.txt", 5000)])
+    ticket_services.ticket_reply(ticket=ticket, author=agent, body="A note", public=False)
+    ticket_services.ticket_reply(
+        ticket=ticket,
+        author=agent,
+        body="<i>Reply</i>",
+        public=True,
+        attachments=[_file("a.txt", 1)],
+    )
+    ticket_services.customer_message_add(ticket=ticket, body="Thanks")
+    # the services clean a file's name; a stored one may still hold what HTML must escape
+    Attachment.objects.filter(filename="b.txt").update(filename='<b>"log"</b>&.txt')
+    messages = list(ticket_messages(ticket, include_internal=True))
+    assert len(messages) == 4
+    new = get_template("desk/_message.html")
+    source = (
+        REFERENCE
+        + get_template("desk/_message.html").template.source.split(
+            "{{ m|message_attachments }}\n", 1
+        )[1]
+    )
+    old = engines["django"].from_string(source)
+    for language, zone in [("en", "Europe/Riga"), ("ru", "Asia/Tehran")]:
+        with translation.override(language), timezone.override(ZoneInfo(zone)):
+            for m in messages:
+                m.withheld_parts = (
+                    [
+                        {
+                            "filename": "sig.p7s",
+                            "content_type": "application/pkcs7",
+                            "size": 900,
+                            "reason": "signature",
+                            "detail": '<"d">',
+                        },
+                        {
+                            "filename": "x",
+                            "content_type": "text/html",
+                            "reason": "external",
+                            "url": "https://e.example/x",
+                        },
+                    ]
+                    if m.direction == "inbound"
+                    else []
+                )
+                context = {"m": m, "ticket": ticket}
+                assert new.render(context) == old.render(context)
+    first = new.render({"m": messages[0], "ticket": ticket})
+    assert "&lt;b&gt;&quot;log&quot;&lt;/b&gt;&amp;.txt</a>" in first
+    assert "4.9\xa0KB" in first
