@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from desk import labels
@@ -48,6 +50,12 @@ def channel_label(kind: str) -> str:
     return str(adapter.label) if adapter else kind
 
 
+@lru_cache(maxsize=16)
+def _due_words(language: str | None) -> tuple[str, str]:
+    """due_when's phrases in `language` (the active one), translated once per process."""
+    return _("due %(when)s, business hours"), _("due %(when)s, calendar time")
+
+
 @register.filter
 def due_when(clock) -> str:
     """When a countdown ends, in the active (agent's) zone: "due Thu 16:00, business hours"."""
@@ -56,9 +64,8 @@ def due_when(clock) -> str:
     local = timezone.localtime(clock.due_at)
     near = abs(clock.due_at - timezone.now()) < timedelta(days=6)
     when = weekday_time(local) if near else weekday_date_time(local)
-    if clock.business_hours:
-        return _("due %(when)s, business hours") % {"when": when}
-    return _("due %(when)s, calendar time") % {"when": when}
+    business, calendar = _due_words(get_language())
+    return (business if clock.business_hours else calendar) % {"when": when}
 
 
 @register.filter
