@@ -81,13 +81,14 @@ def hold_prefetched(obj: Model, name: str, objects: list[Model]) -> None:
 
 
 @cache
-def _insert_sql(model: type[Model], count: int) -> str:
+def _insert_sql(model: type[Model], count: int, skip_conflicts: bool) -> str:
     quote = connection.ops.quote_name
     fields = _insert_fields(model)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    skip = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
     return (
         f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608
-        f" VALUES {', '.join([row] * count)} RETURNING {quote(model._meta.pk.column)}"
+        f" VALUES {', '.join([row] * count)}{skip} RETURNING {quote(model._meta.pk.column)}"
     )
 
 
@@ -96,15 +97,21 @@ def _insert_fields(model: type[Model]) -> tuple:
     return tuple(f for f in _fields(model) if f is not model._meta.pk)
 
 
-def insert(objs: Sequence[Model], *, preset: Collection[str] = ()) -> None:
+def insert(
+    objs: Sequence[Model], *, preset: Collection[str] = (), skip_conflicts: bool = False
+) -> int:
     """bulk_create(objs) for new rows of one model whose ids the database assigns, in one
     plain multi-row INSERT: no signals (as bulk_create), `auto_now(_add)` and defaults
-    applied, each object's pk set from RETURNING and its state that of a saved row.
+    applied, each object's pk set from RETURNING and its state that of a saved row. Returns
+    how many rows were written.
 
     `preset`: names of `auto_now(_add)` fields whose value the caller set and others already
-    read (a ticket's `created_at`, which its SLA clocks start from): written as they are."""
+    read (a ticket's `created_at`, which its SLA clocks start from): written as they are.
+    `skip_conflicts`: ON CONFLICT DO NOTHING (bulk_create's ignore_conflicts): a row a unique
+    constraint already holds is not written, and no savepoint is needed; a single object
+    gets its pk only if it was written (several keep none: which were is not said)."""
     if not objs:
-        return
+        return 0
     model = type(objs[0])
     fields = _insert_fields(model)
     params = [
@@ -116,11 +123,14 @@ def insert(objs: Sequence[Model], *, preset: Collection[str] = ()) -> None:
         for field in fields
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, len(objs)), params)
+        cursor.execute(_insert_sql(model, len(objs), skip_conflicts), params)
         ids = [row[0] for row in cursor.fetchall()]
+    if skip_conflicts and len(ids) != len(objs):
+        return len(ids)  # some were not written: which ones the ids do not tell
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, connection.alias
+    return len(ids)
 
 
 def first(model: type[M], where: str, params: Sequence[Any] = ()) -> M | None:

@@ -53,6 +53,22 @@ def test_insert_keeps_preset_auto_now_fields_and_stamps_the_others(team):
     assert TicketEvent.objects.get(pk=stamped.pk).created_at > set_at
 
 
+def test_insert_skipping_conflicts_writes_only_what_no_unique_constraint_holds(team):
+    first = Team(name="Billing")
+    assert rows.insert([first], skip_conflicts=True) == 1
+    assert first.pk is not None
+    again = Team(name="Billing")  # Team.name is unique
+    with CaptureQueriesContext(connection) as queries:
+        assert rows.insert([again], skip_conflicts=True) == 0
+    assert len(queries) == 1  # no savepoint: a conflict is not an error
+    assert again.pk is None
+    several = [Team(name="Billing"), Team(name="Returns")]
+    assert rows.insert(several, skip_conflicts=True) == 1
+    assert sorted(Team.objects.values_list("name", flat=True)) == sorted(
+        ["Billing", "Returns", team.name]
+    )
+
+
 def test_first_is_filter_first():
     assert rows.first(Team, "m.is_default") is None
     TeamFactory(name="B", is_default=False)

@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models.constants import OnConflict
 from django.utils import timezone
 
+from core import rows
 from core.errors import ConflictError
 from core.queueing import enqueue_on_commit
 from customers.models import Customer
@@ -158,20 +158,8 @@ def intake_store(
 
 def _insert_new(row: InboundMessage) -> bool:
     """INSERT the row unless its (channel, dedupe_key) exists; True (and its pk set) if it
-    was inserted. QuerySet.bulk_create(ignore_conflicts=True) does not return the new id,
-    hence its underlying _insert with the returning field."""
-    meta = InboundMessage._meta
-    returned = InboundMessage._base_manager._insert(
-        [row],
-        fields=[f for f in meta.concrete_fields if not f.primary_key],
-        returning_fields=meta.db_returning_fields,
-        on_conflict=OnConflict.IGNORE,
-    )
-    if not returned or returned[0] is None:  # a duplicate: ON CONFLICT returned no row
-        return False
-    row.pk = returned[0][0]
-    row._state.adding = False
-    return True
+    was inserted: one INSERT ... ON CONFLICT DO NOTHING RETURNING id, in SQL written once."""
+    return rows.insert([row], skip_conflicts=True) == 1
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from core import rows
 from customers.models import Customer
 
 from ..attachments import AttachmentInput
@@ -75,14 +76,13 @@ def threads_remember(
 ) -> None:
     """thread_remember for many (channel, key, ticket) at once: one statement."""
     at = at or timezone.now()
-    rows = [
+    threads = [
         ChannelThread(channel=channel, key=key[:500], ticket=ticket, last_message_at=at)
         for channel, key, ticket in items
         if key
     ]
-    if rows:
-        # ON CONFLICT DO NOTHING: one statement, no savepoint, and a known key keeps its ticket.
-        ChannelThread.objects.bulk_create(rows, ignore_conflicts=True)
+    # ON CONFLICT DO NOTHING: one statement, no savepoint, and a known key keeps its ticket.
+    rows.insert(threads, skip_conflicts=True)
 
 
 def _end(thread: ChannelThread, now: datetime) -> None:

@@ -125,7 +125,7 @@ def ticket_create(
     changes.save()
     if thread is not None:
         thread.ticket = ticket
-        thread.save()
+        rows.insert([thread])
     with events.recorded() as published:
         events.publish(
             events.TICKET_CREATED, ticket=ticket, message=message, customer=requester, actor=actor
