@@ -49,14 +49,17 @@ class BulkForm(forms.Form):
         queryset=Team.objects.all(), required=False, label=gettext_lazy("Team")
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, teams: list[Team] | None = None, **kwargs):
+        """`teams`: every team as the page already read it (the move options)."""
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = (
             User.objects.filter(is_active=True, role__in=("agent", "manager"))
             .filter(teams__in=Team.objects.filter(members=user))
             .distinct()
             .order_by("first_name", "username")
+            .only("id", "username", "first_name", "last_name")  # what display_name reads
         )
+        self.fields["team"].options = teams
         self.fields["assignee"].label_from_instance = lambda user: user.display_name
         # "Assign to" starts on the agent themself: unassigning is chosen, never a default.
         self.fields["assignee"].initial = user.pk

@@ -49,7 +49,10 @@ class QueueFilterForm(forms.Form):
         choices=[("", _("All")), *labels.CHANNEL.items()], required=False, label=_("Channel")
     )
     tier = ListedModelChoiceField(
-        queryset=SlaTier.objects.all(), required=False, empty_label=_("All"), label=_("Tier")
+        queryset=SlaTier.objects.only("id", "name"),  # what an option shows (SlaTier.__str__)
+        required=False,
+        empty_label=_("All"),
+        label=_("Tier"),
     )
     status = forms.ChoiceField(
         choices=[("", _("All")), *[(s.value, labels.STATUS[s]) for s in Status if s in ACTIVE]],
@@ -58,9 +61,11 @@ class QueueFilterForm(forms.Form):
     )
     assigned = forms.ChoiceField(choices=ASSIGNED_CHOICES, required=False, label=_("Assignee"))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, teams: list[Team] | None = None, **kwargs):
+        """`teams`: the agent's teams as the page already read them (the team options)."""
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.filter(members=user)
+        self.fields["team"].options = teams
 
 
 STATUS_AFTER_REPLY = [("", _("Keep (a new ticket becomes open)")), *labels.STATUS.items()]
@@ -133,7 +138,10 @@ class TicketFieldsForm(forms.Form):
         label=_("Assignee"),
     )
     team = ListedModelChoiceField(
-        queryset=Team.objects.all(), required=False, empty_label=_("None"), label=_("Team")
+        queryset=Team.objects.only("id", "name"),  # what an option shows (Team.__str__)
+        required=False,
+        empty_label=_("None"),
+        label=_("Team"),
     )
     tags = forms.CharField(
         required=False, help_text=_("Comma-separated."), max_length=1000, label=_("Tags")
@@ -154,6 +162,7 @@ class TicketFieldsForm(forms.Form):
             User.objects.filter(who, is_active=True, role__in=["agent", "manager"])
             .distinct()
             .order_by("username")
+            .only("id", "username", "first_name", "last_name")  # what display_name reads
         )
 
     @classmethod

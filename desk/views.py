@@ -25,7 +25,7 @@ from core.errors import ConflictError, UndeliverableError
 from knowledge.selectors import suggestions_for_ticket
 from slas.selectors import tier_for
 from tickets import services
-from tickets.models import Ticket
+from tickets.models import Team, Ticket
 from tickets.selectors import ticket_messages
 
 from . import delivery, presence, selectors
@@ -72,8 +72,10 @@ def agent_required(view):
 QUEUE_STATUS_VIEWS = {"pending": "pending", "on_hold": "on_hold", "solved": "solved"}
 
 
-def _queue_context(request: HttpRequest) -> dict:
-    form = QueueFilterForm(request.GET or None, user=request.user)
+def _queue_context(request: HttpRequest, *, my_teams: list[Team] | None = None) -> dict:
+    """The filters and rows (the rows' polling renders no select: `my_teams`, the team
+    filter's options, only where the page does)."""
+    form = QueueFilterForm(request.GET or None, user=request.user, teams=my_teams)
     data = form.cleaned_data if form.is_valid() else {}  # queue(): an invalid one is a 400
     filters = selectors.QueueFilters(
         team=data.get("team"),
@@ -89,7 +91,6 @@ def _queue_context(request: HttpRequest) -> dict:
         "form": form,
         "rows": rows,
         "query": request.GET.urlencode(),
-        "bulk_form": BulkForm(user=request.user),
     }
 
 
@@ -104,8 +105,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         del rest["status"]
         url = reverse("desk:view", args=[QUEUE_STATUS_VIEWS[status]])
         return redirect(f"{url}?{rest.urlencode()}" if rest else url)
-    context = _queue_context(request)
-    context.update(views_nav(request.user))
+    all_teams, my_teams = selectors.team_options(request.user)  # both team selects: one query
+    context = _queue_context(request, my_teams=my_teams)
+    context.update(views_nav(request.user), bulk_form=BulkForm(user=request.user, teams=all_teams))
     status_code = 400 if context["form"].errors else 200
     return render(request, "desk/queue.html", context, status=status_code)
 
