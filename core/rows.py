@@ -133,11 +133,16 @@ def insert(
     return len(ids)
 
 
-def first(model: type[M], where: str, params: Sequence[Any] = ()) -> M | None:
+def first(
+    model: type[M], where: str, params: Sequence[Any] = (), *, lock: bool = False
+) -> M | None:
     """The first row of `model` (by primary key) matching the constant SQL condition `where`
-    (on alias `m`; values go in `params`), or None: `filter(...).first()` without compiling."""
+    (on alias `m`; values go in `params`), or None: `filter(...).first()` without compiling;
+    `lock`: FOR UPDATE, as select_for_update()."""
     sql = f"SELECT {columns(model, 'm')} FROM {table(model)} m WHERE {where}"  # noqa: S608
     sql += f" ORDER BY m.{connection.ops.quote_name(model._meta.pk.column)} LIMIT 1"
+    if lock:
+        sql += " FOR UPDATE"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

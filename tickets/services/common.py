@@ -213,7 +213,30 @@ def _team_named(team_id: int | None, field: str = "team_id") -> Team | None:
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    """The ticket's row, locked FOR UPDATE for the rest of the transaction; remembers what it
+    read, so _save_changed writes only what the service changed."""
+    locked = rows.first(Ticket, "m.id = %s", [ticket.pk], lock=True)
+    if locked is None:
+        raise Ticket.DoesNotExist(f"Ticket {ticket.pk} does not exist.")
+    locked._as_read = _column_values(locked)
+    return locked
+
+
+def _column_values(ticket: Ticket) -> dict[str, Any]:
+    return {f.attname: getattr(ticket, f.attname) for f in Ticket._meta.concrete_fields}
+
+
+def _save_changed(ticket: Ticket) -> None:
+    """ticket.save() for a ticket _locked read: one UPDATE of the columns changed since, and
+    `updated_at`. Columns nobody changed are not written, so a trigger on one of them (the
+    search document's on `subject`) does not fire for a reply."""
+    read = getattr(ticket, "_as_read", None)
+    if read is None:
+        ticket.save()
+        return
+    changed = {name: value for name, value in _column_values(ticket).items() if value != read[name]}
+    rows.update(ticket, **{**changed, "updated_at": timezone.now()})
+    ticket._as_read = _column_values(ticket)
 
 
 def _check_assignee(assignee, team: Team | None) -> None:

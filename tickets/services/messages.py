@@ -27,6 +27,7 @@ from .common import (
     _check_assignee,
     _locked,
     _message_create,
+    _save_changed,
 )
 
 
@@ -86,7 +87,7 @@ def _save_and_announce(
     """The end of every message that changes the ticket: a new version, the audit trail, then
     message.created (`by`: its actor or customer) and ticket.updated (with `update`'s data)."""
     ticket.version += 1
-    ticket.save()
+    _save_changed(ticket)
     changes.save()
     events.publish(events.MESSAGE_CREATED, ticket=ticket, message=message, **by)
     changes.publish_update(**(update or {}))
