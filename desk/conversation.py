@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from tickets.models import Ticket
 from tickets.selectors import ticket_messages
 
-from . import selectors
+from . import prefetch, selectors
 from .views import agent_required
 
 # A page that fell this far behind reloads instead (live.js: the X-More header).
@@ -39,7 +39,8 @@ def messages_after(request: HttpRequest, pk: int) -> HttpResponse:
         messages = messages.filter(pk=int(value))
     else:
         messages = messages.filter(pk__gt=int(value))
-    found = list(messages.order_by("id")[: MAX_MESSAGES + 1])
+    found = list(messages.prefetch_related(None).order_by("id")[: MAX_MESSAGES + 1])
+    prefetch.list_attachments(found)  # the files _message.html lists, in one statement
     response = render(
         request,
         "desk/_messages.html",

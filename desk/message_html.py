@@ -78,8 +78,8 @@ def message_start(m: Message, ticket_id: int) -> SafeString:
 
 
 def message_attachments(m: Message) -> SafeString | str:
-    """The list of the message's stored files (prefetched), or nothing."""
-    files = m.attachments.all()
+    """The list of the message's stored files (desk.prefetch.list_attachments), or nothing."""
+    files = m.listed_attachments
     if not files:
         return ""
     items = format_html_join(

@@ -9,20 +9,21 @@ from datetime import datetime
 from functools import cache
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core import rows
-from customers.models import Customer, CustomerIdentity
+from customers.models import Customer
 from slas.business_time import is_open
 from slas.clocks import clock_state, remaining_minutes
 from slas.models import SlaClock, SlaTier
 from slas.selectors import calendar_spec, tier_for, with_cached_policies
 from success.models import CustomerHealth, FollowUp, FollowUpState
 from tickets import selectors as ticket_selectors
-from tickets.models import Team, Ticket, TicketEvent
+from tickets.models import Message, Team, Ticket, TicketEvent
 
+from . import prefetch
 from .audit_words import AuditRow, audit_rows
 
 
@@ -189,8 +190,9 @@ def team_options(user) -> tuple[list[Team], list[Team]]:
 
 
 def desk_ticket(user, pk: int) -> Ticket:
-    """The ticket if the caller may see it (tickets_visible_to), else Ticket.DoesNotExist."""
-    return (
+    """The ticket if the caller may see it (tickets_visible_to), else Ticket.DoesNotExist;
+    its tags and its requester's identities held (desk.prefetch: one statement each)."""
+    ticket = (
         ticket_selectors.tickets_visible_to(user)
         .select_related(
             # No tiers: the page reads them from the per-process cache (tier_for), and each
@@ -204,12 +206,20 @@ def desk_ticket(user, pk: int) -> Ticket:
             "problem_link__problem",
             "problem_settings",
         )
-        .prefetch_related(
-            "tags",
-            Prefetch("requester__identities", queryset=CustomerIdentity.objects.order_by("id")),
-        )
         .get(pk=pk)
     )
+    prefetch.hold_tags(ticket)
+    prefetch.hold_identities(ticket.requester)
+    return ticket
+
+
+def conversation(ticket: Ticket) -> list[Message]:
+    """The ticket's conversation (tickets.selectors.ticket_messages, internal notes too), each
+    message's files listed (desk.prefetch: one statement)."""
+    conversation = ticket_selectors.ticket_messages(ticket, include_internal=True)
+    messages = list(conversation.prefetch_related(None))  # its files: below, without compiling
+    prefetch.list_attachments(messages)
+    return messages
 
 
 def ticket_clocks(ticket: Ticket, now: datetime) -> list[ClockView]:

@@ -26,7 +26,6 @@ from knowledge.selectors import suggestions_for_ticket
 from slas.selectors import tier_for
 from tickets import services
 from tickets.models import Team, Ticket
-from tickets.selectors import ticket_messages
 
 from . import delivery, presence, selectors
 from . import macros as desk_macros
@@ -172,7 +171,7 @@ def _render_ticket(
     tier = tier_for(ticket)
     context = {
         "ticket": ticket,
-        "conversation": ticket_messages(ticket, include_internal=True),
+        "conversation": selectors.conversation(ticket),
         "events": selectors.audit_trail(ticket),
         "clocks": selectors.ticket_clocks(ticket, now),
         "customer": customer,

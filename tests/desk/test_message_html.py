@@ -12,10 +12,10 @@ from django.template import engines
 from django.template.loader import get_template
 from django.utils import timezone, translation
 
+from desk import selectors
 from tickets import services as ticket_services
 from tickets.attachments import AttachmentInput
 from tickets.models import Attachment
-from tickets.selectors import ticket_messages
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_messages_read_as_the_template_wrote_them(agent, make_ticket):
     ticket_services.customer_message_add(ticket=ticket, body="Thanks")
     # the services clean a file's name; a stored one may still hold what HTML must escape
     Attachment.objects.filter(filename="b.txt").update(filename='<b>"log"</b>&.txt')
-    messages = list(ticket_messages(ticket, include_internal=True))
+    messages = selectors.conversation(ticket)
     assert len(messages) == 4
     new = get_template("desk/_message.html")
     source = (
