@@ -6,6 +6,7 @@ all of them are one aggregate query.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from tickets import selectors as ticket_selectors
 from tickets.models import ChannelKind, Priority, Team, Ticket
 from tickets.status import ACTIVE, UNRESOLVED, Status
 
+from . import view_counts
 from .models import SavedView, ViewSort
 
 RECENTLY_SOLVED_DAYS = 7
@@ -230,13 +232,24 @@ def saved_views_of(user) -> list[SavedView]:
 
 
 def view_links(user, saved: list[SavedView], now: datetime) -> list[ViewLink]:
-    """Every view the agent has, with its count: one aggregate query for all of them."""
-    conditions = {view.slug: view.condition(user, now) for view in BUILTIN_VIEWS}
-    for view in saved:
-        conditions[f"saved-{view.pk}"] = filters_q(user, view.filters, now)
-    counts = ticket_selectors.tickets_visible_to(user).aggregate(
-        **{key.replace("-", "_"): Count("pk", filter=q) for key, q in conditions.items()}
+    """Every view the agent has, with its count: one aggregate query for all of them, its
+    SQL compiled once per role and set of saved views (desk.view_counts)."""
+
+    def counted(user, now: datetime) -> tuple[QuerySet[Ticket], dict[str, Count]]:
+        conditions = {view.slug: view.condition(user, now) for view in BUILTIN_VIEWS}
+        for view in saved:
+            conditions[f"saved-{view.pk}"] = filters_q(user, view.filters, now)
+        return ticket_selectors.tickets_visible_to(user), {
+            key.replace("-", "_"): Count("pk", filter=q) for key, q in conditions.items()
+        }
+
+    shape = (
+        user.is_manager,
+        user.is_agent,
+        user.is_integration,
+        tuple((view.pk, json.dumps(view.filters, sort_keys=True)) for view in saved),
     )
+    counts = view_counts.counts(shape, counted, user, now)
     links = [ViewLink(v.slug, str(v.label), counts[v.slug]) for v in BUILTIN_VIEWS]
     links += [ViewLink(f"saved-{v.pk}", v.name, counts[f"saved_{v.pk}"], v) for v in saved]
     return links
