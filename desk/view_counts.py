@@ -18,6 +18,7 @@ both).
 from __future__ import annotations
 
 import copy
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -111,17 +112,23 @@ _KEPT: OrderedDict[Hashable, _Statement | None] = OrderedDict()
 _KEPT_SHAPES = 512  # the most recently used ones (a shape per role and set of saved views)
 
 
+_KEPT_LOCK = threading.Lock()
+
+
 def _kept(shape: Hashable, build: Build, user) -> _Statement | None:
-    if shape in _KEPT:
-        _KEPT.move_to_end(shape)
-        return _KEPT[shape]
+    with _KEPT_LOCK:
+        if shape in _KEPT:
+            _KEPT.move_to_end(shape)
+            return _KEPT[shape]
     if connection.queries_logged:
         # A debug cursor (DEBUG, assertNumQueries) would log the stopped statements as sent:
         # compile the stand-ins on a later request.
         return None
-    statement = _KEPT[shape] = _statement(build, user)
-    while len(_KEPT) > _KEPT_SHAPES:
-        _KEPT.popitem(last=False)
+    statement = _statement(build, user)
+    with _KEPT_LOCK:
+        _KEPT[shape] = statement
+        while len(_KEPT) > _KEPT_SHAPES:
+            _KEPT.popitem(last=False)
     return statement
 
 
