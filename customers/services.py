@@ -14,7 +14,7 @@ from core.transactions import service_atomic
 from core.unset import UNSET, Unset
 
 from . import identities as ids
-from .identity_reads import matching_identities
+from .identity_reads import identities_held, matching_identities
 from .locales import SUPPORTED as SUPPORTED_LOCALES
 from .locales import locale_from_header
 from .models import (
@@ -111,7 +111,9 @@ def customer_create(
     customer = Customer.objects.create(
         name=name, organization=organization, source_integration=source_integration, locale=locale
     )
-    _record_submissions(_attach_identities(customer, items), source_integration)
+    added = _attach_identities(customer, items)
+    _record_submissions(added, source_integration)
+    identities_held(customer, added, source_integration)
     events.publish(events.CUSTOMER_CREATED, customer=customer)
     return customer
 
@@ -217,7 +219,10 @@ def customer_resolve(
             if not matches:
                 raise
     if clear_undeliverable:
-        _clear_undeliverable([m.pk for m in matches if m.undeliverable_at is not None])
+        cleared = [m for m in matches if m.undeliverable_at is not None]
+        _clear_undeliverable([m.pk for m in cleared])
+        for identity in cleared:  # as the rows now say (they may be held: identities_held)
+            identity.undeliverable_at, identity.undeliverable_reason = None, ""
     found = matches[0]
     customer = found.customer
     missing = [
@@ -232,8 +237,11 @@ def customer_resolve(
                 added = _attach_identities(customer, missing)
         except ValidationError:
             pass  # an identity belongs to another customer: keep the match, leave theirs alone
-    known = [m for m in matches if m.customer_id == customer.pk and not m.submitted]
+    theirs = [m for m in matches if m.customer_id == customer.pk]
+    known = [m for m in theirs if not m.submitted]
     _record_submissions([*known, *added], source_integration)
+    if found.customer_identities == len(theirs):  # every identity it has is in hand
+        identities_held(customer, [*theirs, *added], source_integration)
     if name and not customer.name:
         customer.name = name
         customer.save(update_fields=["name", "updated_at"])

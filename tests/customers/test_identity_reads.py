@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Count, Exists, OuterRef, Subquery, Value
 from django.test.utils import CaptureQueriesContext
 
 from customers.identity_reads import hold_visible_identities, matching_identities
 from customers.models import CustomerIdentity, IdentitySubmission
 from customers.selectors import identities_visible_to
-from customers.services import IdentityInput
+from customers.services import IdentityInput, customer_resolve
 from tests.factories import (
     CustomerFactory,
     IntegrationFactory,
@@ -28,6 +28,11 @@ def _state(obj) -> dict:
     return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
 
 
+def _row(identity) -> dict:
+    """What the identity's row holds (the serializer reads these), annotations aside."""
+    return {f.attname: getattr(identity, f.attname) for f in CustomerIdentity._meta.concrete_fields}
+
+
 def _orm_matching(items, integration) -> list[CustomerIdentity]:
     """The ORM statement matching_identities replaced."""
     query = None
@@ -41,8 +46,16 @@ def _orm_matching(items, integration) -> list[CustomerIdentity]:
         if integration is not None
         else Value(True)
     )
+    held = (
+        CustomerIdentity.objects.filter(customer=OuterRef("customer"))
+        .values("customer")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return list(
-        query.select_related("customer__organization").annotate(submitted=submitted).order_by("id")
+        query.select_related("customer__organization")
+        .annotate(submitted=submitted, customer_identities=Subquery(held))
+        .order_by("id")
     )
 
 
@@ -67,6 +80,8 @@ QUERIES = [
     [IdentityInput("email", "nobody@example.com")],
     [IdentityInput("social", "boris", "telegram"), IdentityInput("email", "anna@acme.example")],
     [IdentityInput("social", "boris", "whatsapp")],  # same value, other platform: no match
+    # every identity boris has: all in hand once resolved
+    [IdentityInput("email", "boris@example.com"), IdentityInput("social", "boris", "telegram")],
     [
         IdentityInput("phone", "+37120000000"),
         IdentityInput("email", "boris@example.com"),
@@ -120,3 +135,38 @@ def test_visible_identities_follow_the_selectors_rule(world, who, customer):
     assert all(c is held for c in customers)
     if who in ("agent", "manager"):
         assert len(shown) == held.identities.model.objects.filter(customer=held).count()
+
+
+@pytest.mark.parametrize("items", QUERIES)
+@pytest.mark.parametrize("who", ["shop", "chat", None])
+@pytest.mark.parametrize("viewer", ["same", "other integration", "agent", "anonymous"])
+def test_a_resolved_customer_shows_what_the_selectors_rule_shows(world, items, who, viewer):
+    """customer_resolve may leave every identity of its customer in hand (identities_held):
+    the visible ones are then answered without a read, and must be what a read answers."""
+    integration = world[who] if who else None
+    customer = customer_resolve(identities=items, source_integration=integration)
+    user = {
+        "same": lambda: integration or UserFactory(),
+        "other integration": lambda: world["shop" if who == "chat" else "chat"],
+        "agent": UserFactory,
+        "anonymous": AnonymousUser,
+    }[viewer]()
+    expected = list(identities_visible_to(user).filter(customer=customer).order_by("id"))
+    with CaptureQueriesContext(connection) as queries:
+        hold_visible_identities(customer, user)
+        shown = list(customer.identities.all())
+    assert [_row(i) for i in shown] == [_row(i) for i in expected]
+    assert all(i.customer is customer for i in shown)
+    held_whole = getattr(customer, "_identities_held", None) is not None
+    may_use_held = user.is_authenticated and (user.is_agent or viewer == "same")
+    assert len(queries) == (0 if viewer == "anonymous" or (held_whole and may_use_held) else 1)
+
+
+def test_a_customer_with_an_identity_not_named_is_read(world):
+    """anna has an email and a phone: naming the email alone leaves her phone out of hand."""
+    customer = customer_resolve(
+        identities=[IdentityInput("email", "anna@acme.example")], source_integration=None
+    )
+    assert getattr(customer, "_identities_held", None) is None
+    fresh = customer_resolve(identities=[IdentityInput("email", "new@example.org")])
+    assert [i.value for i in fresh._identities_held[1]] == ["new@example.org"]
