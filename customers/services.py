@@ -219,10 +219,7 @@ def customer_resolve(
             if not matches:
                 raise
     if clear_undeliverable:
-        cleared = [m for m in matches if m.undeliverable_at is not None]
-        _clear_undeliverable([m.pk for m in cleared])
-        for identity in cleared:  # as the rows now say (they may be held: identities_held)
-            identity.undeliverable_at, identity.undeliverable_reason = None, ""
+        _clear_matched_undeliverable(matches)
     found = matches[0]
     customer = found.customer
     missing = [
@@ -286,6 +283,15 @@ def identity_clear_undeliverable(*, address: str) -> int:
             kind=IdentityKind.EMAIL, platform="", value=value, undeliverable_at__isnull=False
         ).values("pk")
     )
+
+
+def _clear_matched_undeliverable(matches: list[CustomerIdentity]) -> None:
+    """_clear_undeliverable for identities in hand, which then say what their rows say (they
+    may be held for the response: identities_held)."""
+    cleared = [m for m in matches if m.undeliverable_at is not None]
+    _clear_undeliverable([m.pk for m in cleared])
+    for identity in cleared:
+        identity.undeliverable_at, identity.undeliverable_reason = None, ""
 
 
 def _clear_undeliverable(pks) -> int:
