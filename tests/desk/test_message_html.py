@@ -11,8 +11,12 @@ from django.core.files.base import ContentFile
 from django.template import engines
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
-from desk import selectors
+from desk import message_html, selectors
+from desk.dates import stamp, weekday_date_time
+from desk.templatetags.desk import channel_label
 from tickets import services as ticket_services
 from tickets.attachments import AttachmentInput
 from tickets.models import Attachment
@@ -37,6 +41,37 @@ REFERENCE = (
 )
 
 
+# desk.message_html's header as format_html wrote it, before it escaped by hand.
+def _old_author(m) -> str:
+    if m.author_user_id:
+        return m.author_user.display_name
+    if m.author_customer_id:
+        return m.author_customer.name or gettext("Customer")
+    return gettext("System")
+
+
+def _old_kind(m) -> str:
+    if not m.is_public:
+        return gettext("Internal note")
+    return gettext("Customer") if m.direction == "inbound" else gettext("Public reply")
+
+
+def _old_header(m, ticket_id: int) -> str:
+    when = timezone.localtime(m.created_at)
+    return format_html(
+        "<header>\n      <strong>{}</strong>\n"
+        '      <span class="kind">{} · {}{}</span>\n'
+        '      <time datetime="{}" title="{}">{}</time>\n    </header>',
+        _old_author(m),
+        _old_kind(m),
+        channel_label(m.channel),
+        message_html._merged_from(m, ticket_id),
+        m.created_at.isoformat(),
+        stamp(when),
+        weekday_date_time(when),
+    )
+
+
 def _file(name: str, size: int) -> AttachmentInput:
     return AttachmentInput(
         filename=name, content_type="text/plain", content=ContentFile(b"x" * size)
@@ -54,6 +89,10 @@ def test_messages_read_as_the_template_wrote_them(agent, make_ticket):
         attachments=[_file("a.txt", 1)],
     )
     ticket_services.customer_message_add(ticket=ticket, body="Thanks")
+    ticket.requester.name = '<b>"Ann" & co</b>'
+    ticket.requester.save()
+    agent.first_name = "<i>Al</i>"
+    agent.save()
     # the services clean a file's name; a stored one may still hold what HTML must escape
     Attachment.objects.filter(filename="b.txt").update(filename='<b>"log"</b>&.txt')
     messages = selectors.conversation(ticket)
@@ -90,6 +129,7 @@ def test_messages_read_as_the_template_wrote_them(agent, make_ticket):
                 )
                 context = {"m": m, "ticket": ticket}
                 assert new.render(context) == old.render(context)
+                assert message_html.message_header(m, ticket.pk) == _old_header(m, ticket.pk)
     first = new.render({"m": messages[0], "ticket": ticket})
     assert "&lt;b&gt;&quot;log&quot;&lt;/b&gt;&amp;.txt</a>" in first
     assert "4.9\xa0KB" in first

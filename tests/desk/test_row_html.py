@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import dateformat, timezone, translation
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from desk import row_html, selectors
-from desk.dates import weekday_date_time
+from desk.dates import stamp_seconds, weekday_date_time
 from desk.templatetags.desk import (
     channel_icon,
     channel_label,
@@ -27,6 +27,7 @@ from desk.templatetags.desk import (
 )
 from slas.models import SlaClock
 from tests.factories import CustomerFactory, UserFactory
+from tickets import services as ticket_services
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +130,41 @@ def test_due_when_speaks_the_agents_language():
             assert due_when(later) == gettext("due %(when)s, calendar time") % {
                 "when": dateformat.format(timezone.localtime(later.due_at), "D j M H:i")
             }
+
+
+def _old_audit_row(row) -> str:
+    """desk.row_html.audit_row as format_html wrote it."""
+    e = row.event
+    when = timezone.localtime(e.created_at)
+    if e.actor_user_id:
+        who = e.actor_user.display_name
+    elif e.actor_customer_id:
+        who = e.actor_customer.name or gettext("Customer")
+    else:
+        who = gettext("System")
+    return format_html(
+        '<tr>\n            <td><time datetime="{}" title="{}">{}</time></td>\n'
+        "            <td>{}</td>\n            <td>{}</td>\n            <td>{}</td>\n"
+        "          </tr>",
+        e.created_at.isoformat(),
+        stamp_seconds(when),
+        weekday_date_time(when),
+        who,
+        row.label,
+        format_html_join(mark_safe("<br>"), "{}", ((change,) for change in row.changes)),
+    )
+
+
+def test_audit_rows_read_as_format_html_wrote_them(agent, make_ticket):
+    agent.first_name = NASTY
+    agent.save()
+    ticket = make_ticket(NASTY, requester=CustomerFactory(name=NASTY))
+    ticket_services.ticket_update(ticket=ticket, actor=agent, assignee=agent, tags=[NASTY[:20]])
+    ticket_services.ticket_reply(ticket=ticket, author=agent, body="x", public=False)
+    ticket_services.customer_message_add(ticket=ticket, body="y")
+    for language in ("en", "ru"):
+        with translation.override(language), timezone.override(ZoneInfo("Asia/Tehran")):
+            rows = selectors.audit_trail(ticket)
+            assert len(rows) >= 4
+            for row in rows:
+                assert row_html.audit_row(row) == _old_audit_row(row)
