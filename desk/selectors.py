@@ -233,7 +233,8 @@ def customer_recent_tickets(user, customer: Customer, *, exclude: Ticket, limit:
         ticket_selectors.tickets_visible_to(user)
         .filter(requester=customer)
         .exclude(pk=exclude.pk)
-        .order_by("-created_at", "-id")[:limit]
+        .order_by("-created_at", "-id")
+        .only("id", "subject", "status")[:limit]  # what the page lists of each
     )
 
 
@@ -273,10 +274,18 @@ def is_visible(user, pk: int) -> bool:
     return ticket_selectors.tickets_visible_to(user).filter(pk=pk).exists()
 
 
+_AUDIT_COLUMNS = (
+    "id", "ticket_id", "kind", "before", "after", "created_at",
+    "actor_user__username", "actor_user__first_name", "actor_user__last_name",
+    "actor_customer__name",
+)  # fmt: skip
+
+
 def audit_trail(ticket: Ticket) -> list[AuditRow]:
     """The ticket's events in words (desk.audit_words): users and teams named in one query
-    each."""
-    return audit_rows(list(ticket_selectors.ticket_events(ticket)))
+    each. Only what a row reads (desk.row_html.audit_row, audit_words)."""
+    events = ticket_selectors.ticket_events(ticket).only(*_AUDIT_COLUMNS)
+    return audit_rows(list(events))
 
 
 @dataclass(frozen=True)
