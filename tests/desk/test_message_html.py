@@ -133,3 +133,26 @@ def test_messages_read_as_the_template_wrote_them(agent, make_ticket):
     first = new.render({"m": messages[0], "ticket": ticket})
     assert "&lt;b&gt;&quot;log&quot;&lt;/b&gt;&amp;.txt</a>" in first
     assert "4.9\xa0KB" in first
+
+
+def test_the_conversation_reads_as_its_include_loop(agent, make_ticket):
+    ticket = make_ticket(attachments=[_file("a.txt", 3)])
+    ticket_services.ticket_reply(ticket=ticket, author=agent, body="note", public=False)
+    ticket_services.ticket_reply(ticket=ticket, author=agent, body="sent", public=True)
+    ticket_services.customer_message_add(ticket=ticket, body="Thanks")
+    messages = selectors.conversation(ticket)
+    messages[-1].withheld_parts = [
+        {"filename": "s.p7s", "content_type": "x", "reason": "signature"}
+    ]
+    assert any(message_html.has_rare_parts(m) for m in messages[:-1])  # a delivery line
+    assert not all(message_html.has_rare_parts(m) for m in messages)
+    engine = engines["django"]
+    loop = engine.from_string(
+        "{% for m in conversation %}\n"
+        '        {% include "desk/_message.html" %}\n'
+        "        {% endfor %}"
+    )
+    tag = engine.from_string("{% load desk_rows %}{% conversation_items conversation ticket %}")
+    context = {"conversation": messages, "ticket": ticket, "csrf_token": "t0ken"}
+    with translation.override("ru"), timezone.override(ZoneInfo("Europe/Riga")):
+        assert tag.render(context) == loop.render(context)
