@@ -20,7 +20,7 @@ from tests.factories import TeamFactory
 pytestmark = pytest.mark.django_db
 
 DJANGO = DjangoTemplates()
-NASTY = '<b>"R&D" \'team\'</b>'
+NASTY = "<b>\"R&D\" 'team'</b>"
 
 
 def rendered(form) -> list[str]:
