@@ -14,7 +14,7 @@ prefetch_related (tests/desk/test_prefetch.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from django.db import connection
 
@@ -46,11 +46,11 @@ def _identities_sql() -> str:
     )
 
 
-@cache
-def _attachments_sql() -> str:
+@lru_cache(maxsize=128)
+def _attachments_sql(count: int) -> str:
     return (
         f"SELECT {rows.columns(Attachment, 'a')} FROM {rows.table(Attachment)} a"  # noqa: S608
-        f" WHERE a.{_column(Attachment, 'message')} = ANY(%s)"
+        f" WHERE a.{_column(Attachment, 'message')} IN ({', '.join(['%s'] * count)})"
         f" ORDER BY a.{_column(Attachment, 'id')}"
     )
 
@@ -83,7 +83,7 @@ def list_attachments(messages: Sequence[Message]) -> None:
     if not messages:
         return
     held: dict[int, list[Attachment]] = {m.pk: [] for m in messages}
-    for row in _fetch(_attachments_sql(), [list(held)]):
+    for row in _fetch(_attachments_sql(len(held)), list(held)):
         attachment = rows.instance(Attachment, row)
         held[attachment.message_id].append(attachment)
     for message in messages:

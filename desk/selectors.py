@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -101,16 +101,18 @@ def queue_tickets(user, filters: QueueFilters) -> QuerySet[Ticket]:
     )
 
 
-@cache
-def _running_clocks_sql() -> str:
-    """Each listed ticket's running clock due first, in SQL written once per process."""
+@lru_cache(maxsize=128)
+def _running_clocks_sql(count: int) -> str:
+    """The running clocks of `count` tickets, each ticket's due first first, in SQL written
+    once per process and count; on PostgreSQL only that first one (DISTINCT ON)."""
     ticket, due_at, pk, fulfilled_at, paused_since = (
         connection.ops.quote_name(SlaClock._meta.get_field(name).column)
         for name in ("ticket", "due_at", "id", "fulfilled_at", "paused_since")
     )
+    first = f"DISTINCT ON (c.{ticket}) " if connection.vendor == "postgresql" else ""
     return (
-        f"SELECT DISTINCT ON (c.{ticket}) {rows.columns(SlaClock, 'c')}"  # noqa: S608
-        f" FROM {rows.table(SlaClock)} c WHERE c.{ticket} = ANY(%s)"
+        f"SELECT {first}{rows.columns(SlaClock, 'c')}"  # noqa: S608
+        f" FROM {rows.table(SlaClock)} c WHERE c.{ticket} IN ({', '.join(['%s'] * count)})"
         f" AND c.{fulfilled_at} IS NULL AND c.{paused_since} IS NULL"
         f" ORDER BY c.{ticket}, c.{due_at}, c.{pk}"
     )
@@ -127,9 +129,14 @@ def _running_clocks(tickets: list[Ticket]) -> dict[int, SlaClock]:
     if not tickets:
         return {}
     with connection.cursor() as cursor:
-        cursor.execute(_running_clocks_sql(), [[t.pk for t in tickets]])
-        clocks = [rows.instance(SlaClock, row) for row in cursor.fetchall()]
-    return {clock.ticket_id: clock for clock in with_cached_policies(clocks)}
+        cursor.execute(_running_clocks_sql(len(tickets)), [t.pk for t in tickets])
+        found = cursor.fetchall()
+    first: dict[int, SlaClock] = {}
+    for row in found:  # (one per ticket already, on PostgreSQL)
+        clock = rows.instance(SlaClock, row)
+        first.setdefault(clock.ticket_id, clock)
+    with_cached_policies(first.values())
+    return first
 
 
 @dataclass(frozen=True)
