@@ -8,8 +8,9 @@ the agent's role (tickets_visible_to) and saved views, its values on who asks (t
 when (now); so it is compiled once per shape, for two stand-in agents at two stand-in
 instants, and compared: the SQL must be the same, and each value must be either the same
 (a constant: a status, a team id of a saved view), the stand-in's id, or an instant that
-moved with the stand-in's now (now minus seven days). Anything else and the shape is not
-kept: every request compiles it with the ORM, as before. The statement is the ORM's own
+moved with the stand-in's now (now minus seven days); and the first real agent's statement
+must be exactly what the kept one gives for them. Anything else and the shape is not kept:
+every request compiles it with the ORM, as before. The statement is the ORM's own
 (stopped at an execute wrapper, never sent; not while queries are logged, which would list
 it), so the counts are the ones `aggregate()` gives (tests/desk/test_view_counts.py compares
 both).
@@ -93,10 +94,10 @@ def _value(a, b) -> object:
     raise ValueError("a value that is neither constant, the agent's id nor from now")
 
 
-def _statement(build: Build, user) -> _Statement | None:
+def _statement(build: Build, user, now: datetime) -> _Statement | None:
     compiled = []
-    for pk, now in zip(_STAND_IN_IDS, _STAND_IN_NOWS, strict=True):
-        queryset, aggregates = build(_stand_in(user, pk), now)
+    for pk, instant in zip(_STAND_IN_IDS, _STAND_IN_NOWS, strict=True):
+        queryset, aggregates = build(_stand_in(user, pk), instant)
         compiled.append((_compiled(queryset, aggregates), tuple(aggregates)))
     (first, aliases), (second, other_aliases) = compiled
     if first is None or second is None or first[0] != second[0] or aliases != other_aliases:
@@ -105,7 +106,21 @@ def _statement(build: Build, user) -> _Statement | None:
         params = tuple(_value(a, b) for a, b in zip(first[1], second[1], strict=True))
     except ValueError:
         return None
-    return _Statement(first[0], params, aliases)
+    statement = _Statement(first[0], params, aliases)
+    # And for the real agent and instant: the kept statement must be exactly what the ORM
+    # sends for them (a condition that read the agent's rows in Python, e.g. a list of their
+    # team ids, is the same empty list for both stand-ins but not for a real agent).
+    queryset, aggregates = build(user, now)
+    if _compiled(queryset, aggregates) != (statement.sql, tuple(_params(statement, user, now))):
+        return None
+    return statement
+
+
+def _params(statement: _Statement, user, now: datetime) -> list:
+    return [
+        user.pk if isinstance(p, _UserId) else now + p.offset if isinstance(p, _FromNow) else p
+        for p in statement.params
+    ]
 
 
 _KEPT: OrderedDict[Hashable, _Statement | None] = OrderedDict()
@@ -115,7 +130,7 @@ _KEPT_SHAPES = 512  # the most recently used ones (a shape per role and set of s
 _KEPT_LOCK = threading.Lock()
 
 
-def _kept(shape: Hashable, build: Build, user) -> _Statement | None:
+def _kept(shape: Hashable, build: Build, user, now: datetime) -> _Statement | None:
     with _KEPT_LOCK:
         if shape in _KEPT:
             _KEPT.move_to_end(shape)
@@ -124,7 +139,7 @@ def _kept(shape: Hashable, build: Build, user) -> _Statement | None:
         # A debug cursor (DEBUG, assertNumQueries) would log the stopped statements as sent:
         # compile the stand-ins on a later request.
         return None
-    statement = _statement(build, user)
+    statement = _statement(build, user, now)
     with _KEPT_LOCK:
         _KEPT[shape] = statement
         while len(_KEPT) > _KEPT_SHAPES:
@@ -135,15 +150,11 @@ def _kept(shape: Hashable, build: Build, user) -> _Statement | None:
 def counts(shape: Hashable, build: Build, user, now: datetime) -> dict:
     """`queryset.aggregate(**aggregates)` for `build(user, now)`, compiled once per `shape`
     (what decides the statement's form besides the agent's id and the instant)."""
-    statement = _kept(shape, build, user)
+    statement = _kept(shape, build, user, now)
     if statement is None:
         queryset, aggregates = build(user, now)
         return queryset.aggregate(**aggregates)
-    params = [
-        user.pk if isinstance(p, _UserId) else now + p.offset if isinstance(p, _FromNow) else p
-        for p in statement.params
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, params)
+        cursor.execute(statement.sql, _params(statement, user, now))
         row = cursor.fetchone()
     return dict(zip(statement.aliases, row, strict=True))

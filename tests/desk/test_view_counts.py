@@ -90,3 +90,18 @@ def test_a_shape_with_another_value_is_compiled_every_time(agent, make_ticket):
 
     assert view_counts.counts("fixed", build, agent, timezone.now()) == {"since_fixed": 1}
     assert view_counts._KEPT["fixed"] is None
+
+
+def test_a_condition_that_reads_the_agents_rows_in_python_is_never_kept(agent, team, make_ticket):
+    """Both stand-ins are in no team, so a list of team ids read in Python is the same empty
+    list for both; the real agent's statement differs, and the shape is not kept."""
+    make_ticket("one")
+
+    def build(user, now):
+        team_ids = list(user.teams.values_list("pk", flat=True))
+        return ticket_lists.ticket_selectors.tickets_visible_to(user), {
+            "in_my_teams": Count("pk", filter=Q(team_id__in=team_ids)),
+        }
+
+    assert view_counts.counts("python-read", build, agent, timezone.now()) == {"in_my_teams": 1}
+    assert view_counts._KEPT["python-read"] is None
