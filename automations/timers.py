@@ -95,6 +95,10 @@ def timers_start_many(*, starts: list[tuple[Ticket, datetime]], timers: set[str]
     values = [(t.pk, rule.pk, due_time(rule, t, at)) for t, at in starts for rule in rules]
     if not values:
         return 0
+    if connection.vendor != "postgresql":  # no arrays: the one-row upsert per pair
+        with connection.cursor() as cursor:
+            cursor.executemany(_UPSERT, values)
+        return len(values)
     tickets, rule_ids, due = (list(column) for column in zip(*values, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT_MANY, [tickets, rule_ids, due])

@@ -42,15 +42,38 @@ def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+@cache
+def _converters(model: type[Model], vendor: str) -> tuple:
+    """Per field, what the ORM's compiler applies to a value read: the backend's converters
+    (SQLite's text datetimes and booleans; none on PostgreSQL, whose driver gives Python
+    types) then the field's own (`from_db_value`, e.g. JSON)."""
+    return tuple(
+        (
+            field.cached_col,
+            [
+                *connection.ops.get_db_converters(field.cached_col),
+                *field.get_db_converters(connection),
+            ],
+        )
+        for field in _fields(model)
+    )
+
+
 def instance(model: type[M], values: Sequence[Any]) -> M:
     """An instance of `model` from the values of `columns(model, ...)`, as loaded from the
     database (converters applied, e.g. JSON), so that saving it updates its row."""
-    fields = _fields(model)
-    converted = [
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(fields, values, strict=True)
-    ]
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    converted = []
+    for (col, converters), value in zip(_converters(model, connection.vendor), values, strict=True):
+        for converter in converters:
+            value = converter(value, col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in _fields(model)], converted)
+
+
+def for_update() -> str:
+    """ " FOR UPDATE" where the database has it (SQLite has no row locks: its writers take
+    the whole database, one at a time), else nothing."""
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
 
 
 def split(values: Sequence[Any], *models: type[Model]) -> list[Model | None]:
@@ -142,7 +165,7 @@ def first(
     sql = f"SELECT {columns(model, 'm')} FROM {table(model)} m WHERE {where}"  # noqa: S608
     sql += f" ORDER BY m.{connection.ops.quote_name(model._meta.pk.column)} LIMIT 1"
     if lock:
-        sql += " FOR UPDATE"
+        sql += for_update()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

@@ -107,7 +107,7 @@ def _locked(inbound_id: int, *, payload: bool = True) -> InboundMessage:
 def _locked_sql() -> str:
     select = f"{rows.columns(InboundMessage, 'i')}, {rows.columns(Channel, 'c')}"
     joined = f"{rows.table(InboundMessage)} i JOIN {rows.table(Channel)} c ON c.id = i.channel_id"
-    return f"SELECT {select} FROM {joined} WHERE i.id = %s FOR UPDATE"  # noqa: S608 - names
+    return f"SELECT {select} FROM {joined} WHERE i.id = %s{rows.for_update()}"  # noqa: S608
 
 
 def _finish(row: InboundMessage) -> None:

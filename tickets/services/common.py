@@ -92,6 +92,9 @@ def _tag_objects(names: Iterable[str]) -> list[Tag]:
     slugs = sorted({slugify(name, allow_unicode=True)[:50] for name in names} - {""})
     if not slugs:
         return []
+    if connection.vendor != "postgresql":  # no arrays: the ORM's two statements
+        Tag.objects.bulk_create([Tag(name=slug) for slug in slugs], ignore_conflicts=True)
+        return list(Tag.objects.filter(name__in=slugs))
     table = rows.table(Tag)
     with connection.cursor() as cursor:
         cursor.execute(_TAGS_SQL.format(table=table, columns=rows.columns(Tag, "t")), [slugs])
@@ -118,6 +121,11 @@ def _tag_new_ticket(ticket: Ticket, tags: list[Tag]) -> None:
     """ticket.tags.add(*tags) for a ticket just created (nothing to look up or skip), in one
     statement."""
     if not tags:
+        return
+    if connection.vendor != "postgresql":  # no arrays: the ORM's bulk INSERT
+        ticket.tags.through.objects.bulk_create(
+            [ticket.tags.through(ticket_id=ticket.pk, tag_id=tag.pk) for tag in tags]
+        )
         return
     relation = Ticket._meta.get_field("tags")
     sql = _TAG_TICKET_SQL.format(

@@ -67,18 +67,22 @@ def _threaded_ticket(channel: Channel, keys: list[str]) -> Ticket | None:
     ChannelThread.objects.filter(channel=, key__in=, ended_at__isnull=True)
     .order_by("-last_message_at", "-id").first().ticket answers, in SQL written once
     (core.rows: every reply asks it)."""
+    keys = list(keys)
+    if not keys:
+        return None
     with connection.cursor() as cursor:
-        cursor.execute(_threaded_sql(), [channel.pk, list(keys)])
+        cursor.execute(_threaded_sql(len(keys)), [channel.pk, *keys])
         found = cursor.fetchone()
     return rows.instance(Ticket, found) if found is not None else None
 
 
 @functools.cache
-def _threaded_sql() -> str:
+def _threaded_sql(count: int) -> str:
     threads = rows.table(ChannelThread)
+    keys = ", ".join(["%s"] * count)
     return (
         f"SELECT {rows.columns(Ticket, 'k')} FROM {threads} t"  # noqa: S608 - model names
         f" JOIN {rows.table(Ticket)} k ON k.id = t.ticket_id"
-        " WHERE t.channel_id = %s AND t.key = ANY(%s) AND t.ended_at IS NULL"
+        f" WHERE t.channel_id = %s AND t.key IN ({keys}) AND t.ended_at IS NULL"
         " ORDER BY t.last_message_at DESC, t.id DESC LIMIT 1"
     )
