@@ -39,8 +39,7 @@ def messages_after(request: HttpRequest, pk: int) -> HttpResponse:
         messages = messages.filter(pk=int(value))
     else:
         messages = messages.filter(pk__gt=int(value))
-    found = list(messages.prefetch_related(None).order_by("id")[: MAX_MESSAGES + 1])
-    prefetch.list_attachments(found)  # the files _message.html lists, in one statement
+    found = prefetch.messages_with_files(messages.order_by("id")[: MAX_MESSAGES + 1])
     response = render(
         request,
         "desk/_messages.html",

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from core import rows
 from customers.models import Customer, CustomerIdentity
@@ -90,3 +91,11 @@ def list_attachments(messages: Sequence[Message]) -> None:
         for attachment in held[message.pk]:
             rows.cache_related(attachment, "message", message)
         message.listed_attachments = held[message.pk]
+
+
+def messages_with_files(messages: QuerySet[Message]) -> list[Message]:
+    """The messages (the queryset's own prefetches dropped), each with its files listed
+    (list_attachments): what desk/_message.html reads of them."""
+    found = list(messages.prefetch_related(None))
+    list_attachments(found)
+    return found

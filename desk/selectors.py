@@ -223,10 +223,9 @@ def desk_ticket(user, pk: int) -> Ticket:
 def conversation(ticket: Ticket) -> list[Message]:
     """The ticket's conversation (tickets.selectors.ticket_messages, internal notes too), each
     message's files listed (desk.prefetch: one statement)."""
-    conversation = ticket_selectors.ticket_messages(ticket, include_internal=True)
-    messages = list(conversation.prefetch_related(None))  # its files: below, without compiling
-    prefetch.list_attachments(messages)
-    return messages
+    return prefetch.messages_with_files(
+        ticket_selectors.ticket_messages(ticket, include_internal=True)
+    )
 
 
 def ticket_clocks(ticket: Ticket, now: datetime) -> list[ClockView]:

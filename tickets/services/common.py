@@ -238,13 +238,9 @@ def _save_changed(ticket: Ticket) -> None:
     """ticket.save() for a ticket _locked read: one UPDATE of the columns changed since, and
     `updated_at`. Columns nobody changed are not written, so a trigger on one of them (the
     search document's on `subject`) does not fire for a reply."""
-    read = getattr(ticket, "_as_read", None)
-    if read is None:
-        ticket.save()
-        return
+    read = ticket._as_read
     changed = {name: value for name, value in _column_values(ticket).items() if value != read[name]}
     rows.update(ticket, **{**changed, "updated_at": timezone.now()})
-    ticket._as_read = _column_values(ticket)
 
 
 def _check_assignee(assignee, team: Team | None) -> None:
