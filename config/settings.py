@@ -141,6 +141,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
         "DB_CONNECT_TIMEOUT", 3
     )
+    # Parameters bound by the server and statements prepared once per connection (psycopg
+    # prepares a statement the fifth time a connection runs it): the hot paths run the same
+    # few statements all day, and each no longer pays PostgreSQL's parse and plan nor
+    # psycopg's quoting of every value into the query's text. Off for a transaction-mode
+    # pooler older than PgBouncer 1.21 (which cannot carry prepared statements).
+    if env_bool("DB_PREPARED_STATEMENTS", True):
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env_int("DB_PREPARE_THRESHOLD", 5)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default is shared by the web server, a worker and beat: take the write
     # lock at BEGIN and wait for it, rather than failing with "database is locked".

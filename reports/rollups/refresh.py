@@ -26,6 +26,8 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
+from core.cursors import script_cursor
+
 from ..models import (
     ROLLUP_DAY,
     AgentRollup,
@@ -59,7 +61,7 @@ def rollups_refresh(*, using: str = "default") -> dict[str, Any]:
     connection = connections[using]
     if connection.vendor != "postgresql":
         return {"skipped": 1}
-    with transaction.atomic(using=using), connection.cursor() as cursor:
+    with transaction.atomic(using=using), script_cursor(using) as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK])
         if not cursor.fetchone()[0]:
             return {"skipped": 1}
@@ -85,7 +87,7 @@ def rollups_rebuild(*, using: str = "default", only: Iterable[str] = ()) -> dict
     0012: agents, retention); days marked meanwhile stay marked for the next refresh."""
     if only:
         return _rebuild_parts(list(only), using)
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+    with transaction.atomic(using=using), script_cursor(using) as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
         cursor.execute("SET LOCAL jit = off")
         _stamp(cursor)
@@ -100,7 +102,7 @@ def rollups_rebuild(*, using: str = "default", only: Iterable[str] = ()) -> dict
 def _rebuild_parts(names: list[str], using: str) -> dict[str, int]:
     models = [model for name in names for model in PARTS[name][0]]
     statements = ";\n".join(s for name in names for s in PARTS[name][1])
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+    with transaction.atomic(using=using), script_cursor(using) as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(BOUNDS)
