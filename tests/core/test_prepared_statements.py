@@ -49,9 +49,8 @@ def test_a_statement_run_often_is_prepared_once_and_then_executed():
 def test_the_ordinary_cursor_refuses_a_script_with_parameters():
     """What script_cursor is for: with parameters bound by the server, PostgreSQL takes one
     statement per message."""
-    with pytest.raises(ProgrammingError, match="multiple commands"):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT %s; SELECT %s", [1, 2])
+    with pytest.raises(ProgrammingError, match="multiple commands"), connection.cursor() as cursor:
+        cursor.execute("SELECT %s; SELECT %s", [1, 2])
 
 
 def test_a_script_with_parameters_runs_whole_on_the_script_cursor():
