@@ -72,6 +72,7 @@ def run(*, runs: int = 3, workers: int = 2, requests: int = 100) -> list[dict]:
     harness.manage("seed_demo")
     ticket_id = int(harness.manage("shell", "-c", SEED).strip().splitlines()[-1])
     token = harness.integration_token()
+    harness.sql("ANALYZE")  # no autovacuum here: plans from what earlier benches left
     rows = []
     with harness.gunicorn(workers=workers) as server:
         cookie = _sign_in(server.url)

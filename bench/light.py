@@ -140,6 +140,7 @@ def run(*, runs: int = ROUNDS) -> list[dict]:
     harness.manage("seed_demo")  # a default team and SLA policy: creates start their clocks
     ticket_id = int(harness.manage("shell", "-c", desk_pages.SEED).strip().splitlines()[-1])
     token = harness.integration_token()
+    harness.sql("ANALYZE")  # no autovacuum here: plans from what earlier benches left
     with harness.gunicorn(workers=WORKERS) as server, serve_bare(workers=WORKERS) as bare:
         rows = _noop_rows(server.url, bare, token, runs)
         rows += _create_rows(server.url, bare, token, runs)

@@ -73,7 +73,10 @@ def _intake_operation(total: int):
     from .email_intake import generate
 
     channel = Channel.objects.filter(name="Bench mailbox").first() or channel_save(
-        channel=Channel(), kind="email", name="Bench mailbox", settings={"address": "bench@acme.test"}
+        channel=Channel(),
+        kind="email",
+        name="Bench mailbox",
+        settings={"address": "bench@acme.test"},
     )
     emails = iter(generate(total, uuid.uuid4().hex[:12]))
 
@@ -110,6 +113,7 @@ def main() -> None:
     size = int(sys.argv[3]) if len(sys.argv) > 3 else 50
     harness.ensure_database()
     harness.manage("seed_demo")
+    harness.sql("ANALYZE")  # no autovacuum here: plans from what earlier runs left
     os.environ.update(harness.environment(CELERY_TASK_ALWAYS_EAGER="1", LOG_LEVEL="ERROR"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     import django
