@@ -239,7 +239,9 @@ def view_links(user, saved: list[SavedView], now: datetime) -> list[ViewLink]:
         conditions = {view.slug: view.condition(user, now) for view in BUILTIN_VIEWS}
         for view in saved:
             conditions[f"saved-{view.pk}"] = filters_q(user, view.filters, now)
-        return ticket_selectors.tickets_visible_to(user), {
+        tickets = ticket_selectors.tickets_visible_to(user)
+        bound = _counted_bound(saved, now)
+        return tickets if bound is None else tickets.filter(bound), {
             key.replace("-", "_"): Count("pk", filter=q) for key, q in conditions.items()
         }
 
@@ -253,6 +255,25 @@ def view_links(user, saved: list[SavedView], now: datetime) -> list[ViewLink]:
     links = [ViewLink(v.slug, str(v.label), counts[v.slug]) for v in BUILTIN_VIEWS]
     links += [ViewLink(f"saved-{v.pk}", v.name, counts[f"saved_{v.pk}"], v) for v in saved]
     return links
+
+
+def _counted_bound(saved: list[SavedView], now: datetime) -> Q | None:
+    """The tickets any of the views can count: the unresolved ones, the recently solved, and
+    the statuses saved views name; None when a saved view may count a ticket of any status
+    (no status filter and no built-in base view). Without it the counts' aggregate read every
+    ticket the agent's teams ever had, solved and closed ones included, on every page; with
+    it, the status index finds the live ones. (Every built-in view names its statuses:
+    tests/desk/test_view_counts.py counts tickets of every status both ways.)"""
+    statuses = set(UNRESOLVED)
+    for view in saved:
+        if "status" in view.filters:
+            statuses.update(view.filters["status"])
+        elif "view" not in view.filters:
+            return None
+    recently_solved = Q(
+        status=Status.SOLVED, solved_at__gte=now - timedelta(days=RECENTLY_SOLVED_DAYS)
+    )
+    return Q(status__in=sorted(statuses)) | recently_solved
 
 
 def views_nav(user, *, current: str = "") -> dict:

@@ -53,10 +53,17 @@ def test_kept_counts_are_the_orms(agent, team, make_ticket, tier):
     make_ticket("theirs", team_=other_team)
     solved = make_ticket("solved")
     ticket_services.ticket_update(ticket=solved, actor=agent, status=Status.SOLVED)
+    closed = make_ticket("closed")
+    ticket_services.ticket_update(ticket=closed, actor=agent, status=Status.SOLVED)
+    ticket_services.ticket_update(ticket=closed, actor=agent, status=Status.CLOSED)
     saved = [SavedViewFactory(owner=agent, name=f"v{n}", filters=f) for n, f in enumerate(FILTERS)]
+    # saved views that each name statuses or a base view: the counts' read stays bounded
+    bounded = [v for v in saved if "status" in v.filters or "view" in v.filters]
+    assert ticket_lists._counted_bound(bounded, timezone.now()) is not None
+    assert ticket_lists._counted_bound(saved, timezone.now()) is None
     now = timezone.now()
     view_counts._KEPT.clear()
-    for user, views in [(agent, saved), (olga, []), (agent, []), (manager, [])]:
+    for user, views in [(agent, saved), (agent, bounded), (olga, []), (agent, []), (manager, [])]:
         for at in (now, now + timedelta(days=8)):  # a week on, "recently solved" is empty
             ours = _counts(ticket_lists.view_links(user, views, at))
             assert ours == _orm_counts(user, views, at), (user, at)
@@ -64,9 +71,28 @@ def test_kept_counts_are_the_orms(agent, team, make_ticket, tier):
     assert _counts(ticket_lists.view_links(agent, [], now + timedelta(days=8)))["solved"] == 0
     assert _counts(ticket_lists.view_links(olga, [], now))["open"] == 1
     kept = [statement for statement in view_counts._KEPT.values() if statement is not None]
-    # three shapes (alice's saved views; an agent without any, olga's as alice's; a manager),
-    # each compiled once and kept
-    assert len(kept) == len(view_counts._KEPT) == 3
+    # four shapes (alice's saved views, some of them; an agent without any, olga's as
+    # alice's; a manager), each compiled once and kept
+    assert len(kept) == len(view_counts._KEPT) == 4
+
+
+def test_the_counts_read_only_what_a_view_can_count(agent, make_ticket):
+    """The bound on the counts' read: unresolved and recently solved tickets, and the
+    statuses a saved view names; closed and long-solved tickets are not read."""
+    live, solved, closed = make_ticket("live"), make_ticket("solved"), make_ticket("closed")
+    for ticket in (solved, closed):
+        ticket_services.ticket_update(ticket=ticket, actor=agent, status=Status.SOLVED)
+    ticket_services.ticket_update(ticket=closed, actor=agent, status=Status.CLOSED)
+    now = timezone.now()
+
+    def read(views, at):
+        bound = ticket_lists._counted_bound(views, at)
+        return set(ticket_lists.Ticket.objects.filter(bound).values_list("subject", flat=True))
+
+    assert read([], now) == {"live", "solved"}
+    assert read([], now + timedelta(days=8)) == {"live"}
+    closed_view = SavedViewFactory(owner=agent, name="closed", filters={"status": ["closed"]})
+    assert read([closed_view], now + timedelta(days=8)) == {"live", "closed"}
 
 
 def test_no_statement_is_logged_that_was_not_sent(agent, make_ticket):
