@@ -3,7 +3,7 @@ create|intake|queue [blocks] [size]`.
 
 Each block runs `size` ticket creates (through the WSGI application, as gunicorn calls it),
 `size` emails through the intake (store, commit, process: Celery eager, as a worker runs it)
-or `size` desk queue pages (a signed-in agent, the queue of the seeded desk), alternately on
+or `size` desk queue pages (signed in as alice, the WSGI application again), alternately on
 a connection whose parameters are quoted into the query's text by psycopg (Django's default,
 no statement prepared) and on one whose parameters the server binds and whose frequent
 statements are prepared (ours, config.settings `DB_PREPARED_STATEMENTS`); the order flips
@@ -20,6 +20,7 @@ import time
 import uuid
 
 from . import harness
+from .profile_light import _process_cpu
 
 
 def _connect(prepared: bool) -> int:
@@ -63,46 +64,29 @@ def _create_operation():
 
 
 def _intake_operation(total: int):
-    from django.db import transaction
+    from .email_intake import bench_mailbox, generate, store
 
-    from tickets.channels.config import channel_save
-    from tickets.channels.email.parse import dedupe_key
-    from tickets.channels.intake import intake_store
-    from tickets.channels.models import Channel
-
-    from .email_intake import generate
-
-    channel = Channel.objects.filter(name="Bench mailbox").first() or channel_save(
-        channel=Channel(),
-        kind="email",
-        name="Bench mailbox",
-        settings={"address": "bench@acme.test"},
-    )
+    channel = bench_mailbox()
     emails = iter(generate(total, uuid.uuid4().hex[:12]))
-
-    def intake() -> None:
-        raw = next(emails)
-        with transaction.atomic():
-            intake_store(channel=channel, dedupe_key=dedupe_key(raw), raw_bytes=raw)
-
-    return intake
+    return lambda: store(channel, next(emails))
 
 
 def _queue_operation():
-    from django.test import Client
+    from django.core.wsgi import get_wsgi_application
 
     from .desk_pages import SEED
+    from .profile_desk import _environ, _session_cookie
 
     harness.manage("collectstatic", "--noinput")  # DEBUG off serves the manifest
     harness.manage("shell", "-c", SEED)
-    from accounts.models import User
-
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(User.objects.get(username="alice"))
+    application = get_wsgi_application()
+    cookie = _session_cookie()
 
     def queue() -> None:
-        response = client.get("/desk/")
-        assert response.status_code == 200, response.status_code
+        status = []
+        for _ in application(_environ("/desk/", cookie), lambda s, h: status.append(s)):
+            pass
+        assert status[0].startswith("200"), status
 
     return queue
 
@@ -135,13 +119,13 @@ def main() -> None:
     for block in range(blocks):
         for prepared in (False, True) if block % 2 == 0 else (True, False):
             backend = _connect(prepared)
-            pg, cpu, wall = _backend_cpu(backend), _cpu(), time.perf_counter()
+            pg, cpu, wall = _process_cpu(backend), _cpu(), time.perf_counter()
             for _ in range(size):
                 operation()
             total = totals[prepared]
             total[0] += time.perf_counter() - wall
             total[1] += _cpu() - cpu
-            total[2] += _backend_cpu(backend) - pg
+            total[2] += _process_cpu(backend) - pg
     count = blocks * size
     for prepared in (False, True):
         wall, cpu, pg = (value / count * 1000 for value in totals[prepared])
@@ -150,12 +134,6 @@ def main() -> None:
             f"{what} x{count} {label}: {wall:.2f} ms wall, {cpu:.2f} ms our CPU, "
             f"{pg:.2f} ms PostgreSQL's per operation"
         )
-
-
-def _backend_cpu(pid: int) -> float:
-    from .profile_light import _process_cpu
-
-    return _process_cpu(pid)
 
 
 if __name__ == "__main__":

@@ -161,28 +161,19 @@ def sweep() -> dict:
 def intake(directory: str) -> dict:
     """The messages of `directory` through our intake, as a door and a worker run it: store
     the raw row and commit, then the queued processing (Celery eager) right after."""
-    from django.db import transaction
     from django.db.models import Count
 
-    from tickets.channels.config import channel_save
-    from tickets.channels.email.parse import dedupe_key
-    from tickets.channels.intake import intake_store
-    from tickets.channels.models import Channel, InboundMessage
+    from tickets.channels.models import InboundMessage
 
-    channel = Channel.objects.filter(name="Bench mailbox").first() or channel_save(
-        channel=Channel(),
-        kind="email",
-        name="Bench mailbox",
-        settings={"address": "bench@acme.test"},
-    )
+    from ..email_intake import bench_mailbox, store
+
+    channel = bench_mailbox()
     files = sorted(Path(directory).iterdir())
     before = _sql("SELECT coalesce(max(id), 0) FROM tickets_inboundmessage")[0][0]
     with counting() as queries:
         started = time.perf_counter()
         for path in files:
-            raw = path.read_bytes()
-            with transaction.atomic():
-                intake_store(channel=channel, dedupe_key=dedupe_key(raw), raw_bytes=raw)
+            store(channel, path.read_bytes())
         seconds = time.perf_counter() - started
     states = dict(
         InboundMessage.objects.filter(id__gt=before).values_list("state").annotate(n=Count("id"))

@@ -4,6 +4,7 @@ DB_PREPARED_STATEMENTS), and the client-side cursor a multi-statement script nee
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from django.db import connection
 from django.db.utils import ProgrammingError
@@ -55,6 +56,7 @@ def test_the_ordinary_cursor_refuses_a_script_with_parameters():
 
 def test_a_script_with_parameters_runs_whole_on_the_script_cursor():
     with script_cursor() as cursor:
+        assert isinstance(cursor.cursor, psycopg.ClientCursor)
         cursor.execute(
             "CREATE TEMP TABLE script_probe (n int, s text);"
             " INSERT INTO script_probe VALUES (%(n)s, %(s)s);"
@@ -62,12 +64,7 @@ def test_a_script_with_parameters_runs_whole_on_the_script_cursor():
             {"n": 41, "s": "it's quoted"},
         )
     with connection.cursor() as cursor:
+        # the connection's own cursors bind on the server again
+        assert not isinstance(cursor.cursor, psycopg.ClientCursor)
         cursor.execute("SELECT n, s FROM script_probe ORDER BY n")
         assert cursor.fetchall() == [(41, "it's quoted"), (42, "it's quoted")]
-    # the connection's own cursors bind on the server again
-    assert not isinstance(connection.cursor().cursor, type(_client_cursor()))
-
-
-def _client_cursor():
-    with script_cursor() as cursor:
-        return cursor.cursor
