@@ -65,6 +65,22 @@ def test_oversize_body_is_413(integration_client, settings):
     assert_error(response, 413, "payload_too_large")
 
 
+def test_a_file_door_takes_more_than_the_default_and_no_more_than_its_own(
+    integration_client, settings, monkeypatch
+):
+    """Tickets take attachments (`max_body_bytes`): a body over the API default but within
+    the endpoint's own limit is served; over the endpoint's own it is refused unread."""
+    from tickets.api.views import TicketViewSet
+
+    settings.API_MAX_BODY_BYTES = 1000
+    body = {"subject": "Big", "body": "x" * 2000, "requester": {"email": "big@example.com"}}
+    assert integration_client.post("/api/v1/tickets/", body, format="json").status_code == 201
+    monkeypatch.setattr(TicketViewSet, "max_body_bytes", 1500)
+    response = integration_client.post("/api/v1/tickets/", body, format="json")
+    assert_error(response, 413, "payload_too_large")
+    assert "1500 bytes" in response.json()["error"]["message"]
+
+
 def test_unknown_api_url_is_json_404(agent_client):
     assert_error(agent_client.get("/api/v1/no-such-thing/"), 404, "not_found")
 
