@@ -103,6 +103,8 @@ def main() -> None:
         for _ in range(count):
             call()
         profile.disable()
+        if os.environ.get("PROFILE_DUMP"):  # for pstats' callers and callees
+            profile.dump_stats(os.environ["PROFILE_DUMP"])
         stats = pstats.Stats(profile).sort_stats("tottime")
         stats.print_stats(40)
         stats.sort_stats("cumulative").print_stats(80)
