@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
@@ -63,12 +63,13 @@ def _converters(model: type[Model], vendor: str) -> tuple:
 def instance(model: type[M], values: Sequence[Any]) -> M:
     """An instance of `model` from the values of `columns(model, ...)`, as loaded from the
     database (converters applied, e.g. JSON), so that saving it updates its row."""
+    conn = connections[DEFAULT_DB_ALIAS]  # not the proxy: one lookup, not one per use
     converted = []
-    for (col, converters), value in zip(_converters(model, connection.vendor), values, strict=True):
+    for (col, converters), value in zip(_converters(model, conn.vendor), values, strict=True):
         for converter in converters:
-            value = converter(value, col, connection)
+            value = converter(value, col, conn)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in _fields(model)], converted)
+    return model.from_db(conn.alias, [f.attname for f in _fields(model)], converted)
 
 
 def for_update() -> str:
@@ -166,9 +167,9 @@ def _insert_plan(model: type[Model], vendor: str) -> tuple:
     return tuple((f, f.attname, *_plain(f)) for f in _insert_fields(model))
 
 
-def _db_value(field, value: Any, plain: type | None, adapt: Any) -> Any:
-    """`field.get_db_prep_save(value, connection)`, without its calls where `plain` (from
-    `_plain`) says the value goes unconverted (tests/core/test_rows.py holds them equal)."""
+def _db_value(field, value: Any, plain: type | None, adapt: Any, conn=connection) -> Any:
+    """`field.get_db_prep_save(value, conn)`, without its calls where `plain` (from `_plain`)
+    says the value goes unconverted (tests/core/test_rows.py holds them equal)."""
     if plain is not None and value is not None:
         kind = type(value)
         if kind is plain:
@@ -177,7 +178,7 @@ def _db_value(field, value: Any, plain: type | None, adapt: Any) -> Any:
             return value
     elif plain is not None:
         return None
-    return field.get_db_prep_save(value, connection)
+    return field.get_db_prep_save(value, conn)
 
 
 def insert(
@@ -196,25 +197,27 @@ def insert(
     if not objs:
         return 0
     model = type(objs[0])
-    plan = _insert_plan(model, connection.vendor)
+    conn = connections[DEFAULT_DB_ALIAS]  # not the proxy: Django's conversions ask it often
+    plan = _insert_plan(model, conn.vendor)
     params = [
         _db_value(
             field,
             getattr(obj, attname) if field.name in preset else field.pre_save(obj, True),
             plain,
             adapt,
+            conn,
         )
         for obj in objs
         for field, attname, plain, adapt in plan
     ]
-    with connection.cursor() as cursor:
+    with conn.cursor() as cursor:
         cursor.execute(_insert_sql(model, len(objs), skip_conflicts), params)
         ids = [row[0] for row in cursor.fetchall()]
     if skip_conflicts and len(ids) != len(objs):
         return len(ids)  # some were not written: which ones the ids do not tell
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
-        obj._state.adding, obj._state.db = False, connection.alias
+        obj._state.adding, obj._state.db = False, conn.alias
     return len(ids)
 
 
@@ -239,13 +242,14 @@ def update(obj: Model, **values: Any) -> None:
     `Model.objects.filter(pk=obj.pk).update(**values)` without compiling. Fields by name
     with plain values (a foreign key by its attname: `ticket_id=...`); no signals, no
     `auto_now` (name it if it should change), as QuerySet.update."""
-    meta, quote = obj._meta, connection.ops.quote_name
+    conn = connections[DEFAULT_DB_ALIAS]
+    meta, quote = obj._meta, conn.ops.quote_name
     fields = [(meta.get_field(name), value) for name, value in values.items()]
     assignments = ", ".join(f"{quote(f.column)} = %s" for f, _ in fields)
-    params = [f.get_db_prep_save(value, connection) for f, value in fields]
+    params = [f.get_db_prep_save(value, conn) for f, value in fields]
     where = f"{quote(meta.pk.column)} = %s"
     sql = f"UPDATE {table(type(obj))} SET {assignments} WHERE {where}"  # noqa: S608
-    with connection.cursor() as cursor:
+    with conn.cursor() as cursor:
         cursor.execute(sql, [*params, obj.pk])
     for field, value in fields:
         setattr(obj, field.attname, value)

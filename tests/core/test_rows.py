@@ -138,9 +138,9 @@ def test_insert_values_are_what_get_db_prep_save_gives_for_every_field_of_every_
                     expected = field.get_db_prep_save(value, connection)
                 except Exception:  # Django refuses it: so must we
                     with pytest.raises(Exception):  # noqa: B017, PT011
-                        rows._db_value(field, value, plain, adapt)
+                        rows._db_value(field, value, plain, adapt, connection)
                     continue
-                got = rows._db_value(field, value, plain, adapt)
+                got = rows._db_value(field, value, plain, adapt, connection)
                 assert (type(got), repr(got)) == (type(expected), repr(expected)), (
                     model.__name__,
                     field.name,
