@@ -125,7 +125,7 @@ def _insert_fields(model: type[Model]) -> tuple:
 # Field classes (exactly these, not subclasses, which may convert otherwise) whose
 # get_db_prep_save passes a value of this Python type, or None, through unchanged but for the
 # backend's integer adapter: Django only checks it on the way (to_python, int()). A create
-# writes ~70 values; their five-call conversion chain each was ~10% of its CPU.
+# writes ~70 values; their five-call conversion chain each cost it ~125 us (timeit).
 _PLAIN_TYPES: dict[type, type] = {
     models.CharField: str,
     models.TextField: str,
