@@ -3,6 +3,8 @@ target, both audited; only tickets the agent sees, of the same customer."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from slas.models import Metric, SlaClock
@@ -144,3 +146,61 @@ def test_the_api_shows_the_pointer_in_constant_queries(
     with django_assert_max_num_queries(len(first.captured_queries)):
         rows = agent_client.get("/api/v1/tickets/").json()["results"]
     assert sum(1 for row in rows if row["merged_into"] == target.pk) == 6
+
+
+def _nodes(plan: dict) -> list[dict]:
+    return [plan, *(node for child in plan.get("Plans", []) for node in _nodes(child))]
+
+
+def test_a_conversation_reads_only_its_tickets_messages(agent_client, pair, team):
+    """The target's conversation (its messages and the merged ticket's) is read through the
+    messages' ticket index however many messages other tickets hold: among 20,000 others,
+    the executor reads its 2 messages and filters nothing away. The form `ticket_id = X OR
+    ticket_id IN (merged)` could not use that index and read them all in created order."""
+    from django.db import connection
+
+    from tickets.selectors import ticket_messages
+
+    source, target = pair
+    merge(agent_client, source, target)
+    other = services.ticket_create(
+        requester=CustomerFactory(), subject="Other", body="Elsewhere", team=team
+    )
+    with connection.cursor() as cursor:
+        # 2,000 more tickets of 10 messages each, as a desk's history is, written in SQL; the
+        # search documents' triggers (a rebuild per row) are off for it, and the deferred
+        # foreign-key checks pending so far run first (ALTER TABLE needs none pending).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table in ("ticket", "message"):
+            cursor.execute(f"ALTER TABLE tickets_{table} DISABLE TRIGGER hd_ticket_search_{table}")
+        columns = (
+            "subject, status, priority, type, channel, kind, external_ref, created_at,"
+            " updated_at, outside_plan, version, requester_id, team_id"
+        )
+        cursor.execute(
+            f"INSERT INTO tickets_ticket ({columns}) SELECT {columns} FROM tickets_ticket"  # noqa: S608
+            " CROSS JOIN generate_series(1, 2000) WHERE id = %s",
+            [other.pk],
+        )
+        cursor.execute(
+            "INSERT INTO tickets_message (ticket_id, direction, is_public, channel, body_text,"
+            " body_html, external_id, withheld_parts, created_at)"
+            " SELECT t.id, 'inbound', true, 'email', 'Elsewhere', '', '', '[]',"
+            " now() - n * interval '1 minute' FROM tickets_ticket t"
+            " CROSS JOIN generate_series(1, 10) n WHERE t.subject = 'Other'"
+        )
+        cursor.execute("ANALYZE tickets_message")
+    messages = ticket_messages(target, include_internal=True)
+    assert [m.body_text for m in messages] == ["Second mail", "First mail"]
+    sql, params = messages.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0][0]["Plan"]
+    nodes = _nodes(plan)
+    read = sum(
+        n["Actual Rows"] * n["Actual Loops"] + n.get("Rows Removed by Filter", 0)
+        for n in nodes
+        if n.get("Relation Name") == "tickets_message"
+    )
+    assert read == 2, json.dumps(plan, indent=1)
+    assert all(n.get("Rows Removed by Join Filter", 0) == 0 for n in nodes), plan
