@@ -167,17 +167,17 @@ def _insert_plan(model: type[Model], vendor: str) -> tuple:
     return tuple((f, f.attname, *_plain(f)) for f in _insert_fields(model))
 
 
-def _db_value(field, value: Any, plain: type | None, adapt: Any, conn=connection) -> Any:
+def _db_value(field, value: Any, plain: type | None, adapt: Any, conn) -> Any:
     """`field.get_db_prep_save(value, conn)`, without its calls where `plain` (from `_plain`)
     says the value goes unconverted (tests/core/test_rows.py holds them equal)."""
-    if plain is not None and value is not None:
+    if plain is not None:
+        if value is None:
+            return None
         kind = type(value)
         if kind is plain:
             return value if adapt is None else adapt(value)
         if plain is _AwareDatetime and kind is datetime and value.tzinfo is not None:
             return value
-    elif plain is not None:
-        return None
     return field.get_db_prep_save(value, conn)
 
 

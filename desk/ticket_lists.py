@@ -166,7 +166,7 @@ FILTERS: dict[str, tuple[Callable, Callable[[object, object], Q]]] = {
             Exists(Ticket.tags.through.objects.filter(ticket=OuterRef("pk"), tag__name=v))
         ),
     ),
-    "sla_state": (_sla_state, lambda u, v: Q(_breached()) if v == "breached" else ~Q(_breached())),
+    "sla_state": (_sla_state, lambda u, v: _breached() if v == "breached" else ~_breached()),
 }
 
 
