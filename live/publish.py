@@ -13,8 +13,11 @@ import asyncio
 import logging
 import os
 import threading
+import time
 
+import redis
 from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
 
 logger = logging.getLogger(__name__)
 
@@ -68,28 +71,73 @@ def _run_sync(function, *args):
         raise
 
 
+_clients: dict[int, redis.Redis] = {}
+
+
+def _client(layer: RedisChannelLayer, index: int) -> redis.Redis:
+    """A plain (synchronous) client of the layer's host `index`, one per process; redis-py's
+    pool notices a fork and opens its own connections in the child."""
+    client = _clients.get(index)
+    if client is None:
+        host = dict(layer.hosts[index])
+        address = host.pop("address")
+        host.pop("max_connections", None)  # the loop's sockets need many; this one, one
+        host["socket_timeout"] = host["socket_connect_timeout"] = PUBLISH_TIMEOUT_SECONDS
+        client = _clients[index] = redis.Redis.from_url(address, **host)
+    return client
+
+
+def _listened(layer, names: set[str]) -> set[str]:
+    """Of the groups `names`, those a socket listens to; all of them when the layer cannot
+    tell (not channels_redis, or a Sentinel host).
+
+    channels_redis keeps a group as a sorted set of its channels scored by when they joined,
+    and its group_send first reads that set (two round trips per group, on the publishing
+    loop) to learn that nobody is there, the usual case of a ticket's group. One pipelined
+    ZCOUNT per host, from the caller's thread, answers that for every group of a batch;
+    members older than the layer's group_expiry are the ones its group_send discards."""
+    if not isinstance(layer, RedisChannelLayer) or any("address" not in h for h in layer.hosts):
+        return names
+    ordered = sorted(names)
+    by_host: dict[int, list[str]] = {}
+    for name in ordered:
+        by_host.setdefault(layer.consistent_hash(name), []).append(name)
+    since = int(time.time()) - layer.group_expiry
+    listened = set()
+    for index, host_names in by_host.items():
+        pipe = _client(layer, index).pipeline(transaction=False)
+        for name in host_names:
+            pipe.zcount(layer._group_key(name), since, "+inf")
+        counts = pipe.execute()
+        listened.update(name for name, count in zip(host_names, counts) if count)
+    return listened
+
+
 def publish(group: str, event: dict) -> bool:
     """Send `event` (JSON-serialisable, with a "type" key) to every socket in `group`.
     Returns False, logging why, when the layer could not take it (the caller goes on: the
     database already holds the truth)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return False
-    try:
-        _run_sync(layer.group_send, group, {"type": EVENT_TYPE, "event": event})
-    except Exception:  # a real-time hiccup must never fail the write it announces
-        logger.warning("live publish to %s failed", group, exc_info=True)
-        return False
-    return True
+    return publish_many([(group, event)]) == 1
 
 
 def publish_many(items: list[tuple[str, dict]]) -> int:
     """Send each (group, event) pair, all in one trip into the event loop (one Redis
     connection, the sends concurrent): a sweep announcing a thousand changes does not pay a
-    thousand connections. Returns how many the layer took; failures are logged, never raised."""
+    thousand connections. A group nobody listens to is not sent to (`_listened`): its pairs
+    count as taken, there was nobody to tell. Returns how many the layer took; failures are
+    logged, never raised."""
     layer = get_channel_layer()
     if layer is None or not items:
         return 0
+    try:
+        listened = _listened(layer, {group for group, _event in items})
+    except Exception:  # a real-time hiccup must never fail the write it announces
+        logger.warning("live publish of %d events failed", len(items), exc_info=True)
+        return 0
+    quiet = sum(1 for group, _event in items if group not in listened)
+    items = [(group, event) for group, event in items if group in listened]
+    if not items:
+        return quiet
 
     async def send_all() -> list:
         room = asyncio.Semaphore(SEND_CONCURRENCY)
@@ -104,10 +152,10 @@ def publish_many(items: list[tuple[str, dict]]) -> int:
         results = _run_sync(send_all)
     except Exception:
         logger.warning("live publish of %d events failed", len(items), exc_info=True)
-        return 0
+        return quiet
     failed = [r for r in results if isinstance(r, BaseException)]
     if failed:
         logger.warning(
             "live publish: %d of %d events failed", len(failed), len(items), exc_info=failed[0]
         )
-    return len(items) - len(failed)
+    return quiet + len(items) - len(failed)

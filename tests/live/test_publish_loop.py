@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 
 import pytest
 
@@ -81,3 +82,40 @@ def test_a_forked_child_publishes_on_a_loop_of_its_own(monkeypatch):
     answer = os.read(read, 10)
     os.waitpid(child, 0)
     assert answer == b"ok"
+
+
+def test_a_group_nobody_listens_to_is_not_sent_to(listener, monkeypatch):
+    """One pipelined ZCOUNT tells which groups have sockets: only those go through the
+    layer's group_send (the quiet ones count as taken); a member older than the layer's
+    group_expiry is one group_send would discard, so it listens no more."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    sent = []
+    original = type(layer).group_send
+
+    async def counting(self, group, message):
+        sent.append(group)
+        return await original(self, group, message)
+
+    monkeypatch.setattr(type(layer), "group_send", counting)
+    heard, quiet, stale = groups.ticket(101), groups.ticket(102), groups.ticket(103)
+    listener.join(heard)
+    old = int(time.time()) - layer.group_expiry - 10
+    live_publish._client(layer, layer.consistent_hash(stale)).zadd(
+        layer._group_key(stale), {"test-gone-channel": old}
+    )
+
+    taken = live_publish.publish_many(
+        [
+            (heard, {"type": "message", "ticket": 101}),
+            (quiet, {"type": "queue", "ticket": 102}),
+            (stale, {"type": "queue", "ticket": 103}),
+        ]
+    )
+
+    assert taken == 3
+    assert sent == [heard]
+    assert listener.events() == [{"type": "message", "ticket": 101}]
+    assert live_publish.publish(quiet, {"type": "message"}) is True
+    assert sent == [heard]
