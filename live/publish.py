@@ -98,9 +98,8 @@ def _listened(layer, names: set[str]) -> set[str]:
     members older than the layer's group_expiry are the ones its group_send discards."""
     if not isinstance(layer, RedisChannelLayer) or any("address" not in h for h in layer.hosts):
         return names
-    ordered = sorted(names)
     by_host: dict[int, list[str]] = {}
-    for name in ordered:
+    for name in names:
         by_host.setdefault(layer.consistent_hash(name), []).append(name)
     since = int(time.time()) - layer.group_expiry
     listened = set()
@@ -109,7 +108,7 @@ def _listened(layer, names: set[str]) -> set[str]:
         for name in host_names:
             pipe.zcount(layer._group_key(name), since, "+inf")
         counts = pipe.execute()
-        listened.update(name for name, count in zip(host_names, counts) if count)
+        listened.update(name for name, count in zip(host_names, counts, strict=True) if count)
     return listened
 
 
