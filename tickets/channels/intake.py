@@ -106,7 +106,8 @@ def append_message(ticket: Ticket, **kwargs: Any) -> Message | None:
     None if that ticket is closed (final), in which case the caller opens a new ticket.
 
     A merged ticket is closed, so the merge is only looked up when the ticket refuses the
-    message (customer_message_add is atomic: a refusal rolls back its own savepoint)."""
+    message (customer_message_add refuses having written nothing, so the transaction goes
+    on)."""
     try:
         return ticket_services.customer_message_add(ticket=ticket, **kwargs)
     except ConflictError:

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from core import events
 from core.errors import ConflictError, UndeliverableError
+from core.transactions import service_atomic
 from customers.models import Customer
 
 from ..attachments import AttachmentInput, check_attachment_count
@@ -173,7 +174,6 @@ def ticket_reply(
     return message
 
 
-@transaction.atomic
 def customer_message_add(
     *,
     ticket: Ticket,
@@ -189,13 +189,44 @@ def customer_message_add(
 
     A pending or solved ticket becomes open again (a solved one records a reopen); a closed
     ticket refuses the message with ConflictError: the channel opens a new ticket instead.
-    """
+
+    The refusal is raised once the service's atomic block has ended, having written nothing
+    (it only read and locked the ticket): so a caller may go on after it (the intake opens
+    a new ticket) even where the service joined its transaction without a savepoint
+    (core.transactions), and a reply pays no SAVEPOINT and RELEASE round trips."""
+    added = _customer_message_add(
+        ticket=ticket,
+        customer=customer,
+        body=body,
+        html_body=html_body,
+        channel=channel,
+        external_id=external_id,
+        attachments=attachments,
+        withheld_parts=withheld_parts,
+    )
+    if isinstance(added, TransitionError):
+        raise ConflictError(str(added), code="closed") from added
+    return added
+
+
+@service_atomic
+def _customer_message_add(
+    *,
+    ticket: Ticket,
+    customer: Customer | None,
+    body: str,
+    html_body: str,
+    channel: str | None,
+    external_id: str,
+    attachments: Iterable[AttachmentInput],
+    withheld_parts: Iterable[dict],
+) -> Message | TransitionError:
     ticket = _locked(ticket)
     customer = customer or ticket.requester
     try:
         target = _status_after_customer_message(ticket.status)
-    except TransitionError as exc:
-        raise ConflictError(str(exc), code="closed") from exc
+    except TransitionError as refused:
+        return refused
     message = _message_create(
         ticket=ticket,
         direction=Direction.INBOUND,
