@@ -112,9 +112,60 @@ def normalize_message_id(value: str | None) -> str:
 
 def dedupe_key(raw: bytes) -> str:
     """The Message-ID (what makes two deliveries the same email), else the content hash."""
-    headers = BytesParser(policy=POLICY).parsebytes(raw, headersonly=True)
-    message_id = normalize_message_id(_header(headers, "Message-ID"))
+    message_id = _scanned_message_id(raw)
+    if message_id is None:
+        headers = BytesParser(policy=POLICY).parsebytes(raw, headersonly=True)
+        message_id = _header(headers, "Message-ID")
+    message_id = normalize_message_id(message_id)
     return message_id[:490] or "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")  # what the stdlib's feedparser splits lines at
+_FIELD_START = re.compile(rb"[\041-\071\073-\176]+:")  # a field name and its colon
+
+
+def _scanned_message_id(raw: bytes) -> str | None:
+    """The Message-ID header's value as `_header` reads it from the parsed headers, found by
+    scanning the header lines (the door's dedupe key, before any parse: the stdlib parser
+    reads every line of the body too, even for the headers alone); "" when the header block
+    has none; None, for the parser to decide, whenever the block is not plain: a line that
+    is neither a field nor a folded continuation (a Unix From line, a missing blank line
+    before the body), two Message-ID fields, or a value `_plain_value` would refuse.
+    tests/tickets/channels/test_dedupe_scan.py holds the two readings equal."""
+    found, position, field = None, 0, False
+    for end in _LINE_END.finditer(raw):
+        line = raw[position : end.start()]
+        position = end.end()
+        if not line:
+            break  # the blank line: the body follows
+        if line[:1] in (b" ", b"\t"):
+            if not field:
+                return None  # a continuation of nothing
+            if found is not None and found[1]:
+                found[0].append(line + end.group())
+            continue
+        start = _FIELD_START.match(line)
+        if start is None:
+            return None
+        field = True
+        if line[: start.end() - 1].lower() == b"message-id":
+            if found is not None:
+                return None
+            found = ([line[start.end() :].lstrip(b" \t") + end.group()], True)
+        elif found is not None:
+            found = (found[0], False)  # the Message-ID field has ended
+    else:
+        if position < len(raw):
+            return None  # a last line without its end: the parser's reading decides
+    if found is None:
+        return ""
+    value = b"".join(found[0]).rstrip(b"\r\n")
+    if not value.isascii():
+        return None
+    text = "".join(_LINESEP.split(value.decode("ascii"))).strip()
+    if "=?" in text or not _ID_LIST.fullmatch(text):
+        return None
+    return text
 
 
 # Headers read as plain text (ids, tokens, the subject): their raw value, unfolded, is the
@@ -169,8 +220,11 @@ def _header(msg: EmailMessage, name: str) -> str:
             return plain
     try:
         value = msg.get(name)
-    except (ValueError, IndexError, TypeError):  # malformed header the policy cannot fold
-        value = msg.get_all(name, [""])[0] if hasattr(msg, "get_all") else ""
+    except (ValueError, IndexError, TypeError):
+        # A value the policy's parser cannot take at all (`Message-ID: <>` raises IndexError
+        # in CPython's parser, every time it is read): its raw text, unfolded.
+        raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), "")
+        value = "".join(_LINESEP.split(str(raw)))
     value = str(value or "").strip()
     if "\ufffd" in value:
         value = _rejoined_encoded_words(msg, name) or value
