@@ -26,8 +26,10 @@ def parsed_key(raw: bytes) -> str:
 
 
 NAMES = st.sampled_from(
-    ["Message-ID", "message-id", "MESSAGE-ID", "Message-Id", "X-Message-ID", "Subject", "From"]
-    + ["References", "In-Reply-To", "Received", "Message-ID ", ":", "Message-ID\t"]
+    [
+        *("Message-ID", "message-id", "MESSAGE-ID", "Message-Id", "X-Message-ID", "Subject"),
+        *("From", "References", "In-Reply-To", "Received", "Message-ID ", ":", "Message-ID\t"),
+    ]
 )
 VALUES = st.sampled_from(
     [
@@ -50,8 +52,10 @@ VALUES = st.sampled_from(
 )
 ENDS = st.sampled_from(["\r\n", "\n", "\r"])
 ODD_LINES = st.sampled_from(
-    ["From sender@example.com Mon Dec  1 10:00:00 2026", "no colon here", " leading space"]
-    + ["\tleading tab", ":no name", "Subject:", "X-Empty:"]
+    [
+        *("From sender@example.com Mon Dec  1 10:00:00 2026", "no colon here", " leading space"),
+        *("\tleading tab", ":no name", "Subject:", "X-Empty:"),
+    ]
 )
 
 

@@ -128,44 +128,48 @@ def _scanned_message_id(raw: bytes) -> str | None:
     """The Message-ID header's value as `_header` reads it from the parsed headers, found by
     scanning the header lines (the door's dedupe key, before any parse: the stdlib parser
     reads every line of the body too, even for the headers alone); "" when the header block
-    has none; None, for the parser to decide, whenever the block is not plain: a line that
-    is neither a field nor a folded continuation (a Unix From line, a missing blank line
-    before the body), two Message-ID fields, or a value `_plain_value` would refuse.
+    has none; None, for the parser to decide, whenever the block is not plain (`_fields`),
+    there are two Message-ID fields, or the value is one `_plain_value` would refuse.
     tests/tickets/channels/test_dedupe_scan.py holds the two readings equal."""
-    found, position, field = None, 0, False
-    for end in _LINE_END.finditer(raw):
-        line = raw[position : end.start()]
-        position = end.end()
-        if not line:
-            break  # the blank line: the body follows
-        if line[:1] in (b" ", b"\t"):
-            if not field:
-                return None  # a continuation of nothing
-            if found is not None and found[1]:
-                found[0].append(line + end.group())
-            continue
-        start = _FIELD_START.match(line)
-        if start is None:
-            return None
-        field = True
-        if line[: start.end() - 1].lower() == b"message-id":
-            if found is not None:
-                return None
-            found = ([line[start.end() :].lstrip(b" \t") + end.group()], True)
-        elif found is not None:
-            found = (found[0], False)  # the Message-ID field has ended
-    else:
-        if position < len(raw):
-            return None  # a last line without its end: the parser's reading decides
-    if found is None:
+    fields = _fields(raw)
+    if fields is None:
+        return None
+    found = [lines for name, lines in fields if name.lower() == b"message-id"]
+    if not found:
         return ""
-    value = b"".join(found[0]).rstrip(b"\r\n")
+    if len(found) > 1:
+        return None
+    value = b"".join(found[0]).lstrip(b" \t").rstrip(b"\r\n")
     if not value.isascii():
         return None
     text = "".join(_LINESEP.split(value.decode("ascii"))).strip()
     if "=?" in text or not _ID_LIST.fullmatch(text):
         return None
     return text
+
+
+def _fields(raw: bytes) -> list[tuple[bytes, list[bytes]]] | None:
+    """The header block's fields: (name, [the value after the colon, each continuation
+    line], each with its line end), up to the blank line; None when a line is neither a
+    field nor a folded continuation of one (a Unix From line, no blank line before the
+    body, a last line without its end): the stdlib parser's reading of those decides."""
+    fields: list[tuple[bytes, list[bytes]]] = []
+    position = 0
+    for end in _LINE_END.finditer(raw):
+        line = raw[position : end.start()]
+        position = end.end()
+        if not line:
+            return fields  # the blank line: the body follows
+        if line[:1] in (b" ", b"\t"):
+            if not fields:
+                return None  # a continuation of nothing
+            fields[-1][1].append(line + end.group())
+            continue
+        start = _FIELD_START.match(line)
+        if start is None:
+            return None
+        fields.append((line[: start.end() - 1], [line[start.end() :] + end.group()]))
+    return fields if position == len(raw) else None
 
 
 # Headers read as plain text (ids, tokens, the subject): their raw value, unfolded, is the
