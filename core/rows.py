@@ -198,18 +198,7 @@ def insert(
         return 0
     model = type(objs[0])
     conn = connections[DEFAULT_DB_ALIAS]  # not the proxy: Django's conversions ask it often
-    plan = _insert_plan(model, conn.vendor)
-    params = [
-        _db_value(
-            field,
-            getattr(obj, attname) if field.name in preset else field.pre_save(obj, True),
-            plain,
-            adapt,
-            conn,
-        )
-        for obj in objs
-        for field, attname, plain, adapt in plan
-    ]
+    params = [value for obj in objs for value in _row_params(obj, preset, conn)]
     with conn.cursor() as cursor:
         cursor.execute(_insert_sql(model, len(objs), skip_conflicts), params)
         ids = [row[0] for row in cursor.fetchall()]
@@ -219,6 +208,90 @@ def insert(
         obj.pk = pk
         obj._state.adding, obj._state.db = False, conn.alias
     return len(ids)
+
+
+def insert_with(parent: Model, children: Sequence[Model], *, preset: Collection[str] = ()) -> None:
+    """insert([parent]), then insert([child]) for each child, whose foreign key to the
+    parent's model is its one forward relation to it (a message's `ticket`): on PostgreSQL
+    in one statement, the children's INSERTs in the parent's WITH, each child's key a
+    scalar subquery of the parent's RETURNING; one statement each elsewhere (SQLite has no
+    INSERT in WITH). Each object ends as insert leaves it: its pk set, its state saved, and
+    each child's key (and cached relation) the parent. `preset` as insert's, for the parent.
+
+    So a ticket, its first message and its thread cost one round trip, not three. The
+    children's row triggers fire, with the parent's, at the end of the statement, and read
+    every row it wrote (the search document of the ticket sees its message)."""
+    keys = [_key_to(type(child), type(parent)) for child in children]
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql":
+        insert([parent], preset=preset)
+        for child, key in zip(children, keys, strict=True):
+            _keyed(child, key, parent)
+            insert([child])
+        return
+    params = _row_params(parent, preset, conn)
+    for child, key in zip(children, keys, strict=True):
+        params += _row_params(child, (), conn, without=key)
+    sql = _insert_with_sql(type(parent), tuple(type(child) for child in children))
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = cursor.fetchone()
+    for obj, pk in zip([parent, *children], ids, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, conn.alias
+    for child, key in zip(children, keys, strict=True):
+        _keyed(child, key, parent)
+
+
+def _keyed(child: Model, key, parent: Model) -> None:
+    """The child's key set to the saved parent, and the parent cached as its relation (in
+    this order: setting the key's column clears a cached relation)."""
+    setattr(child, key.attname, parent.pk)
+    key.set_cached_value(child, parent)
+
+
+@cache
+def _key_to(model: type[Model], parent: type[Model]):
+    """`model`'s one foreign key to `parent`."""
+    (key,) = (f for f in _insert_fields(model) if f.many_to_one and f.related_model is parent)
+    return key
+
+
+def _row_params(obj: Model, preset: Collection[str], conn, *, without=None) -> list[Any]:
+    plan = _insert_plan(type(obj), conn.vendor)
+    return [
+        _db_value(
+            field,
+            getattr(obj, attname) if field.name in preset else field.pre_save(obj, True),
+            plain,
+            adapt,
+            conn,
+        )
+        for field, attname, plain, adapt in plan
+        if field is not without
+    ]
+
+
+@cache
+def _insert_with_sql(parent: type[Model], children: tuple[type[Model], ...]) -> str:
+    quote = connection.ops.quote_name
+
+    def statement(model: type[Model], key=None) -> str:
+        fields = _insert_fields(model)
+        values = ", ".join("(SELECT id FROM p)" if f is key else "%s" for f in fields)
+        return (
+            f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608
+            f" VALUES ({values}) RETURNING {quote(model._meta.pk.column)} AS id"
+        )
+
+    parts = [f"p AS ({statement(parent)})"]
+    parts += [
+        f"c{index} AS ({statement(child, _key_to(child, parent))})"
+        for index, child in enumerate(children)
+    ]
+    names = ["p", *(f"c{index}" for index in range(len(children)))]
+    ids = ", ".join(f"(SELECT id FROM {name})" for name in names)  # noqa: S608 - names
+    return f"WITH {', '.join(parts)} SELECT {ids}"
 
 
 def first(

@@ -149,3 +149,32 @@ def test_insert_values_are_what_get_db_prep_save_gives_for_every_field_of_every_
                 checked += 1
     assert plain_fields > 100  # the fast path was exercised
     assert checked > 1000
+
+
+def test_insert_with_writes_a_row_and_its_children_in_one_statement(team):
+    """A ticket, its first message and its thread in one statement: each row stored as the
+    objects say, each child keyed to the ticket, and the ticket's search document (kept by
+    row triggers that fire at the end of the statement) already holding the message."""
+    from tests.factories import CustomerFactory
+    from tickets.channels.models import Channel, ChannelThread
+    from tickets.models import Message, TicketSearch
+
+    customer = CustomerFactory()
+    channel = Channel.objects.create(kind="email", name="Mailbox", settings={})
+    ticket = Ticket(subject="Parcel", requester=customer, team=team)
+    ticket.created_at = ticket.updated_at = timezone.now() - timedelta(minutes=5)
+    message = Message(ticket=ticket, direction="inbound", body_text="The zeppelin never came")
+    thread = ChannelThread(channel=channel, ticket=ticket, key="<m1@example.com>")
+    thread.last_message_at = timezone.now()
+    with CaptureQueriesContext(connection) as queries:
+        rows.insert_with(ticket, [message, thread], preset=("created_at", "updated_at"))
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+    assert message.ticket_id == thread.ticket_id == ticket.pk
+    assert message.ticket is ticket and not message._state.adding
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert _state(stored) == _state(ticket)
+    assert _state(Message.objects.get(pk=message.pk)) == _state(message)
+    assert _state(ChannelThread.objects.get(pk=thread.pk)) == _state(thread)
+    if connection.vendor == "postgresql":
+        document = TicketSearch.objects.values_list("document", flat=True).get(ticket=ticket)
+        assert "zeppelin" in document and "parcel" in document

@@ -180,6 +180,40 @@ def _message_create(
     attachments: Iterable[AttachmentInput] = (),
     withheld_parts: Iterable[dict] = (),
 ) -> Message:
+    message, files = _message_build(
+        ticket=ticket,
+        direction=direction,
+        body=body,
+        html_body=html_body,
+        public=public,
+        channel=channel,
+        author_user=author_user,
+        author_customer=author_customer,
+        external_id=external_id,
+        attachments=attachments,
+        withheld_parts=withheld_parts,
+    )
+    rows.insert([message])  # Message.objects.create without the ORM's compiling; no signals
+    _message_files_save(message, files)
+    return message
+
+
+def _message_build(
+    *,
+    ticket: Ticket,
+    direction: str,
+    body: str,
+    html_body: str = "",
+    public: bool = True,
+    channel: str | None = None,
+    author_user=None,
+    author_customer: Customer | None = None,
+    external_id: str = "",
+    attachments: Iterable[AttachmentInput] = (),
+    withheld_parts: Iterable[dict] = (),
+) -> tuple[Message, list[AttachmentInput]]:
+    """The message, checked and unsaved, and its attachments, checked, to save once it is
+    (`_message_files_save`)."""
     files = [validate_attachment(item) for item in attachments]
     body, html_body = _body_pair(body, html_body)
     withheld_parts = list(withheld_parts)
@@ -197,7 +231,10 @@ def _message_create(
         external_id=external_id,
         withheld_parts=withheld_parts,
     )
-    rows.insert([message])  # Message.objects.create without the ORM's compiling; no signals
+    return message, files
+
+
+def _message_files_save(message: Message, files: list[AttachmentInput]) -> None:
     for item in files:
         attachment = Attachment(
             message=message,
@@ -208,7 +245,6 @@ def _message_create(
         )
         attachment.file.save(item.filename, item.content, save=False)
         attachment.save()
-    return message
 
 
 def _team_named(team_id: int | None, field: str = "team_id") -> Team | None:

@@ -32,7 +32,8 @@ from .common import (
     _Changes,
     _default_team,
     _hold_created_relations,
-    _message_create,
+    _message_build,
+    _message_files_save,
     _tag_new_ticket,
     _tag_objects,
     _team_named,
@@ -90,11 +91,8 @@ def ticket_create(
     )
     ticket.created_at = ticket.updated_at = timezone.now()
     events.publish(events.TICKET_OPENING, ticket=ticket, customer=requester, actor=actor)
-    # Ticket.objects.create without the ORM's compiling and with what the opening set; no
-    # signals.
-    rows.insert([ticket], preset=("created_at", "updated_at"))
     proactive = kind == TicketKind.PROACTIVE
-    message = _message_create(
+    message, files = _message_build(
         ticket=ticket,
         direction=Direction.OUTBOUND if proactive else Direction.INBOUND,
         body=body,
@@ -107,6 +105,16 @@ def ticket_create(
         withheld_parts=withheld_parts,
         public=public or not proactive,
     )
+    # Ticket.objects.create, with what the opening set, its first message and its thread: one
+    # statement, without the ORM's compiling; no signals.
+    if thread is not None:
+        thread.ticket = ticket
+    rows.insert_with(
+        ticket,
+        [message] if thread is None else [message, thread],
+        preset=("created_at", "updated_at"),
+    )
+    _message_files_save(message, files)
     tag_objects = _tag_objects(tags)
     _tag_new_ticket(ticket, tag_objects)
     changes = _Changes(ticket, actor_user=actor, actor_customer=None if actor else requester)
@@ -123,9 +131,6 @@ def ticket_create(
         },
     )
     changes.save()
-    if thread is not None:
-        thread.ticket = ticket
-        rows.insert([thread])
     with events.recorded() as published:
         events.publish(
             events.TICKET_CREATED, ticket=ticket, message=message, customer=requester, actor=actor

@@ -178,7 +178,7 @@ class FlakyDatabase:
         self.failures = failures
 
     def __call__(self, execute, sql, params, many, context):
-        if self.failures and sql.startswith('INSERT INTO "tickets_ticket"'):
+        if self.failures and 'INSERT INTO "tickets_ticket"' in sql:
             self.failures -= 1
             raise OperationalError("server closed the connection unexpectedly")
         return execute(sql, params, many, context)
