@@ -170,11 +170,13 @@ def test_insert_with_writes_a_row_and_its_children_in_one_statement(team):
         rows.insert_with(ticket, [message, thread], preset=("created_at", "updated_at"))
     assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
     assert message.ticket_id == thread.ticket_id == ticket.pk
-    assert message.ticket is ticket and not message._state.adding
+    assert message.ticket is ticket
+    assert not message._state.adding
     stored = Ticket.objects.get(pk=ticket.pk)
     assert _state(stored) == _state(ticket)
     assert _state(Message.objects.get(pk=message.pk)) == _state(message)
     assert _state(ChannelThread.objects.get(pk=thread.pk)) == _state(thread)
     if connection.vendor == "postgresql":
         document = TicketSearch.objects.values_list("document", flat=True).get(ticket=ticket)
-        assert "zeppelin" in document and "parcel" in document
+        assert "zeppelin" in document
+        assert "parcel" in document

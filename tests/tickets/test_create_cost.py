@@ -40,7 +40,8 @@ def test_ticket_create_with_sla_clocks_costs_a_pinned_number_of_queries(integrat
     assert not [s for s in statements if s.startswith('UPDATE "tickets_ticket"')]
     assert [s.split()[0] for s in statements].count("INSERT") == 3  # claim, event, clocks
     (create,) = [s for s in statements if s.startswith("WITH")]
-    assert create.count("INSERT INTO") == 2 and 'INSERT INTO "tickets_message"' in create
+    assert create.count("INSERT INTO") == 2
+    assert 'INSERT INTO "tickets_message"' in create
     savepoints = [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
     # Only the request's own transaction (a savepoint here, inside the test's transaction):
     # the services join it (tickets.api.views: savepoints_joined).
