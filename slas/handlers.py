@@ -27,11 +27,15 @@ def _is_auto_reply(event: events.DomainEvent) -> bool:
 
 def on_ticket_opening(event: events.DomainEvent) -> None:
     """Before the ticket's INSERT: its outside-plan flag and its clocks' earliest due time,
-    set on it (one INSERT, no UPDATE after); the clocks wait on it for its id."""
+    set on it (one INSERT, no UPDATE after); the clocks go into that INSERT's statement
+    (ticket_create's `written_with`), or wait for ticket.created where there is none."""
     ticket: Ticket = event.ticket
     ticket.outside_plan = hybrid.is_outside_plan(ticket, selectors.tier_for(ticket))
     policy = selectors.policy_for(ticket)
     ticket.sla_planned_clocks = [] if policy is None else clocks.clocks_plan_new(ticket, policy)
+    written_with = getattr(ticket, "written_with", None)  # ticket_create's: its INSERT's rows
+    if written_with is not None:
+        written_with.extend(ticket.sla_planned_clocks)
 
 
 def on_ticket_created(event: events.DomainEvent) -> None:

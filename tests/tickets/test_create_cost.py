@@ -29,19 +29,19 @@ def test_ticket_create_with_sla_clocks_costs_a_pinned_number_of_queries(integrat
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert not [s for s in statements if "slas_slapolicy" in s], "policy not cached"
     # Idempotency claim; the requester's identity (with customer, organization and how many
-    # identities it has); ticket and message (one statement: rows.insert_with), audit event
-    # and both clocks (one INSERT each); the stored response; the default team (not cached
-    # across requests unless DEFAULT_TEAM_CACHE_SECONDS is set). No token or tier read
-    # (cached), no re-read of the
+    # identities it has); ticket, message and both clocks (one statement: rows.insert_with,
+    # the clocks planned on ticket.opening), the audit event; the stored response; the
+    # default team (not cached across requests unless DEFAULT_TEAM_CACHE_SECONDS is set). No
+    # token or tier read (cached), no re-read of the
     # ticket (answered from the objects in hand), and no UPDATE of it: its next_due_at was
     # planned before its INSERT (the ticket.opening event). No read of the requester's
     # visible identities: kim has one, named by this request, so all are in hand.
-    assert len(statements) == 7, "\n".join(s[:90] for s in statements)
+    assert len(statements) == 6, "\n".join(s[:90] for s in statements)
     assert not [s for s in statements if s.startswith('UPDATE "tickets_ticket"')]
-    assert [s.split()[0] for s in statements].count("INSERT") == 3  # claim, event, clocks
+    assert [s.split()[0] for s in statements].count("INSERT") == 2  # the claim, the event
     (create,) = [s for s in statements if s.startswith("WITH")]
-    assert create.count("INSERT INTO") == 2
-    assert 'INSERT INTO "tickets_message"' in create
+    assert create.count('INSERT INTO "tickets_message"') == 1
+    assert create.count('INSERT INTO "slas_slaclock"') == 2
     savepoints = [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
     # Only the request's own transaction (a savepoint here, inside the test's transaction):
     # the services join it (tickets.api.views: savepoints_joined).

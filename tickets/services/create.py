@@ -90,6 +90,9 @@ def ticket_create(
         source_integration=source_integration,
     )
     ticket.created_at = ticket.updated_at = timezone.now()
+    # ticket.opening's subscribers may add rows keyed to the ticket (its SLA clocks), unsaved:
+    # written with it, in its statement.
+    ticket.written_with = []
     events.publish(events.TICKET_OPENING, ticket=ticket, customer=requester, actor=actor)
     proactive = kind == TicketKind.PROACTIVE
     message, files = _message_build(
@@ -105,15 +108,10 @@ def ticket_create(
         withheld_parts=withheld_parts,
         public=public or not proactive,
     )
-    # Ticket.objects.create, with what the opening set, its first message and its thread: one
-    # statement, without the ORM's compiling; no signals.
-    if thread is not None:
-        thread.ticket = ticket
-    rows.insert_with(
-        ticket,
-        [message] if thread is None else [message, thread],
-        preset=("created_at", "updated_at"),
-    )
+    # Ticket.objects.create, with what the opening set, its first message, its thread and the
+    # opening's rows: one statement, without the ORM's compiling; no signals.
+    children = [message, *([thread] if thread is not None else []), *ticket.written_with]
+    rows.insert_with(ticket, children, preset=("created_at", "updated_at"))
     _message_files_save(message, files)
     tag_objects = _tag_objects(tags)
     _tag_new_ticket(ticket, tag_objects)
