@@ -166,33 +166,9 @@ def default_team_cache_clear(**_kwargs: Any) -> None:
     _DEFAULT_TEAM.clear()
 
 
-def _message_create(
-    *,
-    ticket: Ticket,
-    direction: str,
-    body: str,
-    html_body: str = "",
-    public: bool = True,
-    channel: str | None = None,
-    author_user=None,
-    author_customer: Customer | None = None,
-    external_id: str = "",
-    attachments: Iterable[AttachmentInput] = (),
-    withheld_parts: Iterable[dict] = (),
-) -> Message:
-    message, files = _message_build(
-        ticket=ticket,
-        direction=direction,
-        body=body,
-        html_body=html_body,
-        public=public,
-        channel=channel,
-        author_user=author_user,
-        author_customer=author_customer,
-        external_id=external_id,
-        attachments=attachments,
-        withheld_parts=withheld_parts,
-    )
+def _message_create(**fields: Any) -> Message:
+    """A message written now: `_message_build`'s fields, inserted, its attachments saved."""
+    message, files = _message_build(**fields)
     rows.insert([message])  # Message.objects.create without the ORM's compiling; no signals
     _message_files_save(message, files)
     return message
