@@ -219,12 +219,10 @@ def clocks_plan_new(ticket: Ticket, policy: SlaPolicy) -> list[SlaClock]:
 
 
 def clocks_insert_planned(ticket: Ticket, planned: list[SlaClock]) -> None:
-    """The written ticket's planned clocks (clocks_plan_new) not written with it yet, in one
-    INSERT (ticket_create writes those its ticket.opening added, in the ticket's statement)."""
-    unwritten = [clock for clock in planned if clock._state.adding]
-    for clock in unwritten:
+    """The written ticket's planned clocks (clocks_plan_new), in one INSERT."""
+    for clock in planned:
         clock.ticket = ticket  # planned before the ticket had its id
-    rows.insert(unwritten)
+    rows.insert(planned)
 
 
 def clocks_after_agent_reply(ticket: Ticket, at: datetime) -> None:

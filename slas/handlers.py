@@ -32,10 +32,12 @@ def on_ticket_opening(event: events.DomainEvent) -> None:
     ticket: Ticket = event.ticket
     ticket.outside_plan = hybrid.is_outside_plan(ticket, selectors.tier_for(ticket))
     policy = selectors.policy_for(ticket)
-    ticket.sla_planned_clocks = [] if policy is None else clocks.clocks_plan_new(ticket, policy)
+    planned = [] if policy is None else clocks.clocks_plan_new(ticket, policy)
     written_with = getattr(ticket, "written_with", None)  # ticket_create's: its INSERT's rows
     if written_with is not None:
-        written_with.extend(ticket.sla_planned_clocks)
+        written_with.extend(planned)
+        planned = []
+    ticket.sla_planned_clocks = planned  # what ticket.created still has to write
 
 
 def on_ticket_created(event: events.DomainEvent) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -195,8 +196,8 @@ def customer_message_add(
     a new ticket) even where the service joined its transaction without a savepoint
     (core.transactions), and a reply pays no SAVEPOINT and RELEASE round trips."""
     added = _customer_message_add(
-        ticket=ticket,
-        customer=customer,
+        ticket,
+        customer,
         body=body,
         html_body=html_body,
         channel=channel,
@@ -211,16 +212,9 @@ def customer_message_add(
 
 @service_atomic
 def _customer_message_add(
-    *,
-    ticket: Ticket,
-    customer: Customer | None,
-    body: str,
-    html_body: str,
-    channel: str | None,
-    external_id: str,
-    attachments: Iterable[AttachmentInput],
-    withheld_parts: Iterable[dict],
+    ticket: Ticket, customer: Customer | None, **content: Any
 ) -> Message | TransitionError:
+    """customer_message_add's work; a closed ticket's refusal returned, not raised."""
     ticket = _locked(ticket)
     customer = customer or ticket.requester
     try:
@@ -228,15 +222,7 @@ def _customer_message_add(
     except TransitionError as refused:
         return refused
     message = _message_create(
-        ticket=ticket,
-        direction=Direction.INBOUND,
-        body=body,
-        html_body=html_body,
-        channel=channel,
-        author_customer=customer,
-        external_id=external_id,
-        attachments=attachments,
-        withheld_parts=withheld_parts,
+        ticket=ticket, direction=Direction.INBOUND, author_customer=customer, **content
     )
     changes = _Changes(ticket, actor_customer=customer)
     _message_added(changes, message)

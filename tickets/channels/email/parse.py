@@ -227,18 +227,22 @@ def _header(msg: EmailMessage, name: str) -> str:
     except (ValueError, IndexError, TypeError):
         # A value the policy's parser cannot take at all (`Message-ID: <>` raises IndexError
         # in CPython's parser, every time it is read): its raw text, unfolded.
-        raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), "")
-        value = "".join(_LINESEP.split(str(raw)))
+        value = "".join(_LINESEP.split(str(_raw_value(msg, name))))
     value = str(value or "").strip()
     if "\ufffd" in value:
         value = _rejoined_encoded_words(msg, name) or value
     return value
 
 
+def _raw_value(msg: EmailMessage, name: str) -> str:
+    """The first `name` field's value as written (folded), "" when there is none."""
+    return next((v for k, v in msg.raw_items() if k.lower() == name.lower()), "")
+
+
 def _rejoined_encoded_words(msg: EmailMessage, name: str) -> str:
     """An RFC 2047 header whose encoded words split a character between them (the address
     parser decodes each word alone): decode the raw value with adjacent words joined."""
-    raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), "")
+    raw = _raw_value(msg, name)
     try:
         decoded = str(make_header(decode_header(re.sub(r"\r?\n[ \t]", " ", str(raw)))))
     except (LookupError, UnicodeError, ValueError, HeaderParseError):
