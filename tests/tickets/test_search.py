@@ -124,6 +124,40 @@ def test_documents_follow_edits_moves_and_deletes(agent_client, team):
     assert not TicketSearch.objects.filter(ticket_id=second.pk).exists()
 
 
+def _refreshes() -> int:
+    """How many times this transaction rebuilt a search document."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(pg_stat_get_xact_function_calls("
+            "'hd_ticket_search_refresh(bigint)'::regprocedure), 0)"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_new_ticket_with_its_first_message_is_indexed_once(agent_client, team):
+    # The ticket and its first message are one statement: both rows' triggers fire at its
+    # end, and only the message's rebuilds the document, which holds both.
+    from tickets.services import ticket_create
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL track_functions = 'pl'")
+    before = _refreshes()
+    ticket = ticket_create(
+        requester=CustomerFactory(name=""), subject="Zeppelin", body="never arrived", team=team
+    )
+    assert _refreshes() - before == 1
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "zeppelin arrived"})) == [
+        ticket.pk
+    ]
+    # a ticket written alone (no message yet) is indexed by its own trigger, then by its
+    # first message's
+    alone = TicketFactory(team=team, subject="Airship", requester=CustomerFactory(name=""))
+    assert _refreshes() - before == 2
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "airship"})) == [alone.pk]
+    MessageFactory(ticket=alone, body_text="balloon popped")
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "balloon"})) == [alone.pk]
+
+
 def test_agents_search_only_their_teams(agent_client, other_agent_client, team, other_team):
     # Requesters without digits in their addresses: "#<id>" also finds the number in text,
     # and a generated customer<pk>@ address could carry the other ticket's id.
