@@ -146,9 +146,7 @@ def test_a_new_ticket_with_its_first_message_is_indexed_once(agent_client, team)
         requester=CustomerFactory(name=""), subject="Zeppelin", body="never arrived", team=team
     )
     assert _refreshes() - before == 1
-    assert ids(agent_client.get("/api/v1/tickets/", {"search": "zeppelin arrived"})) == [
-        ticket.pk
-    ]
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "zeppelin arrived"})) == [ticket.pk]
     # a ticket written alone (no message yet) is indexed by its own trigger, then by its
     # first message's
     alone = TicketFactory(team=team, subject="Airship", requester=CustomerFactory(name=""))
