@@ -40,6 +40,7 @@ TASK_ROUTES = {
     "automations.notify": _OUTBOUND,
     "reports.at_risk_episodes_sync": _SWEEPS,  # database only, short
     "reports.rollups_refresh": _SWEEPS,  # database only, what changed since the last run
+    "desk.queue_counts_compact": _SWEEPS,  # one statement over the views' kept counts
     "knowledge.lexicon_rebuild": _DEFAULT,
 }
 # Every task has soft and hard time limits (its decorator). The soft limit raises inside the
@@ -95,4 +96,6 @@ def beat_schedule(
         # The report rollups: reports read them at most REPORTS_MAX_STALENESS_SECONDS stale
         # and refresh inline only when older (beat stopped), so this keeps them fresh.
         "reports-rollups-refresh": _every("reports.rollups_refresh", reports_refresh_seconds),
+        # The views' kept counts: a minute of ticket writes folded into a row per bucket.
+        "desk-queue-counts-compact": _every("desk.queue_counts_compact", 60),
     }

@@ -45,3 +45,32 @@ class TeamCalendar(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team}: {self.calendar}"
+
+
+class QueueCount(models.Model):
+    """How many live tickets (new, open, pending, on hold) a team and assignee hold in a status:
+    the counts beside the built-in views, kept by PostgreSQL triggers on tickets_ticket
+    (migration 0002) so a page reads a few rows instead of counting the open backlog.
+
+    Rows are deltas (+1 when a ticket enters the bucket, -1 when it leaves): writers only
+    INSERT, so concurrent ticket writes never wait on a shared counter row; the sum of a
+    bucket's rows is its count. `desk.queue_counts.compact` (beat, every minute) folds them
+    into one row per bucket. On SQLite nothing keeps them and the views count the tickets."""
+
+    team_id = models.BigIntegerField(null=True)
+    assignee_id = models.BigIntegerField(null=True)
+    status = models.CharField(max_length=20)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["team_id"], name="queue_count_team_idx"),
+            models.Index(
+                fields=["assignee_id"],
+                name="queue_count_assignee_idx",
+                condition=models.Q(assignee_id__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"team {self.team_id}, assignee {self.assignee_id}, {self.status}: {self.n:+d}"

@@ -22,8 +22,9 @@ from tickets import selectors as ticket_selectors
 from tickets.models import ChannelKind, Priority, Team, Ticket
 from tickets.status import ACTIVE, UNRESOLVED, Status
 
-from . import view_counts
+from . import queue_counts, view_counts
 from .models import SavedView, ViewSort
+from .queue_counts import Bucket
 
 RECENTLY_SOLVED_DAYS = 7
 
@@ -50,20 +51,42 @@ class BuiltinView:
     slug: str
     label: str
     condition: Callable[[object, datetime], Q]
+    # The same rule over the triggers' tallies (desk.queue_counts), for the views that depend
+    # only on team, assignee and status: does this bucket count, for this agent's id?
+    in_bucket: Callable[[Bucket, int], bool] | None = None
 
 
 BUILTIN_VIEWS: tuple[BuiltinView, ...] = (
-    BuiltinView("mine", _("Mine"), lambda u, now: Q(assignee=u, status__in=UNRESOLVED)),
+    BuiltinView(
+        "mine",
+        _("Mine"),
+        lambda u, now: Q(assignee=u, status__in=UNRESOLVED),
+        lambda b, user_id: b.assignee_id == user_id and b.status in UNRESOLVED,
+    ),
     BuiltinView(
         "unassigned",
         _("Unassigned"),
         lambda u, now: _my_teams(u) & Q(assignee__isnull=True, status__in=ACTIVE),
+        lambda b, user_id: b.my_team and b.assignee_id is None and b.status in ACTIVE,
     ),
     BuiltinView(
-        "open", _("All open of my teams"), lambda u, now: _my_teams(u) & Q(status__in=ACTIVE)
+        "open",
+        _("All open of my teams"),
+        lambda u, now: _my_teams(u) & Q(status__in=ACTIVE),
+        lambda b, user_id: b.my_team and b.status in ACTIVE,
     ),
-    BuiltinView("pending", _("Pending"), lambda u, now: Q(status=Status.PENDING)),
-    BuiltinView("on_hold", _("On hold"), lambda u, now: Q(status=Status.ON_HOLD)),
+    BuiltinView(
+        "pending",
+        _("Pending"),
+        lambda u, now: Q(status=Status.PENDING),
+        lambda b, user_id: b.status == Status.PENDING,
+    ),
+    BuiltinView(
+        "on_hold",
+        _("On hold"),
+        lambda u, now: Q(status=Status.ON_HOLD),
+        lambda b, user_id: b.status == Status.ON_HOLD,
+    ),
     BuiltinView(
         "solved",
         _("Recently solved"),
@@ -233,15 +256,25 @@ def saved_views_of(user) -> list[SavedView]:
 
 
 def view_links(user, saved: list[SavedView], now: datetime) -> list[ViewLink]:
-    """Every view the agent has, with its count: one aggregate query for all of them, its
-    SQL compiled once per role and set of saved views (desk.view_counts)."""
+    """Every view the agent has, with its count. The views that depend only on team, assignee
+    and status come from the triggers' tallies (desk.queue_counts, one statement) where
+    they are kept; the others are one aggregate query, its SQL compiled once per role and set
+    of saved views (desk.view_counts), over the few tickets they can count."""
+    tallied = queue_counts.tallied_for(user)
+    counts: dict[str, int] = {}
+    if tallied:
+        sums = queue_counts.buckets(user)
+        for view in BUILTIN_VIEWS:
+            if view.in_bucket is not None:
+                counts[view.slug] = sum(n for b, n in sums if view.in_bucket(b, user.pk))
+    counted_views = [view for view in BUILTIN_VIEWS if view.slug not in counts]
 
     def counted(user, now: datetime) -> tuple[QuerySet[Ticket], dict[str, Count]]:
-        conditions = {view.slug: view.condition(user, now) for view in BUILTIN_VIEWS}
+        conditions = {view.slug: view.condition(user, now) for view in counted_views}
         for view in saved:
             conditions[f"saved-{view.pk}"] = filters_q(user, view.filters, now)
         tickets = ticket_selectors.tickets_visible_to(user)
-        bound = _counted_bound(saved, now)
+        bound = _counted_bound(saved, now, tallied=tallied)
         return tickets if bound is None else tickets.filter(bound), {
             key.replace("-", "_"): Count("pk", filter=q) for key, q in conditions.items()
         }
@@ -250,30 +283,44 @@ def view_links(user, saved: list[SavedView], now: datetime) -> list[ViewLink]:
         user.is_manager,
         user.is_agent,
         user.is_integration,
+        tallied,
         tuple((view.pk, json.dumps(view.filters, sort_keys=True)) for view in saved),
     )
-    counts = view_counts.counts(shape, counted, user, now)
+    counts |= view_counts.counts(shape, counted, user, now)
     links = [ViewLink(v.slug, str(v.label), counts[v.slug]) for v in BUILTIN_VIEWS]
     links += [ViewLink(f"saved-{v.pk}", v.name, counts[f"saved_{v.pk}"], v) for v in saved]
     return links
 
 
-def _counted_bound(saved: list[SavedView], now: datetime) -> Q | None:
-    """The tickets any of the views can count: the unresolved ones, the recently solved, and
-    the statuses saved views name; None when a saved view may count a ticket of any status
-    (no status filter and no built-in base view). Without it the counts' aggregate read every
-    ticket the agent's teams ever had, solved and closed ones included, on every page; with
-    it, the status index finds the live ones. (Every built-in view names its statuses:
-    tests/desk/test_view_counts.py counts tickets of every status both ways.)"""
+def _counted_bound(saved: list[SavedView], now: datetime, *, tallied: bool = False) -> Q | None:
+    """The tickets any of the counted views can count: the unresolved ones, the recently
+    solved, and the statuses saved views name; None when a saved view may count a ticket of
+    any status (no status filter and no built-in base view). Without it the counts' aggregate
+    read every ticket the agent's teams ever had, solved and closed ones included, on every
+    page; with it, the status index finds the live ones. When the live views' counts are
+    tallied (`tallied`) and there is no saved view, what is left to count (recently solved,
+    breached, customers at risk) is found from its own few rows: the recently solved by
+    their index, the breached by their running clocks' partial index, the at-risk by their
+    requesters, never by reading the open backlog. (Every built-in view names its
+    statuses: tests/desk/test_view_counts.py counts tickets of every status both ways.)"""
+    since = now - timedelta(days=RECENTLY_SOLVED_DAYS)
+    if tallied and not saved:
+        solved = Ticket.objects.filter(status=Status.SOLVED, solved_at__gte=since)
+        breached = SlaClock.objects.filter(breached_at__isnull=False, fulfilled_at__isnull=True)
+        at_risk = Ticket.objects.filter(_at_risk(), status__in=sorted(UNRESOLVED))
+        few = (
+            solved.order_by()
+            .values("pk")
+            .union(breached.order_by().values("ticket_id"), at_risk.order_by().values("pk"))
+        )
+        return Q(pk__in=few)
     statuses = set(UNRESOLVED)
     for view in saved:
         if "status" in view.filters:
             statuses.update(view.filters["status"])
         elif "view" not in view.filters:
             return None
-    recently_solved = Q(
-        status=Status.SOLVED, solved_at__gte=now - timedelta(days=RECENTLY_SOLVED_DAYS)
-    )
+    recently_solved = Q(status=Status.SOLVED, solved_at__gte=since)
     return Q(status__in=sorted(statuses)) | recently_solved
 
 

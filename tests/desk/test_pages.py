@@ -183,17 +183,18 @@ def test_queue_page_queries_are_bounded(
         make_ticket(f"ticket {n}", requester=customers[n % 5], priority=1 + n % 4, tags=["a"])
     # session, user, the agent's zone (team calendar), tickets (only the columns a row shows),
     # clocks (their policies and calendars from the SLA engine's per-process cache), saved
-    # views, one count query, the header's availability, the teams (the filter's and the
-    # bulk bar's, one query), tier and assignee choices
-    with django_assert_num_queries(11) as queries:
+    # views, the views' kept counts (desk.queue_counts) and one count query for the others,
+    # the header's availability, the teams (the filter's and the bulk bar's, one query), tier
+    # and assignee choices
+    with django_assert_num_queries(12) as queries:
         response = desk.get("/desk/")
     assert len(row_ids(response.content.decode())) == 50
     # the <select>s' options come from plain queries: a server-side cursor (DECLARE, FETCH,
     # CLOSE) is three round trips where one does
     assert not [q for q in queries.captured_queries if q["sql"].startswith("DECLARE")]
-    # the rows and, swapped out of band beside them, the views' counts (saved views, one
-    # count query)
-    with django_assert_num_queries(7):
+    # the rows and, swapped out of band beside them, the views' counts (saved views, kept
+    # counts, one count query)
+    with django_assert_num_queries(8):
         rows = desk.get("/desk/queue/rows/").content.decode()
     assert re.search(r'<nav id="views-nav"[^>]* hx-swap-oob="true">', rows)
     for n in range(10):  # more tickets than the page shows: the same statements
