@@ -48,6 +48,27 @@ def test_ticket_create_with_sla_clocks_costs_a_pinned_number_of_queries(integrat
     assert len(savepoints) == 1, "a nested atomic block that has nothing to protect?"
 
 
+def test_tags_cost_one_statement_more(integration_client):
+    """The tags are found or created in one statement; the ticket's links to them are
+    written in the ticket's own statement."""
+    call_command("seed_demo", stdout=io.StringIO())
+    assert integration_client.post("/api/v1/tickets/", BODY, format="json").status_code == 201
+    body = {**BODY, "tags": ["Damaged", "parcel", "late"]}
+    with CaptureQueriesContext(connection) as queries:
+        response = integration_client.post("/api/v1/tickets/", body, format="json")
+    assert response.status_code == 201
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # without a key: the requester, the default team, the ticket's statement, the audit event;
+    # and the tags
+    assert len(statements) == 4 + 1, "\n".join(s[:90] for s in statements)
+    (create,) = [s for s in statements if s.startswith("WITH p AS")]
+    assert create.count('INSERT INTO "tickets_ticket_tags"') == 3
+    assert (
+        sorted(Tag.objects.get(name=n).tickets.get().pk for n in ("damaged", "late"))
+        == [response.json()["id"]] * 2
+    )
+
+
 def test_a_cached_default_team_saves_one_statement(integration_client, settings):
     settings.DEFAULT_TEAM_CACHE_SECONDS = 60
     call_command("seed_demo", stdout=io.StringIO())

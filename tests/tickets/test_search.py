@@ -135,8 +135,10 @@ def _refreshes() -> int:
 
 
 def test_a_new_ticket_with_its_first_message_is_indexed_once(agent_client, team):
-    # The ticket and its first message are one statement: both rows' triggers fire at its
-    # end, and only the message's rebuilds the document, which holds both.
+    # The ticket, its first message and its tags are one statement: every row's trigger
+    # fires at its end, and only one rebuilds the document, which holds them all.
+    from core import rows
+    from tickets.models import Message
     from tickets.services import ticket_create
 
     with connection.cursor() as cursor:
@@ -147,13 +149,38 @@ def test_a_new_ticket_with_its_first_message_is_indexed_once(agent_client, team)
     )
     assert _refreshes() - before == 1
     assert ids(agent_client.get("/api/v1/tickets/", {"search": "zeppelin arrived"})) == [ticket.pk]
+    tagged = ticket_create(
+        requester=CustomerFactory(name=""),
+        subject="Blimp",
+        body="grounded",
+        team=team,
+        tags=["hangar", "weather", "delay"],
+    )
+    assert _refreshes() - before == 2
+    for word in ("blimp", "grounded", "hangar", "weather", "delay"):
+        assert ids(agent_client.get("/api/v1/tickets/", {"search": word})) == [tagged.pk], word
     # a ticket written alone (no message yet) is indexed by its own trigger, then by its
     # first message's
     alone = TicketFactory(team=team, subject="Airship", requester=CustomerFactory(name=""))
-    assert _refreshes() - before == 2
+    assert _refreshes() - before == 3
     assert ids(agent_client.get("/api/v1/tickets/", {"search": "airship"})) == [alone.pk]
     MessageFactory(ticket=alone, body_text="balloon popped")
+    assert _refreshes() - before == 4
     assert ids(agent_client.get("/api/v1/tickets/", {"search": "balloon"})) == [alone.pk]
+    # several messages in one statement: one rebuild, holding all of them
+    rows.insert(
+        [
+            Message(ticket=alone, direction=Direction.INBOUND, body_text=text)
+            for text in ("propeller", "rudder", "gondola")
+        ]
+    )
+    assert _refreshes() - before == 5
+    for word in ("propeller", "rudder", "gondola", "balloon"):
+        assert ids(agent_client.get("/api/v1/tickets/", {"search": word})) == [alone.pk], word
+    # tags added later (their own statement) are indexed by their trigger
+    ticket.tags.add(Tag.objects.create(name="hindenburg"))
+    assert _refreshes() - before == 6
+    assert ids(agent_client.get("/api/v1/tickets/", {"search": "hindenburg"})) == [ticket.pk]
 
 
 def test_agents_search_only_their_teams(agent_client, other_agent_client, team, other_team):

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -117,27 +118,11 @@ _TAGS_SQL = (
 )
 
 
-def _tag_new_ticket(ticket: Ticket, tags: list[Tag]) -> None:
-    """ticket.tags.add(*tags) for a ticket just created (nothing to look up or skip), in one
-    statement."""
-    if not tags:
-        return
-    if connection.vendor != "postgresql":  # no arrays: the ORM's bulk INSERT
-        ticket.tags.through.objects.bulk_create(
-            [ticket.tags.through(ticket_id=ticket.pk, tag_id=tag.pk) for tag in tags]
-        )
-        return
-    relation = Ticket._meta.get_field("tags")
-    sql = _TAG_TICKET_SQL.format(
-        table=connection.ops.quote_name(relation.remote_field.through._meta.db_table),
-        ticket=connection.ops.quote_name(relation.m2m_column_name()),
-        tag=connection.ops.quote_name(relation.m2m_reverse_name()),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [ticket.pk, [tag.pk for tag in tags]])
-
-
-_TAG_TICKET_SQL = "INSERT INTO {table} ({ticket}, {tag}) SELECT %s, unnest(%s::bigint[])"
+def _tag_links(ticket: Ticket, tags: list[Tag]) -> list[Model]:
+    """The rows of ticket.tags.add(*tags) for a ticket not written yet, to write with it
+    (rows.insert_with): nothing to look up or skip."""
+    through = Ticket.tags.through
+    return [through(ticket=ticket, tag=tag) for tag in tags]
 
 
 # (loaded at, team): the default team, per process. A change in this process clears it at

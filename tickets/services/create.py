@@ -34,7 +34,7 @@ from .common import (
     _hold_created_relations,
     _message_build,
     _message_files_save,
-    _tag_new_ticket,
+    _tag_links,
     _tag_objects,
     _team_named,
 )
@@ -108,13 +108,13 @@ def ticket_create(
         withheld_parts=withheld_parts,
         public=public or not proactive,
     )
-    # Ticket.objects.create, with what the opening set, its first message, its thread and the
-    # opening's rows: one statement, without the ORM's compiling; no signals.
+    tag_objects = _tag_objects(tags)
+    # Ticket.objects.create, with what the opening set, its first message, its thread, its
+    # tags and the opening's rows: one statement, without the ORM's compiling; no signals.
     children = [message, *([thread] if thread is not None else []), *ticket.written_with]
+    children += _tag_links(ticket, tag_objects)
     rows.insert_with(ticket, children, preset=("created_at", "updated_at"))
     _message_files_save(message, files)
-    tag_objects = _tag_objects(tags)
-    _tag_new_ticket(ticket, tag_objects)
     changes = _Changes(ticket, actor_user=actor, actor_customer=None if actor else requester)
     changes.record(
         EventKind.CREATED,
