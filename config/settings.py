@@ -461,6 +461,9 @@ PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION") or None
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
 # A new or changed subscription reaches every process's events within this many seconds.
 WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS = env_int("WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS", 5)
+# How long a process reuses the active follow-up rules (every new customer, delivery and
+# solved ticket asks which apply; a change made in this process is seen at once).
+FOLLOWUP_RULES_CACHE_SECONDS = env_int("FOLLOWUP_RULES_CACHE_SECONDS", 30)
 # Plain http webhook URLs only while developing: payloads carry customers' messages.
 WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", not DEBUG)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)

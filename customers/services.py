@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import events
+from core import events, rows
 from core.transactions import service_atomic
 from core.unset import UNSET, Unset
 
@@ -99,19 +99,62 @@ def customer_create(
 ) -> Customer:
     """Create a customer with its identities. Without an explicit organization, the first email
     whose domain belongs to an organization places the customer there. An integration creating
-    it is recorded as its source and as the submitter of each identity."""
+    it is recorded as its source and as the submitter of each identity. An identity that
+    belongs to someone else is a ValidationError naming it, and nothing is written."""
     items = _normalized(identities)
     _check_locale(locale)
+    _refuse_owned(items)
+    return _customer_insert(
+        name=name,
+        items=items,
+        organization=organization,
+        source_integration=source_integration,
+        locale=locale,
+    )
+
+
+def _refuse_owned(items: list[IdentityInput]) -> None:
+    """ValidationError naming each of `items` that belongs to a customer (one statement)."""
+    owned = {(i.kind, i.platform, i.value) for i in matching_identities(items, None)}
+    errors = {
+        f"identities.{index}.value": [f"{item.value} already belongs to a customer."]
+        for index, item in enumerate(items)
+        if (item.kind, item.platform, item.value) in owned
+    }
+    if errors:
+        # Not naming the owner: an integration must not learn another's customer ids.
+        raise ValidationError(errors)
+
+
+def _customer_insert(
+    *,
+    name: str,
+    items: list[IdentityInput],
+    organization: Organization | None,
+    source_integration,
+    locale: str,
+) -> Customer:
+    """customer_create for identities nobody had when the caller looked: the customer and its
+    identities in one statement (rows.insert_with), in a savepoint, so an identity taken
+    concurrently since is a ValidationError that wrote nothing."""
     if organization is None:
-        for item in items:
-            if item.kind == IdentityKind.EMAIL:
-                organization = organization_for_email(item.value)
-                if organization:
-                    break
-    customer = Customer.objects.create(
+        emails = (item.value for item in items if item.kind == IdentityKind.EMAIL)
+        organization = next(filter(None, map(organization_for_email, emails)), None)
+    customer = Customer(
         name=name, organization=organization, source_integration=source_integration, locale=locale
     )
-    added = _attach_identities(customer, items)
+    unique = dict.fromkeys(items)  # "Kim@x" and "kim@x" normalize alike: one identity
+    added = [
+        CustomerIdentity(customer=customer, kind=i.kind, platform=i.platform, value=i.value)
+        for i in unique
+    ]
+    try:
+        with transaction.atomic():
+            rows.insert_with(customer, added)
+    except IntegrityError:  # taken concurrently
+        raise ValidationError(
+            {"identities": ["One of these identities was just given to another customer."]}
+        ) from None
     _record_submissions(added, source_integration)
     identities_held(customer, added, source_integration)
     events.publish(events.CUSTOMER_CREATED, customer=customer)
@@ -209,10 +252,15 @@ def customer_resolve(
     matches = matching_identities(items, source_integration)
     if not matches:
         try:
-            with transaction.atomic():
-                return customer_create(
-                    name=name, identities=items, source_integration=source_integration
-                )
+            # None of them is anybody's (matches are every owner's identities, whoever
+            # submitted them); a concurrent create since writes nothing of ours.
+            return _customer_insert(
+                name=name,
+                items=items,
+                organization=None,
+                source_integration=source_integration,
+                locale="",
+            )
         except ValidationError:
             # Lost a race with a concurrent create of the same identity: use theirs.
             matches = matching_identities(items, source_integration)

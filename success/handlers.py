@@ -3,6 +3,8 @@ publisher's transaction: rows only, no I/O)."""
 
 from __future__ import annotations
 
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
 from core import events
 from outbox import transports
 from tickets.channels.email import ticket_match
@@ -42,10 +44,7 @@ def on_tickets_updated(batch: list[events.DomainEvent]) -> None:
     """on_ticket_updated for a batch: the same per ticket, but a batch of solves asks once
     whether any follow-up rule waits for a solve (none: no statement per ticket)."""
     solves = [event for event in batch if _is_solve(event)]
-    if (
-        solves
-        and not FollowUpRule.objects.filter(active=True, trigger=Trigger.TICKET_SOLVED).exists()
-    ):
+    if solves and not services.rules_wait_for(Trigger.TICKET_SOLVED):
         batch = [event for event in batch if not _is_solve(event)]
     for event in batch:
         if "status" in event.changes:
@@ -90,6 +89,17 @@ def connect() -> None:
     events.subscribe_many(events.SLA_BREACHED, on_sla_breached)
     events.subscribe(events.SURVEY_ANSWERED, on_survey_answered)
     events.subscribe(events.CUSTOMER_CREATED, on_customer_created)
+    for signal, sender in (
+        (post_save, FollowUpRule),
+        (post_delete, FollowUpRule),
+        (m2m_changed, FollowUpRule.tiers.through),
+    ):
+        signal.connect(
+            services.ACTIVE_RULES.clear,
+            sender=sender,
+            weak=False,
+            dispatch_uid="followups.rules_cache_clear",
+        )
     transports.listen(services.on_delivery_outcome)
     if services.on_reply_opened_ticket not in ticket_match.NEW_TICKET_FROM_REPLY:
         ticket_match.NEW_TICKET_FROM_REPLY.append(services.on_reply_opened_ticket)

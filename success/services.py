@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import events
+from core.process_cache import ProcessCache
 from core.retry import backoff
 from customers.models import Customer
 from outbox import email as email_transport
@@ -106,15 +107,30 @@ def delivery_record(
 # --- Scheduling ---------------------------------------------------------------------------------
 
 
+def _active_rules() -> list[tuple[FollowUpRule, frozenset[int]]]:
+    rules = FollowUpRule.objects.filter(active=True).prefetch_related("tiers")
+    return [(rule, frozenset(t.pk for t in rule.tiers.all())) for rule in rules]
+
+
+# Every new customer, delivery and solved ticket asks which rules apply: read once per process
+# (success.handlers clears it on a rule's change here; FOLLOWUP_RULES_CACHE_SECONDS elsewhere).
+ACTIVE_RULES = ProcessCache(_active_rules, seconds_setting="FOLLOWUP_RULES_CACHE_SECONDS")
+
+
+def rules_wait_for(trigger: str) -> bool:
+    """Whether any active rule follows this trigger."""
+    return any(rule.trigger == trigger for rule, _tiers in ACTIVE_RULES.get())
+
+
 def rules_matching(
     *, trigger: str, customer: Customer, channel: str = "", products: Iterable[str] = ()
 ) -> list[FollowUpRule]:
     tier = customer_tier(customer)
-    rules = FollowUpRule.objects.filter(active=True, trigger=trigger).prefetch_related("tiers")
     wanted_products = set(products)
     matching = []
-    for rule in rules:
-        tiers = {t.pk for t in rule.tiers.all()}
+    for rule, tiers in ACTIVE_RULES.get():
+        if rule.trigger != trigger:
+            continue
         if tiers and (tier is None or tier.pk not in tiers):
             continue
         if rule.channels and channel not in rule.channels:

@@ -30,6 +30,7 @@ def _test_settings(settings, tmp_path):
     from django.core.cache import cache
 
     from automations.selectors import rules_cache_clear
+    from core import process_cache
     from slas.selectors import policy_cache_clear
     from tickets.services.common import default_team_cache_clear
     from webhooks.subscriptions import subscriptions_cache_clear
@@ -39,6 +40,7 @@ def _test_settings(settings, tmp_path):
     subscriptions_cache_clear()
     rules_cache_clear()
     default_team_cache_clear()
+    process_cache.clear_all()
 
 
 def client_for(user) -> APIClient:

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from core import events
+from core.process_cache import ProcessCache
 from core.unset import UNSET, Unset
 
 from .models import WebhookSubscription
@@ -134,20 +133,18 @@ def event_payload(event: events.DomainEvent) -> dict:
     return json.loads(json.dumps(body, cls=DjangoJSONEncoder, default=str))
 
 
-_ACTIVE: dict[str, tuple[float, list[WebhookSubscription]]] = {}
+def _active() -> list[WebhookSubscription]:
+    return list(WebhookSubscription.objects.filter(active=True))
+
+
+# Every domain event asks, and a sweep publishes a thousand: read once per process. A change
+# made in this process clears it at once (webhooks.handlers); other processes see it within
+# WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS.
+_ACTIVE = ProcessCache(_active, seconds_setting="WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS")
 
 
 def active_subscriptions() -> list[WebhookSubscription]:
-    """Active subscriptions, cached per process for WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS: every
-    domain event asks, and a sweep publishes a thousand. A change made in this process clears
-    the cache at once (webhooks.apps); other processes see it within the cache time."""
-    now = time.monotonic()
-    hit = _ACTIVE.get("all")
-    if hit is not None and now - hit[0] < settings.WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS:
-        return hit[1]
-    rows = list(WebhookSubscription.objects.filter(active=True))
-    _ACTIVE["all"] = (now, rows)
-    return rows
+    return _ACTIVE.get()
 
 
 def subscriptions_cache_clear(**_kwargs) -> None:

@@ -32,6 +32,8 @@ PINNED = {
     "new, HTML only": 9,
     "new, windows-1252": 9,
     "new, with a PDF": 10,
+    # the customer and its identity in one statement, the follow-up rules cached (18 before)
+    "new, from a new sender": 13,
     "reply": 12,  # no savepoint: a closed ticket refuses having written nothing
     "auto-reply": 9,  # in a test, BEGIN/COMMIT are savepoints: 5 round trips in production
     "bounce": 9,
@@ -59,6 +61,9 @@ def _messages() -> dict[str, bytes]:
         "new, with a PDF": build(
             message_id="<n3@mail.example.com>",
             attachments=[("invoice.pdf", PDF, "application/pdf")],
+        ),
+        "new, from a new sender": build(
+            message_id="<n4@mail.example.com>", sender="Ada Newcomer <ada@newcomer.example>"
         ),
         "reply": build(
             message_id="<r1@mail.example.com>",
@@ -89,5 +94,7 @@ def test_intake_costs_a_pinned_number_of_statements_per_kind_of_email(email_chan
     for kind in ("auto-reply", "bounce"):
         assert rows[kind].state == InboundState.IGNORED
         assert rows[kind].ticket is None
-    assert Ticket.objects.count() == 5  # warm-up + four new conversations
-    assert Message.objects.count() == 6
+    assert rows["new, from a new sender"].ticket.requester.name == "Ada Newcomer"
+    assert list(rows["new, from a new sender"].ticket.requester.identities.values_list("value"))
+    assert Ticket.objects.count() == 6  # warm-up + five new conversations
+    assert Message.objects.count() == 7
