@@ -13,6 +13,7 @@ constant condition) are formatted into SQL (hence the S608 waivers); values are 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -210,7 +211,24 @@ def insert(
     return len(ids)
 
 
-def insert_with(parent: Model, children: Sequence[Model], *, preset: Collection[str] = ()) -> None:
+@dataclass(frozen=True)
+class IdInJson:
+    """For insert_with: `child`'s JSON field `field` holds, under `key`, the id of `source`, a
+    child written before it in the same statement (so known only there)."""
+
+    child: Model
+    field: str
+    key: str
+    source: Model
+
+
+def insert_with(
+    parent: Model,
+    children: Sequence[Model],
+    *,
+    preset: Collection[str] = (),
+    ids_in_json: Sequence[IdInJson] = (),
+) -> None:
     """insert([parent]), then insert([child]) for each child, whose foreign key to the
     parent's model is its one forward relation to it (a message's `ticket`): on PostgreSQL
     in one statement, the children's INSERTs in the parent's WITH, each child's key a
@@ -220,19 +238,22 @@ def insert_with(parent: Model, children: Sequence[Model], *, preset: Collection[
 
     So a ticket, its first message and its thread cost one round trip, not three. The
     children's row triggers fire, with the parent's, at the end of the statement, and read
-    every row it wrote (the search document of the ticket sees its message)."""
+    every row it wrote (the search document of the ticket sees its message).
+
+    `ids_in_json`: children's JSON values that hold an earlier child's id (a ticket's
+    "created" event names its first message), set in the statement and on the objects."""
     keys = [_key_to(type(child), type(parent)) for child in children]
     conn = connections[DEFAULT_DB_ALIAS]
     if conn.vendor != "postgresql":
-        insert([parent], preset=preset)
-        for child, key in zip(children, keys, strict=True):
-            _keyed(child, key, parent)
-            insert([child])
+        _insert_one_by_one(parent, children, keys, preset, ids_in_json)
         return
+    # (child index, field, key, source index) of each late id, for the statement's shape
+    index = {id(child): n for n, child in enumerate(children)}
+    late = tuple((index[id(i.child)], i.field, i.key, index[id(i.source)]) for i in ids_in_json)
     params = _row_params(parent, preset, conn)
-    for child, key in zip(children, keys, strict=True):
-        params += _row_params(child, (), conn, without=key)
-    sql = _insert_with_sql(type(parent), tuple(type(child) for child in children))
+    for n, (child, key) in enumerate(zip(children, keys, strict=True)):
+        params += _child_params(child, key, [(f, k) for c, f, k, _ in late if c == n], conn)
+    sql = _insert_with_sql(type(parent), tuple(type(child) for child in children), late)
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
         ids = cursor.fetchone()
@@ -241,6 +262,32 @@ def insert_with(parent: Model, children: Sequence[Model], *, preset: Collection[
         obj._state.adding, obj._state.db = False, conn.alias
     for child, key in zip(children, keys, strict=True):
         _keyed(child, key, parent)
+    for i in ids_in_json:
+        getattr(i.child, i.field)[i.key] = i.source.pk
+
+
+def _insert_one_by_one(parent, children, keys, preset, ids_in_json) -> None:
+    """insert_with where INSERT cannot go in WITH (SQLite): a statement per row."""
+    insert([parent], preset=preset)
+    for child, key in zip(children, keys, strict=True):
+        _keyed(child, key, parent)
+        for late in ids_in_json:
+            if late.child is child:
+                getattr(child, late.field)[late.key] = late.source.pk
+        insert([child])
+
+
+def _child_params(child: Model, key, late: list[tuple[str, str]], conn) -> list[Any]:
+    """A child's values but its key to the parent; each late id's JSON key right after its
+    field's value (the statement adds the id under it)."""
+    values = _row_params(child, (), conn, without=key)
+    if late:
+        fields = [f.name for f in _insert_fields(type(child)) if f is not key]
+        for field, json_key in late:
+            at = fields.index(field)
+            values[at : at + 1] = [values[at], json_key]
+            fields[at : at + 1] = [field, ""]
+    return values
 
 
 def _keyed(child: Model, key, parent: Model) -> None:
@@ -273,12 +320,25 @@ def _row_params(obj: Model, preset: Collection[str], conn, *, without=None) -> l
 
 
 @cache
-def _insert_with_sql(parent: type[Model], children: tuple[type[Model], ...]) -> str:
+def _insert_with_sql(
+    parent: type[Model], children: tuple[type[Model], ...], late: tuple = ()
+) -> str:
     quote = connection.ops.quote_name
 
-    def statement(model: type[Model], key=None) -> str:
+    def statement(model: type[Model], key=None, index=None) -> str:
         fields = _insert_fields(model)
-        values = ", ".join("(SELECT id FROM p)" if f is key else "%s" for f in fields)
+        # a JSON value with an earlier child's id added under a key (a parameter)
+        added = {field: f"c{source}" for child, field, _key, source in late if child == index}
+
+        def value(f) -> str:
+            if f is key:
+                return "(SELECT id FROM p)"
+            if f.name in added:  # only a CTE's name is formatted in
+                source = f"(SELECT id FROM {added[f.name]})"  # noqa: S608
+                return f"(%s::jsonb || jsonb_build_object(%s::text, {source}))"
+            return "%s"
+
+        values = ", ".join(value(f) for f in fields)
         return (
             f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608
             f" VALUES ({values}) RETURNING {quote(model._meta.pk.column)} AS id"
@@ -286,7 +346,7 @@ def _insert_with_sql(parent: type[Model], children: tuple[type[Model], ...]) -> 
 
     parts = [f"p AS ({statement(parent)})"]
     parts += [
-        f"c{index} AS ({statement(child, _key_to(child, parent))})"
+        f"c{index} AS ({statement(child, _key_to(child, parent), index)})"
         for index, child in enumerate(children)
     ]
     names = ["p", *(f"c{index}" for index in range(len(children)))]

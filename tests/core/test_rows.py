@@ -180,3 +180,34 @@ def test_insert_with_writes_a_row_and_its_children_in_one_statement(team):
         document = TicketSearch.objects.values_list("document", flat=True).get(ticket=ticket)
         assert "zeppelin" in document
         assert "parcel" in document
+
+
+def test_insert_with_puts_an_earlier_childs_id_into_a_later_childs_json(team):
+    """A ticket's "created" event names its first message, whose id the statement assigns:
+    the event's JSON gets it in the same statement (and the object after), beside what the
+    JSON already held, whatever comes between them."""
+    from tests.factories import CustomerFactory
+    from tickets.models import Message
+
+    ticket = Ticket(subject="Parcel", requester=CustomerFactory(), team=team)
+    message = Message(ticket=ticket, direction="inbound", body_text="Where is it?")
+    other = Message(ticket=ticket, direction="inbound", body_text="Hello?")
+    event = TicketEvent(ticket=ticket, kind=EventKind.CREATED, after={"subject": "Привет"})
+    with CaptureQueriesContext(connection) as queries:
+        rows.insert_with(
+            ticket,
+            [message, other, event],
+            ids_in_json=[
+                rows.IdInJson(event, "after", "message", message),
+                rows.IdInJson(event, "before", "other", other),
+            ],
+        )
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 4)
+    assert None not in (message.pk, other.pk)
+    assert message.pk != other.pk
+    assert event.after == {"subject": "Привет", "message": message.pk}
+    assert event.before == {"other": other.pk}
+    stored = TicketEvent.objects.get(pk=event.pk)
+    assert stored.after == event.after
+    assert stored.before == event.before
+    assert stored.ticket_id == ticket.pk

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from slas.models import SlaClock
-from tickets.models import Tag
+from tickets.models import EventKind, Tag, Ticket
 
 pytestmark = pytest.mark.django_db
 BODY = {"subject": "Hi", "body": "x", "requester": {"email": "kim@acme.example"}}
@@ -29,19 +29,25 @@ def test_ticket_create_with_sla_clocks_costs_a_pinned_number_of_queries(integrat
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert not [s for s in statements if "slas_slapolicy" in s], "policy not cached"
     # Idempotency claim; the requester's identity (with customer, organization and how many
-    # identities it has); ticket, message and both clocks (one statement: rows.insert_with,
-    # the clocks planned on ticket.opening), the audit event; the stored response; the
+    # identities it has); ticket, message, both clocks and the audit event (one statement:
+    # rows.insert_with, the clocks planned on ticket.opening); the stored response; the
     # default team (not cached across requests unless DEFAULT_TEAM_CACHE_SECONDS is set). No
     # token or tier read (cached), no re-read of the
     # ticket (answered from the objects in hand), and no UPDATE of it: its next_due_at was
     # planned before its INSERT (the ticket.opening event). No read of the requester's
     # visible identities: kim has one, named by this request, so all are in hand.
-    assert len(statements) == 6, "\n".join(s[:90] for s in statements)
+    assert len(statements) == 5, "\n".join(s[:90] for s in statements)
     assert not [s for s in statements if s.startswith('UPDATE "tickets_ticket"')]
-    assert [s.split()[0] for s in statements].count("INSERT") == 2  # the claim, the event
+    assert [s.split()[0] for s in statements].count("INSERT") == 1  # the claim
     (create,) = [s for s in statements if s.startswith("WITH")]
     assert create.count('INSERT INTO "tickets_message"') == 1
     assert create.count('INSERT INTO "slas_slaclock"') == 2
+    assert create.count('INSERT INTO "tickets_ticketevent"') == 1
+    # the audit event names the first message, which the same statement wrote
+    ticket = Ticket.objects.get(pk=response.json()["id"])
+    event = ticket.events.get(kind=EventKind.CREATED)
+    assert event.after["message"] == ticket.messages.get().pk
+    assert event.after["subject"] == "Hi"
     savepoints = [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
     # Only the request's own transaction (a savepoint here, inside the test's transaction):
     # the services join it (tickets.api.views: savepoints_joined).
@@ -58,9 +64,8 @@ def test_tags_cost_one_statement_more(integration_client):
         response = integration_client.post("/api/v1/tickets/", body, format="json")
     assert response.status_code == 201
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    # without a key: the requester, the default team, the ticket's statement, the audit event;
-    # and the tags
-    assert len(statements) == 4 + 1, "\n".join(s[:90] for s in statements)
+    # without a key: the requester, the default team, the ticket's statement; and the tags
+    assert len(statements) == 3 + 1, "\n".join(s[:90] for s in statements)
     (create,) = [s for s in statements if s.startswith("WITH p AS")]
     assert create.count('INSERT INTO "tickets_ticket_tags"') == 3
     assert (

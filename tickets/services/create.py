@@ -109,12 +109,6 @@ def ticket_create(
         public=public or not proactive,
     )
     tag_objects = _tag_objects(tags)
-    # Ticket.objects.create, with what the opening set, its first message, its thread, its
-    # tags and the opening's rows: one statement, without the ORM's compiling; no signals.
-    children = [message, *([thread] if thread is not None else []), *ticket.written_with]
-    children += _tag_links(ticket, tag_objects)
-    rows.insert_with(ticket, children, preset=("created_at", "updated_at"))
-    _message_files_save(message, files)
     changes = _Changes(ticket, actor_user=actor, actor_customer=None if actor else requester)
     changes.record(
         EventKind.CREATED,
@@ -124,11 +118,22 @@ def ticket_create(
             "channel": ticket.channel,
             "priority": Priority(ticket.priority).label,
             "team": ticket.team_id,
-            "message": message.pk,
             "tags": [t.name for t in tag_objects],
         },
     )
-    changes.save()
+    (created,) = changes.events
+    # Ticket.objects.create, with what the opening set, its first message, its thread, its
+    # tags, the opening's rows and its audit event (which names the message): one statement,
+    # without the ORM's compiling; no signals.
+    children = [message, *([thread] if thread is not None else []), *ticket.written_with]
+    children += [*_tag_links(ticket, tag_objects), created]
+    rows.insert_with(
+        ticket,
+        children,
+        preset=("created_at", "updated_at"),
+        ids_in_json=[rows.IdInJson(created, "after", "message", message)],
+    )
+    _message_files_save(message, files)
     with events.recorded() as published:
         events.publish(
             events.TICKET_CREATED, ticket=ticket, message=message, customer=requester, actor=actor
